@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+// Builds every part of Gatehouse into dist/: the Electron main process, the sandboxed preload (CommonJS),
+// the CLI, the Chromium bridge host, worker threads (esbuild) and the renderer (Vite).
+// Skips work whose output is newer than every source file, so `npm start` and `npm test` stay fast.
+// `--force` rebuilds everything.
+import { build as esbuild } from 'esbuild';
+import { chmodSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const force = process.argv.includes('--force');
+
+/** Node-side bundles: entry (relative to root) → output file. */
+const nodeBundles = [
+  { entry: 'electron/main/main.ts', out: 'dist/main/main.cjs', external: ['electron'] },
+  // The preload runs sandboxed: it may only require('electron'), so everything else is bundled in.
+  { entry: 'electron/preload/preload.ts', out: 'dist/preload/preload.cjs', external: ['electron'], bundleAll: true },
+  { entry: 'electron/cli/main.ts', out: 'dist/cli/gatehouse.cjs', banner: '#!/usr/bin/env node' },
+  { entry: 'electron/bridge/host.ts', out: 'dist/bridge/host.cjs' },
+  { entry: 'electron/services/analysis/worker.ts', out: 'dist/workers/analysis-worker.cjs' },
+];
+
+function newestMtime(paths) {
+  let newest = 0;
+  const walk = (p) => {
+    if (!existsSync(p)) return;
+    const st = statSync(p);
+    if (st.isDirectory()) {
+      for (const name of readdirSync(p)) if (name !== 'node_modules') walk(join(p, name));
+    } else newest = Math.max(newest, st.mtimeMs);
+  };
+  for (const p of paths) walk(join(root, p));
+  return newest;
+}
+
+function upToDate(outputs, sources) {
+  if (force) return false;
+  let oldestOut = Infinity;
+  for (const o of outputs) {
+    const p = join(root, o);
+    if (!existsSync(p)) return false;
+    oldestOut = Math.min(oldestOut, newestMtime([o]));
+  }
+  return newestMtime(sources) <= oldestOut;
+}
+
+const nodeSources = ['electron', 'shared', 'package.json', 'build/build.mjs'];
+const present = nodeBundles.filter((b) => existsSync(join(root, b.entry)));
+if (!upToDate(present.map((b) => b.out), nodeSources)) {
+  await Promise.all(
+    present.map((b) =>
+      esbuild({
+        entryPoints: [join(root, b.entry)],
+        outfile: join(root, b.out),
+        bundle: true,
+        platform: 'node',
+        format: 'cjs',
+        target: 'node20',
+        sourcemap: 'linked',
+        packages: b.bundleAll ? undefined : 'external',
+        external: b.external ?? [],
+        logLevel: 'warning',
+        banner: b.banner ? { js: b.banner } : undefined,
+      }),
+    ),
+  );
+  chmodSync(join(root, 'dist/cli/gatehouse.cjs'), 0o755);
+  console.log(`built ${present.map((b) => relative(root, join(root, b.out))).join(', ')}`);
+}
+
+const rendererSources = ['renderer', 'shared', 'package.json'];
+if (existsSync(join(root, 'renderer/index.html')) && !upToDate(['dist/renderer/index.html'], rendererSources)) {
+  const { build: viteBuild } = await import('vite');
+  await viteBuild({ configFile: join(root, 'renderer/vite.config.ts'), logLevel: 'warn' });
+  console.log('built dist/renderer');
+}

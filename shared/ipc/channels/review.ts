@@ -1,0 +1,271 @@
+/** Channels for repositories, proposals, review, decisions and apply. */
+import { z } from 'zod';
+import { Assessment, Finding, Oid, RiskLevel, Role } from '../../model/domain';
+import { SandboxComparison } from '../../model/sandbox';
+import { channel } from '../define';
+
+const Id = z.string().min(1).max(200);
+/** A proposal id: the branch name under the proposal pattern, e.g. `proposals/eval-input`. */
+const ProposalId = z
+  .string()
+  .min(1)
+  .max(250)
+  .regex(/^[A-Za-z0-9._/-]+$/, 'a branch name of letters, digits, . _ / -');
+const Reason = z.string().trim().min(3, 'a reason of at least 3 characters is required').max(2000);
+
+/** A registered repository. */
+export const RepositoryView = z.object({
+  id: z.string(),
+  name: z.string(),
+  path: z.string(),
+  targetBranch: z.string(),
+  proposalPattern: z.string(),
+  addedAt: z.string(),
+});
+export type RepositoryView = z.infer<typeof RepositoryView>;
+
+/** Who wrote a revision. */
+export const AuthorView = z.object({
+  name: z.string(),
+  email: z.string(),
+  /** `agent` when the commit carries Gatehouse's agent trailer or came through import. */
+  kind: z.enum(['agent', 'human']),
+});
+
+/** One condition of the policy gate, met or not. */
+export const GateCondition = z.object({ id: z.string(), met: z.boolean(), message: z.string() });
+/** The policy gate for one revision. */
+export const GateView = z.object({
+  allowed: z.boolean(),
+  conditions: z.array(GateCondition).readonly(),
+  /** One line: "needs 1 more: a lead", "ready to apply", "rejected by …". */
+  summary: z.string(),
+});
+export type GateView = z.infer<typeof GateView>;
+
+/** A signed decision as the console lists it. */
+export const ApprovalView = z.object({
+  jti: z.string(),
+  operatorName: z.string(),
+  keyId: z.string(),
+  role: Role,
+  decision: z.enum(['approve', 'reject']),
+  reason: z.string(),
+  headOid: z.string(),
+  issuedAt: z.string(),
+  expiresAt: z.string(),
+  status: z.enum(['valid', 'expired', 'revoked', 'outdated', 'invalid']),
+  statusDetail: z.string(),
+  token: z.string(),
+});
+export type ApprovalView = z.infer<typeof ApprovalView>;
+
+/** A queue row. */
+export const ProposalSummary = z.object({
+  repositoryId: z.string(),
+  repositoryName: z.string(),
+  proposalId: z.string(),
+  title: z.string(),
+  author: AuthorView,
+  committedAt: z.string(),
+  baseOid: Oid,
+  headOid: Oid,
+  treeOid: Oid,
+  filesChanged: z.number().int(),
+  additions: z.number().int(),
+  deletions: z.number().int(),
+  risk: RiskLevel.nullable(),
+  safetyScore: z.number().nullable(),
+  findingCount: z.number().int().nullable(),
+  approvals: z.object({
+    valid: z.number().int(),
+    outdated: z.number().int(),
+    rejected: z.boolean(),
+    /** What policy still needs, in words. */
+    needs: z.string(),
+  }),
+  applied: z.boolean(),
+});
+export type ProposalSummary = z.infer<typeof ProposalSummary>;
+
+/** One changed file of a revision. */
+export const FileChangeView = z.object({
+  path: z.string(),
+  oldPath: z.string().nullable(),
+  status: z.enum(['added', 'modified', 'deleted', 'renamed', 'mode-only', 'type-change']),
+  binary: z.boolean(),
+  gitlink: z.boolean(),
+  oldSize: z.number().int().nullable(),
+  newSize: z.number().int().nullable(),
+  additions: z.number().int(),
+  deletions: z.number().int(),
+  tooLarge: z.boolean(),
+  invalidUtf8: z.boolean(),
+  crlf: z.boolean(),
+  whitespaceOnly: z.boolean(),
+  /** Lines (new side) holding bidirectional-control or zero-width characters (CVE-2021-42574). */
+  hiddenCharLines: z.array(z.number().int()).readonly(),
+  findingCount: z.number().int(),
+});
+export type FileChangeView = z.infer<typeof FileChangeView>;
+
+/** One revision (head commit) of a proposal. */
+export const RevisionView = z.object({
+  oid: Oid,
+  message: z.string(),
+  author: AuthorView,
+  committedAt: z.string(),
+});
+
+/** Everything the review view needs for one proposal. */
+export const ProposalDetail = z.object({
+  summary: ProposalSummary,
+  revisions: z.array(RevisionView).readonly(),
+  files: z.array(FileChangeView).readonly(),
+  findings: z.array(Finding).readonly(),
+  assessment: Assessment,
+  /** The agent's own claims, when the proposal was imported from a change set. */
+  agentClaims: z
+    .object({ rationale: z.string(), safetyScore: z.number().nullable(), riskLevel: z.string().nullable() })
+    .nullable(),
+  gate: GateView,
+  approvals: z.array(ApprovalView).readonly(),
+  sandbox: SandboxComparison.nullable(),
+});
+export type ProposalDetail = z.infer<typeof ProposalDetail>;
+
+/** One file's two sides for Monaco. */
+export const FileContentsView = z.object({
+  path: z.string(),
+  language: z.string(),
+  original: z.string().nullable(),
+  modified: z.string().nullable(),
+  binary: z.boolean(),
+  tooLarge: z.boolean(),
+  warnings: z.array(z.string()).readonly(),
+});
+export type FileContentsView = z.infer<typeof FileContentsView>;
+
+const RevisionRef = {
+  repositoryId: Id,
+  proposalId: ProposalId,
+  /** The exact revision the reviewer saw; refused if the branch has moved since. */
+  headOid: Oid,
+  treeOid: Oid,
+};
+
+/** The review channels. */
+export const reviewChannels = {
+  /** Registered repositories. */
+  'repo:list': channel({
+    summary: 'List repositories',
+    input: z.object({}).strict(),
+    output: z.array(RepositoryView).readonly(),
+    access: 'session',
+  }),
+  /** Registers a local git repository. */
+  'repo:add': channel({
+    summary: 'Register a local git repository',
+    input: z
+      .object({
+        path: z.string().min(1).max(4096),
+        targetBranch: z.string().min(1).max(250).default('main'),
+        proposalPattern: z.string().min(1).max(250).default('refs/heads/proposals/*'),
+      })
+      .strict(),
+    output: RepositoryView,
+    access: ['lead'],
+  }),
+  /** Forgets a repository (its files are untouched). */
+  'repo:remove': channel({
+    summary: 'Forget a repository',
+    input: z.object({ repositoryId: Id }).strict(),
+    output: z.object({ removed: z.literal(true) }),
+    access: ['lead'],
+  }),
+  /** The queue: proposals across repositories. */
+  'proposal:list': channel({
+    summary: 'Proposals across repositories',
+    input: z.object({ repositoryId: Id.optional() }).strict(),
+    output: z.array(ProposalSummary).readonly(),
+    access: 'session',
+  }),
+  /** One proposal: files, findings, assessment, gate, approvals, sandbox. */
+  'proposal:show': channel({
+    summary: 'One proposal with files, findings, assessment, gate and approvals',
+    input: z.object({ repositoryId: Id, proposalId: ProposalId }).strict(),
+    output: ProposalDetail,
+    access: 'session',
+  }),
+  /** One file's old and new text for the diff editor. */
+  'proposal:file': channel({
+    summary: "One file's old and new text",
+    input: z.object({ repositoryId: Id, proposalId: ProposalId, path: z.string().min(1).max(4096) }).strict(),
+    output: FileContentsView,
+    access: 'session',
+  }),
+  /** Imports a proposal from a JSON change set or a unified diff. */
+  'proposal:import': channel({
+    summary: 'Import a proposal from a JSON change set or a unified diff',
+    input: z
+      .object({
+        repositoryId: Id,
+        format: z.enum(['changeset', 'diff']),
+        content: z.string().min(1).max(20 * 1024 * 1024),
+        /** For diffs: the branch name to create under the proposal pattern. */
+        name: ProposalId.optional(),
+      })
+      .strict(),
+    output: z.object({ proposalId: z.string(), headOid: Oid }),
+    access: ['reviewer', 'lead'],
+  }),
+  /** Signs an approval of the exact revision the reviewer saw. */
+  'proposal:approve': channel({
+    summary: 'Approve this exact revision (signed, expiring)',
+    input: z.object({ ...RevisionRef, reason: Reason }).strict(),
+    output: ApprovalView,
+    access: ['reviewer', 'lead'],
+  }),
+  /** Signs a rejection of the exact revision the reviewer saw. */
+  'proposal:reject': channel({
+    summary: 'Reject this exact revision (signed)',
+    input: z.object({ ...RevisionRef, reason: Reason }).strict(),
+    output: ApprovalView,
+    access: ['reviewer', 'lead'],
+  }),
+  /** Revokes an approval (lead only; the revocation is signed and audited). */
+  'approval:revoke': channel({
+    summary: 'Revoke an approval',
+    input: z.object({ repositoryId: Id, proposalId: ProposalId, jti: z.string().min(1).max(200), reason: Reason }).strict(),
+    output: z.object({ revoked: z.literal(true) }),
+    access: ['lead'],
+  }),
+  /** The proposal's approvals as one in-toto statement in a DSSE envelope. */
+  'approval:exportDsse': channel({
+    summary: 'Export approvals as an in-toto statement in a DSSE envelope',
+    input: z.object({ repositoryId: Id, proposalId: ProposalId }).strict(),
+    output: z.object({ envelope: z.string(), signatures: z.number().int() }),
+    access: 'session',
+  }),
+  /** Applies the revision through the gate, after a checkpoint. */
+  'proposal:apply': channel({
+    summary: 'Apply the revision (policy gate, checkpoint, apply, audit)',
+    input: z.object(RevisionRef).strict(),
+    output: z.object({ newHead: Oid, checkpointId: z.string(), postApply: z.string() }),
+    access: ['reviewer', 'lead'],
+  }),
+  /** Runs the policy's tests on base and head in the sandbox; output arrives as events. */
+  'sandbox:run': channel({
+    summary: 'Run the tests in the sandbox, base against head',
+    input: z.object({ repositoryId: Id, proposalId: ProposalId }).strict(),
+    output: z.object({ runId: z.string() }),
+    access: ['reviewer', 'lead'],
+  }),
+  /** Cancels a sandbox run. */
+  'sandbox:cancel': channel({
+    summary: 'Cancel a sandbox run',
+    input: z.object({ runId: z.string().min(1).max(100) }).strict(),
+    output: z.object({ cancelled: z.boolean() }),
+    access: ['reviewer', 'lead'],
+  }),
+} as const;

@@ -1,0 +1,73 @@
+/**
+ * The foundation round trip: the console opens in Chromium through the bridge, shows app:info from the
+ * real core, cannot reach Node, and every refused call comes back as a Result error.
+ */
+import { expect, test } from './fixtures';
+
+test('the console opens with app:info from the core, and the renderer cannot reach Node', async ({ gatehouse }, testInfo) => {
+  const { page, dataDir } = gatehouse;
+  await page.waitForSelector('body[data-ready="true"]');
+  await expect(page.getByTestId('app-shell')).toBeVisible();
+
+  const info = page.getByTestId('app-info');
+  await expect(info).toContainText('0.1.0');
+  await expect(info).toContainText(dataDir);
+
+  const reach = await page.evaluate(() => ({
+    process: typeof (globalThis as Record<string, unknown>).process,
+    require: typeof (globalThis as Record<string, unknown>).require,
+    module: typeof (globalThis as Record<string, unknown>).module,
+  }));
+  expect(reach).toEqual({ process: 'undefined', require: 'undefined', module: 'undefined' });
+
+  await page.screenshot({ path: testInfo.outputPath('console.png') });
+  await testInfo.attach('console', { path: testInfo.outputPath('console.png'), contentType: 'image/png' });
+});
+
+test('unknown channels and malformed input are refused with a Result error', async ({ gatehouse }) => {
+  const { page } = gatehouse;
+  await page.waitForSelector('body[data-ready="true"]');
+  const results = await page.evaluate(async () => {
+    const api = (window as unknown as { gatehouse: { invoke(c: string, i: unknown): Promise<unknown> } }).gatehouse;
+    return {
+      unknown: await api.invoke('fs:readFile', { path: '/etc/passwd' }),
+      malformed: await api.invoke('session:unlock', { name: 42 }),
+      locked: await api.invoke('checkpoint:rollback', { repositoryId: 'r', checkpointId: 'c', confirm: true }),
+      info: await api.invoke('app:info', {}),
+    };
+  });
+  expect(results.unknown).toMatchObject({ ok: false, error: { code: 'UNKNOWN_CHANNEL' } });
+  expect(results.malformed).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+  expect(results.locked).toMatchObject({ ok: false, error: { code: 'LOCKED' } });
+  expect(results.info).toMatchObject({ ok: true, value: { name: 'Gatehouse', shell: 'chromium-bridge' } });
+});
+
+test('an iframe or another origin cannot call main', async ({ gatehouse }) => {
+  const { page, bridge } = gatehouse;
+  await page.waitForSelector('body[data-ready="true"]');
+  // The dispatcher sees the frame and origin the call came from; simulate a foreign sender directly.
+  const foreign = await bridge.dispatch({ fromOurWindow: true, fromTopFrame: false, origin: 'https://gatehouse.invalid' }, 'app:info', {});
+  expect(foreign).toMatchObject({ ok: false, error: { code: 'FORBIDDEN_SENDER' } });
+  // And a request to any other origin never leaves the page.
+  const fetched = await page.evaluate(async () => {
+    try {
+      await fetch('https://example.com/');
+      return 'reached';
+    } catch {
+      return 'blocked';
+    }
+  });
+  expect(fetched).toBe('blocked');
+});
+
+test('main-to-renderer events reach window.gatehouse listeners', async ({ gatehouse }) => {
+  const { page, core } = gatehouse;
+  await page.waitForSelector('body[data-ready="true"]');
+  await page.evaluate(() => {
+    const api = (window as unknown as { gatehouse: { on(n: string, l: (p: unknown) => void): () => void } }).gatehouse;
+    (window as unknown as { seen: unknown[] }).seen = [];
+    api.on('repo:changed', (p) => (window as unknown as { seen: unknown[] }).seen.push(p));
+  });
+  core.events.emit('repo:changed', { repositoryId: 'r1', what: 'test' });
+  await expect.poll(() => page.evaluate(() => (window as unknown as { seen: unknown[] }).seen)).toEqual([{ repositoryId: 'r1', what: 'test' }]);
+});
