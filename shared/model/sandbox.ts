@@ -17,9 +17,10 @@ const finitePositiveInt = (what: string, max: number) =>
 export const SandboxLimits = z
   .object({
     /** Memory in MiB; memory+swap is set equal, so no swap. */
-    memoryMb: finitePositiveInt('memoryMb', 16_384).default(256),
+    // Docker refuses a memory limit below 6 MiB.
+    memoryMb: finitePositiveInt('memoryMb', 16_384).min(6, 'memoryMb must be at least 6 (Docker refuses less)').default(256),
     /** CPUs as a fraction (CPU quota / period). */
-    cpus: z.number().positive('cpus must be above 0').max(64).default(1),
+    cpus: z.number().min(0.01, 'cpus must be at least 0.01 (above 0: unlimited is not allowed)').max(64).default(1),
     /** Max processes/threads in the container. */
     pidsLimit: finitePositiveInt('pidsLimit', 4096).default(128),
     /** Wall-clock timeout in seconds; then the container is killed. */

@@ -8,6 +8,7 @@ export const OperatorView = z.object({
   id: z.string(),
   name: z.string(),
   role: Role,
+  email: z.string().nullable(),
   keyId: z.string(),
   createdAt: z.string(),
 });
@@ -31,7 +32,7 @@ const OperatorName = z
   .max(64, 'name is at most 64 characters')
   .regex(/^[\p{L}\p{N} ._-]+$/u, 'name may hold letters, digits, space, dot, dash and underscore');
 
-const Passphrase = z.string().min(8, 'passphrase needs at least 8 characters').max(1024);
+const Passphrase = z.string().min(12, 'a passphrase needs at least 12 characters').max(1024);
 
 /** The session channels. */
 export const sessionChannels = {
@@ -70,7 +71,15 @@ export const sessionChannels = {
    */
   'operator:create': channel({
     summary: 'Create an operator (first run, or by a lead)',
-    input: z.object({ name: OperatorName, role: Role, passphrase: Passphrase }).strict(),
+    input: z
+      .object({
+        name: OperatorName,
+        role: Role,
+        passphrase: Passphrase,
+        /** Matched against git authors so nobody approves their own change. */
+        email: z.string().trim().email('an email address').max(254).optional(),
+      })
+      .strict(),
     output: OperatorView,
     access: 'public',
   }),
