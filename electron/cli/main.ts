@@ -5,6 +5,11 @@
  */
 import { Command, CommanderError } from 'commander';
 import packageJson from '../../package.json';
+import { registerApprovalCommands } from './commands/approval';
+import { registerAuditCommands } from './commands/audit';
+import { registerPolicyCommands } from './commands/policy';
+import { registerScanCommands } from './commands/scan';
+import { registerWorkspaceCommands } from './commands/workspace';
 import { EXIT_USAGE, reportError } from './io';
 
 /** Builds the program with every command registered. */
@@ -15,6 +20,11 @@ export function buildProgram(): Command {
     .option('--data-dir <dir>', 'data directory (default: GATEHOUSE_DATA_DIR or the per-user Gatehouse folder)')
     .showHelpAfterError()
     .exitOverride();
+  registerWorkspaceCommands(program);
+  registerScanCommands(program);
+  registerAuditCommands(program);
+  registerPolicyCommands(program);
+  registerApprovalCommands(program);
   return program;
 }
 

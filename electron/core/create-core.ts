@@ -3,16 +3,38 @@
  * use cases and the IPC handler table on top. The Electron shell, the Chromium bridge, the CLI and the
  * tests all drive a core made here.
  */
-import Dockerode from 'dockerode';
+import { existsSync, writeFileSync } from 'node:fs';
 import type { DockerStatus } from '../../shared/ipc/channels/app';
 import { systemClock, type Clock } from '../../shared/model/clock';
-import { ErrorCode, GatehouseError } from '../../shared/model/result';
 import type { CallerSession, HandlerTable } from '../ipc/dispatch';
+import { createAnalysisPool, type AnalysisPool } from '../services/analysis/pool';
+import { openApprovalStore } from '../services/approvals';
+import { loadOrCreateWorkstationKey, openAuditStore } from '../services/audit';
 import { openDatabase, type Db } from '../services/db/sqlite';
+import { openRepositoryRegistry } from '../services/git';
+import {
+  createSessionManager,
+  openOperatorStore,
+  passphraseProtector,
+  selectProtector,
+  type OsKeystore,
+} from '../services/identity';
+import { defaultPolicyYaml, loadPolicy } from '../services/policy';
+import { createSandbox, type Sandbox } from '../services/sandbox';
 import { appHealth, appInfo, type ShellInfo } from './app-info';
+import { auditExport, auditSearch, auditVerify, type VerifyControl } from './audit-log';
+import { createAuditTrail } from './audit-trail';
+import { checkpointCreate, checkpointList, checkpointPreview, checkpointRollback, startPeriodicCheckpoints } from './checkpoints';
+import type { CoreContext } from './context';
 import { prepareDataDir, type DataLayout } from './data-dir';
+import { applyThroughGate, decide, exportDsse, revoke } from './decisions';
+import { createDemoWorkspace } from './demo/create-demo';
 import { createEventBus, type EventBus } from './events';
 import { createStderrLogger, type Logger } from './logger';
+import { callerSession, createOperator, lockSession, operatorView, sessionView, unlockOperator, type OperatorDeps } from './operators';
+import { createRepositoryHandles, governanceOf, repositoryView, type RepositoryHandles } from './repositories';
+import { createAnalysisCache, importProposal, listProposalRows, proposalFile, showProposal, type ReviewDeps } from './review';
+import { cancelComparison, migrateCore, startComparison, type RunningComparisons } from './sandbox-runs';
 
 /** What a core needs to start. */
 export interface CoreConfig {
@@ -21,6 +43,14 @@ export interface CoreConfig {
   readonly shell: ShellInfo;
   readonly clock?: Clock;
   readonly logger?: Logger;
+  /** Electron's safeStorage in the app; null elsewhere (passphrase only). */
+  readonly keystore?: OsKeystore | null;
+  /** Who acts when no operator is unlocked (`system` in the app; `cli:<user>` in the CLI). */
+  readonly defaultActor?: string;
+  /** Take periodic checkpoints (the app does; the CLI and tests do not). */
+  readonly periodicCheckpoints?: boolean;
+  /** A sandbox service to use instead of one over the local engine. */
+  readonly sandbox?: Sandbox;
 }
 
 /** A running core. */
@@ -30,8 +60,17 @@ export interface Core {
   readonly logger: Logger;
   readonly events: EventBus;
   readonly appDb: Db;
+  /** The services and plumbing the use cases share (the CLI uses it directly). */
+  readonly context: CoreContext;
+  readonly handles: RepositoryHandles;
+  readonly review: ReviewDeps;
+  readonly operatorDeps: OperatorDeps;
   /** The IPC handler table (every contract channel). */
   readonly handlers: HandlerTable;
+  /** Sandbox comparisons and post-apply checks in flight (id → abort). */
+  readonly running: RunningComparisons;
+  /** Work that outlives its IPC call (sandbox comparisons, post-apply checks); tests may await it. */
+  idle(): Promise<void>;
   /** The unlocked operator, or null; checked on every IPC call. */
   callerSession(): CallerSession | null;
   /** Records operator activity (postpones the idle lock). */
@@ -42,27 +81,15 @@ export interface Core {
   close(): Promise<void>;
 }
 
-async function probeDockerEngine(): Promise<DockerStatus> {
-  try {
-    const docker = new Dockerode();
-    const version = await docker.version();
-    const runc = version.Components?.find((c) => c.Name.toLowerCase() === 'runc');
-    return {
-      reachable: true,
-      engineVersion: version.Version,
-      runcVersion: runc?.Version ?? null,
-      warnings: [],
-      reason: null,
-    };
-  } catch (error) {
-    return {
-      reachable: false,
-      engineVersion: null,
-      runcVersion: null,
-      warnings: [],
-      reason: error instanceof Error ? error.message : String(error),
-    };
-  }
+async function dockerStatus(sandbox: Sandbox): Promise<DockerStatus> {
+  const probe = await sandbox.probeEngine();
+  return {
+    reachable: probe.reachable,
+    engineVersion: probe.engineVersion ?? null,
+    runcVersion: probe.runcVersion ?? null,
+    warnings: [...probe.warnings],
+    reason: probe.reachable ? null : (probe.reason ?? 'unreachable'),
+  };
 }
 
 /** Creates a core over a data directory. */
@@ -73,48 +100,172 @@ export async function createCore(config: CoreConfig): Promise<Core> {
   const events = createEventBus();
   let shell = config.shell;
   const appDb = openDatabase({ file: layout.appDb });
+  migrateCore(appDb);
 
-  const unavailable = (name: string) => () => {
-    throw new GatehouseError(ErrorCode.Unavailable, `${name} is not available in this build`);
+  const auditStore = await openAuditStore({
+    file: layout.auditDb,
+    clock,
+    workstationKey: loadOrCreateWorkstationKey(layout.keysDir),
+    headsDir: layout.headsDir,
+    warn: (message, error) => logger.warn(message, error instanceof Error ? error.message : error),
+  });
+  const operators = openOperatorStore(appDb, { clock });
+  const choice = selectProtector({ keystore: config.keystore ?? null, platform: process.platform });
+  if (config.keystore) logger.info(`operator keys: ${choice.reason}`);
+  let sessionsRef: ReturnType<typeof createSessionManager> | null = null;
+  const audit = createAuditTrail({ store: auditStore, sessions: () => sessionsRef, events, defaultActor: config.defaultActor ?? 'system' });
+  const sessions = createSessionManager({
+    store: operators,
+    clock,
+    protectors: [choice.protector, passphraseProtector()],
+    onUnlockFailed: (failure) => {
+      audit.record({
+        action: 'unlock.failed',
+        subject: `operator:${failure.name.slice(0, 200)}`,
+        actor: failure.name.slice(0, 200) || 'unknown',
+        role: 'system',
+        payload: { reason: failure.reason, failures: failure.failures, retryAt: failure.retryAt?.toISOString() ?? null },
+      });
+    },
+    onLocked: (locked) => {
+      audit.record({ action: 'operator.locked', subject: `operator:${locked.name}`, actor: locked.name, role: 'system', payload: { reason: locked.reason } });
+      events.emit('session:changed', { operator: null, role: null });
+    },
+  });
+  sessionsRef = sessions;
+
+  // The workspace policy: used for repositories whose target branch has none. Created once, documented.
+  if (!existsSync(layout.workspacePolicy)) writeFileSync(layout.workspacePolicy, defaultPolicyYaml(), { mode: 0o600 });
+  const approvals = openApprovalStore(appDb, { clock });
+  const registry = openRepositoryRegistry({ db: appDb, clock });
+  const sandbox = config.sandbox ?? createSandbox({ clock });
+  void sandbox.cleanupStale().catch(() => undefined); // deliberate: an unreachable engine is reported by app:info
+
+  const pools = new Map<string, AnalysisPool>();
+  const analysis = (deniedImports: ReadonlyArray<string>): AnalysisPool => {
+    const key = JSON.stringify([...deniedImports].sort());
+    let pool = pools.get(key);
+    if (!pool) {
+      pool = createAnalysisPool({ deniedImports: [...deniedImports], size: 2 });
+      pools.set(key, pool);
+    }
+    return pool;
   };
 
+  const context: CoreContext = {
+    layout,
+    clock,
+    logger,
+    events,
+    appDb,
+    auditStore,
+    audit,
+    operators,
+    sessions,
+    protector: choice.protector,
+    approvals,
+    registry,
+    analysis,
+    sandbox,
+  };
+  const handles = createRepositoryHandles(context);
+  const review: ReviewDeps = { ctx: context, handles, cache: createAnalysisCache() };
+  const operatorDeps: OperatorDeps = { operators, sessions, protector: choice.protector, audit, events };
+  const running: RunningComparisons = new Map();
+  const background = new Set<Promise<unknown>>();
+  const verifyControl: VerifyControl = { current: null };
+  const operatorName = () => sessions.current()?.name ?? config.defaultActor ?? 'system';
+
+  // Idle lock takes effect even when nobody calls: check twice a minute.
+  const idleTimer = setInterval(() => sessions.current(), 30_000);
+  idleTimer.unref();
+  const stopCheckpoints = config.periodicCheckpoints ? startPeriodicCheckpoints(context, handles) : () => undefined;
+
   const handlers = {
-    'app:info': () => appInfo(layout.root, shell, probeDockerEngine),
+    'app:info': () => appInfo(layout.root, shell, () => dockerStatus(sandbox)),
     'app:health': () =>
       appHealth(layout.root, [
         { name: 'app database', run: () => `${layout.appDb} (SQLite ${String((appDb.prepare('select sqlite_version() AS v').get() as { v: string }).v)})` },
+        { name: 'audit log', run: () => `${auditStore.count()} events, ${auditStore.heads().length} signed heads` },
       ]),
-    'app:createDemo': unavailable('app:createDemo'),
-    'session:current': () => null,
-    'session:unlock': unavailable('session:unlock'),
-    'session:lock': () => ({ locked: true as const }),
-    'operator:list': () => [],
-    'operator:create': unavailable('operator:create'),
-    'repo:list': () => [],
-    'repo:add': unavailable('repo:add'),
-    'repo:remove': unavailable('repo:remove'),
-    'proposal:list': () => [],
-    'proposal:show': unavailable('proposal:show'),
-    'proposal:file': unavailable('proposal:file'),
-    'proposal:import': unavailable('proposal:import'),
-    'proposal:approve': unavailable('proposal:approve'),
-    'proposal:reject': unavailable('proposal:reject'),
-    'approval:revoke': unavailable('approval:revoke'),
-    'approval:exportDsse': unavailable('approval:exportDsse'),
-    'proposal:apply': unavailable('proposal:apply'),
-    'sandbox:run': unavailable('sandbox:run'),
-    'sandbox:cancel': unavailable('sandbox:cancel'),
-    'checkpoint:list': () => [],
-    'checkpoint:create': unavailable('checkpoint:create'),
-    'checkpoint:preview': unavailable('checkpoint:preview'),
-    'checkpoint:rollback': unavailable('checkpoint:rollback'),
-    'audit:search': unavailable('audit:search'),
-    'audit:counts': () => [],
-    'audit:verify': unavailable('audit:verify'),
-    'audit:verifyCancel': () => ({ cancelled: false }),
-    'audit:export': unavailable('audit:export'),
-    'policy:get': unavailable('policy:get'),
-    'policy:validate': unavailable('policy:validate'),
+    'app:createDemo': () => createDemoWorkspace(context, operatorDeps),
+    'session:current': () => sessionView(operatorDeps),
+    'session:unlock': (input) => unlockOperator(operatorDeps, input.name, input.passphrase),
+    'session:lock': () => lockSession(operatorDeps),
+    'operator:list': () => operators.list().map(operatorView),
+    'operator:create': (input) => createOperator(operatorDeps, input),
+    'repo:list': () => registry.list().map(repositoryView),
+    'repo:add': async (input) => {
+      const record = await registry.add({ path: input.path, targetBranch: input.targetBranch, proposalRefPattern: input.proposalPattern });
+      audit.record({ action: 'repository.added', subject: `repository:${record.id}`, payload: { path: record.path, targetBranch: record.targetBranch } });
+      events.emit('repo:changed', { repositoryId: record.id, what: 'added' });
+      return repositoryView(record);
+    },
+    'repo:remove': (input) => {
+      const record = registry.get(input.repositoryId);
+      registry.remove(input.repositoryId);
+      handles.forget(input.repositoryId);
+      audit.record({ action: 'repository.removed', subject: `repository:${record.id}`, payload: { path: record.path } });
+      events.emit('repo:changed', { repositoryId: record.id, what: 'removed' });
+      return { removed: true as const };
+    },
+    'proposal:list': (input) => listProposalRows(review, input.repositoryId),
+    'proposal:show': (input) => showProposal(review, input.repositoryId, input.proposalId),
+    'proposal:file': (input) => proposalFile(review, input.repositoryId, input.proposalId, input.path),
+    'proposal:import': (input) => importProposal(review, input),
+    'proposal:approve': (input) => decide(review, input, 'approve', input.reason),
+    'proposal:reject': (input) => decide(review, input, 'reject', input.reason),
+    'approval:revoke': (input) => revoke(review, input),
+    'approval:exportDsse': (input) => exportDsse(review, input.repositoryId, input.proposalId),
+    'proposal:apply': async (input) => {
+      const controller = new AbortController();
+      const result = await applyThroughGate(review, input, controller.signal);
+      // The post-apply check reports through the audit log and events; close() stops and awaits it.
+      const id = `post-apply-${result.checkpointId}`;
+      running.set(id, controller);
+      background.add(result.postApplyDone);
+      void result.postApplyDone.finally(() => {
+        running.delete(id);
+        background.delete(result.postApplyDone);
+      });
+      return { newHead: result.newHead, checkpointId: result.checkpointId, postApply: result.postApply };
+    },
+    'sandbox:run': async (input) => {
+      const started = await startComparison(context, handles, running, input.repositoryId, input.proposalId);
+      // The result arrives as a sandbox:finished event; close() cancels and awaits it.
+      background.add(started.done);
+      void started.done.finally(() => background.delete(started.done));
+      return { runId: started.runId };
+    },
+    'sandbox:cancel': (input) => cancelComparison(running, input.runId),
+    'checkpoint:list': (input) => checkpointList(handles, input.repositoryId),
+    'checkpoint:create': (input) => checkpointCreate(context, handles, input.repositoryId, input.reason, operatorName()),
+    'checkpoint:preview': (input) => checkpointPreview(handles, input.repositoryId, input.checkpointId),
+    'checkpoint:rollback': (input) => checkpointRollback(context, handles, input.repositoryId, input.checkpointId, operatorName()),
+    'audit:search': (input) => auditSearch(context, input),
+    'audit:counts': () => auditStore.countsByAction().map((c) => ({ action: c.action, count: c.count })),
+    'audit:verify': () => auditVerify(context, verifyControl),
+    'audit:verifyCancel': () => {
+      const current = verifyControl.current;
+      current?.abort();
+      return { cancelled: current !== null };
+    },
+    'audit:export': () => auditExport(context),
+    'policy:get': async (input) => {
+      const handle = await handles.get(input.repositoryId);
+      const governance = await governanceOf(context, handle);
+      return {
+        source: governance.policyOrigin === 'target-branch' ? `${handle.record.targetBranch}:.gatehouse/policy.yaml` : governance.policyOrigin === 'workspace' ? layout.workspacePolicy : 'none',
+        text: governance.policyText,
+        valid: governance.policy.ok,
+        problems: governance.policy.problems.map((p) => ({ path: p.path, line: p.line, message: p.message })),
+        digest: governance.policy.digest,
+      };
+    },
+    'policy:validate': (input) => {
+      const result = loadPolicy({ text: input.text });
+      return { valid: result.ok, problems: result.problems.map((p) => ({ path: p.path, line: p.line, message: p.message })) };
+    },
   } satisfies HandlerTable;
 
   return {
@@ -123,13 +274,29 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     logger,
     events,
     appDb,
+    context,
+    handles,
+    review,
+    operatorDeps,
     handlers,
-    callerSession: () => null,
-    touch: () => undefined,
+    running,
+    async idle() {
+      while (background.size > 0) await Promise.allSettled([...background]);
+    },
+    callerSession: () => callerSession(operatorDeps),
+    touch: () => sessions.touch(),
     setShellInfo(next) {
       shell = next;
     },
     async close() {
+      clearInterval(idleTimer);
+      stopCheckpoints();
+      for (const controller of running.values()) controller.abort();
+      await Promise.allSettled([...background]);
+      await sandbox.shutdown().catch((error: unknown) => logger.warn('sandbox shutdown', error instanceof Error ? error.message : error));
+      await Promise.all([...pools.values()].map((pool) => pool.close()));
+      sessions.lock();
+      auditStore.close();
       appDb.close();
     },
   };

@@ -54,7 +54,7 @@ deniedImports:
 # The sandbox that runs tests before approval and after apply: no network, read-only root,
 # non-root user, no capabilities. Every limit is finite; unlimited values are refused.
 sandbox:
-  image: "node:20-bookworm-slim"
+  image: "gatehouse/sandbox:1"       # built offline by build/sandbox-image/build.sh
   # imageDigest: "sha256:..."   # pin the image; a different digest is refused
   testCommand: ["npm", "test"]
   # benchmarkCommand: ["npm", "run", "bench"]

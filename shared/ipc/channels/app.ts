@@ -18,7 +18,7 @@ export const AppInfo = z.object({
   version: z.string(),
   dataDir: z.string(),
   /** Which shell hosts the renderer. */
-  shell: z.enum(['electron', 'chromium-bridge']),
+  shell: z.enum(['electron', 'chromium-bridge', 'cli']),
   versions: z.object({
     electron: z.string().nullable(),
     chromium: z.string().nullable(),

@@ -1,0 +1,81 @@
+/** Audit browser use cases: search with keyset paging, counts, verify with progress and cancel, export. */
+import { join } from 'node:path';
+import type { AuditEventView, AuditQuery, VerifyReportView } from '../../shared/ipc/channels/audit';
+import { ErrorCode, GatehouseError } from '../../shared/model/result';
+import { AuditRole, type AuditEvent } from '../services/audit/events';
+import type { CoreContext } from './context';
+
+function eventView(event: AuditEvent): AuditEventView {
+  return { ...event };
+}
+
+/** A page of events (newest first) with the total of matches for the virtual list. */
+export function auditSearch(ctx: CoreContext, query: AuditQuery) {
+  const role = query.role === undefined || query.role === '' ? undefined : AuditRole.safeParse(query.role);
+  if (role !== undefined && !role.success) throw new GatehouseError(ErrorCode.InvalidInput, `unknown role: ${query.role}`);
+  const filter = {
+    ...(query.from ? { from: query.from } : {}),
+    ...(query.to ? { to: query.to } : {}),
+    ...(query.actor ? { actor: query.actor } : {}),
+    ...(role?.success ? { role: role.data } : {}),
+    ...(query.action ? { action: query.action } : {}),
+    ...(query.subject ? { subject: query.subject } : {}),
+    ...(query.text ? { text: query.text } : {}),
+  };
+  const page = ctx.auditStore.search({
+    ...filter,
+    ...(query.beforeSeq !== undefined ? { beforeSeq: query.beforeSeq } : {}),
+    ...(query.afterSeq !== undefined ? { afterSeq: query.afterSeq } : {}),
+    limit: query.limit,
+    order: 'desc',
+    withCount: true,
+  });
+  return { events: page.events.map(eventView), total: page.count ?? 0, hasOlder: page.hasOlder, hasNewer: page.hasNewer };
+}
+
+/** Verification state: one at a time, cancellable. */
+export interface VerifyControl {
+  current: AbortController | null;
+}
+
+/** Verifies the chain and every signed head (database and the heads file outside it). */
+export async function auditVerify(ctx: CoreContext, control: VerifyControl): Promise<VerifyReportView> {
+  if (control.current) throw new GatehouseError(ErrorCode.Conflict, 'a verification is already running');
+  const controller = new AbortController();
+  control.current = controller;
+  const total = ctx.auditStore.count();
+  const started = performance.now();
+  let lastEmit = 0;
+  try {
+    const report = await ctx.auditStore.verify({
+      signal: controller.signal,
+      onProgress: (progress) => {
+        const now = performance.now();
+        // A few events per second are enough for a progress bar.
+        if (now - lastEmit > 100 || progress.fraction >= 1) {
+          lastEmit = now;
+          ctx.events.emit('audit:verifyProgress', { checked: progress.checked, total });
+        }
+      },
+    });
+    ctx.events.emit('audit:verifyProgress', { checked: report.checked, total });
+    return {
+      ok: report.ok,
+      checked: report.checked,
+      firstBadSeq: report.firstBadSeq,
+      reason: report.reason === null ? null : `${report.reason}: ${report.message}`,
+      headsChecked: ctx.auditStore.heads().length,
+      durationMs: Math.round(performance.now() - started),
+    };
+  } finally {
+    control.current = null;
+  }
+}
+
+/** Exports the log as JSON Lines into the data directory's exports folder. */
+export async function auditExport(ctx: CoreContext): Promise<{ file: string; events: number }> {
+  const stamp = ctx.clock.now().toISOString().replace(/[:.]/g, '-');
+  const file = join(ctx.layout.exportsDir, `audit-${stamp}.jsonl`);
+  const summary = await ctx.auditStore.exportJsonl(file);
+  return { file: summary.file, events: summary.events };
+}

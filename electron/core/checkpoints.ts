@@ -1,0 +1,134 @@
+/** Checkpoint use cases: list, take one, preview a rollback, roll back (leads), and the periodic timer. */
+import type { CheckpointView } from '../../shared/ipc/channels/checkpoints';
+import {
+  createCheckpoint,
+  listCheckpoints,
+  previewRollback,
+  rollback,
+  startCheckpointTimer,
+  type Checkpoint,
+  type CheckpointTimer,
+  type DiffFile,
+} from '../services/git';
+import type { CoreContext } from './context';
+import type { RepositoryHandles } from './repositories';
+
+/** A checkpoint as IPC shows it. */
+export function checkpointView(checkpoint: Checkpoint): CheckpointView {
+  return {
+    id: checkpoint.id,
+    commitOid: checkpoint.oid,
+    branch: checkpoint.branch ?? '(detached)',
+    headOid: checkpoint.headOid,
+    reason: checkpoint.reason,
+    operator: checkpoint.operator,
+    createdAt: checkpoint.createdAt,
+    dirty: checkpoint.worktreeTree !== checkpoint.indexTree,
+  };
+}
+
+/** Checkpoints of a repository, newest first. */
+export async function checkpointList(handles: RepositoryHandles, repositoryId: string): Promise<ReadonlyArray<CheckpointView>> {
+  const handle = await handles.get(repositoryId);
+  const list = await listCheckpoints(handle.repo);
+  return [...list].sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id)).map(checkpointView);
+}
+
+/** Takes a checkpoint now, as the unlocked operator (or `system`). */
+export async function checkpointCreate(
+  ctx: CoreContext,
+  handles: RepositoryHandles,
+  repositoryId: string,
+  reason: string,
+  operator: string,
+): Promise<CheckpointView> {
+  const handle = await handles.get(repositoryId);
+  const created = await createCheckpoint(handle.repo, { reason, operator });
+  ctx.audit.record({
+    action: 'checkpoint.created',
+    subject: `repository:${repositoryId}`,
+    payload: { id: created.id, reason, commit: created.oid, headOid: created.headOid, skippedUntracked: created.skipped.length },
+  });
+  ctx.events.emit('repo:changed', { repositoryId, what: 'checkpoint' });
+  return checkpointView(created);
+}
+
+function pathChange(file: DiffFile) {
+  const status = file.status === 'renamed' ? 'modified' : file.status;
+  return { path: file.path, status };
+}
+
+/** What rolling back to a checkpoint would change. */
+export async function checkpointPreview(handles: RepositoryHandles, repositoryId: string, checkpointId: string) {
+  const handle = await handles.get(repositoryId);
+  const preview = await previewRollback(handle.repo, checkpointId);
+  return { checkpoint: checkpointView(preview.checkpoint), changes: preview.files.map(pathChange) };
+}
+
+/** Rolls back to a checkpoint, taking an undo checkpoint first; audited. */
+export async function checkpointRollback(
+  ctx: CoreContext,
+  handles: RepositoryHandles,
+  repositoryId: string,
+  checkpointId: string,
+  operator: string,
+) {
+  const handle = await handles.get(repositoryId);
+  const started = performance.now();
+  const result = await rollback(handle.repo, { checkpointId, operator, reason: `before rolling back to ${checkpointId}` });
+  const durationMs = Math.round(performance.now() - started);
+  ctx.audit.record({
+    action: 'checkpoint.created',
+    subject: `repository:${repositoryId}`,
+    payload: { id: result.undo.id, reason: result.undo.reason, commit: result.undo.oid, headOid: result.undo.headOid },
+  });
+  ctx.audit.record({
+    action: 'rollback.completed',
+    subject: `repository:${repositoryId}`,
+    payload: { to: checkpointId, undoCheckpoint: result.undo.id, changedPaths: result.changedPaths, headOid: result.headOid, durationMs },
+  });
+  ctx.events.emit('repo:changed', { repositoryId, what: 'rolled back' });
+  return {
+    restored: checkpointView(result.checkpoint),
+    undoCheckpoint: checkpointView(result.undo),
+    changedPaths: result.changedPaths,
+    durationMs,
+  };
+}
+
+/** Starts the periodic checkpoint timer for every registered repository (default every 2 hours). */
+export function startPeriodicCheckpoints(ctx: CoreContext, handles: RepositoryHandles, intervalMs?: number): () => void {
+  const timers = new Map<string, CheckpointTimer>();
+  const refresh = async () => {
+    for (const record of ctx.registry.list()) {
+      if (timers.has(record.id)) continue;
+      try {
+        const handle = await handles.get(record.id);
+        timers.set(
+          record.id,
+          startCheckpointTimer({
+            repo: handle.repo,
+            ...(intervalMs ? { intervalMs } : {}),
+            operator: 'gatehouse',
+            onCheckpoint: (created: Checkpoint) =>
+              ctx.audit.record({
+                action: 'checkpoint.created',
+                subject: `repository:${record.id}`,
+                actor: 'gatehouse',
+                role: 'system',
+                payload: { id: created.id, reason: created.reason, commit: created.oid, periodic: true },
+              }),
+            onError: (error: unknown) => ctx.logger.warn(`periodic checkpoint of ${record.id} failed`, error instanceof Error ? error.message : error),
+          }),
+        );
+      } catch (error) {
+        ctx.logger.warn(`no periodic checkpoints for ${record.id}`, error instanceof Error ? error.message : error);
+      }
+    }
+  };
+  void refresh(); // deliberate fire-and-forget: failures are logged per repository
+  return () => {
+    for (const timer of timers.values()) timer.stop();
+    timers.clear();
+  };
+}

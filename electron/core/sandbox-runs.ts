@@ -1,0 +1,167 @@
+/**
+ * Sandbox use cases: run the policy's tests (and benchmark) on the merge base and on the revision,
+ * stream the output to the window as events, keep the latest comparison per revision (it survives a
+ * restart: the gate reads it), and cancel.
+ */
+import { randomUUID } from 'node:crypto';
+import { SandboxComparison } from '../../shared/model/sandbox';
+import { ErrorCode, GatehouseError } from '../../shared/model/result';
+import type { Db, Migration } from '../services/db/sqlite';
+import { migrate } from '../services/db/sqlite';
+import { getProposal, materialiseTree } from '../services/git';
+import type { CoreContext } from './context';
+import { governanceOf, requireValidPolicy, type RepositoryHandles } from './repositories';
+
+/** Schema of the core's own tables. */
+export const CORE_MIGRATIONS: ReadonlyArray<Migration> = [
+  {
+    version: 1,
+    name: 'sandbox results per revision',
+    up(db) {
+      db.exec(`CREATE TABLE sandbox_results (
+        run_id TEXT PRIMARY KEY,
+        repository_id TEXT NOT NULL,
+        proposal TEXT NOT NULL,
+        head_oid TEXT NOT NULL,
+        comparison TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX sandbox_results_revision ON sandbox_results (repository_id, proposal, head_oid, created_at)`);
+    },
+  },
+];
+
+/** Creates or updates the core's tables. */
+export function migrateCore(db: Db): void {
+  migrate(db, 'core', CORE_MIGRATIONS);
+}
+
+/** The latest comparison for one revision, or null. */
+export function latestSandboxResult(ctx: Pick<CoreContext, 'appDb'>, repositoryId: string, proposal: string, head: string): SandboxComparison | null {
+  const row = ctx.appDb
+    .prepare(
+      'SELECT comparison FROM sandbox_results WHERE repository_id = ? AND proposal = ? AND head_oid = ? ORDER BY created_at DESC, rowid DESC LIMIT 1',
+    )
+    .get(repositoryId, proposal, head) as { comparison: string } | undefined;
+  if (!row) return null;
+  const parsed = SandboxComparison.safeParse(JSON.parse(row.comparison));
+  return parsed.success ? parsed.data : null;
+}
+
+/** In-flight comparisons, for cancel. */
+export type RunningComparisons = Map<string, AbortController>;
+
+/** What starting a run returns at once; the comparison itself follows. */
+export interface StartedComparison {
+  readonly runId: string;
+  readonly done: Promise<SandboxComparison | null>;
+}
+
+/**
+ * Starts a base-against-head comparison with the policy's commands, image and limits.
+ *
+ * Output streams as `sandbox:output`; the end arrives as `sandbox:finished` (with the comparison, or
+ * a failure: no engine, cancelled). An unreachable engine is recorded as unavailable — never a pass.
+ */
+export async function startComparison(
+  ctx: CoreContext,
+  handles: RepositoryHandles,
+  running: RunningComparisons,
+  repositoryId: string,
+  proposalId: string,
+): Promise<StartedComparison> {
+  const handle = await handles.get(repositoryId);
+  const proposal = await getProposal(handle.repo, proposalId);
+  if (proposal.baseOid === null) throw new GatehouseError(ErrorCode.Conflict, `proposal ${proposalId} shares no history with the target branch`);
+  const policy = requireValidPolicy(await governanceOf(ctx, handle));
+  const runId = `cmp-${randomUUID()}`;
+  const controller = new AbortController();
+  running.set(runId, controller);
+  const base = proposal.baseOid;
+  const head = proposal.headOid;
+  const subject = `proposal:${repositoryId}/${proposal.name}`;
+
+  const done = (async (): Promise<SandboxComparison | null> => {
+    try {
+      const report = await ctx.sandbox.compare({
+        materialise: async (side, dir) => {
+          await materialiseTree({ repo: handle.repo, oid: side === 'base' ? base : head, into: dir });
+        },
+        testCommand: policy.sandbox.testCommand,
+        ...(policy.sandbox.benchmarkCommand ? { benchmarkCommand: policy.sandbox.benchmarkCommand } : {}),
+        regressionThreshold: policy.sandbox.regressionThreshold,
+        limits: policy.sandbox.limits,
+        image: policy.sandbox.image,
+        ...(policy.sandbox.imageDigest ? { imageDigest: policy.sandbox.imageDigest } : {}),
+        signal: controller.signal,
+        onOutput: (side, _phase, stream, chunk) => ctx.events.emit('sandbox:output', { runId, side, stream, chunk }),
+      });
+      const comparison = SandboxComparison.parse(report);
+      ctx.appDb
+        .prepare('INSERT INTO sandbox_results (run_id, repository_id, proposal, head_oid, comparison, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(runId, repositoryId, proposal.name, head, JSON.stringify(comparison), ctx.clock.now().toISOString());
+      ctx.audit.record({
+        action: 'sandbox.run',
+        subject,
+        payload: {
+          runId,
+          base,
+          head,
+          image: comparison.head.image,
+          imageDigest: comparison.head.imageDigest,
+          baseStatus: comparison.base.status,
+          headStatus: comparison.head.status,
+          baseExit: comparison.base.exitCode,
+          headExit: comparison.head.exitCode,
+          testsPassedBase: comparison.testsPassedBase,
+          testsPassedHead: comparison.testsPassedHead,
+          broken: comparison.broken,
+          fixed: comparison.fixed,
+          benchmarkChange: comparison.benchmarkChange,
+          regression: comparison.regression,
+          violations: [...comparison.base.violations, ...comparison.head.violations],
+        },
+      });
+      const unavailable = comparison.head.status === 'unavailable' ? comparison.head : null;
+      ctx.events.emit('sandbox:finished', {
+        runId,
+        repositoryId,
+        proposalId: proposal.name,
+        comparison,
+        failure: unavailable
+          ? { code: ErrorCode.Unavailable, message: unavailable.reason ?? 'no reachable Docker engine', run: unavailable }
+          : null,
+      });
+      ctx.events.emit('repo:changed', { repositoryId, what: 'sandbox result' });
+      return comparison;
+    } catch (error) {
+      const cancelled = controller.signal.aborted;
+      const message = error instanceof Error ? error.message : String(error);
+      ctx.logger.warn(`sandbox comparison ${runId} ended without a result`, message);
+      ctx.audit.record({ action: 'sandbox.run', subject, payload: { runId, base, head, failed: true, cancelled, message } });
+      ctx.events.emit('sandbox:finished', {
+        runId,
+        repositoryId,
+        proposalId: proposal.name,
+        comparison: null,
+        failure: {
+          code: cancelled ? ErrorCode.Cancelled : error instanceof GatehouseError ? error.code : ErrorCode.Internal,
+          message: cancelled ? 'cancelled' : message,
+          run: null,
+        },
+      });
+      return null;
+    } finally {
+      running.delete(runId);
+    }
+  })();
+  return { runId, done };
+}
+
+/** Cancels an in-flight comparison. */
+export function cancelComparison(running: RunningComparisons, runId: string): { cancelled: boolean } {
+  const controller = running.get(runId);
+  if (!controller) return { cancelled: false };
+  controller.abort();
+  return { cancelled: true };
+}

@@ -1,0 +1,560 @@
+/**
+ * The analysis engine: parses each file with tree-sitter, runs every rule for its language in one
+ * combined query, applies rule predicates, adds the secret scan, and returns findings with stable
+ * fingerprints and the introduced / pre-existing mark.
+ *
+ * The engine knows nothing about individual rules: they arrive as data (`rules/`), so adding one never
+ * touches this file.
+ */
+import { createHash } from 'node:crypto';
+import type { Language, Node, Query as QueryType } from 'web-tree-sitter';
+import { Query } from 'web-tree-sitter';
+import type { Finding, Severity } from '../../../shared/model/domain';
+import { createCodeFacts, deniedModuleMatcher, FACT_QUERY_SOURCES, type FactQueries } from './code-facts';
+import { AnalysisFailedError, RuleDefinitionError } from './errors';
+import { lineStartsOf, rowAt, rowsContaining } from './line-ranges';
+import { analyseQuery, splitQuery } from './query-text';
+import { loadGrammars, languageForPath } from './languages';
+import { builtinRules } from './rules';
+import type { Rule, RuleMatch } from './rules/rule';
+import { GENERIC_SECRET, redactSecret, scanSecrets, SECRET_CWE, secretDetectors } from './secrets';
+import {
+  DEFAULT_MAX_FILE_BYTES,
+  LANGUAGE_IDS,
+  type AnalysisFile,
+  type AnalysisReport,
+  type AnalyzerOptions,
+  type LanguageId,
+  type RuleCategory,
+  type SkippedFile,
+} from './types';
+
+/** The tool name our own findings carry. */
+export const TOOL_NAME = 'gatehouse';
+
+/** What SARIF and the UI need to know about a rule, AST or secret. */
+export interface RuleDescriptor {
+  readonly id: string;
+  readonly title: string;
+  readonly category: RuleCategory;
+  readonly severity: Severity;
+  readonly cwe: ReadonlyArray<string>;
+  readonly message: string;
+  readonly remediation: string;
+  readonly languages: ReadonlyArray<LanguageId> | 'any';
+}
+
+/** Options of {@link createAnalyzer}. */
+export interface CreateAnalyzerOptions extends AnalyzerOptions {
+  /** The AST rules to run (default: every built-in rule). */
+  readonly rules?: ReadonlyArray<Rule>;
+}
+
+/** An in-process analyser; create one per thread and reuse it. */
+export interface Analyzer {
+  /** Every rule this analyser can report, AST and secrets. */
+  readonly rules: ReadonlyArray<RuleDescriptor>;
+  /** Analyses files synchronously (use the worker pool to keep a UI thread free). */
+  analyzeFiles(files: ReadonlyArray<AnalysisFile>): AnalysisReport;
+  /** Compiles the rule queries now rather than on first use (surfaces a broken rule early). */
+  precompile(languages?: ReadonlyArray<LanguageId>): void;
+  /** Frees the parsers and compiled queries. */
+  close(): void;
+}
+
+const SEVERITY_RANK: Readonly<Record<Severity, number>> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
+const PARSE_DEADLINE_MS = 20_000;
+const SNIPPET_MAX_LINES = 5;
+const SNIPPET_MAX_CHARS = 600;
+// Source code: an unquoted right-hand side is an expression, not a value (see scanSecrets).
+const SOURCE_EXTENSIONS = /\.(py|pyw|pyi|js|mjs|cjs|jsx|ts|mts|cts|tsx|go|java|kt|kts|rb|php|cs|rs|c|cc|cpp|h|hpp|swift|scala|groovy|dart|lua|r|m|vue|svelte)$/i;
+
+/** A rule's patterns that need certain words in the file, compiled on their own. */
+interface NeedleQuery {
+  readonly rule: Rule;
+  readonly needles: ReadonlyArray<string>;
+  readonly query: QueryType;
+}
+
+interface CompiledLanguage {
+  /** Patterns that may match any file, plus the shared call and import patterns: one pass per file. */
+  readonly query: QueryType;
+  /** What each pattern of `query` is: a rule's, the shared call patterns, or the import patterns. */
+  readonly ruleByPattern: ReadonlyArray<Rule | 'call' | 'import'>;
+  /** Patterns run only on files containing one of their words (see query-text.ts). */
+  readonly needleQueries: ReadonlyArray<NeedleQuery>;
+  /** Rules by exact qualified callee. */
+  readonly exactCalls: ReadonlyMap<string, ReadonlyArray<Rule>>;
+  /** Last name segments of the exact callees: a call whose callee ends otherwise needs no name resolution. */
+  readonly exactLastNames: ReadonlySet<string>;
+  /** Rules by method name, for `*.name` entries. */
+  readonly suffixCalls: ReadonlyMap<string, ReadonlyArray<Rule>>;
+  readonly facts: FactQueries;
+}
+
+/** The shared call patterns: every call, its callee captured. */
+const CALL_PATTERNS: Readonly<Record<'python' | 'js', string>> = {
+  python: '(call function: (_) @callee) @finding',
+  js: '(call_expression function: (_) @callee) @finding (new_expression constructor: (_) @callee) @finding',
+};
+
+interface RawFinding {
+  readonly ruleId: string;
+  readonly title: string;
+  readonly severity: Severity;
+  readonly cwe: ReadonlyArray<string>;
+  readonly message: string;
+  readonly remediation: string;
+  readonly start: number;
+  readonly end: number;
+  readonly startLine: number;
+  readonly startColumn: number;
+  readonly endLine: number;
+  readonly endColumn: number;
+  readonly snippet: string;
+  /** What the fingerprint hashes: the matched code with whitespace collapsed (secrets: redacted). */
+  readonly identity: string;
+}
+
+/** Compares findings the way the review view lists them: introduced first, then severity, then place. */
+export function compareFindings(a: Finding, b: Finding): number {
+  return (
+    Number(b.introduced) - Number(a.introduced) ||
+    SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
+    (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) ||
+    a.startLine - b.startLine ||
+    a.startColumn - b.startColumn ||
+    (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0)
+  );
+}
+
+/** The numeric rank of a severity (info 0 … critical 4). */
+export function severityRank(severity: Severity): number {
+  return SEVERITY_RANK[severity];
+}
+
+/** A stable fingerprint: sha-256 of rule id, path and the normalised matched code (not its line). */
+export function fingerprintOf(ruleId: string, path: string, identity: string, occurrence: number): string {
+  return createHash('sha256').update(`gatehouse/v1\0${ruleId}\0${path}\0${identity}\0${occurrence}`).digest('hex');
+}
+
+/** Describes the secret detectors as rules, for SARIF and the UI. */
+export function secretRuleDescriptors(): ReadonlyArray<RuleDescriptor> {
+  return [...secretDetectors, GENERIC_SECRET].map((d) => ({
+    id: d.id,
+    title: d.title,
+    category: 'secrets' as const,
+    severity: d.severity,
+    cwe: SECRET_CWE,
+    message: d.message,
+    remediation: d.remediation,
+    languages: 'any' as const,
+  }));
+}
+
+/** Describes AST rules for SARIF and the UI. */
+export function ruleDescriptors(rules: ReadonlyArray<Rule>): ReadonlyArray<RuleDescriptor> {
+  return rules.map((r) => ({
+    id: r.id,
+    title: r.title,
+    category: r.category,
+    severity: r.severity,
+    cwe: r.cwe,
+    message: r.message,
+    remediation: r.remediation,
+    languages: r.languages,
+  }));
+}
+
+function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else if (!list.includes(value)) list.push(value);
+}
+
+function compileLanguage(language: LanguageId, grammar: Language, rules: ReadonlyArray<Rule>): CompiledLanguage {
+  const family = language === 'python' ? 'python' : 'js';
+  const sources: string[] = [];
+  const ruleByPattern: Array<Rule | 'call' | 'import'> = [];
+  const exactCalls = new Map<string, Rule[]>();
+  const suffixCalls = new Map<string, Rule[]>();
+  const needleQueries: NeedleQuery[] = [];
+  const sourceRules: Rule[] = [];
+  const fail = (error: unknown): never => {
+    for (const n of needleQueries) n.query.delete();
+    throw error;
+  };
+  for (const rule of rules) {
+    if (!rule.languages.includes(language)) continue;
+    for (const callee of rule.calls ?? []) {
+      if (callee.startsWith('*.')) pushTo(suffixCalls, callee.slice(2), rule);
+      else pushTo(exactCalls, callee, rule);
+    }
+    if (rule.query === undefined) continue;
+    const compile = (source: string): QueryType => {
+      try {
+        return new Query(grammar, source);
+      } catch (error) {
+        return fail(new RuleDefinitionError(rule.id, `query does not compile for ${language}: ${error instanceof Error ? error.message : String(error)}`));
+      }
+    };
+    // each top-level unit of query text is exactly one pattern
+    const patterns = analyseQuery(rule.query);
+    const gated = patterns.filter((p) => p.needles.length > 0);
+    for (const pattern of patterns) {
+      if (pattern.needles.length > 0) continue;
+      sources.push(pattern.source);
+      ruleByPattern.push(rule);
+      sourceRules.push(rule);
+    }
+    if (gated.length > 0) {
+      const query = compile(gated.map((p) => p.source).join('\n'));
+      if (query.patternCount() !== gated.length) {
+        query.delete();
+        fail(new RuleDefinitionError(rule.id, `query splits into ${gated.length} patterns, tree-sitter counts ${query.patternCount()}`));
+      }
+      needleQueries.push({ rule, needles: [...new Set(gated.flatMap((p) => p.needles))], query });
+    }
+  }
+  for (const [kind, source] of [['call', CALL_PATTERNS[family]], ['import', FACT_QUERY_SOURCES[family].imports]] as const) {
+    for (const pattern of splitQuery(source)) {
+      sources.push(pattern);
+      ruleByPattern.push(kind);
+    }
+  }
+  let query: QueryType;
+  try {
+    query = new Query(grammar, sources.join('\n'));
+  } catch (error) {
+    // name the rule: compile its patterns one by one (only on this error path)
+    for (const [i, source] of sources.entries()) {
+      try {
+        new Query(grammar, source).delete();
+      } catch (inner) {
+        fail(new RuleDefinitionError(sourceRules[i]?.id ?? 'call patterns', `query does not compile for ${language}: ${inner instanceof Error ? inner.message : String(inner)}`));
+      }
+    }
+    return fail(new AnalysisFailedError(`rule queries for ${language} do not compile together: ${error instanceof Error ? error.message : String(error)}`));
+  }
+  if (query.patternCount() !== ruleByPattern.length) {
+    query.delete();
+    fail(new AnalysisFailedError(`rule queries for ${language} did not combine (${query.patternCount()} patterns, expected ${ruleByPattern.length})`));
+  }
+  const exactLastNames = new Set([...exactCalls.keys()].map((name) => name.slice(name.lastIndexOf('.') + 1)));
+  return {
+    query,
+    ruleByPattern,
+    needleQueries,
+    exactCalls,
+    exactLastNames,
+    suffixCalls,
+    facts: { definitions: new Query(grammar, FACT_QUERY_SOURCES[family].definitions) },
+  };
+}
+
+function capturesByName(captures: ReadonlyArray<{ readonly name: string; readonly node: Node }>): Map<string, Node[]> {
+  const byName = new Map<string, Node[]>();
+  for (const c of captures) {
+    const list = byName.get(c.name);
+    if (list === undefined) byName.set(c.name, [c.node]);
+    else list.push(c.node);
+  }
+  return byName;
+}
+
+/** The name a callee ends in, read from syntax alone (`x.y.execute` → `execute`). */
+function lastNameOf(callee: Node): string | undefined {
+  switch (callee.type) {
+    case 'identifier':
+      return callee.text;
+    case 'attribute':
+      return callee.childForFieldName('attribute')?.text;
+    case 'member_expression':
+      return callee.childForFieldName('property')?.text;
+    case 'parenthesized_expression':
+    case 'sequence_expression': {
+      const inner = callee.namedChildren[callee.namedChildren.length - 1];
+      return inner ? lastNameOf(inner) : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function positionAt(lineStarts: ReadonlyArray<number>, index: number): { line: number; column: number } {
+  const row = rowAt(lineStarts, index);
+  return { line: row + 1, column: index - (lineStarts[row] ?? 0) + 1 };
+}
+
+function lineText(text: string, lineStarts: ReadonlyArray<number>, line: number): string {
+  const start = lineStarts[line - 1] ?? text.length;
+  const next = lineStarts[line];
+  const end = next === undefined ? text.length : next - 1;
+  return text.slice(start, end).replace(/\r$/, '');
+}
+
+function snippetOf(text: string, lineStarts: ReadonlyArray<number>, startLine: number, endLine: number): string {
+  const lines: string[] = [];
+  for (let line = startLine; line <= Math.min(endLine, startLine + SNIPPET_MAX_LINES - 1); line++) {
+    lines.push(lineText(text, lineStarts, line).trimEnd());
+  }
+  const joined = lines.join('\n');
+  return joined.length > SNIPPET_MAX_CHARS ? `${joined.slice(0, SNIPPET_MAX_CHARS)}…` : joined;
+}
+
+function normaliseIdentity(code: string): string {
+  return code.replace(/\s+/g, ' ').trim().slice(0, 2000);
+}
+
+function skipReasonOf(file: AnalysisFile, maxFileBytes: number): SkippedFile | undefined {
+  if (file.text.length > maxFileBytes) {
+    return { path: file.path, reason: 'too-large', note: `${file.text.length} characters is over the ${maxFileBytes} limit; not analysed` };
+  }
+  const head = file.text.slice(0, 8192);
+  // git's heuristic: a NUL in the first 8 KiB means binary; many U+FFFD means bytes that were not UTF-8
+  if (head.includes('\u0000')) return { path: file.path, reason: 'binary', note: 'binary content (NUL byte); not analysed' };
+  const replacement = head.split('\uFFFD').length - 1;
+  if (head.length > 64 && replacement / head.length > 0.1) {
+    return { path: file.path, reason: 'binary', note: 'not valid UTF-8 text; not analysed' };
+  }
+  return undefined;
+}
+
+function removeContained(raw: RawFinding[]): RawFinding[] {
+  // One rule can match nested nodes for one problem (`''.__class__.__mro__`); keep the outermost.
+  raw.sort((a, b) => (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0) || a.start - b.start || b.end - a.end);
+  const kept: RawFinding[] = [];
+  let outer: RawFinding | undefined;
+  for (const f of raw) {
+    if (outer !== undefined && outer.ruleId === f.ruleId && f.start >= outer.start && f.end <= outer.end) continue;
+    kept.push(f);
+    outer = f;
+  }
+  return kept;
+}
+
+/** Loads the grammars, compiles every rule and returns a reusable analyser. */
+export async function createAnalyzer(options: CreateAnalyzerOptions = {}): Promise<Analyzer> {
+  const rules = options.rules ?? builtinRules;
+  const seenIds = new Set<string>();
+  for (const rule of rules) {
+    if (seenIds.has(rule.id)) throw new RuleDefinitionError(rule.id, 'duplicate rule id');
+    if (rule.query === undefined && (rule.calls === undefined || rule.calls.length === 0)) throw new RuleDefinitionError(rule.id, 'has neither a query nor calls');
+    seenIds.add(rule.id);
+  }
+  const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const isDenied = deniedModuleMatcher(options.deniedImports ?? []);
+  const grammars = await loadGrammars();
+  // Rule queries are compiled per language on first use: a Python-only scan never pays for TSX.
+  const compiled = new Map<LanguageId, CompiledLanguage>();
+  const compiledFor = (language: LanguageId): CompiledLanguage => {
+    const existing = compiled.get(language);
+    if (existing !== undefined) return existing;
+    const grammar = grammars.get(language);
+    if (grammar === undefined) throw new AnalysisFailedError(`no grammar for ${language}`);
+    const spec = compileLanguage(language, grammar.language, rules);
+    compiled.set(language, spec);
+    return spec;
+  };
+  const descriptors = [...ruleDescriptors(rules), ...secretRuleDescriptors()];
+
+  function astFindings(file: AnalysisFile, language: LanguageId, lineStarts: ReadonlyArray<number>): RawFinding[] | 'timeout' {
+    const grammar = grammars.get(language);
+    if (grammar === undefined) return [];
+    const spec = compiledFor(language);
+    const deadline = Date.now() + PARSE_DEADLINE_MS;
+    grammar.parser.reset();
+    const tree = grammar.parser.parse(file.text, null, { progressCallback: () => Date.now() > deadline });
+    if (tree === null) return 'timeout';
+    try {
+      const root = tree.rootNode;
+      // one pass over the tree for rules, calls and imports; imports are bound before anything is judged
+      const matches = spec.query.matches(root);
+      const importMatches = matches.filter((m) => spec.ruleByPattern[m.patternIndex] === 'import').map((m) => m.captures);
+      const code = createCodeFacts(root, language, spec.facts, isDenied, file.text, lineStarts, importMatches);
+      const raw: RawFinding[] = [];
+      const report = (rule: Rule, target: Node, byName: ReadonlyMap<string, Node[]>): void => {
+        if (rule.predicate !== undefined) {
+          const ruleMatch: RuleMatch = {
+            capture: (name) => byName.get(name)?.[0],
+            captures: (name) => byName.get(name) ?? [],
+            code,
+          };
+          let hit: boolean;
+          try {
+            hit = rule.predicate(ruleMatch);
+          } catch (error) {
+            throw new AnalysisFailedError(`rule ${rule.id} failed on ${file.path}: ${error instanceof Error ? error.message : String(error)}`);
+          }
+          if (!hit) return;
+        }
+        const startLine = target.startPosition.row + 1;
+        const endLine = target.endPosition.row + 1;
+        raw.push({
+          ruleId: rule.id,
+          title: rule.title,
+          severity: rule.severity,
+          cwe: rule.cwe,
+          message: rule.message,
+          remediation: rule.remediation,
+          start: target.startIndex,
+          end: target.endIndex,
+          startLine,
+          startColumn: target.startPosition.column + 1,
+          endLine,
+          endColumn: target.endPosition.column + 1,
+          snippet: snippetOf(file.text, lineStarts, startLine, endLine),
+          identity: normaliseIdentity(target.text),
+        });
+      };
+      for (const gated of spec.needleQueries) {
+        // only the lines holding one of the pattern's words can match; a ranged query visits just those
+        const ranges = rowsContaining(file.text, lineStarts, gated.needles);
+        if (ranges !== undefined && ranges.length === 0) continue;
+        const runs = ranges === undefined ? [undefined] : ranges;
+        for (const range of runs) {
+          const options = range === undefined ? undefined : { startPosition: { row: range.startRow, column: 0 }, endPosition: { row: range.endRow, column: 0 } };
+          for (const match of gated.query.matches(root, options)) {
+            const byName = capturesByName(match.captures);
+            const target = byName.get('finding')?.[0] ?? match.captures[0]?.node;
+            if (target !== undefined) report(gated.rule, target, byName);
+          }
+        }
+      }
+      for (const match of matches) {
+        const kind = spec.ruleByPattern[match.patternIndex];
+        if (kind === undefined || kind === 'import') continue;
+        const byName = capturesByName(match.captures);
+        const target = byName.get('finding')?.[0] ?? match.captures[0]?.node;
+        if (target === undefined) continue;
+        if (kind !== 'call') {
+          report(kind, target, byName);
+          continue;
+        }
+        // a call: find the rules that name its callee
+        const callee = byName.get('callee')?.[0];
+        if (callee === undefined) continue;
+        const last = lastNameOf(callee);
+        const rulesForCall: Rule[] = [...((last === undefined ? undefined : spec.suffixCalls.get(last)) ?? [])];
+        if ((last !== undefined && spec.exactLastNames.has(last)) || (callee.type === 'identifier' && code.isImported(callee.text))) {
+          const qualified = code.qualifiedName(callee);
+          for (const r of (qualified === undefined ? undefined : spec.exactCalls.get(qualified)) ?? []) {
+            if (!rulesForCall.includes(r)) rulesForCall.push(r);
+          }
+        }
+        for (const r of rulesForCall) report(r, target, byName);
+      }
+      return removeContained(raw);
+    } finally {
+      tree.delete();
+    }
+  }
+
+  function secretFindings(file: AnalysisFile, lineStarts: ReadonlyArray<number>): RawFinding[] {
+    const out: RawFinding[] = [];
+    for (const match of scanSecrets(file.text, SOURCE_EXTENSIONS.test(file.path))) {
+      const from = positionAt(lineStarts, match.start);
+      const to = positionAt(lineStarts, match.blockEnd ?? match.end);
+      const line = lineText(file.text, lineStarts, from.line);
+      const lineStart = lineStarts[from.line - 1] ?? 0;
+      const secretEndInLine = Math.min(match.end - lineStart, line.length);
+      const redactedLine = line.slice(0, from.column - 1) + redactSecret(match.secret) + line.slice(secretEndInLine);
+      const snippet = redactedLine.trimEnd().slice(0, SNIPPET_MAX_CHARS);
+      out.push({
+        ruleId: match.ruleId,
+        title: match.title,
+        severity: match.severity,
+        cwe: SECRET_CWE,
+        message: match.message,
+        remediation: match.remediation,
+        start: match.start,
+        end: match.blockEnd ?? match.end,
+        startLine: from.line,
+        startColumn: from.column,
+        endLine: to.line,
+        endColumn: to.column,
+        snippet,
+        identity: normaliseIdentity(snippet),
+      });
+    }
+    return out;
+  }
+
+  function analyzeFiles(files: ReadonlyArray<AnalysisFile>): AnalysisReport {
+    const started = performance.now();
+    const findings: Finding[] = [];
+    const skipped: SkippedFile[] = [];
+    let parsedFiles = 0;
+    let lines = 0;
+    let bytes = 0;
+    for (const file of files) {
+      const skip = skipReasonOf(file, maxFileBytes);
+      if (skip !== undefined) {
+        skipped.push(skip);
+        continue;
+      }
+      bytes += file.text.length;
+      const lineStarts = lineStartsOf(file.text);
+      lines += file.text.length === 0 ? 0 : lineStarts.length - (file.text.endsWith('\n') ? 1 : 0);
+      const language = languageForPath(file.path, file.text);
+      const raw: RawFinding[] = secretFindings(file, lineStarts);
+      if (language !== undefined) {
+        const ast = astFindings(file, language, lineStarts);
+        if (ast === 'timeout') skipped.push({ path: file.path, reason: 'too-large', note: `parsing took over ${PARSE_DEADLINE_MS / 1000} s; AST rules not run (secrets were scanned)` });
+        else {
+          parsedFiles++;
+          raw.push(...ast);
+        }
+      }
+      const added = file.addedLines === undefined ? undefined : file.addedLines instanceof Set ? file.addedLines : new Set(file.addedLines);
+      const occurrences = new Map<string, number>();
+      raw.sort((a, b) => a.start - b.start || (a.ruleId < b.ruleId ? -1 : 1));
+      for (const f of raw) {
+        const key = `${f.ruleId}\0${f.identity}`;
+        const occurrence = occurrences.get(key) ?? 0;
+        occurrences.set(key, occurrence + 1);
+        let introduced = added === undefined;
+        for (let line = f.startLine; !introduced && line <= f.endLine; line++) introduced = added?.has(line) ?? true;
+        findings.push({
+          ruleId: f.ruleId,
+          title: f.title,
+          severity: f.severity,
+          cwe: [...f.cwe],
+          path: file.path,
+          startLine: f.startLine,
+          startColumn: f.startColumn,
+          endLine: f.endLine,
+          endColumn: f.endColumn,
+          snippet: f.snippet,
+          message: f.message,
+          remediation: f.remediation,
+          introduced,
+          tool: TOOL_NAME,
+          fingerprint: fingerprintOf(f.ruleId, file.path, f.identity, occurrence),
+        });
+      }
+    }
+    findings.sort(compareFindings);
+    return {
+      findings,
+      skipped,
+      stats: { files: files.length, parsedFiles, lines, bytes, durationMs: performance.now() - started },
+    };
+  }
+
+  function close(): void {
+    for (const c of compiled.values()) {
+      c.query.delete();
+      for (const n of c.needleQueries) n.query.delete();
+      c.facts.definitions.delete();
+    }
+    compiled.clear();
+    for (const g of grammars.values()) g.parser.delete();
+  }
+
+  function precompile(languages: ReadonlyArray<LanguageId> = LANGUAGE_IDS): void {
+    for (const language of languages) compiledFor(language);
+  }
+
+  return { rules: descriptors, analyzeFiles, precompile, close };
+}

@@ -1,0 +1,106 @@
+/**
+ * Code execution: text turned into code at run time — CWE-95 (eval injection) and CWE-94.
+ */
+import { JS_FAMILY } from '../types';
+import { callee } from './patterns';
+import { cwe, type Rule } from './rule';
+
+/** Rules for running strings as code. */
+export const codeExecutionRules: ReadonlyArray<Rule> = [
+  {
+    id: 'python.code-execution.eval',
+    title: 'eval() of a string',
+    category: 'code-execution',
+    severity: 'high',
+    cwe: [cwe(95), cwe(94)],
+    languages: ['python'],
+    calls: ['eval', 'builtins.eval'],
+    message: 'eval() runs its argument as Python code; anything that reaches it can do what this process can.',
+    remediation: 'Parse data instead of evaluating it: ast.literal_eval() for Python literals, json.loads() for JSON.',
+  },
+  {
+    id: 'python.code-execution.exec',
+    title: 'exec() of a string',
+    category: 'code-execution',
+    severity: 'high',
+    cwe: [cwe(95), cwe(94)],
+    languages: ['python'],
+    calls: ['exec', 'builtins.exec'],
+    message: 'exec() runs its argument as Python statements.',
+    remediation: 'Call the intended functions directly; dispatch through a dict of allowed callables instead of building code.',
+  },
+  {
+    id: 'python.code-execution.compile',
+    title: 'compile() of a non-constant string',
+    category: 'code-execution',
+    severity: 'medium',
+    cwe: [cwe(94)],
+    languages: ['python'],
+    calls: ['compile', 'builtins.compile'],
+    predicate: (m) => !m.code.isStatic(m.code.argument(m.capture('finding'), 0)),
+    message: 'compile() turns a runtime string into a code object that can then be executed.',
+    remediation: 'Avoid compiling code from data; if a small expression language is needed, parse it with ast and allow-list node types.',
+  },
+  {
+    id: 'python.code-execution.template-injection',
+    title: 'Template rendered from a non-constant string',
+    category: 'code-execution',
+    severity: 'high',
+    cwe: [cwe(94), cwe(1336)],
+    languages: ['python'],
+    calls: ['flask.render_template_string', 'jinja2.Template', 'mako.template.Template', '*.from_string'],
+    predicate: (m) => {
+      const name = callee(m) ?? '';
+      // `*.from_string` only on a Jinja2 environment
+      if (name.endsWith('.from_string') && !/^jinja2\.|env|jinja/i.test(name)) return false;
+      return !m.code.isStatic(m.code.argument(m.capture('finding'), 0));
+    },
+    message: 'Rendering a template built at run time lets its author run code in the template engine (server-side template injection).',
+    remediation: 'Render a fixed template file and pass the data as context variables.',
+  },
+  {
+    id: 'js.code-execution.eval',
+    title: 'eval() of a string',
+    category: 'code-execution',
+    severity: 'high',
+    cwe: [cwe(95), cwe(94)],
+    languages: JS_FAMILY,
+    calls: ['eval'],
+    message: 'eval() runs its argument as JavaScript with the caller’s privileges.',
+    remediation: 'Use JSON.parse() for data, or a lookup table of allowed functions instead of evaluating code.',
+  },
+  {
+    id: 'js.code-execution.function-constructor',
+    title: 'Function constructor',
+    category: 'code-execution',
+    severity: 'high',
+    cwe: [cwe(95), cwe(94)],
+    languages: JS_FAMILY,
+    calls: ['Function'],
+    message: 'new Function(...) compiles its string arguments into code, like eval().',
+    remediation: 'Write the function in source, or select among predefined functions by name.',
+  },
+  {
+    id: 'js.code-execution.string-timer',
+    title: 'Timer with a string body',
+    category: 'code-execution',
+    severity: 'medium',
+    cwe: [cwe(95)],
+    languages: JS_FAMILY,
+    calls: ['setTimeout', 'setInterval', 'setImmediate', 'execScript'],
+    predicate: (m) => m.code.isStringLike(m.code.argument(m.capture('finding'), 0)),
+    message: 'A timer given a string evaluates that string as code when it fires.',
+    remediation: 'Pass a function: setTimeout(() => doWork(), delay).',
+  },
+  {
+    id: 'js.code-execution.vm',
+    title: 'Code run through the vm module',
+    category: 'code-execution',
+    severity: 'high',
+    cwe: [cwe(94)],
+    languages: JS_FAMILY,
+    calls: ['vm.runInThisContext', 'vm.runInNewContext', 'vm.runInContext', 'vm.compileFunction', 'vm.Script', 'vm.SourceTextModule'],
+    message: 'The vm module compiles and runs code; it is not a security sandbox (Node.js docs), so the code runs with this process’s reach.',
+    remediation: 'Do not run untrusted code in-process; use a separate, locked-down process or container.',
+  },
+];

@@ -1,0 +1,63 @@
+/**
+ * Name lists and small helpers the rule files share: which qualified names are sources of user input,
+ * which calls sanitise, which names say a value is a credential.
+ */
+import type { RuleMatch } from './rule';
+
+/** The qualified callee of the match's `@finding` call. */
+export function callee(m: RuleMatch): string | undefined {
+  return m.code.calleeName(m.capture('finding'));
+}
+
+/** Python: where request data enters (Flask, Django, FastAPI/Starlette, aiohttp, stdin). */
+export const PY_USER_INPUT: ReadonlyArray<RegExp> = [
+  /^(flask\.)?request\.(args|form|values|files|json|data|cookies|headers|get_json|get_data|view_args|GET|POST|FILES|COOKIES|META|body|query_params|path_params|match_info|rel_url|query)\b/,
+  /^self\.request\.(GET|POST|FILES|body|query_params|data)\b/,
+  /^(builtins\.)?input\(\)$/,
+];
+
+/** Words a Python file must contain for {@link PY_USER_INPUT} to match anything in it. */
+export const PY_USER_INPUT_WORDS: ReadonlyArray<string> = ['request', 'input'];
+
+/** Python: calls that make a user-supplied name safe to use as a path component. */
+export const PY_PATH_SANITIZERS: ReadonlyArray<RegExp> = [
+  /(^|\.)secure_filename$/,
+  /^os\.path\.basename$/,
+  /^posixpath\.basename$/,
+  /^(int|float|uuid\.UUID)$/,
+  /(^|\.)safe_join$/,
+];
+
+/** JS/TS: where request data enters (Express, Koa, Fastify, Next, the browser URL). */
+export const JS_USER_INPUT: ReadonlyArray<RegExp> = [
+  /^(req|request)\.(query|params|body|headers|cookies|files?|url|originalUrl|path)\b/,
+  /^ctx\.(query|params|request\.(body|query|files?)|req\.(url|query|body))\b/,
+  /^(document\.)?location\.(search|hash|href|pathname)\b/,
+  /^URLSearchParams\b/,
+];
+
+/** Words a JS/TS file must contain for {@link JS_USER_INPUT} to match anything in it. */
+export const JS_USER_INPUT_WORDS: ReadonlyArray<string> = ['req', 'ctx', 'location', 'URLSearchParams'];
+
+/** JS/TS: calls that make a user-supplied name safe to use as a path component. */
+export const JS_PATH_SANITIZERS: ReadonlyArray<RegExp> = [/^path\.(posix\.|win32\.)?basename$/, /(^|\.)sanitize[A-Za-z]*$/, /^(Number|parseInt|parseFloat)$/];
+
+/** JS/TS: calls that make HTML safe to insert. */
+export const JS_HTML_SANITIZERS: ReadonlyArray<RegExp> = [/(^|\.)(sanitize|sanitizeHtml|escape|escapeHtml|escapeHTML|encode|encodeHTML|purify)$/i, /^(he|entities)\.(encode|escape)$/];
+
+/** Names that say a value is a credential or token: for randomness and weak hashes. */
+export const SECURITY_PURPOSE = /(token|secret|passw|pwd|nonce|salt|otp|session|csrf|xsrf|api_?key|apikey|auth|credential|reset|verif|invite|magic|signing|cookie|pin_?code)/i;
+
+/** True when the file mentions any of `words` (cheap gate before a data-flow question). */
+export function mentionsAny(m: RuleMatch, words: ReadonlyArray<string>): boolean {
+  return words.some((w) => m.code.mentions(w));
+}
+
+/** True when any name around the match's `@finding` says it is for a credential or token. */
+export function securityPurpose(m: RuleMatch): boolean {
+  const node = m.capture('finding');
+  return node !== undefined && m.code.purposeNames(node).some((n) => SECURITY_PURPOSE.test(n));
+}
+
+/** Words a string must contain to be taken for SQL. */
+export const SQL_WORDS = /\b(select\s[\s\S]*\bfrom|insert\s+into|update\s[\s\S]*\bset|delete\s+from|create\s+table|drop\s+table|alter\s+table|replace\s+into|truncate\s+table|where)\b/i;

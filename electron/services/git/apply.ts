@@ -1,0 +1,189 @@
+/**
+ * Applying an approved revision to the target branch and the working tree.
+ *
+ * Every check runs before anything is written: the proposal head is still the approved one, its tree is
+ * the approved tree, the merge base is the approved base, HEAD is on the target branch, the index and
+ * working tree have no changes, and (when the target moved on) the merge has no conflict. Then only the
+ * paths that differ between the current head and the result are written, the index follows, and the
+ * branch moves last with a compare-and-swap. A failure at any write puts back what was already written.
+ *
+ * The approvals gate is not here: the caller passes the revision the gate approved. A checkpoint can be
+ * taken here (`checkpoint` option) after the checks and before the first write; a caller that takes its
+ * own checkpoint first may omit it.
+ */
+import fs from 'node:fs';
+import * as git from 'isomorphic-git';
+import { commitCheckpoint, captureState, type CreatedCheckpoint } from './checkpoints';
+import { validateChangedPath } from './diff';
+import { GitConflictError, GitInvalidInputError, GitNotFoundError, GitRefusedError } from './errors';
+import { lockIndex, readIndex, type IndexEntry } from './index-file';
+import { mergeBase, proposalRef } from './proposals';
+import { isOid, readHead, resolveRefOrNull, updateRef } from './refs';
+import type { GitIdentity, GitRepository } from './repository';
+import { stagedPaths } from './status';
+import { diffTrees, flattenTree, type TreeChange } from './trees';
+import { indexEntriesFor, knownFromScan, scanWorktree, statLookup, writeWorktreeChanges } from './worktree';
+
+/** The revision an approval names. */
+export interface ApprovedRevision {
+  /** Proposal name (`fix-login`) or full ref. */
+  readonly proposal: string;
+  readonly baseOid: string;
+  readonly headOid: string;
+  readonly treeOid: string;
+}
+
+/** Input of {@link applyRevision}. */
+export interface ApplyInput {
+  readonly revision: ApprovedRevision;
+  /** Committer (and author) of a merge commit; default the handle's identity. */
+  readonly committer?: GitIdentity;
+  /** Merge commit message; default `Apply <proposal> (<head>)`. */
+  readonly message?: string;
+  /** Take a checkpoint after the checks pass and before the first write. */
+  readonly checkpoint?: { readonly operator: string; readonly reason?: string };
+}
+
+/** The result of {@link applyRevision}. */
+export interface ApplyResult {
+  /** The target branch's new head. */
+  readonly headOid: string;
+  readonly previousHeadOid: string;
+  readonly mode: 'fast-forward' | 'merge';
+  /** Paths written or removed in the working tree. */
+  readonly changedPaths: number;
+  /** The checkpoint taken before writing, when asked for. */
+  readonly checkpoint: CreatedCheckpoint | null;
+}
+
+function isNamedError(error: unknown, ...codes: string[]): error is Error & { data?: unknown } {
+  return error instanceof Error && codes.includes((error as { code?: string }).code ?? '');
+}
+
+/**
+ * Merges `headOid` into the target with isomorphic-git, writing the merge commit but no branch, index
+ * or working-tree file; any conflict aborts the merge and nothing but unreferenced objects remain.
+ */
+async function mergeCommit(repo: GitRepository, targetRef: string, headOid: string, committer: GitIdentity, message: string): Promise<string> {
+  const signature = { name: committer.name, email: committer.email, timestamp: Math.floor(repo.clock.now().getTime() / 1000), timezoneOffset: 0 };
+  try {
+    const result = await git.merge({
+      fs,
+      dir: repo.dir,
+      gitdir: repo.gitdir,
+      ours: targetRef,
+      theirs: headOid,
+      fastForward: false,
+      noUpdateBranch: true,
+      abortOnConflict: true,
+      author: signature,
+      committer: signature,
+      message,
+      cache: repo.cache,
+    });
+    if (result.oid === undefined) throw new GitConflictError('the merge produced no commit');
+    return result.oid;
+  } catch (error) {
+    if (isNamedError(error, 'MergeConflictError')) {
+      throw new GitConflictError(`merging ${headOid} into ${targetRef} conflicts`, { paths: (error.data as { filepaths?: unknown } | undefined)?.filepaths ?? [] });
+    }
+    if (isNamedError(error, 'MergeNotSupportedError')) {
+      throw new GitConflictError(`merging ${headOid} into ${targetRef} needs a merge git cannot do automatically here`);
+    }
+    throw error;
+  }
+}
+
+/** Reverses tree changes (to put the working tree back). */
+export function reverseChanges(changes: ReadonlyArray<TreeChange>): TreeChange[] {
+  return changes.map((c) => ({ path: c.path, old: c.new, new: c.old }));
+}
+
+/** Applies an approved revision (see the module comment). */
+export async function applyRevision(repo: GitRepository, input: ApplyInput): Promise<ApplyResult> {
+  const { revision } = input;
+  for (const [name, value] of [
+    ['baseOid', revision.baseOid],
+    ['headOid', revision.headOid],
+    ['treeOid', revision.treeOid],
+  ] as const) {
+    if (typeof value !== 'string' || !isOid(value)) throw new GitInvalidInputError(`${name} is not an object id`);
+  }
+  const ref = proposalRef(repo, revision.proposal);
+  return repo.exclusive(async () => {
+    const current = await resolveRefOrNull(repo, ref);
+    if (current === null) throw new GitNotFoundError(`no proposal ${ref}`, { ref });
+    if (current !== revision.headOid) {
+      throw new GitConflictError(`proposal ${ref} moved since approval (approved ${revision.headOid}, now ${current})`, {
+        approved: revision.headOid,
+        current,
+      });
+    }
+    const head = await repo.objects.readCommit(revision.headOid);
+    if (head.tree !== revision.treeOid) {
+      throw new GitRefusedError(`the head's tree ${head.tree} is not the approved tree ${revision.treeOid}`, { tree: head.tree });
+    }
+    const targetRef = `refs/heads/${repo.targetBranch}`;
+    const checkedOut = await readHead(repo);
+    if (checkedOut.branch !== targetRef) {
+      throw new GitConflictError(`the working tree is on ${checkedOut.branch ?? 'a detached HEAD'}, not ${targetRef}`);
+    }
+    const targetOid = checkedOut.oid;
+    if (targetOid === null) throw new GitNotFoundError(`target branch ${repo.targetBranch} has no commits`);
+    const base = await mergeBase(repo, targetOid, revision.headOid);
+    if (base === revision.headOid) throw new GitConflictError(`${revision.headOid} is already part of ${repo.targetBranch}`);
+    if (base !== revision.baseOid) {
+      throw new GitConflictError(`the merge base is ${base ?? 'none'}, not the approved base ${revision.baseOid}`, { base });
+    }
+    const lock = lockIndex(repo.gitdir);
+    try {
+      const index = readIndex(repo.gitdir, repo.memo);
+      const scan = scanWorktree(repo, index, { untracked: false, content: 'hash' });
+      const targetTree = (await repo.objects.readCommit(targetOid)).tree;
+      const staged = await stagedPaths(repo, scan, targetTree);
+      const unstaged = scan.tracked.filter((t) => !t.clean).map((t) => t.path);
+      if (staged.length > 0 || unstaged.length > 0 || scan.conflicted.length > 0) {
+        throw new GitConflictError('the working tree or index has changes; commit, stash or roll them back first', {
+          staged,
+          unstaged,
+          conflicted: scan.conflicted,
+        });
+      }
+      const fastForward = targetOid === revision.baseOid;
+      const newHead = fastForward
+        ? revision.headOid
+        : await mergeCommit(repo, targetRef, revision.headOid, input.committer ?? repo.identity, input.message ?? `Apply ${ref} (${revision.headOid.slice(0, 12)})\n`);
+      const newTree = (await repo.objects.readCommit(newHead)).tree;
+      const changes = await diffTrees(repo.objects, targetTree, newTree);
+      for (const change of changes) validateChangedPath(change.path, change.new?.mode ?? null);
+      const checkpoint =
+        input.checkpoint === undefined
+          ? null
+          : await commitCheckpoint(repo, await captureState(repo), {
+              operator: input.checkpoint.operator,
+              reason: input.checkpoint.reason ?? `before applying ${ref} ${revision.headOid}`,
+            });
+      const { written } = await writeWorktreeChanges(repo, changes, { resultTree: newTree });
+      const known = knownFromScan(scan);
+      for (const [path, value] of written) known.set(path, value);
+      const entries: IndexEntry[] = indexEntriesFor(await flattenTree(repo.objects, newTree), statLookup(known));
+      try {
+        lock.commit(entries);
+      } catch (error) {
+        await writeWorktreeChanges(repo, reverseChanges(changes), { resultTree: targetTree });
+        throw error;
+      }
+      try {
+        await updateRef(repo, targetRef, newHead, targetOid, `gatehouse apply ${ref}: ${fastForward ? 'fast-forward' : 'merge'}`);
+      } catch (error) {
+        const back = lockIndex(repo.gitdir);
+        back.commit(index.entries);
+        await writeWorktreeChanges(repo, reverseChanges(changes), { resultTree: targetTree });
+        throw error;
+      }
+      return { headOid: newHead, previousHeadOid: targetOid, mode: fastForward ? 'fast-forward' : 'merge', changedPaths: changes.length, checkpoint };
+    } finally {
+      lock.release();
+    }
+  });
+}

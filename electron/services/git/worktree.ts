@@ -1,0 +1,653 @@
+/**
+ * The working tree: a stat-based scan (what changed since the index last saw each file), a snapshot of
+ * everything that is not ignored into tree objects, and writing the paths that differ between two
+ * trees back to disk with every safety check done before the first byte is written.
+ */
+import {
+  closeSync,
+  constants as fsConstants,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmdirSync,
+  symlinkSync,
+  unlinkSync,
+  writeSync,
+  type BigIntStats,
+  type Stats,
+} from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { GitConflictError, UnsafePathError } from './errors';
+import { createIgnoreMatcher } from './ignore';
+import { indexMtimeMs, isRacy, statMatchesFast, statToIndex, ZERO_STAT, type GitIndex, type IndexEntry, type IndexStat } from './index-file';
+import { EMPTY_TREE_OID, hashObject, MODE_EXECUTABLE, MODE_FILE, MODE_GITLINK, MODE_SYMLINK } from './object-store';
+import { checkParentsOnDisk, componentProblem, resolveSymlinkInTree, validateRepoPath } from './path-safety';
+import type { GitRepository } from './repository';
+import { buildTree, editTree, lookupPath, type EntryRef, type FlatEntry, type TreeChange, type TreeEdit } from './trees';
+
+/** lstat that answers undefined when the path or one of its parents is missing (ENOENT, ENOTDIR). */
+export function lstatOrUndefined(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw error;
+  }
+}
+
+function lstatExactOrUndefined(path: string): BigIntStats | undefined {
+  try {
+    return lstatSync(path, { bigint: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw error;
+  }
+}
+
+/** What the scan found at a tracked path. */
+export interface TrackedFile {
+  readonly path: string;
+  /** The index entry (for an unmerged path: stage 2, else 3, else 1). */
+  readonly entry: IndexEntry;
+  /** Present on disk as a file or symlink. */
+  readonly present: boolean;
+  /** Content and mode match the index entry. */
+  readonly clean: boolean;
+  /** Current content oid and mode when present (the entry's when the stat data matched). */
+  readonly current: EntryRef | null;
+  /** Current stat data when present. */
+  readonly stat: IndexStat | null;
+  /** The stat data changed but the content did not: the index entry can take the new stat. */
+  readonly refreshed: boolean;
+}
+
+/** An untracked, not ignored file. */
+export interface UntrackedFile {
+  readonly path: string;
+  readonly current: EntryRef | null;
+  readonly stat: IndexStat;
+}
+
+/** A file the scan left alone, with why. */
+export interface SkippedFile {
+  readonly path: string;
+  readonly reason: string;
+}
+
+/** The result of {@link scanWorktree}. */
+export interface WorktreeScan {
+  readonly index: GitIndex;
+  readonly tracked: ReadonlyArray<TrackedFile>;
+  readonly untracked: ReadonlyArray<UntrackedFile>;
+  /** Paths with unmerged (stage 1-3) index entries. */
+  readonly conflicted: ReadonlyArray<string>;
+  /** Untracked files not captured (unsafe names, larger than the bound). */
+  readonly skipped: ReadonlyArray<SkippedFile>;
+}
+
+/** Options for {@link scanWorktree}. */
+export interface ScanOptions {
+  /** List untracked files (walks every directory). */
+  readonly untracked: boolean;
+  /**
+   * `write`: store the content of changed tracked files and of untracked files as blobs (a snapshot);
+   * `hash`: only hash changed tracked files, and do not read untracked files (a dirty check).
+   */
+  readonly content: 'write' | 'hash';
+  /** Untracked files larger than this are skipped (not captured, not touched); default 64 MiB. */
+  readonly maxUntrackedBytes?: number;
+}
+
+/** Git's mode for what lstat found, or null for something git does not track (socket, fifo...). */
+export function diskMode(stat: { isSymbolicLink(): boolean; isFile(): boolean; mode: number | bigint }, fileMode: boolean, indexMode?: number): number | null {
+  if (stat.isSymbolicLink()) return MODE_SYMLINK;
+  if (!stat.isFile()) return null;
+  if (!fileMode) return indexMode === MODE_EXECUTABLE ? MODE_EXECUTABLE : MODE_FILE;
+  return Number(stat.mode) & 0o100 ? MODE_EXECUTABLE : MODE_FILE;
+}
+
+/** Reads what git stores for a path: a file's bytes, or a symlink's target. */
+export function readDiskContent(absolute: string, mode: number): Buffer {
+  return mode === MODE_SYMLINK ? (readlinkSync(absolute, { encoding: 'buffer' }) as Buffer) : readFileSync(absolute);
+}
+
+function representative(entries: IndexEntry[]): IndexEntry {
+  return entries.find((e) => e.stage === 0) ?? entries.find((e) => e.stage === 2) ?? entries.find((e) => e.stage === 3) ?? (entries[0] as IndexEntry);
+}
+
+/**
+ * Scans the working tree against an index: one lstat per tracked file, content read only when the stat
+ * data changed (or the entry is racily clean), and optionally a walk for untracked files.
+ */
+/** What a scan derives from an index alone; remembered per parsed index. */
+export interface IndexShape {
+  readonly byPath: ReadonlyMap<string, IndexEntry[]>;
+  /** Every directory that holds tracked files. */
+  readonly dirs: ReadonlySet<string>;
+}
+
+function indexShape(repo: GitRepository, index: GitIndex): IndexShape {
+  const memo = repo.memo.shapes.get(index);
+  if (memo !== undefined) return memo;
+  const byPath = new Map<string, IndexEntry[]>();
+  for (const entry of index.entries) {
+    const list = byPath.get(entry.path);
+    if (list === undefined) byPath.set(entry.path, [entry]);
+    else list.push(entry);
+  }
+  const dirs = new Set<string>();
+  for (const path of byPath.keys()) {
+    let slash = path.indexOf('/');
+    while (slash >= 0) {
+      dirs.add(path.slice(0, slash));
+      slash = path.indexOf('/', slash + 1);
+    }
+  }
+  const shape = { byPath, dirs };
+  repo.memo.shapes.set(index, shape);
+  return shape;
+}
+
+/** One directory's entries, as readdir gave them. */
+export interface DirectoryListing {
+  readonly mtimeMs: number;
+  readonly ctimeMs: number;
+  readonly ino: number;
+  readonly entries: ReadonlyArray<{ readonly name: string; readonly kind: 'dir' | 'file' | 'link' | 'other' }>;
+}
+
+/**
+ * Lists a directory, reusing the previous listing while the directory's mtime, ctime and inode are
+ * unchanged (git's untracked cache idea). A listing is only kept when the directory was last changed
+ * more than two seconds before it was read, so a change in the same clock tick is never missed.
+ */
+function listDirectory(repo: GitRepository, absolute: string, rel: string, stat: Stats): DirectoryListing['entries'] {
+  const cached = repo.memo.listings.get(rel);
+  if (cached !== undefined && cached.mtimeMs === stat.mtimeMs && cached.ctimeMs === stat.ctimeMs && cached.ino === stat.ino) return cached.entries;
+  const entries = readdirSync(absolute, { withFileTypes: true }).map((d) => ({
+    name: d.name,
+    kind: d.isDirectory() ? ('dir' as const) : d.isFile() ? ('file' as const) : d.isSymbolicLink() ? ('link' as const) : ('other' as const),
+  }));
+  if (Date.now() - Math.max(stat.mtimeMs, stat.ctimeMs) > 2000) {
+    repo.memo.listings.set(rel, { mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs, ino: stat.ino, entries });
+  } else repo.memo.listings.delete(rel);
+  return entries;
+}
+
+/**
+ * Scans the working tree against an index: one lstat per tracked file, content read only when the stat
+ * data changed (or the entry is racily clean), and optionally a walk for untracked files.
+ */
+export function scanWorktree(repo: GitRepository, index: GitIndex, options: ScanOptions): WorktreeScan {
+  const { dir } = repo;
+  const maxUntracked = options.maxUntrackedBytes ?? 64 * 1024 * 1024;
+  const { byPath, dirs: trackedDirs } = indexShape(repo, index);
+  // One lstat per directory that holds tracked files tells whether a symlink or a file replaced it
+  // (then everything below it is deleted, as git sees it: "beyond a symbolic link").
+  const brokenDirs = new Set<string>();
+  const dirStats = new Map<string, Stats>();
+  for (const prefix of trackedDirs) {
+    const stat = lstatOrUndefined(`${dir}/${prefix}`);
+    if (stat === undefined || !stat.isDirectory()) brokenDirs.add(prefix);
+    else dirStats.set(prefix, stat);
+  }
+  const underBroken = (path: string): boolean => {
+    if (brokenDirs.size === 0) return false;
+    let slash = path.indexOf('/');
+    while (slash >= 0) {
+      if (brokenDirs.has(path.slice(0, slash))) return true;
+      slash = path.indexOf('/', slash + 1);
+    }
+    return false;
+  };
+
+  const contentOid = (absolute: string, mode: number): string => {
+    const content = readDiskContent(absolute, mode);
+    return options.content === 'write' ? repo.objects.write('blob', content) : hashObject('blob', content);
+  };
+
+  const tracked: TrackedFile[] = [];
+  const conflicted: string[] = [];
+  const indexMs = indexMtimeMs(index);
+  for (const [path, entries] of byPath) {
+    const entry = representative(entries);
+    if (entries.length > 1 || entry.stage !== 0) conflicted.push(path);
+    if (entry.mode === MODE_GITLINK || entry.skipWorktree || entry.assumeValid) {
+      // Submodules are pointers: never entered, never compared with their checkout. Entries marked
+      // skip-worktree or assume-valid are taken as the index says, as git does.
+      tracked.push({ path, entry, present: true, clean: true, current: { mode: entry.mode, oid: entry.oid }, stat: entry.stat, refreshed: false });
+      continue;
+    }
+    const absolute = `${dir}/${path}`;
+    const st = underBroken(path) ? undefined : lstatOrUndefined(absolute);
+    const mode = st === undefined ? null : diskMode(st, repo.fileMode, entry.mode);
+    if (st === undefined || mode === null) {
+      tracked.push({ path, entry, present: false, clean: false, current: null, stat: null, refreshed: false });
+      continue;
+    }
+    const normal = !entry.intentToAdd && entry.stage === 0;
+    if (mode === entry.mode && normal && statMatchesFast(entry.stat, st) && !isRacy(entry.stat, indexMs)) {
+      tracked.push({ path, entry, present: true, clean: true, current: { mode, oid: entry.oid }, stat: entry.stat, refreshed: false });
+      continue;
+    }
+    // Stat data changed: exact stat (with nanoseconds) for the index, then the content decides.
+    const exact = lstatExactOrUndefined(absolute);
+    if (exact === undefined) {
+      tracked.push({ path, entry, present: false, clean: false, current: null, stat: null, refreshed: false });
+      continue;
+    }
+    const stat = statToIndex(exact);
+    const oid = contentOid(absolute, mode);
+    const clean = oid === entry.oid && mode === entry.mode && normal;
+    tracked.push({ path, entry, present: true, clean, current: { mode, oid }, stat, refreshed: clean });
+  }
+
+  const untracked: UntrackedFile[] = [];
+  const skipped: SkippedFile[] = [];
+  if (options.untracked) {
+    const matcher = createIgnoreMatcher({ dir, gitdir: repo.gitdir, excludesFile: repo.excludesFile });
+    const walk = (relDir: string, parentIgnored: boolean, stat: Stats): void => {
+      const absoluteDir = relDir === '' ? dir : `${dir}/${relDir}`;
+      const listing = listDirectory(repo, absoluteDir, relDir, stat);
+      if (listing.some((e) => e.name === '.gitignore')) matcher.enterDirectory(relDir);
+      for (const dirent of listing) {
+        const name = dirent.name;
+        const rel = relDir === '' ? name : `${relDir}/${name}`;
+        if (name === '.git') continue; // ours at the root; a nested repository's elsewhere
+        if (dirent.kind === 'dir') {
+          if (trackedDirs.has(rel)) {
+            const childStat = dirStats.get(rel);
+            if (childStat !== undefined) walk(rel, parentIgnored || matcher.isIgnored(rel, true), childStat);
+            continue;
+          }
+          if (parentIgnored || matcher.isIgnored(rel, true)) continue;
+          // An untracked directory holding its own repository is left alone (as `git clean -fd` does).
+          if (existsSync(join(dir, rel, '.git'))) {
+            skipped.push({ path: rel, reason: 'nested git repository' });
+            continue;
+          }
+          const problem = componentProblem(name);
+          if (problem !== null) {
+            skipped.push({ path: rel, reason: problem });
+            continue;
+          }
+          const childStat = lstatOrUndefined(join(dir, rel));
+          if (childStat !== undefined && childStat.isDirectory()) walk(rel, false, childStat);
+          continue;
+        }
+        if (dirent.kind !== 'file' && dirent.kind !== 'link') continue;
+        if (byPath.has(rel)) continue;
+        if (parentIgnored || matcher.isIgnored(rel, false)) continue;
+        const problem = componentProblem(name);
+        if (problem !== null) {
+          skipped.push({ path: rel, reason: problem });
+          continue;
+        }
+        const absolute = join(dir, rel);
+        const big = lstatExactOrUndefined(absolute);
+        if (big === undefined) continue;
+        const mode = diskMode(big, repo.fileMode);
+        if (mode === null) continue;
+        if (big.size > BigInt(maxUntracked)) {
+          skipped.push({ path: rel, reason: `larger than ${maxUntracked} bytes` });
+          continue;
+        }
+        const stat = statToIndex(big);
+        const current = options.content === 'write' ? { mode, oid: contentOid(absolute, mode) } : null;
+        untracked.push({ path: rel, current, stat });
+      }
+    };
+    const rootStat = lstatOrUndefined(dir);
+    if (rootStat !== undefined) walk('', false, rootStat);
+  }
+  return { index, tracked, untracked, conflicted, skipped };
+}
+
+/** The index as a tree (stage 0, else "ours" for unmerged paths). */
+export function indexFlatEntries(index: GitIndex): FlatEntry[] {
+  const chosen = new Map<string, IndexEntry[]>();
+  for (const e of index.entries) {
+    const list = chosen.get(e.path);
+    if (list === undefined) chosen.set(e.path, [e]);
+    else list.push(e);
+  }
+  const out: FlatEntry[] = [];
+  for (const [path, entries] of chosen) {
+    const entry = representative(entries);
+    // An intent-to-add entry has no content yet: it is not part of the index's tree (git write-tree).
+    if (entry.intentToAdd) continue;
+    out.push({ path, mode: entry.mode, oid: entry.oid });
+  }
+  return out;
+}
+
+/** The working tree as a flat list (tracked files as they are on disk, plus untracked files). */
+export function worktreeFlatEntries(scan: WorktreeScan): FlatEntry[] {
+  const out: FlatEntry[] = [];
+  for (const t of scan.tracked) if (t.present && t.current !== null) out.push({ path: t.path, mode: t.current.mode, oid: t.current.oid });
+  for (const u of scan.untracked) if (u.current !== null) out.push({ path: u.path, mode: u.current.mode, oid: u.current.oid });
+  return out;
+}
+
+/** The trees of a snapshot. */
+export interface SnapshotTrees {
+  readonly indexTree: string;
+  readonly worktreeTree: string;
+}
+
+/**
+ * Writes the index tree and the working-tree tree of a scan taken with `content: 'write'`.
+ *
+ * The index tree is remembered per index checksum; the working-tree tree is the index tree with only
+ * the differing paths edited in, so a large clean repository costs a few hashes, not a rebuild.
+ */
+export async function writeSnapshotTrees(repo: GitRepository, scan: WorktreeScan): Promise<SnapshotTrees> {
+  const { objects } = repo;
+  const checksum = scan.index.checksum;
+  let indexTree = checksum === '' ? undefined : repo.memo.indexTrees.get(checksum);
+  // Trust the memo only while the loose object is still there (a gc may have packed or pruned it).
+  if (indexTree !== undefined && !existsSync(`${repo.gitdir}/objects/${indexTree.slice(0, 2)}/${indexTree.slice(2)}`) && indexTree !== EMPTY_TREE_OID) {
+    indexTree = undefined;
+  }
+  if (indexTree === undefined) {
+    indexTree = buildTree(objects, indexFlatEntries(scan.index));
+    if (checksum !== '') repo.memo.indexTrees.set(checksum, indexTree);
+  }
+  const edits: TreeEdit[] = [];
+  for (const t of scan.tracked) {
+    const inIndexTree = !t.entry.intentToAdd;
+    if (!t.present || t.current === null) {
+      if (inIndexTree) edits.push({ path: t.path, entry: null });
+    } else if (!inIndexTree || t.current.oid !== t.entry.oid || t.current.mode !== t.entry.mode) {
+      edits.push({ path: t.path, entry: t.current });
+    }
+  }
+  for (const u of scan.untracked) if (u.current !== null) edits.push({ path: u.path, entry: u.current });
+  const worktreeTree = edits.length === 0 ? indexTree : await editTree(objects, indexTree, edits);
+  return { indexTree, worktreeTree };
+}
+
+/** Stat data for the new index: fresh for written paths, from the scan for untouched clean ones. */
+export type StatSource = (path: string, mode: number, oid: string) => IndexStat;
+
+/** Builds index entries for a flat list, taking stat data from `statFor`. */
+export function indexEntriesFor(entries: ReadonlyArray<FlatEntry>, statFor: StatSource): IndexEntry[] {
+  return entries.map((e) => ({
+    path: e.path,
+    oid: e.oid,
+    mode: e.mode,
+    stage: 0,
+    stat: statFor(e.path, e.mode, e.oid),
+    assumeValid: false,
+    skipWorktree: false,
+    intentToAdd: false,
+  }));
+}
+
+/**
+ * Stat data known to describe the content on disk: a map from path to `{ oid, mode, stat }` filled from a
+ * scan (for untouched paths) and from the writes (for written paths). Anything else gets zero stat
+ * data, which the next dirty check re-hashes.
+ */
+export function statLookup(known: ReadonlyMap<string, { readonly oid: string; readonly mode: number; readonly stat: IndexStat }>): StatSource {
+  return (path, mode, oid) => {
+    const k = known.get(path);
+    return k !== undefined && k.oid === oid && k.mode === mode ? k.stat : ZERO_STAT;
+  };
+}
+
+/** What is on disk for each path of a scan, for {@link statLookup}. */
+export function knownFromScan(scan: WorktreeScan): Map<string, { oid: string; mode: number; stat: IndexStat }> {
+  const known = new Map<string, { oid: string; mode: number; stat: IndexStat }>();
+  for (const t of scan.tracked) {
+    if (t.present && t.current !== null && t.stat !== null && t.entry.mode !== MODE_GITLINK) {
+      known.set(t.path, { oid: t.current.oid, mode: t.current.mode, stat: t.stat });
+    }
+  }
+  for (const u of scan.untracked) if (u.current !== null) known.set(u.path, { oid: u.current.oid, mode: u.current.mode, stat: u.stat });
+  return known;
+}
+
+function tempPath(absolute: string): string {
+  return `${absolute}.gatehouse-${randomBytes(6).toString('hex')}.tmp`;
+}
+
+/** Options for {@link writeWorktreeChanges}. */
+export interface WriteChangesOptions {
+  /** The tree the working tree will match afterwards: symlink targets are resolved in it. */
+  readonly resultTree: string;
+}
+
+/** The result of {@link writeWorktreeChanges}: fresh stat data of every written path. */
+export interface WrittenChanges {
+  readonly written: Map<string, { oid: string; mode: number; stat: IndexStat }>;
+}
+
+/**
+ * Makes the working tree match `change.new` at every changed path (`change.old` is what is there now).
+ *
+ * All checks run first: every path is validated, every new symlink must resolve inside the result
+ * tree, no parent directory on disk may be a symlink, and nothing unexpected may sit where a file goes.
+ * Then deletions, then writes (to a temporary name, renamed into place). If a write fails midway, every
+ * path already touched is put back from `change.old` before the error is rethrown.
+ */
+export async function writeWorktreeChanges(repo: GitRepository, changes: ReadonlyArray<TreeChange>, options: WriteChangesOptions): Promise<WrittenChanges> {
+  const { dir } = repo;
+  const removed = new Set<string>();
+  for (const change of changes) {
+    validateRepoPath(change.path);
+    if (change.old !== null && change.new === null) removed.add(change.path);
+    if (change.old !== null && change.new !== null && (change.old.mode === MODE_GITLINK) !== (change.new.mode === MODE_GITLINK)) removed.add(change.path);
+  }
+  const addedDirs = new Set<string>();
+  for (const change of changes) {
+    if (change.new === null) continue;
+    const parts = change.path.split('/');
+    for (let i = 1; i < parts.length; i += 1) addedDirs.add(parts.slice(0, i).join('/'));
+  }
+  // Symlinks of the result must stay inside the repository, following the result's other symlinks.
+  const lookup = async (path: string): Promise<{ kind: 'symlink'; target: string } | { kind: 'other' } | null> => {
+    const entry = await lookupPath(repo.objects, options.resultTree, path);
+    if (entry === null) return null;
+    if (entry.mode === MODE_SYMLINK) return { kind: 'symlink', target: (await repo.objects.readBlob(entry.oid)).toString('utf8') };
+    return { kind: 'other' };
+  };
+  const contents = new Map<string, Buffer>();
+  for (const change of changes) {
+    if (change.new === null || change.new.mode === MODE_GITLINK) continue;
+    const content = await repo.objects.readBlob(change.new.oid);
+    if (change.new.mode === MODE_SYMLINK) await resolveSymlinkInTree(change.path, content.toString('utf8'), lookup);
+    contents.set(change.path, content);
+  }
+  // Nothing may be written through a symlink, and nothing we do not know about may be overwritten.
+  const conflicts: string[] = [];
+  const checkParents = (path: string): void => {
+    const parents = checkParentsOnDisk(dir, path);
+    // A symlink or file in the way is fine only when this same change removes it first.
+    if (parents === 'ok' || removed.has(parents.blockedAt)) return;
+    if (parents.symlink) throw new UnsafePathError(path, `would write through the symlink ${parents.blockedAt}`);
+    conflicts.push(parents.blockedAt);
+  };
+  for (const change of changes) {
+    if (change.new === null) continue;
+    checkParents(change.path);
+    const here = lstatOrUndefined(join(dir, change.path));
+    if (here === undefined) continue;
+    if (here.isDirectory()) {
+      if (change.new.mode === MODE_GITLINK) continue;
+      // A directory where a file goes: acceptable only when every file in it is being removed.
+      if (!directoryEmptiedBy(join(dir, change.path), change.path, removed)) conflicts.push(change.path);
+      continue;
+    }
+    if (change.old === null) conflicts.push(change.path);
+  }
+  for (const change of changes) {
+    if (change.old === null || change.new !== null) continue;
+    checkParents(change.path);
+  }
+  if (conflicts.length > 0) {
+    throw new GitConflictError(`files in the working tree are in the way: ${[...new Set(conflicts)].slice(0, 10).join(', ')}`, {
+      paths: [...new Set(conflicts)],
+    });
+  }
+
+  const done: TreeChange[] = [];
+  const written = new Map<string, { oid: string; mode: number; stat: IndexStat }>();
+  try {
+    for (const change of changes) {
+      if (!removed.has(change.path)) continue;
+      removePath(dir, change.path, change.old as EntryRef);
+      done.push(change);
+    }
+    pruneEmptyParents(dir, [...removed], addedDirs);
+    const verified = new Set<string>();
+    for (const change of changes) {
+      if (change.new === null) continue;
+      const stat = writeEntry(dir, change.path, change.new, contents.get(change.path) ?? null, verified);
+      done.push(change);
+      if (stat !== null) written.set(change.path, { oid: change.new.oid, mode: change.new.mode, stat });
+    }
+  } catch (error) {
+    await restore(repo, done);
+    throw error;
+  }
+  return { written };
+}
+
+function directoryEmptiedBy(absolute: string, rel: string, removed: ReadonlySet<string>): boolean {
+  for (const dirent of readdirSync(absolute, { withFileTypes: true })) {
+    const childRel = `${rel}/${dirent.name}`;
+    if (dirent.isDirectory()) {
+      if (!directoryEmptiedBy(join(absolute, dirent.name), childRel, removed)) return false;
+    } else if (!removed.has(childRel)) return false;
+  }
+  return true;
+}
+
+function removePath(dir: string, path: string, old: EntryRef): void {
+  const absolute = join(dir, path);
+  const stat = lstatOrUndefined(absolute);
+  if (stat === undefined) return;
+  if (stat.isDirectory()) {
+    // A gitlink's checkout: removed only when empty, never recursively (git leaves it too).
+    if (old.mode === MODE_GITLINK) {
+      try {
+        rmdirSync(absolute);
+      } catch {
+        // Not empty: a checked-out submodule stays on disk.
+      }
+    }
+    return;
+  }
+  unlinkSync(absolute);
+}
+
+function pruneEmptyParents(dir: string, removedPaths: ReadonlyArray<string>, keep: ReadonlySet<string>): void {
+  const candidates = new Set<string>();
+  for (const path of removedPaths) {
+    let slash = path.lastIndexOf('/');
+    while (slash > 0) {
+      candidates.add(path.slice(0, slash));
+      slash = path.lastIndexOf('/', slash - 1);
+    }
+  }
+  // Deepest first, so a chain of directories emptied together goes away in one pass.
+  const ordered = [...candidates].sort((a, b) => b.split('/').length - a.split('/').length);
+  for (const rel of ordered) {
+    if (keep.has(rel)) continue;
+    const absolute = join(dir, rel);
+    const stat = lstatOrUndefined(absolute);
+    if (stat === undefined || !stat.isDirectory()) continue;
+    if (readdirSync(absolute).length === 0) rmdirSync(absolute);
+  }
+}
+
+function ensureParents(dir: string, path: string, verified: Set<string>): void {
+  const parts = path.split('/');
+  let rel = '';
+  for (let i = 0; i < parts.length - 1; i += 1) {
+    rel = rel === '' ? (parts[i] as string) : `${rel}/${parts[i] as string}`;
+    if (verified.has(rel)) continue;
+    const current = join(dir, rel);
+    const stat = lstatOrUndefined(current);
+    if (stat === undefined) {
+      mkdirSync(current);
+      verified.add(rel);
+      continue;
+    }
+    // Checked before any write; seeing one now means the tree changed under us: stop, and restore.
+    if (stat.isSymbolicLink()) throw new UnsafePathError(path, `would write through the symlink ${rel}`);
+    if (!stat.isDirectory()) throw new GitConflictError(`${rel} is in the way of ${path}`);
+    verified.add(rel);
+  }
+}
+
+function writeEntry(dir: string, path: string, entry: EntryRef, content: Buffer | null, verified: Set<string> = new Set()): IndexStat | null {
+  ensureParents(dir, path, verified);
+  const absolute = join(dir, path);
+  if (entry.mode === MODE_GITLINK) {
+    // A submodule is a pointer: an empty directory marks it, nothing is fetched or checked out.
+    if (lstatOrUndefined(absolute) === undefined) mkdirSync(absolute);
+    return null;
+  }
+  const existing = lstatOrUndefined(absolute);
+  if (existing !== undefined && existing.isDirectory()) rmdirSync(absolute);
+  const temp = tempPath(absolute);
+  if (entry.mode === MODE_SYMLINK) {
+    symlinkSync((content as Buffer).toString('utf8'), temp);
+  } else {
+    // O_NOFOLLOW|O_EXCL: the temporary name is new, and never a symlink planted in between.
+    const fd = openSync(temp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, entry.mode === MODE_EXECUTABLE ? 0o777 : 0o666);
+    try {
+      writeSync(fd, content as Buffer);
+    } finally {
+      closeSync(fd);
+    }
+  }
+  try {
+    renameSync(temp, absolute);
+  } catch (error) {
+    unlinkSync(temp);
+    throw error;
+  }
+  return statToIndex(lstatSync(absolute, { bigint: true }));
+}
+
+async function restore(repo: GitRepository, done: ReadonlyArray<TreeChange>): Promise<void> {
+  // Undo in reverse order: writes first (remove or rewrite), then deletions (rewrite the old entry).
+  for (const change of [...done].reverse()) {
+    try {
+      const absolute = join(repo.dir, change.path);
+      if (change.new !== null && change.new.mode !== MODE_GITLINK) {
+        const stat = lstatOrUndefined(absolute);
+        if (stat !== undefined && !stat.isDirectory()) unlinkSync(absolute);
+      }
+      if (change.old !== null) {
+        const content = change.old.mode === MODE_GITLINK ? null : await repo.objects.readBlob(change.old.oid);
+        writeEntry(repo.dir, change.path, change.old, content);
+      }
+    } catch {
+      // Best effort: keep restoring the other paths; the caller reports the original failure.
+    }
+  }
+  // Directories created for new paths go again, unless an old entry needs them.
+  const keep = new Set<string>();
+  for (const change of done) {
+    if (change.old === null) continue;
+    const parts = change.path.split('/');
+    for (let i = 1; i < parts.length; i += 1) keep.add(parts.slice(0, i).join('/'));
+  }
+  try {
+    pruneEmptyParents(repo.dir, done.filter((c) => c.old === null).map((c) => c.path), keep);
+  } catch {
+    // Best effort, as above.
+  }
+}
