@@ -9,6 +9,7 @@ import { registerApprovalCommands } from './commands/approval';
 import { registerAuditCommands } from './commands/audit';
 import { registerPolicyCommands } from './commands/policy';
 import { registerScanCommands } from './commands/scan';
+import { registerVerifyCommands } from './commands/verify';
 import { registerWorkspaceCommands } from './commands/workspace';
 import { EXIT_USAGE, reportError } from './io';
 
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerAuditCommands(program);
   registerPolicyCommands(program);
   registerApprovalCommands(program);
+  registerVerifyCommands(program);
   return program;
 }
 

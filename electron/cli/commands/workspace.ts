@@ -40,6 +40,19 @@ function describeProposal(detail: ProposalDetail): string {
 
 /** Registers repo, proposal, approve/reject/revoke/apply, checkpoint, rollback, sandbox and operator commands. */
 export function registerWorkspaceCommands(program: Command): void {
+  program
+    .command('demo')
+    .option('--json', 'JSON output')
+    .description('create the demo workspace: a git repository with four proposals, demo operators and policy')
+    .action(async (options: JsonOption, command: Command) => {
+      await withCore(command, async (core) => {
+        const demo = await invoke(core, 'app:createDemo', {});
+        emit(options.json === true, demo, () =>
+          [`demo repository ${demo.repositoryId} at ${demo.path}`, ...demo.operators.map((o) => `  operator ${o.name} (${o.role}) passphrase: ${o.passphrase}`)].join('\n'),
+        );
+      });
+    });
+
   const repo = program.command('repo').description('registered repositories');
   repo
     .command('add')
