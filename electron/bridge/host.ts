@@ -24,6 +24,7 @@ async function main(): Promise<number> {
   const core = await createCore({
     dataDir: resolveDataDir(options.dataDir),
     shell: { shell: 'chromium-bridge', electron: null, chromium: null },
+    periodicCheckpoints: true,
   });
   const bridge = await launchBridge({
     core,

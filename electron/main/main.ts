@@ -3,7 +3,7 @@
  *
  * Everything with authority lives in the core (electron/core); this file only adapts Electron to it.
  */
-import { app, BrowserWindow, ipcMain, net, protocol, session } from 'electron';
+import { app, BrowserWindow, ipcMain, net, protocol, safeStorage, session } from 'electron';
 import { existsSync } from 'node:fs';
 import { join, normalize, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -132,6 +132,10 @@ async function start(): Promise<void> {
   const core = await createCore({
     dataDir,
     shell: { shell: 'electron', electron: process.versions.electron ?? null, chromium: process.versions.chrome ?? null },
+    // Operator keys: the OS keystore wraps the passphrase-sealed key, except Linux's basic_text
+    // backend (a hard-coded password), which the identity service refuses.
+    keystore: safeStorage,
+    periodicCheckpoints: true,
   });
   createWindow(core);
   let closing = false;
