@@ -92,6 +92,11 @@ async function dockerStatus(sandbox: Sandbox): Promise<DockerStatus> {
   };
 }
 
+/** Text safe to record: control characters and unpaired surrogates become `?`. */
+function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '?');
+}
+
 /** Creates a core over a data directory. */
 export async function createCore(config: CoreConfig): Promise<Core> {
   const layout = prepareDataDir(config.dataDir);
@@ -119,10 +124,12 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     clock,
     protectors: [choice.protector, passphraseProtector()],
     onUnlockFailed: (failure) => {
+      // The name is whatever was typed: keep control characters and lone surrogates out of the log.
+      const typed = printable(failure.name).slice(0, 200);
       audit.record({
         action: 'unlock.failed',
-        subject: `operator:${failure.name.slice(0, 200)}`,
-        actor: failure.name.slice(0, 200) || 'unknown',
+        subject: `operator:${typed}`,
+        actor: typed || 'unknown',
         role: 'system',
         payload: { reason: failure.reason, failures: failure.failures, retryAt: failure.retryAt?.toISOString() ?? null },
       });

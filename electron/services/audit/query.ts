@@ -112,7 +112,7 @@ interface Compiled {
   /** The FROM clause. */
   readonly from: string;
   readonly where: ReadonlyArray<string>;
-  readonly params: ReadonlyArray<string | number>;
+  readonly params: ReadonlyArray<string | bigint>;
   /** The column carrying seq in this FROM. */
   readonly seq: string;
   /**
@@ -147,9 +147,10 @@ function familyMembers(db: Db, cache: StatementCache, stem: string): string[] {
 }
 
 /**
- * The seq range a time range covers. Times never decrease along the chain (the insert trigger refuses it),
- * so the events in [from, to) are exactly those between the first seq at or after `from` and the last seq
- * before `to`: two index probes, and every other filter can then walk its own index in seq order.
+ * The seq range a time range covers. Times never decrease along the chain (the insert trigger refuses it,
+ * and a file edited to break that fails verification), so the events in [from, to) are exactly those
+ * between the first seq at or after `from` and the last seq before `to`: two index probes, after which
+ * every other filter walks its own index in seq order and counts stay index-only.
  */
 function seqRangeOf(db: Db, cache: StatementCache, from: string | null, to: string | null): { lo: number; hi: number } | null {
   let lo = 1;
@@ -169,7 +170,7 @@ function seqRangeOf(db: Db, cache: StatementCache, from: string | null, to: stri
 
 function compile(db: Db, cache: StatementCache, features: AuditFeatures, filter: AuditFilter): Compiled {
   const where: string[] = [];
-  const params: Array<string | number> = [];
+  const params: Array<string | bigint> = [];
   let empty = false;
   let actions: string[] | null = null;
   const text = filter.text?.trim() ?? '';
@@ -189,15 +190,6 @@ function compile(db: Db, cache: StatementCache, features: AuditFeatures, filter:
     const covered = seqRangeOf(db, cache, from, to);
     if (covered === null) empty = true;
     else range = covered;
-    // Still checked row by row; the unary + keeps SQLite from walking the ts index instead of seq.
-    if (from !== null) {
-      where.push('+e.ts >= ?');
-      params.push(from);
-    }
-    if (to !== null) {
-      where.push('+e.ts < ?');
-      params.push(to);
-    }
   }
   if (filter.actor !== undefined) {
     if (typeof filter.actor !== 'string') throw new AuditInputError('actor must be a string');
@@ -243,6 +235,14 @@ function whereClause(conditions: ReadonlyArray<string>): string {
   return conditions.length === 0 ? '' : ` WHERE ${conditions.join(' AND ')}`;
 }
 
+/**
+ * A seq as a bound parameter. better-sqlite3 binds JS numbers as REAL, and FTS5 ignores a REAL rowid
+ * constraint and walks the whole doclist instead (measured: 150 ms instead of 1 ms at a million events).
+ */
+function seqParam(seq: number): bigint {
+  return BigInt(seq);
+}
+
 /** Builds an event from a stored row; the fields come from the hashed record. */
 export function eventFromRow(seq: number, record: string, hash: string): AuditEvent {
   let parsed: Record<string, unknown>;
@@ -273,7 +273,7 @@ function checkCursor(name: string, value: number | undefined): number | undefine
 }
 
 /** One query per action of an expanded family (or one query), each with `action = ?` in place of IN. */
-function perAction(q: Compiled): Array<{ where: ReadonlyArray<string>; params: ReadonlyArray<string | number> }> {
+function perAction(q: Compiled): Array<{ where: ReadonlyArray<string>; params: ReadonlyArray<string | bigint> }> {
   if (q.actions === null) return [{ where: q.where, params: q.params }];
   const inAt = q.where.findIndex((w) => w.startsWith('e.action IN ('));
   const before = q.where.slice(0, inAt).reduce((n, w) => n + (w.match(/\?/g)?.length ?? 0), 0);
@@ -318,7 +318,7 @@ export function searchEvents(db: Db, cache: StatementCache, features: AuditFeatu
     const sql = `SELECT e.seq, e.record, e.hash FROM ${q.from}${whereClause([...part.where, between])} ORDER BY ${q.seq} ${walkUp ? 'ASC' : 'DESC'} LIMIT ?`;
     const [a, b] = within(cursor.lo, cursor.hi);
     if (a > b) continue;
-    fetched.push(...(prepared(db, cache, sql).raw(true).all(...part.params, a, b, limit + 1) as Array<[number, string, string]>));
+    fetched.push(...(prepared(db, cache, sql).raw(true).all(...part.params, seqParam(a), seqParam(b), limit + 1) as Array<[number, string, string]>));
   }
   if (parts.length > 1) fetched.sort((x, y) => (walkUp ? x[0] - y[0] : y[0] - x[0]));
   const more = fetched.length > limit;
@@ -328,8 +328,9 @@ export function searchEvents(db: Db, cache: StatementCache, features: AuditFeatu
     const [a, b] = within(from, to);
     if (a > b) return false;
     return parts.some((part) => {
-      const existsSql = `SELECT 1 FROM ${q.from}${whereClause([...part.where, between])} LIMIT 1`;
-      return prepared(db, cache, existsSql).pluck().get(...part.params, a, b) !== undefined;
+      // Walking up from the low end finds the first match without reading the rest.
+      const existsSql = `SELECT 1 FROM ${q.from}${whereClause([...part.where, between])} ORDER BY ${q.seq} ASC LIMIT 1`;
+      return prepared(db, cache, existsSql).pluck().get(...part.params, seqParam(a), seqParam(b)) !== undefined;
     });
   };
   let hasOlder: boolean;
@@ -355,10 +356,13 @@ export function searchEvents(db: Db, cache: StatementCache, features: AuditFeatu
 export function countEvents(db: Db, cache: StatementCache, features: AuditFeatures, filter: AuditFilter): number {
   const q = compile(db, cache, features, filter);
   if (q.empty) return 0;
-  // No filter: seqs have no gaps, so the last seq is the count (one index probe instead of a scan).
-  if (q.where.length === 0) return Number(prepared(db, cache, 'SELECT coalesce(max(seq), 0) FROM events').pluck().get());
+  // Only a time range, or nothing: seqs have no gaps, so the count is arithmetic on the last seq.
+  if (q.where.length === 0) {
+    const last = Number(prepared(db, cache, 'SELECT coalesce(max(seq), 0) FROM events').pluck().get());
+    return Math.max(0, Math.min(last, q.range.hi) - q.range.lo + 1);
+  }
   const sql = `SELECT count(*) FROM ${q.from}${whereClause([...q.where, `${q.seq} >= ? AND ${q.seq} <= ?`])}`;
-  return Number(prepared(db, cache, sql).pluck().get(...q.params, q.range.lo, q.range.hi));
+  return Number(prepared(db, cache, sql).pluck().get(...q.params, seqParam(q.range.lo), seqParam(q.range.hi)));
 }
 
 /** Counts the events matching a filter per action, most frequent first. */
@@ -370,9 +374,15 @@ export function countByAction(db: Db, cache: StatementCache, features: AuditFeat
       action: string;
       count: number;
     }>;
-    return kept.map((r) => ({ action: r.action, count: Number(r.count) }));
+    if (q.range.lo === 1 && q.range.hi === Number.MAX_SAFE_INTEGER) return kept.map((r) => ({ action: r.action, count: Number(r.count) }));
+    // A time range alone: count each action's index entries in the seq range, never touching the rows.
+    const inRange = prepared(db, cache, 'SELECT count(*) FROM events WHERE action = ? AND seq >= ? AND seq <= ?').pluck();
+    return kept
+      .map((r) => ({ action: r.action, count: Number(inRange.get(r.action, seqParam(q.range.lo), seqParam(q.range.hi))) }))
+      .filter((c) => c.count > 0)
+      .sort((a, b) => b.count - a.count || (a.action < b.action ? -1 : 1));
   }
   const sql = `SELECT e.action AS action, count(*) AS count FROM ${q.from}${whereClause([...q.where, `${q.seq} >= ? AND ${q.seq} <= ?`])} GROUP BY e.action ORDER BY count DESC, action`;
-  const rows = prepared(db, cache, sql).all(...q.params, q.range.lo, q.range.hi) as Array<{ action: string; count: number }>;
+  const rows = prepared(db, cache, sql).all(...q.params, seqParam(q.range.lo), seqParam(q.range.hi)) as Array<{ action: string; count: number }>;
   return rows.map((r) => ({ action: r.action, count: Number(r.count) }));
 }
