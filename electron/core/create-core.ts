@@ -94,6 +94,7 @@ async function dockerStatus(sandbox: Sandbox): Promise<DockerStatus> {
 
 /** Text safe to record: control characters and unpaired surrogates become `?`. */
 function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   return text.replace(/[\u0000-\u001f\u007f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '?');
 }
 
