@@ -56,7 +56,7 @@ function readTargets(paths: ReadonlyArray<string>): { files: AnalysisFile[]; ski
       throw new GatehouseError(ErrorCode.NotFound, `no such file or directory: ${displayPath(absolute)}`);
     }
     if (stat.isSymbolicLink()) {
-      if (explicit) skipped.push({ path: displayPath(absolute), reason: 'binary', note: 'symbolic link; not followed' });
+      if (explicit) skipped.push({ path: displayPath(absolute), reason: 'symlink', note: 'symbolic link; not followed' });
       return;
     }
     if (stat.isDirectory()) {

@@ -24,8 +24,9 @@ export type ImportMatch = ReadonlyArray<{ readonly name: string; readonly node: 
  * Query sources, per language family. `imports` patterns run inside the engine's single pass over the
  * file (a separate pass would cost as much as the rules themselves); `definitions` runs ranged.
  */
-export const FACT_QUERY_SOURCES: Readonly<Record<'python' | 'js', { readonly imports: string; readonly definitions: string }>> = {
+export const FACT_QUERY_SOURCES: Readonly<Record<'python' | 'js', { readonly imports: string; readonly scopes: string; readonly definitions: string }>> = {
   python: {
+    scopes: '(function_definition) @scope (lambda) @scope (class_definition) @scope',
     imports: `
       (import_statement) @import
       (import_from_statement) @from
@@ -35,6 +36,8 @@ export const FACT_QUERY_SOURCES: Readonly<Record<'python' | 'js', { readonly imp
       (augmented_assignment left: (identifier) @name right: (_) @value) @aug`,
   },
   js: {
+    scopes: `(function_declaration) @scope (function_expression) @scope (arrow_function) @scope
+      (method_definition) @scope (generator_function_declaration) @scope (generator_function) @scope`,
     imports: `
       (import_statement) @import
       (variable_declarator name: (_) @name value: (_) @value) @alias`,
@@ -45,18 +48,11 @@ export const FACT_QUERY_SOURCES: Readonly<Record<'python' | 'js', { readonly imp
   },
 };
 
-const PY_SCOPES = new Set(['function_definition', 'lambda', 'class_definition']);
-const JS_SCOPES = new Set([
-  'function_declaration',
-  'function_expression',
-  'function',
-  'arrow_function',
-  'method_definition',
-  'generator_function_declaration',
-  'generator_function',
-]);
 const JS_GLOBAL_OBJECTS = new Set(['window', 'globalThis', 'global', 'self']);
 const MAX_FLOW_DEPTH = 8;
+// How deep the syntax walks below go before giving up with the cautious answer (not constant, may be
+// tainted): `"a" + y + "a" + ...` nests one level per term, and hostile input must not exhaust the stack.
+const MAX_NESTING = 400;
 
 interface Definition {
   readonly value: Node;
@@ -89,9 +85,15 @@ export function createCodeFacts(
   text: string,
   lineStarts: ReadonlyArray<number>,
   importMatches: ReadonlyArray<ImportMatch>,
+  scopeNodes: ReadonlyArray<Node>,
 ): CodeFacts {
   const python = language === 'python';
-  const scopeTypes = python ? PY_SCOPES : JS_SCOPES;
+  // Function (and class) scopes as intervals, sorted by start. Finding a node's scope by interval
+  // instead of walking `.parent` matters: web-tree-sitter computes a parent by descending from the
+  // root, which costs as many steps as a large module has top-level statements.
+  const scopes = scopeNodes
+    .map((node) => ({ node, start: node.startIndex, end: node.endIndex }))
+    .sort((a, b) => a.start - b.start || b.end - a.end);
   let bindings: Map<string, string> | undefined;
   // definitions of every name, filled by one pass over the file when a name is too common to look up by lines
   let allDefinitions: Map<string, Definition[]> | undefined;
@@ -103,9 +105,27 @@ export function createCodeFacts(
   function scopeOf(node: Node): Node {
     const cached = scopeCache.get(node.id);
     if (cached !== undefined) return cached;
-    let current = node.parent;
-    while (current !== null && !scopeTypes.has(current.type)) current = current.parent;
-    const scope = current ?? root;
+    const start = node.startIndex;
+    const end = node.endIndex;
+    // the last scope starting at or before the node; walking back, the first that contains it is the innermost
+    let lo = 0;
+    let hi = scopes.length - 1;
+    let last = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if ((scopes[mid]?.start ?? 0) <= start) {
+        last = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    let scope: Node = root;
+    for (let i = last; i >= 0; i--) {
+      const candidate = scopes[i];
+      if (candidate !== undefined && candidate.node.id !== node.id && candidate.start <= start && end <= candidate.end) {
+        scope = candidate.node;
+        break;
+      }
+    }
     scopeCache.set(node.id, scope);
     return scope;
   }
@@ -190,7 +210,7 @@ export function createCodeFacts(
         return candidates.slice(Math.max(lastPlain, 0)).map((d) => d.value);
       }
       if (scope.id === root.id) return undefined;
-      scope = scope.parent === null ? null : scopeOf(scope);
+      scope = scopeOf(scope);
       innermost = false;
     }
     return undefined;
@@ -280,8 +300,13 @@ export function createCodeFacts(
       return;
     }
     const name = captures.find(([k]) => k === 'name')?.[1];
-    const value = captures.find(([k]) => k === 'value')?.[1];
+    let value = captures.find(([k]) => k === 'value')?.[1];
     if (name === undefined || value === undefined) return;
+    // `const run = promisify(exec)` (util.promisify) is the same function, awaited
+    if (value.type === 'call_expression' && /^(util\.)?promisify$/.test(qualifiedName(value.childForFieldName('function')) ?? '')) {
+      value = argument(value, 0);
+      if (value === undefined) return;
+    }
     if (!comesFromModule(value, map)) return;
     const q = qualifiedName(value);
     if (q === undefined) return;
@@ -336,38 +361,41 @@ export function createCodeFacts(
 
   function qualifiedName(node: Node | null | undefined): string | undefined {
     if (node === null || node === undefined) return undefined;
-    return python ? qualifiedPython(node) : qualifiedJs(node);
+    return python ? qualifiedPython(node, 0) : qualifiedJs(node, 0);
   }
 
-  function qualifiedPython(node: Node): string | undefined {
+  function qualifiedPython(node: Node, nesting: number): string | undefined {
+    // a name chain deeper than any real code is not a name we know
+    if (nesting > MAX_NESTING) return undefined;
     switch (node.type) {
       case 'identifier':
         return bindingsMap().get(node.text) ?? node.text;
       case 'attribute': {
-        const object = qualifiedPython(node.childForFieldName('object') ?? node);
+        const object = qualifiedPython(node.childForFieldName('object') ?? node, nesting + 1);
         const attribute = node.childForFieldName('attribute')?.text;
         return object === undefined || attribute === undefined ? undefined : `${object}.${attribute}`;
       }
       case 'call': {
         const fn = node.childForFieldName('function');
-        const q = fn === null ? undefined : qualifiedPython(fn);
+        const q = fn === null ? undefined : qualifiedPython(fn, nesting + 1);
         return q === undefined ? undefined : `${q}()`;
       }
       case 'subscript': {
         const value = node.childForFieldName('value');
-        const q = value === null ? undefined : qualifiedPython(value);
+        const q = value === null ? undefined : qualifiedPython(value, nesting + 1);
         return q === undefined ? undefined : `${q}[]`;
       }
       case 'parenthesized_expression': {
         const inner = node.namedChildren[0];
-        return inner ? qualifiedPython(inner) : undefined;
+        return inner ? qualifiedPython(inner, nesting + 1) : undefined;
       }
       default:
         return undefined;
     }
   }
 
-  function qualifiedJs(node: Node): string | undefined {
+  function qualifiedJs(node: Node, nesting: number): string | undefined {
+    if (nesting > MAX_NESTING) return undefined;
     switch (node.type) {
       case 'identifier':
         return bindingsMap().get(node.text) ?? node.text;
@@ -388,7 +416,7 @@ export function createCodeFacts(
         if (objectNode.type === 'identifier' && JS_GLOBAL_OBJECTS.has(objectNode.text) && !bindingsMap().has(objectNode.text)) {
           return property === '[]' ? undefined : property;
         }
-        const object = qualifiedJs(objectNode);
+        const object = qualifiedJs(objectNode, nesting + 1);
         if (object === undefined) return undefined;
         return property === '[]' ? `${object}[]` : `${object}.${property}`;
       }
@@ -399,18 +427,18 @@ export function createCodeFacts(
           const specifier = stringValue(argument(node, 0));
           return specifier === undefined ? undefined : normalizeModule(specifier);
         }
-        const q = qualifiedJs(fn);
+        const q = qualifiedJs(fn, nesting + 1);
         return q === undefined ? undefined : `${q}()`;
       }
       case 'new_expression': {
         const ctor = node.childForFieldName('constructor');
-        const q = ctor === null ? undefined : qualifiedJs(ctor);
+        const q = ctor === null ? undefined : qualifiedJs(ctor, nesting + 1);
         return q === undefined ? undefined : `${q}()`;
       }
       case 'sequence_expression': {
         // TypeScript's CommonJS output calls imports as `(0, module_1.fn)(...)`
         const last = node.namedChildren[node.namedChildren.length - 1];
-        return last ? qualifiedJs(last) : undefined;
+        return last ? qualifiedJs(last, nesting + 1) : undefined;
       }
       case 'parenthesized_expression':
       case 'await_expression':
@@ -418,7 +446,7 @@ export function createCodeFacts(
       case 'as_expression':
       case 'satisfies_expression': {
         const inner = node.namedChildren[0];
-        return inner ? qualifiedJs(inner) : undefined;
+        return inner ? qualifiedJs(inner, nesting + 1) : undefined;
       }
       default:
         return undefined;
@@ -508,11 +536,12 @@ export function createCodeFacts(
     return out;
   }
 
-  function isStatic(node: Node | null | undefined, depth = 0, seen: Set<number> = new Set()): boolean {
+  function isStatic(node: Node | null | undefined, depth = 0, seen: Set<number> = new Set(), nesting = 0): boolean {
     if (node === null || node === undefined) return false;
-    if (depth > MAX_FLOW_DEPTH || seen.has(node.id)) return false;
+    if (depth > MAX_FLOW_DEPTH || nesting > MAX_NESTING || seen.has(node.id)) return false;
     seen.add(node.id);
-    const all = (nodes: ReadonlyArray<Node | null>): boolean => nodes.every((c) => c === null || c.type === 'comment' || isStatic(c, depth, seen));
+    const all = (nodes: ReadonlyArray<Node | null>): boolean =>
+      nodes.every((c) => c === null || c.type === 'comment' || isStatic(c, depth, seen, nesting + 1));
     switch (node.type) {
       case 'integer':
       case 'float':
@@ -557,16 +586,18 @@ export function createCodeFacts(
       case 'identifier': {
         if (!python && node.text === 'undefined') return true;
         const values = resolve(node);
-        return values !== undefined && values.length > 0 && values.every((v) => isStatic(v, depth + 1, seen));
+        return values !== undefined && values.length > 0 && values.every((v) => isStatic(v, depth + 1, seen, nesting + 1));
       }
       default:
         return false;
     }
   }
 
-  function isStringLike(node: Node | null | undefined, depth = 0, seen: Set<number> = new Set()): boolean {
+  function isStringLike(node: Node | null | undefined, depth = 0, seen: Set<number> = new Set(), nesting = 0): boolean {
     if (node === null || node === undefined || depth > MAX_FLOW_DEPTH || seen.has(node.id)) return false;
+    if (nesting > MAX_NESTING) return true;
     seen.add(node.id);
+    const next = nesting + 1;
     switch (node.type) {
       case 'string':
       case 'concatenated_string':
@@ -575,12 +606,12 @@ export function createCodeFacts(
       case 'binary_operator': {
         const op = node.childForFieldName('operator')?.type;
         const left = node.childForFieldName('left');
-        if (op === '%') return isStringLike(left, depth, seen);
-        return op === '+' && (isStringLike(left, depth, seen) || isStringLike(node.childForFieldName('right'), depth, seen));
+        if (op === '%') return isStringLike(left, depth, seen, next);
+        return op === '+' && (isStringLike(left, depth, seen, next) || isStringLike(node.childForFieldName('right'), depth, seen, next));
       }
       case 'binary_expression': {
         const op = node.childForFieldName('operator')?.type;
-        return op === '+' && (isStringLike(node.childForFieldName('left'), depth, seen) || isStringLike(node.childForFieldName('right'), depth, seen));
+        return op === '+' && (isStringLike(node.childForFieldName('left'), depth, seen, next) || isStringLike(node.childForFieldName('right'), depth, seen, next));
       }
       case 'call':
       case 'call_expression': {
@@ -592,17 +623,17 @@ export function createCodeFacts(
         const method = member?.text;
         if (method === undefined) return false;
         const builders = python ? ['format', 'join', 'replace', 'strip', 'lower', 'upper'] : ['concat', 'join', 'replace', 'replaceAll', 'trim', 'toString'];
-        return builders.includes(method) && isStringLike(object, depth, seen);
+        return builders.includes(method) && isStringLike(object, depth, seen, next);
       }
       case 'parenthesized_expression':
-        return isStringLike(node.namedChildren[0], depth, seen);
+        return isStringLike(node.namedChildren[0], depth, seen, next);
       case 'conditional_expression':
-        return isStringLike(node.namedChildren[0], depth, seen) || isStringLike(node.namedChildren[2], depth, seen);
+        return isStringLike(node.namedChildren[0], depth, seen, next) || isStringLike(node.namedChildren[2], depth, seen, next);
       case 'ternary_expression':
-        return isStringLike(node.childForFieldName('consequence'), depth, seen) || isStringLike(node.childForFieldName('alternative'), depth, seen);
+        return isStringLike(node.childForFieldName('consequence'), depth, seen, next) || isStringLike(node.childForFieldName('alternative'), depth, seen, next);
       case 'identifier': {
         const values = resolve(node);
-        return values !== undefined && values.some((v) => isStringLike(v, depth + 1, seen));
+        return values !== undefined && values.some((v) => isStringLike(v, depth + 1, seen, next));
       }
       default:
         return false;
@@ -652,8 +683,9 @@ export function createCodeFacts(
     sanitizers: ReadonlyArray<RegExp>,
   ): boolean {
     const seen = new Set<number>();
-    const visit = (n: Node, depth: number): boolean => {
+    const visit = (n: Node, depth: number, nesting: number): boolean => {
       if (depth > MAX_FLOW_DEPTH || seen.has(n.id)) return false;
+      if (nesting > MAX_NESTING) return true;
       seen.add(n.id);
       const isCall = n.type === 'call' || n.type === 'call_expression' || n.type === 'new_expression';
       if (isCall) {
@@ -664,14 +696,14 @@ export function createCodeFacts(
       if (q !== undefined && sources.some((s) => s.test(q))) return true;
       if (n.type === 'identifier') {
         const values = resolve(n);
-        return values !== undefined && values.some((v) => visit(v, depth + 1));
+        return values !== undefined && values.some((v) => visit(v, depth + 1, nesting + 1));
       }
       for (const child of n.namedChildren) {
-        if (child !== null && visit(child, depth)) return true;
+        if (child !== null && visit(child, depth, nesting + 1)) return true;
       }
       return false;
     };
-    return node !== null && node !== undefined && visit(node, 0);
+    return node !== null && node !== undefined && visit(node, 0, 0);
   }
 
   function purposeNames(node: Node): ReadonlyArray<string> {
@@ -740,10 +772,11 @@ export function createCodeFacts(
     flowsFrom,
     purposeNames,
     mentions: (word) => {
-      let known = mentioned.get(word);
+      const key = typeof word === 'string' ? word : word.source;
+      let known = mentioned.get(key);
       if (known === undefined) {
-        known = text.includes(word);
-        mentioned.set(word, known);
+        known = typeof word === 'string' ? text.includes(word) : word.test(text);
+        mentioned.set(key, known);
       }
       return known;
     },

@@ -77,10 +77,10 @@ interface NeedleQuery {
 }
 
 interface CompiledLanguage {
-  /** Patterns that may match any file, plus the shared call and import patterns: one pass per file. */
+  /** Patterns that may match any file, plus the shared call, import and scope patterns: one pass per file. */
   readonly query: QueryType;
   /** What each pattern of `query` is: a rule's, the shared call patterns, or the import patterns. */
-  readonly ruleByPattern: ReadonlyArray<Rule | 'call' | 'import'>;
+  readonly ruleByPattern: ReadonlyArray<Rule | 'call' | 'import' | 'scope'>;
   /** Patterns run only on files containing one of their words (see query-text.ts). */
   readonly needleQueries: ReadonlyArray<NeedleQuery>;
   /** Rules by exact qualified callee. */
@@ -92,10 +92,19 @@ interface CompiledLanguage {
   readonly facts: FactQueries;
 }
 
-/** The shared call patterns: every call, its callee captured. */
+/**
+ * The shared call patterns: every call whose callee ends in a name, with that name captured (and the
+ * member expression, when there is one, as `@callee`). TypeScript's CommonJS output calls imports as
+ * `(0, module_1.fn)(...)`, hence the sequence-expression form.
+ */
 const CALL_PATTERNS: Readonly<Record<'python' | 'js', string>> = {
-  python: '(call function: (_) @callee) @finding',
-  js: '(call_expression function: (_) @callee) @finding (new_expression constructor: (_) @callee) @finding',
+  python: `(call function: (identifier) @name) @finding
+    (call function: (attribute attribute: (identifier) @name) @callee) @finding`,
+  js: `(call_expression function: (identifier) @name) @finding
+    (call_expression function: (member_expression property: (property_identifier) @name) @callee) @finding
+    (call_expression function: (parenthesized_expression (sequence_expression (member_expression property: (property_identifier) @name) @callee .))) @finding
+    (new_expression constructor: (identifier) @name) @finding
+    (new_expression constructor: (member_expression property: (property_identifier) @name) @callee) @finding`,
 };
 
 interface RawFinding {
@@ -175,7 +184,7 @@ function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 function compileLanguage(language: LanguageId, grammar: Language, rules: ReadonlyArray<Rule>): CompiledLanguage {
   const family = language === 'python' ? 'python' : 'js';
   const sources: string[] = [];
-  const ruleByPattern: Array<Rule | 'call' | 'import'> = [];
+  const ruleByPattern: Array<Rule | 'call' | 'import' | 'scope'> = [];
   const exactCalls = new Map<string, Rule[]>();
   const suffixCalls = new Map<string, Rule[]>();
   const needleQueries: NeedleQuery[] = [];
@@ -216,7 +225,11 @@ function compileLanguage(language: LanguageId, grammar: Language, rules: Readonl
       needleQueries.push({ rule, needles: [...new Set(gated.flatMap((p) => p.needles))], query });
     }
   }
-  for (const [kind, source] of [['call', CALL_PATTERNS[family]], ['import', FACT_QUERY_SOURCES[family].imports]] as const) {
+  for (const [kind, source] of [
+    ['call', CALL_PATTERNS[family]],
+    ['import', FACT_QUERY_SOURCES[family].imports],
+    ['scope', FACT_QUERY_SOURCES[family].scopes],
+  ] as const) {
     for (const pattern of splitQuery(source)) {
       sources.push(pattern);
       ruleByPattern.push(kind);
@@ -260,25 +273,6 @@ function capturesByName(captures: ReadonlyArray<{ readonly name: string; readonl
     else list.push(c.node);
   }
   return byName;
-}
-
-/** The name a callee ends in, read from syntax alone (`x.y.execute` → `execute`). */
-function lastNameOf(callee: Node): string | undefined {
-  switch (callee.type) {
-    case 'identifier':
-      return callee.text;
-    case 'attribute':
-      return callee.childForFieldName('attribute')?.text;
-    case 'member_expression':
-      return callee.childForFieldName('property')?.text;
-    case 'parenthesized_expression':
-    case 'sequence_expression': {
-      const inner = callee.namedChildren[callee.namedChildren.length - 1];
-      return inner ? lastNameOf(inner) : undefined;
-    }
-    default:
-      return undefined;
-  }
 }
 
 function positionAt(lineStarts: ReadonlyArray<number>, index: number): { line: number; column: number } {
@@ -333,7 +327,7 @@ function removeContained(raw: RawFinding[]): RawFinding[] {
   return kept;
 }
 
-/** Loads the grammars, compiles every rule and returns a reusable analyser. */
+/** Loads the grammars and returns a reusable analyser (rule queries compile on first use of each language). */
 export async function createAnalyzer(options: CreateAnalyzerOptions = {}): Promise<Analyzer> {
   const rules = options.rules ?? builtinRules;
   const seenIds = new Set<string>();
@@ -370,8 +364,14 @@ export async function createAnalyzer(options: CreateAnalyzerOptions = {}): Promi
       const root = tree.rootNode;
       // one pass over the tree for rules, calls and imports; imports are bound before anything is judged
       const matches = spec.query.matches(root);
-      const importMatches = matches.filter((m) => spec.ruleByPattern[m.patternIndex] === 'import').map((m) => m.captures);
-      const code = createCodeFacts(root, language, spec.facts, isDenied, file.text, lineStarts, importMatches);
+      const importMatches: Array<ReadonlyArray<{ name: string; node: Node }>> = [];
+      const scopeNodes: Node[] = [];
+      for (const m of matches) {
+        const kind = spec.ruleByPattern[m.patternIndex];
+        if (kind === 'import') importMatches.push(m.captures);
+        else if (kind === 'scope' && m.captures[0] !== undefined) scopeNodes.push(m.captures[0].node);
+      }
+      const code = createCodeFacts(root, language, spec.facts, isDenied, file.text, lineStarts, importMatches, scopeNodes);
       const raw: RawFinding[] = [];
       const report = (rule: Rule, target: Node, byName: ReadonlyMap<string, Node[]>): void => {
         if (rule.predicate !== undefined) {
@@ -423,26 +423,38 @@ export async function createAnalyzer(options: CreateAnalyzerOptions = {}): Promi
       }
       for (const match of matches) {
         const kind = spec.ruleByPattern[match.patternIndex];
-        if (kind === undefined || kind === 'import') continue;
-        const byName = capturesByName(match.captures);
-        const target = byName.get('finding')?.[0] ?? match.captures[0]?.node;
-        if (target === undefined) continue;
+        if (kind === undefined || kind === 'import' || kind === 'scope') continue;
         if (kind !== 'call') {
-          report(kind, target, byName);
+          const byName = capturesByName(match.captures);
+          const target = byName.get('finding')?.[0] ?? match.captures[0]?.node;
+          if (target !== undefined) report(kind, target, byName);
           continue;
         }
-        // a call: find the rules that name its callee
-        const callee = byName.get('callee')?.[0];
-        if (callee === undefined) continue;
-        const last = lastNameOf(callee);
-        const rulesForCall: Rule[] = [...((last === undefined ? undefined : spec.suffixCalls.get(last)) ?? [])];
-        if ((last !== undefined && spec.exactLastNames.has(last)) || (callee.type === 'identifier' && code.isImported(callee.text))) {
+        // a call: find the rules that name its callee (most calls name none, so this stays cheap)
+        let call: Node | undefined;
+        let nameNode: Node | undefined;
+        let member: Node | undefined;
+        for (const c of match.captures) {
+          if (c.name === 'finding') call = c.node;
+          else if (c.name === 'name') nameNode = c.node;
+          else member = c.node;
+        }
+        if (call === undefined || nameNode === undefined) continue;
+        const name = nameNode.text;
+        const callee = member ?? nameNode;
+        const rulesForCall: Rule[] = [...(spec.suffixCalls.get(name) ?? [])];
+        if (spec.exactLastNames.has(name) || (member === undefined && code.isImported(name))) {
           const qualified = code.qualifiedName(callee);
           for (const r of (qualified === undefined ? undefined : spec.exactCalls.get(qualified)) ?? []) {
             if (!rulesForCall.includes(r)) rulesForCall.push(r);
           }
         }
-        for (const r of rulesForCall) report(r, target, byName);
+        if (rulesForCall.length === 0) continue;
+        const byName = new Map<string, Node[]>([
+          ['finding', [call]],
+          ['callee', [callee]],
+        ]);
+        for (const r of rulesForCall) report(r, call, byName);
       }
       return removeContained(raw);
     } finally {
@@ -499,8 +511,17 @@ export async function createAnalyzer(options: CreateAnalyzerOptions = {}): Promi
       const language = languageForPath(file.path, file.text);
       const raw: RawFinding[] = secretFindings(file, lineStarts);
       if (language !== undefined) {
-        const ast = astFindings(file, language, lineStarts);
-        if (ast === 'timeout') skipped.push({ path: file.path, reason: 'too-large', note: `parsing took over ${PARSE_DEADLINE_MS / 1000} s; AST rules not run (secrets were scanned)` });
+        let ast: RawFinding[] | 'timeout' | AnalysisFailedError;
+        try {
+          ast = astFindings(file, language, lineStarts);
+        } catch (error) {
+          // one file that breaks a rule must not cost the reviewer the findings of every other file;
+          // it is listed as not analysed, so nobody takes its silence for a clean bill
+          if (!(error instanceof AnalysisFailedError)) throw error;
+          ast = error;
+        }
+        if (ast === 'timeout') skipped.push({ path: file.path, reason: 'timeout', note: `parsing took over ${PARSE_DEADLINE_MS / 1000} s; AST rules not run (secrets were scanned)` });
+        else if (ast instanceof AnalysisFailedError) skipped.push({ path: file.path, reason: 'error', note: `${ast.message}; AST rules not run (secrets were scanned)` });
         else {
           parsedFiles++;
           raw.push(...ast);

@@ -58,7 +58,8 @@ function translate(pattern: string): string {
 
 /** Compiles a glob into a matcher for `/`-separated relative paths. */
 export function globMatcher(pattern: string): (path: string) => boolean {
-  const trimmed = pattern.trim().replace(/^\.\//, '');
+  // repeated `**/` means the same as one, and several in a row would make the regex backtrack
+  const trimmed = pattern.trim().replace(/^\.\//, '').replace(/(\*\*\/)+/g, '**/');
   const anchored = trimmed.includes('/') ? trimmed.replace(/^\//, '') : `**/${trimmed}`;
   const regex = new RegExp(`^${translate(anchored)}$`);
   return (path) => regex.test(path.replace(/^\.\//, ''));

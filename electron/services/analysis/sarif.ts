@@ -114,11 +114,14 @@ function encodePath(path: string): string {
     .join('/');
 }
 
-function ruleFromFinding(f: Finding): RuleDescriptor {
-  return { id: f.ruleId, title: f.title, category: 'secrets', severity: f.severity, cwe: f.cwe, message: f.message, remediation: f.remediation, languages: 'any' };
+/** What a SARIF rule entry is written from: one of our rule descriptors, or what a finding says of its rule. */
+type SarifRuleSource = Pick<RuleDescriptor, 'id' | 'title' | 'severity' | 'cwe' | 'message' | 'remediation'>;
+
+function ruleFromFinding(f: Finding): SarifRuleSource {
+  return { id: f.ruleId, title: f.title, severity: f.severity, cwe: f.cwe, message: f.message, remediation: f.remediation };
 }
 
-function sarifRule(rule: RuleDescriptor): Record<string, unknown> {
+function sarifRule(rule: SarifRuleSource): Record<string, unknown> {
   return {
     id: rule.id,
     name: rule.id,
@@ -143,7 +146,7 @@ export function toSarif(findings: ReadonlyArray<Finding>, options: ToSarifOption
   }
   if (!byTool.has(TOOL_NAME) && options.rules !== undefined) byTool.set(TOOL_NAME, []);
   const runs = [...byTool.entries()].map(([tool, toolFindings]) => {
-    const rules: RuleDescriptor[] = tool === TOOL_NAME && options.rules !== undefined ? [...options.rules] : [];
+    const rules: SarifRuleSource[] = tool === TOOL_NAME && options.rules !== undefined ? [...options.rules] : [];
     const index = new Map(rules.map((r, i) => [r.id, i]));
     for (const f of toolFindings) {
       if (!index.has(f.ruleId)) {
@@ -301,7 +304,7 @@ const LOOKS_LIKE_REGEX = /\[[^\]]*\]|\\[dswbA-Za-z.]|\(\?|\{\d+(,\d*)?\}/;
 
 function titleOf(rule: SarifRule | undefined, ruleId: string): string {
   const short = rule?.shortDescription?.text;
-  if (short !== undefined && short.length > 0 && !(LOOKS_LIKE_REGEX.test(short) && rule?.name !== undefined)) return short;
+  if (short !== undefined && short.length > 0 && !(LOOKS_LIKE_REGEX.test(short.slice(0, 512)) && rule?.name !== undefined)) return short;
   return rule?.name ?? short ?? ruleId;
 }
 

@@ -146,7 +146,7 @@ export const secretDetectors: ReadonlyArray<SecretDetector> = [
     id: 'secrets.slack-token',
     title: 'Slack token',
     severity: 'high',
-    pattern: /\b(xox[abposre]-[0-9]{6,}-[A-Za-z0-9-]{8,})/g,
+    pattern: /(?<![A-Za-z0-9-])(xox[abposre]-[0-9]{6,20}-[A-Za-z0-9-]{8,256})/g,
     validate: (secret) => !isPlaceholder(secret.slice(5)),
     message: 'A Slack token is committed; it can read and post in the workspace within its scopes.',
     remediation: ROTATE,
@@ -155,7 +155,7 @@ export const secretDetectors: ReadonlyArray<SecretDetector> = [
     id: 'secrets.slack-webhook',
     title: 'Slack incoming webhook',
     severity: 'medium',
-    pattern: /(https:\/\/hooks\.slack\.com\/services\/T[A-Z0-9]{6,}\/B[A-Z0-9]{6,}\/[A-Za-z0-9]{20,})/g,
+    pattern: /(https:\/\/hooks\.slack\.com\/services\/T[A-Z0-9]{6,16}\/B[A-Z0-9]{6,16}\/[A-Za-z0-9]{20,64})/g,
     message: 'A Slack webhook URL is committed; anyone holding it can post into the channel.',
     remediation: ROTATE,
   },
@@ -163,7 +163,7 @@ export const secretDetectors: ReadonlyArray<SecretDetector> = [
     id: 'secrets.stripe-secret-key',
     title: 'Stripe live secret key',
     severity: 'critical',
-    pattern: /\b((?:sk|rk)_live_[0-9A-Za-z]{20,})\b/g,
+    pattern: /(?<![0-9A-Za-z_])((?:sk|rk)_live_[0-9A-Za-z]{20,128})(?![0-9A-Za-z_])/g,
     validate: (secret) => !isPlaceholder(secret.slice(8)),
     message: 'A live Stripe secret key is committed: it can move money on the account.',
     remediation: ROTATE,
@@ -181,7 +181,7 @@ export const secretDetectors: ReadonlyArray<SecretDetector> = [
     id: 'secrets.jwt',
     title: 'JSON Web Token',
     severity: 'high',
-    pattern: /\b(eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,})/g,
+    pattern: /(?<![A-Za-z0-9_-])(eyJ[A-Za-z0-9_-]{8,4096}\.eyJ[A-Za-z0-9_-]{8,8192}\.[A-Za-z0-9_-]{16,1024})(?![A-Za-z0-9_-])/g,
     validate: (secret) => {
       const [header, payload] = secret.split('.');
       const decoded = header === undefined ? undefined : base64UrlJson(header);
@@ -204,7 +204,9 @@ export const secretDetectors: ReadonlyArray<SecretDetector> = [
 const SECRET_NAME = /(secret|token|passwd|password|passphrase|pwd|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret|auth[_-]?key|credentials?|signing[_-]?key|encryption[_-]?key)/i;
 // Names that hold something about a secret, not the secret: its URL, file, header name, length...
 const NOT_A_SECRET_NAME = /(_|-|\b)(url|uri|path|file|dir|name|type|field|header|env|var|length|len|size|prompt|label|regex|pattern|id|endpoint|expiry|expires|expiration|ttl|timeout|count|hash|hashed|format|policy|required|min|max|param|key_?name|placeholder|hint|validator|strength|reset_?url|mode|kind|prefix|suffix|column|attr|selector|input)$/i;
-const ASSIGNMENT = /(?<name>[A-Za-z_$][A-Za-z0-9_.$-]*)["'\]]{0,2}\s*(?<op>===?|:=|=>|:|=)\s*(?<q>["'`]?)(?<value>[^\s"'`]+)\k<q>/g;
+// Anchored (a name starts where no name character precedes it) and bounded, so a crafted line cannot
+// make the engine backtrack quadratically.
+const ASSIGNMENT = /(?<![A-Za-z0-9_.$-])(?<name>[A-Za-z_$][A-Za-z0-9_.$-]{0,127})["'\]]{0,2}[ \t]{0,16}(?<op>===?|:=|=>|:|=)[ \t]{0,16}(?<q>["'`]?)(?<value>[^\s"'`]{1,512})\k<q>/g;
 const GENERIC_MAX_LINE = 4096;
 
 /** The generic "secret-named variable = random-looking string" detector, as data for reports. */
@@ -227,7 +229,7 @@ function genericCandidates(line: string, quotedOnly: boolean): Array<{ start: nu
     if (quotedOnly && quote === '') continue;
     const lastSegment = name.split('.').pop() ?? name;
     if (!SECRET_NAME.test(lastSegment) || NOT_A_SECRET_NAME.test(lastSegment)) continue;
-    if (value.length < 8 || value.length > 512) continue;
+    if (value.length < 8 || value.length >= 512) continue;
     if (isPlaceholder(value) || isHashLike(value)) continue;
     // ALL_CAPS words are the names of environment variables, dotted lowercase names are modules
     if (/^[A-Z][A-Z0-9_]*$/.test(value) || /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)+$/i.test(value)) continue;

@@ -57,7 +57,7 @@ export interface AnalysisFile {
 }
 
 /** Why a file was not analysed. */
-export type SkipReason = 'binary' | 'too-large';
+export type SkipReason = 'binary' | 'too-large' | 'symlink' | 'timeout' | 'error';
 
 /** A file the analyser did not look into, with the reason, so the reviewer knows. */
 export interface SkippedFile {

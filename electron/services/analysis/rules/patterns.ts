@@ -17,7 +17,7 @@ export const PY_USER_INPUT: ReadonlyArray<RegExp> = [
 ];
 
 /** Words a Python file must contain for {@link PY_USER_INPUT} to match anything in it. */
-export const PY_USER_INPUT_WORDS: ReadonlyArray<string> = ['request', 'input'];
+export const PY_USER_INPUT_WORDS: ReadonlyArray<RegExp> = [/\brequest\b/, /\binput\b/];
 
 /** Python: calls that make a user-supplied name safe to use as a path component. */
 export const PY_PATH_SANITIZERS: ReadonlyArray<RegExp> = [
@@ -37,7 +37,7 @@ export const JS_USER_INPUT: ReadonlyArray<RegExp> = [
 ];
 
 /** Words a JS/TS file must contain for {@link JS_USER_INPUT} to match anything in it. */
-export const JS_USER_INPUT_WORDS: ReadonlyArray<string> = ['req', 'ctx', 'location', 'URLSearchParams'];
+export const JS_USER_INPUT_WORDS: ReadonlyArray<RegExp> = [/\b(req|request|ctx|location|URLSearchParams)\b/];
 
 /** JS/TS: calls that make a user-supplied name safe to use as a path component. */
 export const JS_PATH_SANITIZERS: ReadonlyArray<RegExp> = [/^path\.(posix\.|win32\.)?basename$/, /(^|\.)sanitize[A-Za-z]*$/, /^(Number|parseInt|parseFloat)$/];
@@ -49,7 +49,7 @@ export const JS_HTML_SANITIZERS: ReadonlyArray<RegExp> = [/(^|\.)(sanitize|sanit
 export const SECURITY_PURPOSE = /(token|secret|passw|pwd|nonce|salt|otp|session|csrf|xsrf|api_?key|apikey|auth|credential|reset|verif|invite|magic|signing|cookie|pin_?code)/i;
 
 /** True when the file mentions any of `words` (cheap gate before a data-flow question). */
-export function mentionsAny(m: RuleMatch, words: ReadonlyArray<string>): boolean {
+export function mentionsAny(m: RuleMatch, words: ReadonlyArray<string | RegExp>): boolean {
   return words.some((w) => m.code.mentions(w));
 }
 
@@ -60,4 +60,5 @@ export function securityPurpose(m: RuleMatch): boolean {
 }
 
 /** Words a string must contain to be taken for SQL. */
-export const SQL_WORDS = /\b(select\s[\s\S]*\bfrom|insert\s+into|update\s[\s\S]*\bset|delete\s+from|create\s+table|drop\s+table|alter\s+table|replace\s+into|truncate\s+table|where)\b/i;
+// Gaps are lazy and bounded: `[\s\S]*` here would backtrack quadratically on a crafted literal.
+export const SQL_WORDS = /\b(select\s[\s\S]{0,400}?\bfrom|insert\s+into|update\s[\s\S]{0,400}?\bset|delete\s+from|create\s+table|drop\s+table|alter\s+table|replace\s+into|truncate\s+table|where)\b/i;

@@ -51,8 +51,8 @@ export interface CodeFacts {
   flowsFrom(node: Node | null | undefined, sources: ReadonlyArray<RegExp>, sanitizers: ReadonlyArray<RegExp>): boolean;
   /** Names around a node that say what its value is for: assignment targets, keyword names, the function. */
   purposeNames(node: Node): ReadonlyArray<string>;
-  /** True when the file's text contains `word` anywhere: a cheap gate before costlier questions. */
-  mentions(word: string): boolean;
+  /** True when the file's text contains `word` (a string, or a pattern) anywhere: a cheap gate before costlier questions. */
+  mentions(word: string | RegExp): boolean;
   /** True when the module (or a parent package of it) is on the policy's deny list. */
   isDeniedModule(moduleName: string): boolean;
 }

@@ -7,7 +7,8 @@ import { cwe, type RuleMatch, type Rule } from './rule';
 
 function builtQuery(m: RuleMatch): boolean {
   const query = m.code.argument(m.capture('finding'), 0);
-  return m.code.isDynamicString(query) && SQL_WORDS.test(m.code.literalText(query));
+  // the first 16 KiB of literal text is plenty to recognise SQL
+  return m.code.isDynamicString(query) && SQL_WORDS.test(m.code.literalText(query).slice(0, 16_384));
 }
 
 /** Rules for SQL text assembled from data. */

@@ -1,0 +1,109 @@
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importSarif, parseSarif } from '../../../electron/services/analysis/sarif';
+
+const ENTRY = join(__dirname, 'cli-entry.ts');
+// absolute, so the CLI can run with any working directory
+const TSX = pathToFileURL(createRequire(__filename).resolve('tsx')).href;
+const SAMPLES = join(__dirname, '../../fixtures/threats/_sarif');
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function gatehouse(args: ReadonlyArray<string>, cwd: string): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', TSX, ENTRY, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('gatehouse scan', () => {
+  let dir = '';
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'gh-'));
+    mkdirSync(join(dir, 'repo/src'), { recursive: true });
+    mkdirSync(join(dir, 'repo/node_modules/dep'), { recursive: true });
+    mkdirSync(join(dir, 'clean'));
+    writeFileSync(join(dir, 'repo/src/run.py'), 'import os\nimport hashlib\n\ndef run(cmd):\n    os.system(cmd)\n\nh = hashlib.md5(b"x")\n');
+    writeFileSync(join(dir, 'repo/src/util.js'), "const net = require('net');\nmodule.exports = net;\n");
+    writeFileSync(join(dir, 'repo/node_modules/dep/index.js'), 'eval(x);\n');
+    writeFileSync(join(dir, 'clean/ok.py'), 'print("hello")\n');
+    writeFileSync(join(dir, 'clean/weak.py'), 'import hashlib\nh = hashlib.sha1(b"x")\n');
+  });
+  afterAll(() => {
+    if (dir !== '') rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('prints findings as text and exits 0 without --fail-on', async () => {
+    const run = await gatehouse(['scan', 'repo'], dir);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('repo/src/run.py:5:5 high python.command-injection.os-system');
+    expect(run.stdout).toContain('repo/src/run.py:7:5 medium python.weak-hash.md5-sha1');
+    // dependency folders are not part of a change under review
+    expect(run.stdout).not.toContain('node_modules');
+    expect(run.stdout.trim().split('\n').pop()).toBe('2 findings (1 high, 1 medium) in 2 files');
+  });
+
+  it('exits 1 with --fail-on when a finding at or above the severity exists, 0 otherwise', async () => {
+    expect((await gatehouse(['scan', 'repo', '--fail-on', 'high'], dir)).code).toBe(1);
+    expect((await gatehouse(['scan', 'clean', '--fail-on', 'high'], dir)).code).toBe(0);
+    expect((await gatehouse(['scan', 'clean', '--fail-on', 'MEDIUM'], dir)).code).toBe(1);
+  });
+
+  it('exits 2 on bad usage or input', async () => {
+    const badFormat = await gatehouse(['scan', 'repo', '--format', 'xml'], dir);
+    expect([badFormat.code, badFormat.stderr.trim()]).toEqual([2, 'gatehouse: --format must be one of text, json, sarif (got "xml")']);
+    const badSeverity = await gatehouse(['scan', 'repo', '--fail-on', 'severe'], dir);
+    expect(badSeverity.code).toBe(2);
+    expect(badSeverity.stderr).toContain('--fail-on must be one of info, low, medium, high, critical');
+    const missing = await gatehouse(['scan', 'does-not-exist', '--json'], dir);
+    expect(missing.code).toBe(2);
+    expect(JSON.parse(missing.stdout)).toMatchObject({ ok: false, code: 'NOT_FOUND' });
+    expect((await gatehouse(['scan'], dir)).code).toBe(2);
+    expect((await gatehouse(['scan', 'repo', '--no-such-option'], dir)).code).toBe(2);
+    writeFileSync(join(dir, 'bad.sarif'), '{"version":"1.0"}');
+    const badSarif = await gatehouse(['scan', 'clean', '--sarif-in', 'bad.sarif'], dir);
+    expect(badSarif.code).toBe(2);
+    expect(badSarif.stderr).toContain('not a SARIF 2.1.0 log');
+  });
+
+  it('prints JSON with --json and honours --deny-import', async () => {
+    const run = await gatehouse(['scan', 'repo', '--json', '--deny-import', 'net', '--deny-import', 'telnetlib'], dir);
+    expect(run.code).toBe(0);
+    const out = JSON.parse(run.stdout) as { findings: Array<{ ruleId: string; path: string }>; summary: Record<string, number>; stats: { files: number } };
+    expect(out.findings.map((f) => f.ruleId).sort()).toEqual(['js.denied-import.import', 'python.command-injection.os-system', 'python.weak-hash.md5-sha1']);
+    expect(out.summary).toEqual({ critical: 0, high: 2, medium: 1, low: 0, info: 0 });
+    expect(out.stats.files).toBe(2);
+  });
+
+  it('writes SARIF with --out, merges other scanners with --sarif-in, and the file re-imports', async () => {
+    const project = join(SAMPLES, 'project');
+    const out = join(dir, 'report.sarif');
+    const run = await gatehouse(['scan', '.', '--format', 'sarif', '--out', out, '--sarif-in', join(SAMPLES, 'bandit.sarif'), '--sarif-in', join(SAMPLES, 'gitleaks.sarif'), '--json'], project);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ out, format: 'sarif', findings: 4 });
+    const log = parseSarif(readFileSync(out, 'utf8'));
+    expect(log.runs.map((r) => r.tool.driver.name)).toEqual(['gatehouse', 'Bandit']);
+    const findings = importSarif(readFileSync(out, 'utf8'));
+    expect(findings.map((f) => [f.path, f.startLine, f.tool]).sort()).toEqual([
+      ['app/views.py', 14, 'gatehouse, Bandit'],
+      ['app/views.py', 21, 'gatehouse, Bandit'],
+      ['app/views.py', 6, 'Bandit'],
+      ['config/settings.py', 4, 'gatehouse, gitleaks'],
+    ]);
+    expect(readFileSync(out, 'utf8')).not.toContain('ghp_uaOHZ');
+  });
+});
