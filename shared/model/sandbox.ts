@@ -18,7 +18,12 @@ export const SandboxLimits = z
   .object({
     /** Memory in MiB; memory+swap is set equal, so no swap. */
     // Docker refuses a memory limit below 6 MiB.
-    memoryMb: finitePositiveInt('memoryMb', 16_384).min(6, 'memoryMb must be at least 6 (unlimited is not allowed, and Docker refuses less than 6 MiB)').default(256),
+    memoryMb: z
+      .number({ error: 'memoryMb must be a number' })
+      .int('memoryMb must be a whole number')
+      .min(6, 'memoryMb must be at least 6 (unlimited is not allowed, and Docker refuses less than 6 MiB)')
+      .max(16_384, 'memoryMb must be at most 16384')
+      .default(256),
     /** CPUs as a fraction (CPU quota / period). */
     cpus: z.number().min(0.01, 'cpus must be at least 0.01 (above 0: unlimited is not allowed)').max(64).default(1),
     /** Max processes/threads in the container. */
