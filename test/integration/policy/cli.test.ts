@@ -37,7 +37,7 @@ describe('gatehouse policy check', () => {
     expect(text.status).toBe(1);
     expect(text.stdout).toContain('5 problems');
     expect(text.stdout).toContain('line 2, column 1: approvals.HIGH: required key "HIGH" is missing under approvals');
-    expect(text.stdout).toContain('line 7, column 13: sandbox.limits.memoryMb: memoryMb must be above 0 (unlimited is not allowed)');
+    expect(text.stdout).toContain('line 7, column 13: sandbox.limits.memoryMb: memoryMb must be at least 6 (unlimited is not allowed');
 
     const json = gatehouse('policy', 'check', file, '--json');
     expect(json.status).toBe(1);
