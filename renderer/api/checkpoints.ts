@@ -1,0 +1,34 @@
+/** Hooks for checkpoints and rollback. */
+import type { UseMutationResult, UseQueryResult } from '@tanstack/react-query';
+import type { Channel, ChannelInput, ChannelOutput } from '../../shared/ipc/contract';
+import type { GatehouseCallError } from './client';
+import { useChannelMutation, useChannelQuery } from './hooks';
+
+type Mutation<C extends Channel> = UseMutationResult<ChannelOutput<C>, GatehouseCallError, ChannelInput<C>>;
+type Query<C extends Channel> = UseQueryResult<ChannelOutput<C>, GatehouseCallError>;
+
+/** Checkpoints of a repository, newest first. */
+export function useCheckpoints(repositoryId: string | null): Query<'checkpoint:list'> {
+  return useChannelQuery('checkpoint:list', { repositoryId: repositoryId ?? '' }, { enabled: repositoryId !== null });
+}
+
+/** What rolling back to a checkpoint would change. */
+export function useCheckpointPreview(repositoryId: string | null, checkpointId: string | null): Query<'checkpoint:preview'> {
+  return useChannelQuery(
+    'checkpoint:preview',
+    { repositoryId: repositoryId ?? '', checkpointId: checkpointId ?? '' },
+    { enabled: repositoryId !== null && checkpointId !== null },
+  );
+}
+
+/** Takes a checkpoint now. */
+export function useCreateCheckpoint(): Mutation<'checkpoint:create'> {
+  return useChannelMutation('checkpoint:create', { invalidates: ['checkpoint:list'] });
+}
+
+/** Rolls back (lead). */
+export function useRollback(): Mutation<'checkpoint:rollback'> {
+  return useChannelMutation('checkpoint:rollback', {
+    invalidates: ['checkpoint:list', 'checkpoint:preview', 'proposal:list', 'proposal:show'],
+  });
+}

@@ -1,0 +1,92 @@
+/** Hooks for repositories, proposals, decisions, apply and the sandbox. */
+import type { UseMutationResult, UseQueryResult } from '@tanstack/react-query';
+import type { Channel, ChannelInput, ChannelOutput } from '../../shared/ipc/contract';
+import type { GatehouseCallError } from './client';
+import { useChannelMutation, useChannelQuery } from './hooks';
+
+type Mutation<C extends Channel> = UseMutationResult<ChannelOutput<C>, GatehouseCallError, ChannelInput<C>>;
+type Query<C extends Channel> = UseQueryResult<ChannelOutput<C>, GatehouseCallError>;
+
+/** What a decision or an apply makes stale. */
+const afterDecision: ReadonlyArray<Channel> = ['proposal:show', 'proposal:list'];
+
+/**
+ * How long a proposal or repository answer counts as fresh. Events (`repo:changed`, `sandbox:finished`,
+ * `session:changed`) and this console's own mutations invalidate them as soon as they change, so this
+ * only saves the refetch on every mount — which on a large proposal competes with loading its first file.
+ */
+const freshFor = 30_000;
+
+/** Registered repositories. */
+export function useRepositories(enabled = true): Query<'repo:list'> {
+  return useChannelQuery('repo:list', {}, { enabled, staleTime: freshFor });
+}
+
+/** Registers a repository (lead). */
+export function useAddRepository(): Mutation<'repo:add'> {
+  return useChannelMutation('repo:add', { invalidates: ['repo:list', 'proposal:list'] });
+}
+
+/** Forgets a repository (lead). */
+export function useRemoveRepository(): Mutation<'repo:remove'> {
+  return useChannelMutation('repo:remove', { invalidates: ['repo:list', 'proposal:list'] });
+}
+
+/** The queue. */
+export function useProposals(repositoryId?: string): Query<'proposal:list'> {
+  return useChannelQuery('proposal:list', repositoryId === undefined ? {} : { repositoryId }, { keepPrevious: true });
+}
+
+/** One proposal with everything the review view needs. */
+export function useProposal(repositoryId: string, proposalId: string): Query<'proposal:show'> {
+  return useChannelQuery('proposal:show', { repositoryId, proposalId }, { staleTime: freshFor });
+}
+
+/** One file's two sides; cached for the proposal's lifetime on screen (content at an oid never changes). */
+export function useProposalFile(repositoryId: string, proposalId: string, path: string | null): Query<'proposal:file'> {
+  return useChannelQuery(
+    'proposal:file',
+    { repositoryId, proposalId, path: path ?? '' },
+    { enabled: path !== null, staleTime: 60_000 },
+  );
+}
+
+/** Imports a proposal from a change set or a diff. */
+export function useImportProposal(): Mutation<'proposal:import'> {
+  return useChannelMutation('proposal:import', { invalidates: ['proposal:list'] });
+}
+
+/** Signs an approval. */
+export function useApprove(): Mutation<'proposal:approve'> {
+  return useChannelMutation('proposal:approve', { invalidates: afterDecision });
+}
+
+/** Signs a rejection. */
+export function useReject(): Mutation<'proposal:reject'> {
+  return useChannelMutation('proposal:reject', { invalidates: afterDecision });
+}
+
+/** Revokes an approval (lead). */
+export function useRevoke(): Mutation<'approval:revoke'> {
+  return useChannelMutation('approval:revoke', { invalidates: afterDecision });
+}
+
+/** Exports the approvals as a DSSE envelope. */
+export function useExportDsse(): Mutation<'approval:exportDsse'> {
+  return useChannelMutation('approval:exportDsse');
+}
+
+/** Applies a revision through the gate. */
+export function useApply(): Mutation<'proposal:apply'> {
+  return useChannelMutation('proposal:apply', { invalidates: [...afterDecision, 'checkpoint:list'] });
+}
+
+/** Starts a sandbox comparison. */
+export function useSandboxRun(): Mutation<'sandbox:run'> {
+  return useChannelMutation('sandbox:run');
+}
+
+/** Cancels a sandbox run. */
+export function useSandboxCancel(): Mutation<'sandbox:cancel'> {
+  return useChannelMutation('sandbox:cancel');
+}

@@ -1,0 +1,379 @@
+/**
+ * The audit browser: a virtual table that stays smooth at a million events, filters and full-text
+ * search, event detail with payload and hashes, chain verification with progress, JSON Lines export.
+ * Nothing here changes state, so auditors see all of it.
+ */
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { AuditEventView } from '../../../shared/ipc/channels/audit';
+import { Role, type Role as RoleName } from '../../../shared/model/domain';
+import { useAuditCounts, useExportAudit } from '../../api/audit';
+import { useShortcuts } from '../../app/shortcuts';
+import { EmptyState } from '../../components/EmptyState';
+import { ErrorNote } from '../../components/ErrorNote';
+import { Loading } from '../../components/Loading';
+import { Progress } from '../../components/Progress';
+import { exactTime, formatDuration } from '../../components/time';
+import { pageSize, useAuditPager, type AuditFilters } from './audit-pager';
+import { useVerify } from './verify-state';
+
+const rowHeight = 26;
+// Chromium lays out at most ~33.5 million pixels; keep the scroll height well inside that.
+const maxRows = Math.floor(30_000_000 / rowHeight);
+
+interface FilterForm {
+  readonly from: string;
+  readonly to: string;
+  readonly actor: string;
+  readonly role: string;
+  readonly action: string;
+  readonly subject: string;
+  readonly text: string;
+}
+
+const emptyForm: FilterForm = { from: '', to: '', actor: '', role: '', action: '', subject: '', text: '' };
+
+/** A datetime-local value ("2025-01-31T13:45") as an ISO instant, or undefined when empty or invalid. */
+function localToIso(value: string): string | undefined {
+  if (value === '') return undefined;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+
+function toFilters(form: FilterForm): AuditFilters {
+  const trimmed = (value: string): string | undefined => (value.trim() === '' ? undefined : value.trim());
+  return {
+    from: localToIso(form.from),
+    to: localToIso(form.to),
+    actor: trimmed(form.actor),
+    role: trimmed(form.role),
+    action: trimmed(form.action),
+    subject: trimmed(form.subject),
+    text: trimmed(form.text),
+  };
+}
+
+/** The value after it stopped changing for `ms` (typing in the search box). */
+function useDebounced<T>(value: T, ms: number): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = window.setTimeout(() => setSettled(value), ms);
+    return () => window.clearTimeout(timer);
+  }, [value, ms]);
+  return settled;
+}
+
+/** The audit view. */
+export function AuditView({ role }: { readonly role: RoleName }) {
+  const [form, setForm] = useState<FilterForm>(emptyForm);
+  const settled = useDebounced(form, 250);
+  const filters = useMemo(() => toFilters(settled), [settled]);
+  const counts = useAuditCounts();
+  const scroller = useRef<HTMLDivElement>(null);
+  const atTop = useCallback(() => (scroller.current?.scrollTop ?? 0) < rowHeight, []);
+  const pager = useAuditPager(filters, atTop);
+  const [selected, setSelected] = useState<AuditEventView | null>(null);
+  const [selectedIndex, setSelectedIndex] = useState<number | null>(null);
+  // Another snapshot (filters, or newer events shown) puts other events at every row: drop the row
+  // selection, keep the event open in the detail.
+  useEffect(() => setSelectedIndex(null), [pager.generation]);
+  const search = useRef<HTMLInputElement>(null);
+
+  const total = pager.total ?? 0;
+  const count = Math.min(total, maxRows);
+  const virtualizer = useVirtualizer({
+    count,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => rowHeight,
+    overscan: 30,
+  });
+  const items = virtualizer.getVirtualItems();
+  const firstIndex = items[0]?.index ?? 0;
+  const lastIndex = items[items.length - 1]?.index ?? 0;
+  const { ensure, generation } = pager;
+  useEffect(() => {
+    if (count > 0) ensure(firstIndex, lastIndex);
+  }, [ensure, generation, firstIndex, lastIndex, count]);
+
+  const selectIndex = (index: number): void => {
+    const bounded = Math.max(0, Math.min(count - 1, index));
+    setSelectedIndex(bounded);
+    virtualizer.scrollToIndex(bounded, { align: 'auto' });
+    const row = pager.row(bounded);
+    setSelected(row.state === 'loaded' ? row.event : null);
+  };
+  // A selected row that was still loading fills in once its page arrives.
+  const selectedRow = selectedIndex === null ? null : pager.row(selectedIndex);
+  useEffect(() => {
+    if (selectedRow?.state === 'loaded' && selected?.seq !== selectedRow.event.seq) setSelected(selectedRow.event);
+  }, [selectedRow, selected]);
+
+  useShortcuts({
+    j: () => selectIndex((selectedIndex ?? -1) + 1),
+    k: () => selectIndex((selectedIndex ?? 1) - 1),
+    '/': () => search.current?.focus(),
+  });
+  const jump = (where: 'top' | 'middle' | 'bottom'): void => {
+    const index = where === 'top' ? 0 : where === 'middle' ? Math.floor(count / 2) : count - 1;
+    virtualizer.scrollToIndex(index, { align: where === 'middle' ? 'center' : where === 'top' ? 'start' : 'end' });
+  };
+  const set = (field: keyof FilterForm) => (event: { target: { value: string } }) => setForm({ ...form, [field]: event.target.value });
+
+  return (
+    <main className="view audit-view" data-testid="audit-view">
+      <div className="toolbar">
+        <h1 className="view-title">Audit log</h1>
+        <ChainStatus />
+        <span className="spacer" />
+        <ExportButton />
+      </div>
+      <form className="audit-filters" role="search" aria-label="Filter the audit log" onSubmit={(event) => event.preventDefault()}>
+        <input ref={search} type="search" placeholder="Full-text search in payloads  ( / )" aria-label="Full-text search" value={form.text} onChange={set('text')} data-testid="audit-text" />
+        <select aria-label="Action" value={form.action} onChange={set('action')} data-testid="audit-action">
+          <option value="">All actions</option>
+          {(counts.data ?? []).map((item) => (
+            <option key={item.action} value={item.action}>
+              {item.action} ({item.count.toLocaleString()})
+            </option>
+          ))}
+        </select>
+        <input placeholder="Actor" aria-label="Actor" value={form.actor} onChange={set('actor')} data-testid="audit-actor" />
+        <select aria-label="Role" value={form.role} onChange={set('role')} data-testid="audit-role">
+          <option value="">All roles</option>
+          {Role.options.map((option) => (
+            <option key={option} value={option}>
+              {option}
+            </option>
+          ))}
+          {/* Besides operators, the log records Gatehouse itself, proposing agents and outside tools. */}
+          <option value="system">system</option>
+          <option value="agent">agent</option>
+          <option value="tool">tool</option>
+        </select>
+        <input placeholder="Subject" aria-label="Subject" value={form.subject} onChange={set('subject')} data-testid="audit-subject" />
+        <label className="field-inline">
+          From
+          <input type="datetime-local" step={1} value={form.from} onChange={set('from')} data-testid="audit-from" />
+        </label>
+        <label className="field-inline">
+          To
+          <input type="datetime-local" step={1} value={form.to} onChange={set('to')} data-testid="audit-to" />
+        </label>
+        <button type="button" onClick={() => setForm(emptyForm)} disabled={form === emptyForm} data-testid="audit-clear">
+          Clear
+        </button>
+      </form>
+      {counts.isError && <ErrorNote title="Could not count events" error={counts.error} />}
+      <div className="audit-body">
+        <section className="audit-table-wrap" aria-label="Events">
+          <div className="audit-table-bar small">
+            <span data-testid="audit-total">
+              {pager.total === null ? '…' : `${total.toLocaleString()} event${total === 1 ? '' : 's'}`}
+              {total > maxRows && ` (showing the newest ${maxRows.toLocaleString()}; narrow the time range for older ones)`}
+            </span>
+            {pager.approximate && <span className="muted">positions between loaded pages are estimated while filtering</span>}
+            {pager.newer > 0 && (
+              <button type="button" className="pill" onClick={pager.refresh} data-testid="audit-newer">
+                {pager.newer.toLocaleString()} new event{pager.newer === 1 ? '' : 's'} — show
+              </button>
+            )}
+            <span className="spacer" />
+            <button type="button" onClick={() => jump('top')} disabled={count === 0} data-testid="audit-jump-top">
+              Newest
+            </button>
+            <button type="button" onClick={() => jump('middle')} disabled={count === 0} data-testid="audit-jump-middle">
+              Middle
+            </button>
+            <button type="button" onClick={() => jump('bottom')} disabled={count === 0} data-testid="audit-jump-bottom">
+              Oldest
+            </button>
+          </div>
+          {pager.headError !== null && <ErrorNote title="Could not search the audit log" error={pager.headError} onRetry={pager.retry} />}
+          <div className="audit-grid" role="table" aria-label="Audit events" aria-rowcount={count + 1} data-testid="audit-table" data-total={pager.total ?? ''} data-first-page-ready={pager.firstPageReady ? 'true' : 'false'}>
+            <div className="audit-row audit-head" role="row" aria-rowindex={1}>
+              <span role="columnheader">Seq</span>
+              <span role="columnheader">Time</span>
+              <span role="columnheader">Actor</span>
+              <span role="columnheader">Role</span>
+              <span role="columnheader">Action</span>
+              <span role="columnheader">Subject</span>
+            </div>
+            <div ref={scroller} className="audit-scroller" data-testid="audit-scroller" tabIndex={0}>
+              {pager.headLoading && pager.total === null ? (
+                <Loading label="Searching the audit log…" />
+              ) : pager.total === 0 ? (
+                <EmptyState title={Object.values(filters).some((value) => value !== undefined) ? 'No event matches these filters.' : 'The audit log is empty.'} testId="audit-empty">
+                  <p>{Object.values(filters).some((value) => value !== undefined) ? 'Loosen or clear the filters.' : 'Every unlock, decision, apply and rollback lands here as it happens.'}</p>
+                </EmptyState>
+              ) : (
+                <div className="audit-canvas" style={{ height: virtualizer.getTotalSize() }}>
+                  {items.map((item) => {
+                    const row = pager.row(item.index);
+                    const event = row.state === 'loaded' ? row.event : null;
+                    return (
+                      <div
+                        key={item.key}
+                        role="row"
+                        aria-rowindex={item.index + 2}
+                        aria-selected={item.index === selectedIndex}
+                        className={`audit-row${item.index === selectedIndex ? ' selected' : ''}${row.state === 'loaded' && !row.exact ? ' approximate' : ''}`}
+                        style={{ transform: `translateY(${item.start}px)`, height: rowHeight }}
+                        data-testid="audit-row"
+                        data-index={item.index}
+                        data-seq={event?.seq ?? ''}
+                        data-action={event?.action ?? ''}
+                        data-loading={row.state === 'loading' ? 'true' : undefined}
+                        onClick={() => {
+                          setSelectedIndex(item.index);
+                          setSelected(event);
+                        }}
+                      >
+                        {row.state === 'error' ? (
+                          <span className="row-error" role="cell">
+                            {row.error.code}: {row.error.message}{' '}
+                            <button type="button" className="link-button" onClick={pager.retry} data-testid="audit-row-retry">
+                              retry
+                            </button>
+                          </span>
+                        ) : event === null ? (
+                          <span className="row-loading muted" role="cell">
+                            loading page {Math.floor(item.index / pageSize) + 1}…
+                          </span>
+                        ) : (
+                          <>
+                            <span role="cell" className="numeric">
+                              {event.seq}
+                            </span>
+                            <span role="cell" title={event.ts}>
+                              {exactTime(event.ts)}
+                            </span>
+                            <span role="cell">{event.actor}</span>
+                            <span role="cell">{event.role}</span>
+                            <span role="cell" className="action">
+                              {event.action}
+                            </span>
+                            <span role="cell" className="subject" title={event.subject}>
+                              {event.subject}
+                            </span>
+                          </>
+                        )}
+                      </div>
+                    );
+                  })}
+                </div>
+              )}
+            </div>
+          </div>
+        </section>
+        <EventDetail event={selected} onClose={() => {
+          setSelected(null);
+          setSelectedIndex(null);
+        }} />
+      </div>
+      <p className="muted small">
+        {role === 'auditor' ? 'As an auditor you read and verify; nothing here changes state.' : 'Read-only: the log is append-only and hash-chained.'}
+      </p>
+    </main>
+  );
+}
+
+function EventDetail({ event, onClose }: { readonly event: AuditEventView | null; readonly onClose: () => void }) {
+  if (event === null) {
+    return (
+      <aside className="event-detail empty" aria-label="Event detail" data-testid="event-detail-empty">
+        <p className="muted">Select an event to see its payload and hashes (j / k walk the rows).</p>
+      </aside>
+    );
+  }
+  return (
+    <aside className="event-detail" aria-label={`Event ${event.seq}`} data-testid="event-detail" data-seq={event.seq}>
+      <div className="pane-header">
+        <strong>Event #{event.seq}</strong>
+        <button type="button" className="icon-button" aria-label="Close the detail" onClick={onClose} data-testid="event-detail-close">
+          ×
+        </button>
+      </div>
+      <dl className="facts">
+        <dt>Time</dt>
+        <dd>
+          {exactTime(event.ts)} <span className="muted small">({event.ts})</span>
+        </dd>
+        <dt>Actor</dt>
+        <dd>
+          {event.actor} ({event.role})
+        </dd>
+        <dt>Action</dt>
+        <dd>
+          <code>{event.action}</code>
+        </dd>
+        <dt>Subject</dt>
+        <dd className="break">{event.subject}</dd>
+        <dt>Previous hash</dt>
+        <dd className="hash" data-testid="event-prev-hash">
+          {event.prevHash}
+        </dd>
+        <dt>Hash</dt>
+        <dd className="hash" data-testid="event-hash">
+          {event.hash}
+        </dd>
+      </dl>
+      <h3>Payload</h3>
+      <pre className="payload" data-testid="event-payload">
+        {JSON.stringify(event.payload, null, 2) ?? 'null'}
+      </pre>
+    </aside>
+  );
+}
+
+function ChainStatus() {
+  const verify = useVerify();
+  const { state } = verify;
+  return (
+    <div className="chain-status" data-testid="chain-status" data-state={state.status === 'done' ? (state.report.ok ? 'ok' : 'failed') : state.status}>
+      {state.status === 'idle' && <span className="badge neutral">chain not verified in this session</span>}
+      {state.status === 'running' && (
+        <>
+          <Progress label="Verifying the chain" value={state.total > 0 ? state.checked : undefined} max={state.total > 0 ? state.total : undefined} testId="verify-progress" />
+          <button type="button" onClick={verify.cancel} disabled={state.cancelling} data-testid="verify-cancel">
+            {state.cancelling ? 'Cancelling…' : 'Cancel'}
+          </button>
+        </>
+      )}
+      {state.status === 'done' &&
+        (state.report.ok ? (
+          <span className="badge pass" data-testid="chain-ok" title={`verified ${exactTime(state.at)}`}>
+            ✓ chain intact — {state.report.checked.toLocaleString()} events, {state.report.headsChecked} signed head
+            {state.report.headsChecked === 1 ? '' : 's'}, {formatDuration(state.report.durationMs)}
+          </span>
+        ) : (
+          <span className="badge fail" data-testid="chain-broken">
+            ✗ chain broken{state.report.firstBadSeq !== null && ` at #${state.report.firstBadSeq}`}: {state.report.reason ?? 'unknown reason'}
+          </span>
+        ))}
+      {state.status === 'error' && <ErrorNote title="Verification did not finish" error={state.error} testId="verify-error" />}
+      {verify.cancelError !== null && <ErrorNote title="Could not cancel" error={verify.cancelError} />}
+      {state.status !== 'running' && (
+        <button type="button" onClick={verify.start} data-testid="verify-now">
+          Verify now
+        </button>
+      )}
+    </div>
+  );
+}
+
+function ExportButton() {
+  const exportAudit = useExportAudit();
+  return (
+    <div className="export">
+      <button type="button" onClick={() => exportAudit.mutate({})} disabled={exportAudit.isPending} data-testid="audit-export">
+        {exportAudit.isPending ? 'Exporting…' : 'Export JSON Lines'}
+      </button>
+      {exportAudit.isSuccess && (
+        <span className="small" data-testid="audit-export-result" data-file={exportAudit.data.file}>
+          Wrote {exportAudit.data.events.toLocaleString()} events to <code className="break">{exportAudit.data.file}</code>
+        </span>
+      )}
+      {exportAudit.isError && <ErrorNote title="Export failed" error={exportAudit.error} testId="audit-export-error" />}
+    </div>
+  );
+}

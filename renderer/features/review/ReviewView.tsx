@@ -1,0 +1,370 @@
+/**
+ * Review one proposal: file tree, Monaco diff with findings, findings, assessment, sandbox and the
+ * decision — keyboard first (j/k files, n/p findings, a/r decide, v viewed, i inline).
+ */
+import { useQueryClient } from '@tanstack/react-query';
+import { Suspense, useCallback, useEffect, useMemo, useState } from 'react';
+import type { FileChangeView, FileContentsView, ProposalDetail } from '../../../shared/ipc/channels/review';
+import type { Finding, Role } from '../../../shared/model/domain';
+import { ErrorCode } from '../../../shared/model/result';
+import { canCall } from '../../api/access';
+import { useAppInfo } from '../../api/app';
+import { call } from '../../api/client';
+import { channelKey } from '../../api/hooks';
+import { useProposal, useProposalFile, useRepositories } from '../../api/review';
+import { useSession } from '../../api/session';
+import { lazyWithPreload } from '../../app/lazy';
+import { routeHref } from '../../app/router';
+import { useShortcuts } from '../../app/shortcuts';
+import { useColorScheme } from '../../app/theme';
+import { RiskBadge, ScoreMeter } from '../../components/badges';
+import { EmptyState } from '../../components/EmptyState';
+import { ErrorNote } from '../../components/ErrorNote';
+import { Loading } from '../../components/Loading';
+import { TimeAgo, shortOid } from '../../components/time';
+import { AssessmentPanel } from './AssessmentPanel';
+import { DecisionDialog, type DecisionKind } from './DecisionDialog';
+import { DecisionPanel } from './DecisionPanel';
+import type { RevealTarget } from './DiffPane';
+import { FileTree } from './FileTree';
+import { FindingsPanel } from './FindingsPanel';
+import { fileWarnings, findingKey, firstFileToOpen, orderFiles, orderFindingsForWalk } from './review-model';
+import { SandboxPanel } from './SandboxPanel';
+import { useViewedMarks } from './viewed-marks';
+
+const DiffPane = lazyWithPreload(() => import('./DiffPane').then((module) => module.DiffPane));
+
+/** Loads the diff editor and pays Monaco's start-up costs ahead of the first review (the queue calls it when idle). */
+export async function preloadDiffEditor(): Promise<void> {
+  await DiffPane.preload();
+  const module = await import('./DiffPane');
+  module.warmUpDiffEditor();
+}
+
+type Tab = 'findings' | 'risk' | 'sandbox' | 'decision';
+const inlineKey = 'gatehouse.diff.inline';
+
+/** Props of {@link ReviewView}. */
+export interface ReviewViewProps {
+  readonly repositoryId: string;
+  readonly proposalId: string;
+  readonly role: Role;
+}
+
+/** The review view. */
+export function ReviewView({ repositoryId, proposalId, role }: ReviewViewProps) {
+  const proposal = useProposal(repositoryId, proposalId);
+  if (proposal.isPending) {
+    return (
+      <main className="view" data-testid="review-view" data-state="loading">
+        <Loading label={`Loading ${proposalId}…`} />
+      </main>
+    );
+  }
+  if (proposal.isError) {
+    return (
+      <main className="view" data-testid="review-view" data-state="error">
+        <ErrorNote
+          title={proposal.error.code === ErrorCode.NotFound ? 'This proposal does not exist (any more)' : `Could not load ${proposalId}`}
+          error={proposal.error}
+          onRetry={() => void proposal.refetch()}
+        />
+        <p>
+          <a href={routeHref({ view: 'queue' })} data-testid="review-error-back">
+            Back to the queue
+          </a>
+        </p>
+      </main>
+    );
+  }
+  return <ReviewBody detail={proposal.data} role={role} refreshing={proposal.isFetching} />;
+}
+
+function ReviewBody({ detail, role, refreshing }: { readonly detail: ProposalDetail; readonly role: Role; readonly refreshing: boolean }) {
+  const { summary } = detail;
+  const { repositoryId, proposalId } = summary;
+  const queryClient = useQueryClient();
+  const scheme = useColorScheme();
+  const info = useAppInfo();
+  const session = useSession();
+  const repositories = useRepositories();
+  const repository = repositories.data?.find((item) => item.id === repositoryId) ?? null;
+
+  const files = useMemo(() => orderFiles(detail.files), [detail.files]);
+  const findingsByPath = useMemo(() => {
+    const map = new Map<string, Finding[]>();
+    for (const finding of detail.findings) {
+      const list = map.get(finding.path) ?? [];
+      list.push(finding);
+      map.set(finding.path, list);
+    }
+    return map;
+  }, [detail.findings]);
+  const walk = useMemo(() => orderFindingsForWalk(detail.findings), [detail.findings]);
+
+  const [currentPath, setCurrentPath] = useState<string | null>(() => firstFileToOpen(detail.files, detail.findings));
+  const [currentFinding, setCurrentFinding] = useState<string | null>(null);
+  const [reveal, setReveal] = useState<RevealTarget | null>(null);
+  const [tab, setTab] = useState<Tab>('findings');
+  const [decision, setDecision] = useState<DecisionKind | null>(null);
+  const [inline, setInline] = useState(() => window.localStorage.getItem(inlineKey) === 'true');
+  const [walkNote, setWalkNote] = useState<string | null>(null);
+  const { viewed, toggle: toggleViewed } = useViewedMarks(repositoryId, proposalId, summary.headOid);
+
+  // A file can vanish when the branch moves; fall back to the first one.
+  const currentFile = files.find((file) => file.path === currentPath) ?? files[0] ?? null;
+  const currentIndex = currentFile === null ? -1 : files.indexOf(currentFile);
+  const contents = useProposalFile(repositoryId, proposalId, currentFile?.path ?? null);
+
+  // Fetch the next file once this one is in (not alongside it), so j feels instant.
+  const currentLoaded = contents.isSuccess;
+  useEffect(() => {
+    const next = files[currentIndex + 1];
+    if (next === undefined || !currentLoaded) return;
+    const input = { repositoryId, proposalId, path: next.path };
+    void queryClient.prefetchQuery({ queryKey: channelKey('proposal:file', input), queryFn: () => call('proposal:file', input), staleTime: 60_000 });
+  }, [files, currentIndex, currentLoaded, queryClient, repositoryId, proposalId]);
+
+  const openFile = useCallback((path: string): void => {
+    setCurrentPath(path);
+    setCurrentFinding(null);
+    setWalkNote(null);
+  }, []);
+  const selectFinding = useCallback((finding: Finding): void => {
+    setCurrentPath(finding.path);
+    setCurrentFinding(findingKey(finding));
+    setReveal((previous) => ({ path: finding.path, line: finding.startLine, column: finding.startColumn, nonce: (previous?.nonce ?? 0) + 1 }));
+    setWalkNote(null);
+  }, []);
+
+  const stepFile = (delta: 1 | -1): void => {
+    const next = files[currentIndex + delta];
+    if (next !== undefined) openFile(next.path);
+  };
+  const stepFinding = (delta: 1 | -1): void => {
+    if (walk.length === 0) {
+      setWalkNote('No findings in this revision.');
+      return;
+    }
+    const at = walk.findIndex((finding) => findingKey(finding) === currentFinding);
+    let target: Finding | undefined;
+    if (at !== -1) target = walk[at + delta];
+    else {
+      // Nothing selected yet: start from the file on screen.
+      const fileRank = (path: string): number => files.findIndex((file) => file.path === path);
+      const here = currentIndex;
+      target = delta === 1 ? walk.find((finding) => fileRank(finding.path) >= here) : [...walk].reverse().find((finding) => fileRank(finding.path) <= here);
+    }
+    if (target === undefined) {
+      setWalkNote(delta === 1 ? 'That was the last finding.' : 'That was the first finding.');
+      return;
+    }
+    selectFinding(target);
+  };
+  const canDecide = canCall(role, 'proposal:approve') && !summary.applied;
+  const toggleInline = (): void => {
+    setInline((value) => {
+      window.localStorage.setItem(inlineKey, String(!value));
+      return !value;
+    });
+  };
+  useShortcuts({
+    j: () => stepFile(1),
+    k: () => stepFile(-1),
+    n: () => stepFinding(1),
+    p: () => stepFinding(-1),
+    v: () => currentFile !== null && toggleViewed(currentFile.path),
+    i: toggleInline,
+    a: () => canDecide && setDecision('approve'),
+    r: () => canDecide && setDecision('reject'),
+  });
+  useEffect(() => {
+    if (currentFinding !== null) document.querySelector('.finding.current')?.scrollIntoView({ block: 'nearest' });
+  }, [currentFinding]);
+
+  const tabs: ReadonlyArray<{ readonly id: Tab; readonly label: string }> = [
+    { id: 'findings', label: `Findings (${detail.findings.length})` },
+    { id: 'risk', label: 'Risk' },
+    { id: 'sandbox', label: 'Sandbox' },
+    { id: 'decision', label: 'Decision' },
+  ];
+
+  return (
+    <main className="view review-view" data-testid="review-view" data-state="ready" data-proposal-id={proposalId} data-head={summary.headOid}>
+      <header className="review-header">
+        <div className="review-title">
+          <a href={routeHref({ view: 'queue' })} className="back-link" data-testid="back-to-queue" aria-label="Back to the queue">
+            ← Queue
+          </a>
+          <h1>{summary.title}</h1>
+          {refreshing && <span className="spinner small" role="status" aria-label="Refreshing" />}
+        </div>
+        <div className="review-facts small">
+          <RiskBadge risk={detail.assessment.risk} />
+          <ScoreMeter score={detail.assessment.safetyScore} />
+          <code>{proposalId}</code>
+          <span>{summary.repositoryName}</span>
+          <span>
+            <span className={`badge author-${summary.author.kind}`}>{summary.author.kind}</span> {summary.author.name}
+          </span>
+          <span>
+            head <code title={summary.headOid}>{shortOid(summary.headOid)}</code> on base <code title={summary.baseOid}>{shortOid(summary.baseOid)}</code>
+          </span>
+          <TimeAgo iso={summary.committedAt} />
+          <span className={detail.gate.allowed ? 'ok-text' : 'warn-text'} data-testid="header-gate">
+            {detail.gate.summary}
+          </span>
+          {summary.approvals.outdated > 0 && (
+            <span className="badge outdated" title="Signed for an earlier revision: they do not count for this one">
+              {summary.approvals.outdated} outdated approval{summary.approvals.outdated === 1 ? '' : 's'}
+            </span>
+          )}
+        </div>
+      </header>
+      <div className="review-grid">
+        <FileTree files={files} findingsByPath={findingsByPath} current={currentFile?.path ?? null} viewed={viewed} onOpen={openFile} onToggleViewed={toggleViewed} />
+        <section className="diff-area" aria-label="Diff">
+          {currentFile === null ? (
+            <EmptyState title="This revision changes no files." testId="no-files">
+              <p>An empty commit: there is nothing to review in the diff; check the commit message in Risk.</p>
+            </EmptyState>
+          ) : (
+            <>
+              <div className="diff-toolbar">
+                <span className="diff-path" title={currentFile.path} data-testid="current-path">
+                  {currentFile.oldPath !== null && currentFile.oldPath !== currentFile.path && (
+                    <span className="muted">{currentFile.oldPath} → </span>
+                  )}
+                  {currentFile.path}
+                </span>
+                <span className="muted small">
+                  {currentIndex + 1}/{files.length}
+                </span>
+                <span className="spacer" />
+                <button type="button" onClick={() => stepFile(-1)} disabled={currentIndex <= 0} aria-label="Previous file (k)" data-testid="prev-file">
+                  ↑ File
+                </button>
+                <button type="button" onClick={() => stepFile(1)} disabled={currentIndex >= files.length - 1} aria-label="Next file (j)" data-testid="next-file">
+                  ↓ File
+                </button>
+                <button type="button" onClick={() => stepFinding(-1)} aria-label="Previous finding (p)" data-testid="prev-finding">
+                  ‹ Finding
+                </button>
+                <button type="button" onClick={() => stepFinding(1)} aria-label="Next finding (n)" data-testid="next-finding">
+                  Finding ›
+                </button>
+                <button type="button" onClick={toggleInline} aria-pressed={inline} data-testid="toggle-inline" aria-label={inline ? 'Show side by side (i)' : 'Show inline (i)'}>
+                  {inline ? 'Side by side' : 'Inline'}
+                </button>
+                <label className="inline-check">
+                  <input type="checkbox" checked={viewed.has(currentFile.path)} onChange={() => toggleViewed(currentFile.path)} data-testid="toggle-viewed" />
+                  Viewed
+                </label>
+              </div>
+              {walkNote !== null && (
+                <p className="walk-note muted small" role="status">
+                  {walkNote}
+                </p>
+              )}
+              <FileWarnings file={currentFile} contents={contents.data} />
+              {contents.isError ? (
+                <ErrorNote title={`Could not load ${currentFile.path}`} error={contents.error} onRetry={() => void contents.refetch()} testId="file-error" />
+              ) : contents.isPending ? (
+                <Loading label={`Loading ${currentFile.path}…`} testId="file-loading" />
+              ) : (
+                <DiffOrPlaceholder
+                  file={currentFile}
+                  contents={contents.data}
+                  findings={findingsByPath.get(currentFile.path) ?? []}
+                  inline={inline}
+                  scheme={scheme}
+                  reveal={reveal}
+                />
+              )}
+            </>
+          )}
+        </section>
+        <aside className="side-panel" aria-label="Review panels">
+          <div className="tabs" role="tablist" aria-label="Review panels">
+            {tabs.map((item) => (
+              <button
+                key={item.id}
+                type="button"
+                role="tab"
+                aria-selected={tab === item.id}
+                aria-controls={`panel-${item.id}`}
+                id={`tab-${item.id}`}
+                className="tab"
+                onClick={() => setTab(item.id)}
+                data-testid={`tab-${item.id}`}
+              >
+                {item.label}
+              </button>
+            ))}
+          </div>
+          <div className="tab-panel" role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
+            {tab === 'findings' && <FindingsPanel findings={detail.findings} currentPath={currentFile?.path ?? null} currentKey={currentFinding} onSelect={selectFinding} />}
+            {tab === 'risk' && <AssessmentPanel detail={detail} />}
+            {tab === 'sandbox' && (
+              <SandboxPanel
+                repositoryId={repositoryId}
+                proposalId={proposalId}
+                stored={detail.sandbox}
+                canRun={canCall(role, 'sandbox:run') && !summary.applied}
+                dockerReachable={info.data?.docker.reachable ?? null}
+              />
+            )}
+            {tab === 'decision' && <DecisionPanel detail={detail} role={role} repository={repository} onDecide={setDecision} />}
+          </div>
+        </aside>
+      </div>
+      <DecisionDialog kind={decision} summary={summary} operator={session.data?.operator.name ?? ''} onClose={() => setDecision(null)} />
+    </main>
+  );
+}
+
+function FileWarnings({ file, contents }: { readonly file: FileChangeView; readonly contents: FileContentsView | undefined }) {
+  const warnings = fileWarnings(file, contents);
+  if (warnings.length === 0) return null;
+  return (
+    <ul className="file-warnings" data-testid="file-warnings">
+      {warnings.map((warning) => (
+        <li key={`${warning.kind}:${warning.message}`} className={warning.severe ? 'severe' : 'mild'} data-testid="file-warning" data-kind={warning.kind}>
+          {warning.message}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function DiffOrPlaceholder({
+  file,
+  contents,
+  findings,
+  inline,
+  scheme,
+  reveal,
+}: {
+  readonly file: FileChangeView;
+  readonly contents: FileContentsView;
+  readonly findings: ReadonlyArray<Finding>;
+  readonly inline: boolean;
+  readonly scheme: 'light' | 'dark';
+  readonly reveal: RevealTarget | null;
+}) {
+  const why = contents.binary || file.binary ? 'binary' : contents.tooLarge || file.tooLarge ? 'too-large' : file.gitlink ? 'gitlink' : contents.original === null && contents.modified === null ? 'no-text' : null;
+  if (why !== null) {
+    return (
+      <div className="diff-editor diff-placeholder" data-testid="diff-editor" data-path={file.path} data-diff-ready="true" data-markers="0" data-marker-lines="" data-placeholder={why}>
+        <EmptyState title={why === 'binary' ? 'Binary content is not shown.' : why === 'too-large' ? 'Too large to show.' : why === 'gitlink' ? 'A submodule pointer changed.' : 'No text to show.'}>
+          <p>Inspect this file with git outside the console before approving.</p>
+        </EmptyState>
+      </div>
+    );
+  }
+  return (
+    <Suspense fallback={<Loading label="Loading the diff editor…" testId="diff-loading" />}>
+      <DiffPane file={file} contents={contents} findings={findings} inline={inline} scheme={scheme} reveal={reveal} />
+    </Suspense>
+  );
+}

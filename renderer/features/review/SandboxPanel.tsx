@@ -1,0 +1,223 @@
+/**
+ * The sandbox: run the policy's tests on base and head in Docker, watch the output live, compare the
+ * two results (fixed, broken, benchmark change, regression), cancel a run.
+ */
+import { useEffect, useRef } from 'react';
+import type { SandboxComparison, SandboxRunResult } from '../../../shared/model/sandbox';
+import { ErrorNote } from '../../components/ErrorNote';
+import { Progress } from '../../components/Progress';
+import { formatBytes, formatDuration } from '../../components/time';
+import { useSandboxRuns, type SandboxRunState } from './sandbox-runs';
+
+/** Props of {@link SandboxPanel}. */
+export interface SandboxPanelProps {
+  readonly repositoryId: string;
+  readonly proposalId: string;
+  /** The last stored comparison, from `proposal:show`. */
+  readonly stored: SandboxComparison | null;
+  readonly canRun: boolean;
+  readonly dockerReachable: boolean | null;
+}
+
+type PanelState = 'idle' | 'starting' | 'running' | 'finished' | 'failed';
+
+function panelState(run: SandboxRunState | null): PanelState {
+  if (run === null) return 'idle';
+  if (run.startError !== null) return 'failed';
+  if (run.finished !== null) return run.finished.comparison === null ? 'failed' : 'finished';
+  return run.runId === null ? 'starting' : 'running';
+}
+
+/** The sandbox panel. */
+export function SandboxPanel({ repositoryId, proposalId, stored, canRun, dockerReachable }: SandboxPanelProps) {
+  const runs = useSandboxRuns();
+  const run = runs.runFor(repositoryId, proposalId);
+  const state = panelState(run);
+  const busy = state === 'starting' || state === 'running';
+  const comparison = run?.finished?.comparison ?? stored;
+  return (
+    <section className="sandbox-panel" data-testid="sandbox-panel" data-state={state} aria-label="Sandbox">
+      <p className="muted small">
+        Runs the repository policy's test command on the base and on the head in Docker: no network, read-only root,
+        non-root user, no capabilities, memory, process, CPU and time limits.
+      </p>
+      {dockerReachable === false && (
+        <p className="warn-text" data-testid="sandbox-no-docker">
+          Docker is not reachable: a run fails closed (it never counts as a pass).
+        </p>
+      )}
+      <div className="row gap">
+        {canRun ? (
+          <button
+            type="button"
+            className="primary"
+            disabled={busy}
+            onClick={() => runs.start(repositoryId, proposalId)}
+            data-testid="sandbox-run"
+          >
+            {busy ? 'Running…' : comparison === null ? 'Run tests in the sandbox' : 'Run again'}
+          </button>
+        ) : (
+          <span className="muted">Your role cannot start sandbox runs.</span>
+        )}
+        {busy && canRun && (
+          <button
+            type="button"
+            onClick={() => runs.cancel(repositoryId, proposalId)}
+            disabled={run?.runId === null || run?.cancelling === true}
+            data-testid="sandbox-cancel"
+          >
+            {run?.cancelling === true ? 'Cancelling…' : 'Cancel'}
+          </button>
+        )}
+      </div>
+      {busy && <Progress label={state === 'starting' ? 'Starting the sandbox' : 'Running base and head'} testId="sandbox-progress" />}
+      {run?.startError !== null && run?.startError !== undefined && (
+        <ErrorNote title="The sandbox did not start" error={run.startError} testId="sandbox-error" />
+      )}
+      {run?.cancelError !== null && run?.cancelError !== undefined && (
+        <ErrorNote title="Could not cancel" error={run.cancelError} testId="sandbox-cancel-error" />
+      )}
+      {run?.finished?.failure !== null && run?.finished?.failure !== undefined && (
+        <div data-testid="sandbox-failure">
+          <ErrorNote title="The sandbox run did not produce a result" error={run.finished.failure} testId="sandbox-failure-note" />
+          {run.finished.failure.run !== null && <RunDetails title="Run" run={run.finished.failure.run} />}
+        </div>
+      )}
+      {run !== null && (run.output.length > 0 || busy) && <LiveLog run={run} />}
+      {comparison !== null ? (
+        <ComparisonView comparison={comparison} fresh={run?.finished?.comparison != null} />
+      ) : (
+        state === 'idle' && <p className="muted" data-testid="sandbox-none">No sandbox result for this revision yet.</p>
+      )}
+    </section>
+  );
+}
+
+function LiveLog({ run }: { readonly run: SandboxRunState }) {
+  const pre = useRef<HTMLPreElement>(null);
+  const stick = useRef(true);
+  useEffect(() => {
+    const element = pre.current;
+    if (element !== null && stick.current) element.scrollTop = element.scrollHeight;
+  }, [run.output]);
+  return (
+    <div className="live-log">
+      <div className="pane-header small">
+        <span>Live output</span>
+        {run.droppedChars > 0 && <span className="muted">earlier output trimmed ({formatBytes(run.droppedChars)})</span>}
+      </div>
+      <pre
+        ref={pre}
+        className="log"
+        data-testid="sandbox-log"
+        aria-live="off"
+        tabIndex={0}
+        onScroll={(event) => {
+          const element = event.currentTarget;
+          stick.current = element.scrollHeight - element.scrollTop - element.clientHeight < 24;
+        }}
+      >
+        {run.output.map((line, index) => (
+          <div key={index} className={`log-line log-${line.side} log-${line.stream}`}>
+            <span className="log-side" title={`${line.side}, ${line.stream}`}>
+              {line.side}
+            </span>
+            {line.text}
+          </div>
+        ))}
+      </pre>
+    </div>
+  );
+}
+
+function ComparisonView({ comparison, fresh }: { readonly comparison: SandboxComparison; readonly fresh: boolean }) {
+  const change = comparison.benchmarkChange;
+  return (
+    <div className="comparison" data-testid="sandbox-result" data-fixed={comparison.fixed} data-broken={comparison.broken} data-regression={comparison.regression}>
+      <h3>
+        Base against head {fresh ? <span className="muted small">(this run)</span> : <span className="muted small">(stored result)</span>}
+      </h3>
+      <div className="row gap wrap">
+        <span className={`badge ${comparison.testsPassedBase ? 'pass' : 'fail'}`}>base {comparison.testsPassedBase ? 'passes' : 'fails'}</span>
+        <span className={`badge ${comparison.testsPassedHead ? 'pass' : 'fail'}`} data-testid="sandbox-head-passes" data-passed={comparison.testsPassedHead}>
+          head {comparison.testsPassedHead ? 'passes' : 'fails'}
+        </span>
+        {comparison.fixed && <span className="badge pass">fixes failing tests</span>}
+        {comparison.broken && <span className="badge fail" data-testid="sandbox-broken">breaks passing tests</span>}
+        {change !== null && (
+          <span className={`badge ${comparison.regression ? 'fail' : 'neutral'}`} data-testid="sandbox-benchmark">
+            benchmark {change >= 0 ? `${(change * 100).toFixed(1)}% slower` : `${(-change * 100).toFixed(1)}% faster`}
+            {comparison.regression ? ' — regression beyond the policy threshold' : ''}
+          </span>
+        )}
+      </div>
+      <table className="data-table compact">
+        <thead>
+          <tr>
+            <th scope="col" />
+            <th scope="col">Base</th>
+            <th scope="col">Head</th>
+          </tr>
+        </thead>
+        <tbody>
+          <CompareRow label="Status" base={comparison.base.status} head={comparison.head.status} />
+          <CompareRow label="Exit code" base={String(comparison.base.exitCode ?? '—')} head={String(comparison.head.exitCode ?? '—')} />
+          <CompareRow label="Duration" base={formatDuration(comparison.base.durationMs)} head={formatDuration(comparison.head.durationMs)} />
+          <CompareRow label="Timed out" base={comparison.base.timedOut ? 'yes' : 'no'} head={comparison.head.timedOut ? 'yes' : 'no'} />
+          <CompareRow label="Out of memory" base={comparison.base.oomKilled ? 'yes' : 'no'} head={comparison.head.oomKilled ? 'yes' : 'no'} />
+          <CompareRow label="Peak memory" base={formatBytes(comparison.base.peakMemoryBytes)} head={formatBytes(comparison.head.peakMemoryBytes)} />
+          <CompareRow label="Limit violations" base={comparison.base.violations.join('; ') || 'none'} head={comparison.head.violations.join('; ') || 'none'} />
+        </tbody>
+      </table>
+      <RunDetails title="Base run" run={comparison.base} />
+      <RunDetails title="Head run" run={comparison.head} />
+    </div>
+  );
+}
+
+function CompareRow({ label, base, head }: { readonly label: string; readonly base: string; readonly head: string }) {
+  return (
+    <tr className={base === head ? undefined : 'differs'}>
+      <th scope="row">{label}</th>
+      <td>{base}</td>
+      <td>{head}</td>
+    </tr>
+  );
+}
+
+function RunDetails({ title, run }: { readonly title: string; readonly run: SandboxRunResult }) {
+  return (
+    <details className="run-details" data-testid="sandbox-run-details">
+      <summary>
+        {title}: {run.status}
+        {run.exitCode !== null && `, exit ${run.exitCode}`}
+        {run.reason !== undefined && ` — ${run.reason}`}
+      </summary>
+      <dl className="facts small">
+        <dt>Image</dt>
+        <dd>
+          <code>{run.image}</code>
+          {run.imageDigest !== null && (
+            <>
+              {' '}
+              @ <code>{run.imageDigest}</code>
+            </>
+          )}
+        </dd>
+        <dt>Command</dt>
+        <dd>
+          <code>{run.command.join(' ')}</code>
+        </dd>
+        <dt>Limits</dt>
+        <dd>
+          {run.limits.memoryMb} MiB, {run.limits.cpus} CPU, {run.limits.pidsLimit} processes, {run.limits.timeoutSeconds} s
+        </dd>
+      </dl>
+      <h4>stdout{run.stdoutTruncated ? ' (truncated at the output cap)' : ''}</h4>
+      <pre className="log">{run.stdout === '' ? '(empty)' : run.stdout}</pre>
+      <h4>stderr{run.stderrTruncated ? ' (truncated at the output cap)' : ''}</h4>
+      <pre className="log">{run.stderr === '' ? '(empty)' : run.stderr}</pre>
+    </details>
+  );
+}

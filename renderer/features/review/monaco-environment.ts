@@ -1,0 +1,16 @@
+/**
+ * Where Monaco gets its web workers. Runs before Monaco loads (imported first by monaco-setup.ts).
+ *
+ * Each worker is a separate same-origin file emitted by Vite (`?worker`), never a blob: or data: URL,
+ * so the CSP's `worker-src 'self'` holds.
+ */
+import EditorWorker from 'monaco-editor/editor/editor.worker?worker';
+import JsonWorker from 'monaco-editor/languages/features/json/json.worker?worker';
+
+self.MonacoEnvironment = {
+  getWorker(_workerId: string, label: string): Worker {
+    // JSON folding runs in its own worker; diffing and everything else in the editor worker.
+    if (label === 'json') return new JsonWorker({ name: 'monaco-json' });
+    return new EditorWorker({ name: 'monaco-editor' });
+  },
+};

@@ -1,0 +1,130 @@
+/** Pure helpers of the review view: finding order, file order, warnings, CWE labels. */
+import type { FileChangeView, FileContentsView } from '../../../shared/ipc/channels/review';
+import { Severity, type Finding } from '../../../shared/model/domain';
+
+/** Higher is worse. */
+export function severityRank(severity: Severity): number {
+  return Severity.options.indexOf(severity);
+}
+
+/** Files in tree order: by directory, then name (the order j/k walks). */
+export function orderFiles(files: ReadonlyArray<FileChangeView>): ReadonlyArray<FileChangeView> {
+  return [...files].sort((a, b) => comparePaths(a.path, b.path));
+}
+
+function comparePaths(a: string, b: string): number {
+  const aParts = a.split('/');
+  const bParts = b.split('/');
+  const shared = Math.min(aParts.length, bParts.length);
+  for (let index = 0; index < shared; index += 1) {
+    const aPart = aParts[index] ?? '';
+    const bPart = bParts[index] ?? '';
+    if (aPart === bPart) continue;
+    // A directory sorts before the files next to it, as in every file tree.
+    const aIsDir = index < aParts.length - 1;
+    const bIsDir = index < bParts.length - 1;
+    if (aIsDir !== bIsDir) return aIsDir ? -1 : 1;
+    return aPart < bPart ? -1 : 1;
+  }
+  return aParts.length - bParts.length;
+}
+
+/** The findings panel's order: introduced first, then worst first, then by place. */
+export function orderFindingsForPanel(findings: ReadonlyArray<Finding>): ReadonlyArray<Finding> {
+  return [...findings].sort(
+    (a, b) =>
+      Number(b.introduced) - Number(a.introduced) ||
+      severityRank(b.severity) - severityRank(a.severity) ||
+      comparePaths(a.path, b.path) ||
+      a.startLine - b.startLine ||
+      a.startColumn - b.startColumn,
+  );
+}
+
+/** The n/p order: file by file in tree order, top to bottom within a file. */
+export function orderFindingsForWalk(findings: ReadonlyArray<Finding>): ReadonlyArray<Finding> {
+  return [...findings].sort(
+    (a, b) => comparePaths(a.path, b.path) || a.startLine - b.startLine || a.startColumn - b.startColumn || a.ruleId.localeCompare(b.ruleId),
+  );
+}
+
+/** A stable identity for a finding on screen. */
+export function findingKey(finding: Finding): string {
+  return `${finding.fingerprint}:${finding.path}:${finding.startLine}:${finding.startColumn}:${finding.ruleId}`;
+}
+
+/** `external/cwe/cwe-95` → `CWE-95`. */
+export function cweLabel(tag: string): string {
+  const match = /cwe-(\d+)$/i.exec(tag);
+  return match === null ? tag : `CWE-${match[1]}`;
+}
+
+/** The worst severity among findings, or null. */
+export function worstSeverity(findings: ReadonlyArray<Finding>): Severity | null {
+  let worst: Severity | null = null;
+  for (const finding of findings) {
+    if (worst === null || severityRank(finding.severity) > severityRank(worst)) worst = finding.severity;
+  }
+  return worst;
+}
+
+/** One warning about a file's content. */
+export interface FileWarning {
+  readonly kind: 'binary' | 'too-large' | 'invalid-utf8' | 'hidden-chars' | 'crlf' | 'whitespace-only' | 'gitlink' | 'mode' | 'note';
+  readonly severe: boolean;
+  readonly message: string;
+}
+
+function lineList(lines: ReadonlyArray<number>): string {
+  const shown = lines.slice(0, 8).join(', ');
+  return lines.length > 8 ? `${shown} and ${lines.length - 8} more` : shown;
+}
+
+/** What a reviewer must know about a file before trusting what the diff shows. */
+export function fileWarnings(file: FileChangeView, contents: FileContentsView | undefined): ReadonlyArray<FileWarning> {
+  const warnings: FileWarning[] = [];
+  if (file.hiddenCharLines.length > 0) {
+    warnings.push({
+      kind: 'hidden-chars',
+      severe: true,
+      message: `Bidirectional-control or zero-width characters on line${file.hiddenCharLines.length === 1 ? '' : 's'} ${lineList(file.hiddenCharLines)}: the text may not read the way it runs (CVE-2021-42574).`,
+    });
+  }
+  if (file.invalidUtf8) warnings.push({ kind: 'invalid-utf8', severe: true, message: 'Not valid UTF-8: some bytes are shown as replacement characters.' });
+  if (file.binary) warnings.push({ kind: 'binary', severe: true, message: 'Binary file: its content is not shown. Review it outside the console.' });
+  if (file.tooLarge) warnings.push({ kind: 'too-large', severe: true, message: 'Too large to show here: review it with git outside the console.' });
+  if (file.gitlink) warnings.push({ kind: 'gitlink', severe: true, message: 'Submodule (gitlink) change: the pointed-to commit is not fetched or shown.' });
+  if (file.status === 'mode-only') warnings.push({ kind: 'mode', severe: false, message: 'Only the file mode changed (e.g. made executable).' });
+  if (file.status === 'type-change') warnings.push({ kind: 'mode', severe: true, message: 'The file changed type (e.g. a file became a symlink).' });
+  if (file.crlf) warnings.push({ kind: 'crlf', severe: false, message: 'Uses CRLF line endings.' });
+  if (file.whitespaceOnly) warnings.push({ kind: 'whitespace-only', severe: false, message: 'Only whitespace changed.' });
+  for (const message of contents?.warnings ?? []) {
+    if (!warnings.some((warning) => warning.message === message)) warnings.push({ kind: 'note', severe: false, message });
+  }
+  return warnings;
+}
+
+/** The one-letter status a file tree shows. */
+export function statusLetter(status: FileChangeView['status']): string {
+  switch (status) {
+    case 'added':
+      return 'A';
+    case 'modified':
+      return 'M';
+    case 'deleted':
+      return 'D';
+    case 'renamed':
+      return 'R';
+    case 'mode-only':
+      return 'X';
+    case 'type-change':
+      return 'T';
+  }
+}
+
+/** The file to open first: the first (in tree order) with a finding the revision introduced, else the first. */
+export function firstFileToOpen(files: ReadonlyArray<FileChangeView>, findings: ReadonlyArray<Finding>): string | null {
+  const ordered = orderFiles(files);
+  const introduced = new Set(findings.filter((finding) => finding.introduced).map((finding) => finding.path));
+  return (ordered.find((file) => introduced.has(file.path)) ?? ordered[0])?.path ?? null;
+}
