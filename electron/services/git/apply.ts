@@ -135,7 +135,7 @@ export async function applyRevision(repo: GitRepository, input: ApplyInput): Pro
     if (base !== revision.baseOid) {
       throw new GitConflictError(`the merge base is ${base ?? 'none'}, not the approved base ${revision.baseOid}`, { base });
     }
-    const lock = lockIndex(repo.gitdir);
+    const lock = lockIndex(repo.gitdir, repo.memo);
     try {
       const index = readIndex(repo.gitdir, repo.memo);
       const scan = scanWorktree(repo, index, { untracked: false, content: 'hash' });
@@ -168,17 +168,18 @@ export async function applyRevision(repo: GitRepository, input: ApplyInput): Pro
       for (const [path, value] of written) known.set(path, value);
       const entries: IndexEntry[] = indexEntriesFor(await flattenTree(repo.objects, newTree), statLookup(known));
       try {
-        lock.commit(entries);
+        const committed = lock.commit(entries);
+        repo.memo.indexTrees.set(committed.checksum, newTree);
       } catch (error) {
-        await writeWorktreeChanges(repo, reverseChanges(changes), { resultTree: targetTree });
+        await writeWorktreeChanges(repo, reverseChanges(changes), { resultTree: targetTree, symlinks: 'as-recorded' });
         throw error;
       }
       try {
         await updateRef(repo, targetRef, newHead, targetOid, `gatehouse apply ${ref}: ${fastForward ? 'fast-forward' : 'merge'}`);
       } catch (error) {
-        const back = lockIndex(repo.gitdir);
+        const back = lockIndex(repo.gitdir, repo.memo);
         back.commit(index.entries);
-        await writeWorktreeChanges(repo, reverseChanges(changes), { resultTree: targetTree });
+        await writeWorktreeChanges(repo, reverseChanges(changes), { resultTree: targetTree, symlinks: 'as-recorded' });
         throw error;
       }
       return { headOid: newHead, previousHeadOid: targetOid, mode: fastForward ? 'fast-forward' : 'merge', changedPaths: changes.length, checkpoint };

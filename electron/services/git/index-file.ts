@@ -216,7 +216,9 @@ export function parseIndex(buf: Buffer, mtimeNs: bigint | null = null): GitIndex
     }
     offset += 8 + size;
   }
-  return { version, entries, mtimeNs, checksum: trailer.toString('hex') };
+  // A zero trailer (index.skipHash) names nothing: no memo may be keyed on it.
+  const zero = trailer.equals(Buffer.alloc(20));
+  return { version, entries, mtimeNs, checksum: zero ? '' : trailer.toString('hex') };
 }
 
 /** A remembered parse of the index, reused while the file is unchanged. */
@@ -254,13 +256,6 @@ export function readIndex(gitdir: string, memo?: IndexMemo): GitIndex {
     memo.current = { key: `${buf.length}:${stat.mtimeNs}:${stat.ctimeNs}:${stat.ino}:${index.checksum}`, index };
   }
   return index;
-}
-
-/** Sorts entries the way git keeps them: by path bytes, then stage. */
-export function sortIndexEntries(entries: ReadonlyArray<IndexEntry>): IndexEntry[] {
-  const keyed = entries.map((e) => ({ e, key: Buffer.from(e.path, 'utf8') }));
-  keyed.sort((a, b) => Buffer.compare(a.key, b.key) || a.e.stage - b.e.stage);
-  return keyed.map((k) => k.e);
 }
 
 /** Serialises entries (already sorted) as a version 2 index, or version 3 when an entry needs extended flags. */
@@ -306,14 +301,17 @@ export function serialiseIndex(entries: ReadonlyArray<IndexEntry>): Buffer {
 
 /** A held `index.lock`: git's own lock, so a native git running at the same time waits or fails cleanly. */
 export interface IndexLock {
-  /** Writes the entries to the lock file and renames it over the index. */
-  commit(entries: ReadonlyArray<IndexEntry>): void;
+  /** Writes the entries to the lock file and renames it over the index; returns the parsed form it wrote. */
+  commit(entries: ReadonlyArray<IndexEntry>): GitIndex;
   /** Removes the lock without changing the index. */
   release(): void;
 }
 
-/** Takes `<gitdir>/index.lock` (O_EXCL); a lock held by someone else is a {@link GitConflictError}. */
-export function lockIndex(gitdir: string): IndexLock {
+/**
+ * Takes `<gitdir>/index.lock` (O_EXCL); a lock held by someone else is a {@link GitConflictError}.
+ * With a memo, the index written on commit is remembered as parsed.
+ */
+export function lockIndex(gitdir: string, memo?: IndexMemo): IndexLock {
   const lockPath = `${gitdir}/index.lock`;
   let fd: number;
   try {
@@ -330,9 +328,10 @@ export function lockIndex(gitdir: string): IndexLock {
       if (!open) throw new Error('index lock already released');
       open = false;
       let closed = false;
+      const bytes = serialiseIndex(entries);
       try {
         // No fsync, like git's default (core.fsync leaves the index out): the rename replaces the file whole.
-        writeSync(fd, serialiseIndex(entries));
+        writeSync(fd, bytes);
         closeSync(fd);
         closed = true;
         renameSync(lockPath, `${gitdir}/index`);
@@ -341,6 +340,12 @@ export function lockIndex(gitdir: string): IndexLock {
         unlinkSync(lockPath);
         throw error;
       }
+      const stat = lstatSync(`${gitdir}/index`, { bigint: true });
+      const checksum = bytes.toString('hex', bytes.length - 20);
+      const index: GitIndex = { version: bytes.readUInt32BE(4), entries, mtimeNs: stat.mtimeNs, checksum };
+      // The next read of this very file reuses what was just written instead of parsing it.
+      if (memo !== undefined) memo.current = { key: `${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}:${stat.ino}:${checksum}`, index };
+      return index;
     },
     release() {
       if (!open) return;

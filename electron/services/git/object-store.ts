@@ -8,7 +8,7 @@
  * Parsed trees and commits are immutable (named by their hash), so they are memoised per handle.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import fs, { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import fs, { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { constants as zlibConstants, deflateSync, inflateSync } from 'node:zlib';
 import * as git from 'isomorphic-git';
 import { GitNotFoundError, GitRefusedError } from './errors';
@@ -18,11 +18,15 @@ import { writePack } from './write-pack';
 /** The kinds of git object. */
 export type ObjectType = 'blob' | 'tree' | 'commit' | 'tag';
 
-/** Git's tree entry modes. */
+/** Git mode of a subtree. */
 export const MODE_TREE = 0o040000;
+/** Git mode of a regular file. */
 export const MODE_FILE = 0o100644;
+/** Git mode of an executable file. */
 export const MODE_EXECUTABLE = 0o100755;
+/** Git mode of a symlink (the blob holds its target). */
 export const MODE_SYMLINK = 0o120000;
+/** Git mode of a gitlink (a submodule pointer: the oid of a commit in another repository). */
 export const MODE_GITLINK = 0o160000;
 
 /** The empty tree every git knows without storing it. */
@@ -78,6 +82,8 @@ export interface ObjectStore {
   write(type: ObjectType, content: Uint8Array): string;
   /** Whether the object is known to exist (read or written through this store). */
   has(oid: string): boolean;
+  /** Whether the object is on disk now (loose, or in a known pack) or waiting in the current batch. */
+  exists(oid: string): boolean;
   /**
    * Runs `work` with new objects collected in memory (readable at once) and written together at the
    * end: as one packfile when there are many, as loose objects when there are few. Nested calls join
@@ -263,15 +269,24 @@ export function createObjectStore(options: ObjectStoreOptions): ObjectStore {
 
   const loosePath = (oid: string): string => `${gitdir}/objects/${oid.slice(0, 2)}/${oid.slice(2)}`;
 
+  // Loose objects are read into one reused buffer (the caller inflates at once, which copies out):
+  // open, read, close, without readFileSync's fstat and allocation.
+  const looseScratch = Buffer.allocUnsafe(64 * 1024);
   const readLoose = (oid: string): Buffer | null => {
-    let compressed: Buffer;
+    let fd: number;
     try {
-      compressed = readFileSync(loosePath(oid));
+      fd = openSync(loosePath(oid), 'r');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw error;
     }
-    return compressed;
+    try {
+      const got = readSync(fd, looseScratch, 0, looseScratch.length, 0);
+      if (got < looseScratch.length) return looseScratch.subarray(0, got);
+    } finally {
+      closeSync(fd);
+    }
+    return readFileSync(loosePath(oid));
   };
 
   const packs = createPackReader(gitdir);
@@ -471,6 +486,7 @@ export function createObjectStore(options: ObjectStoreOptions): ObjectStore {
       }
     },
     has: (oid) => known.has(oid) || pending?.has(oid) === true,
+    exists: (oid) => oid === EMPTY_TREE_OID || pending?.has(oid) === true || existsSync(loosePath(oid)) || packs.has(oid),
   };
 
   function parseAndKeep(oid: string, content: Buffer): ParsedCommit {

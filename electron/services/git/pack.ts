@@ -158,6 +158,40 @@ export function createPackReader(gitdir: string): PackReader {
   const bases = new Map<string, { type: ObjectType; content: Buffer }>();
   let basesBytes = 0;
 
+  const scratch = Buffer.allocUnsafe(64 * 1024);
+  // Open pack files, kept while reads keep coming and closed after a second without any (so a pack
+  // that `git gc` replaced is not held open, and a discarded handle leaves no descriptor behind).
+  const fds = new Map<string, { fd: number; size: number }>();
+  let lastUse = 0;
+  let closer: NodeJS.Timeout | null = null;
+  const closeIdle = (): void => {
+    closer = null;
+    if (Date.now() - lastUse < 1000) {
+      closer = setTimeout(closeIdle, 1000);
+      closer.unref();
+      return;
+    }
+    for (const open of fds.values()) closeSync(open.fd);
+    fds.clear();
+  };
+  const openPack = (pack: PackIndex): { fd: number; size: number } | null => {
+    lastUse = Date.now();
+    if (closer === null) {
+      closer = setTimeout(closeIdle, 1000);
+      closer.unref();
+    }
+    const existing = fds.get(pack.packPath);
+    if (existing !== undefined) return existing;
+    try {
+      const fd = openSync(pack.packPath, 'r');
+      const opened = { fd, size: fstatSync(fd).size };
+      fds.set(pack.packPath, opened);
+      return opened;
+    } catch {
+      return null;
+    }
+  };
+
   const refresh = (): void => {
     let names: string[];
     try {
@@ -166,7 +200,15 @@ export function createPackReader(gitdir: string): PackReader {
       return;
     }
     const present = new Set(names.filter((n) => n.endsWith('.idx')));
-    for (const name of [...indexes.keys()]) if (!present.has(name)) indexes.delete(name);
+    for (const [name, pack] of [...indexes]) {
+      if (present.has(name)) continue;
+      indexes.delete(name);
+      const open = fds.get(pack.packPath);
+      if (open !== undefined) {
+        closeSync(open.fd);
+        fds.delete(pack.packPath);
+      }
+    }
     for (const name of present) {
       if (indexes.has(name)) continue;
       try {
@@ -188,18 +230,20 @@ export function createPackReader(gitdir: string): PackReader {
     }
   };
 
-  const inflateAt = (fd: number, packSize: number, start: number, size: number): Buffer => {
-    // The deflated data's length is not stored: read a window a little larger than the output and
-    // grow it if zlib runs out of input.
+  const inflateAt = (fd: number, packSize: number, start: number, size: number, prefetched: Buffer | null): Buffer => {
+    // The deflated data's length is not stored: read a window a little larger than the output (or use
+    // what came with the entry header) and grow it if zlib runs out of input.
     let windowSize = Math.min(size + (size >> 4) + 256, packSize - start);
+    let window = prefetched !== null && prefetched.length >= windowSize ? prefetched : null;
     for (;;) {
       try {
-        const data = inflateSync(readAt(fd, start, windowSize), { maxOutputLength: Math.max(size, 1) });
+        const data = inflateSync(window ?? readAt(fd, start, windowSize), { maxOutputLength: Math.max(size, 1) });
         if (data.length !== size) throw new Error('pack object size mismatch');
         return data;
       } catch (error) {
         if (windowSize >= packSize - start || (error as Error).message === 'pack object size mismatch') throw error;
         windowSize = Math.min(windowSize * 2, packSize - start);
+        window = null;
       }
     }
   };
@@ -209,7 +253,11 @@ export function createPackReader(gitdir: string): PackReader {
     const cached = bases.get(key);
     if (cached !== undefined) return { type: cached.type, size: cached.content.length, content: cached.content.length > maxBytes ? null : cached.content };
     if (depth > 10_000) throw new Error('delta chain too deep');
-    const head = readAt(fd, offset, 32);
+    // One read for the header and, for most objects, all of the deflated data, into a buffer reused
+    // for every object (nothing keeps a reference to it: inflating copies out, and a delta is
+    // inflated before its base is read).
+    const got = readSync(fd, scratch, 0, Math.min(scratch.length, packSize - offset), offset);
+    const head = scratch.subarray(0, got);
     let p = 0;
     let byte = head[p] as number;
     p += 1;
@@ -225,7 +273,7 @@ export function createPackReader(gitdir: string): PackReader {
     const plain = TYPES[typeCode];
     if (plain !== undefined) {
       if (size > maxBytes) return { type: plain, size, content: null };
-      const content = inflateAt(fd, packSize, offset + p, size);
+      const content = inflateAt(fd, packSize, offset + p, size, head.subarray(p));
       if (depth > 0) remember(key, { type: plain, content });
       return { type: plain, size, content };
     }
@@ -249,7 +297,7 @@ export function createPackReader(gitdir: string): PackReader {
         return found;
       };
     } else throw new Error(`unknown pack object type ${typeCode}`);
-    const delta = inflateAt(fd, packSize, offset + p, size);
+    const delta = inflateAt(fd, packSize, offset + p, size, head.subarray(p));
     // The target size opens the delta: a bounded read stops before resolving the chain.
     let q = 0;
     for (let n = 0; n < 2; n += 1) {
@@ -298,22 +346,25 @@ export function createPackReader(gitdir: string): PackReader {
       for (const pack of indexes.values()) {
         const at = find(pack, wanted);
         if (at < 0) continue;
-        let fd: number;
-        try {
-          fd = openSync(pack.packPath, 'r');
-        } catch {
-          continue; // repacked away since we read its index
+        const open = openPack(pack);
+        if (open === null) continue; // repacked away since we read its index
+        const result = readEntry(pack, open.fd, open.size, pack.offsets[at] as number, 0, options.maxBytes ?? Infinity);
+        if (result.content !== null) {
+          const hash = createHash('sha1').update(`${result.type} ${result.content.length}\0`).update(result.content).digest('hex');
+          if (hash !== oid) throw new Error(`packed object ${oid} does not match its id`);
         }
-        try {
-          const result = readEntry(pack, fd, fstatSync(fd).size, pack.offsets[at] as number, 0, options.maxBytes ?? Infinity);
-          if (result.content !== null) {
-            const hash = createHash('sha1').update(`${result.type} ${result.content.length}\0`).update(result.content).digest('hex');
-            if (hash !== oid) throw new Error(`packed object ${oid} does not match its id`);
+        // Most lookups of one diff hit the same pack: try it first next time.
+        if (indexes.values().next().value !== pack) {
+          const name = [...indexes].find(([, v]) => v === pack)?.[0];
+          if (name !== undefined) {
+            indexes.delete(name);
+            const rest = [...indexes];
+            indexes.clear();
+            indexes.set(name, pack);
+            for (const [k, v] of rest) indexes.set(k, v);
           }
-          return result;
-        } finally {
-          closeSync(fd);
         }
+        return result;
       }
       return null;
     },

@@ -70,8 +70,21 @@ export async function readHead(repo: GitRepository): Promise<HeadState> {
   throw new GitNotFoundError('HEAD is malformed');
 }
 
+/**
+ * Checks a ref as a caller may name it: a full oid, `HEAD`, a full ref (`refs/...`) or a short name
+ * (`main`, `proposals/x`), by git's ref-name rules, so a name like `../../etc/passwd` never becomes a
+ * path under `.git`.
+ */
+export function validateRefInput(ref: string): string {
+  if (typeof ref !== 'string') throw new GitInvalidInputError('a ref is required');
+  if (isOid(ref) || ref === 'HEAD') return ref;
+  validateRefName(ref.startsWith('refs/') ? ref : `refs/heads/${ref}`);
+  return ref;
+}
+
 /** Resolves a ref (short or full) or oid to the oid it names, or null when it does not exist. */
 export async function resolveRefOrNull(repo: GitRepository, ref: string): Promise<string | null> {
+  validateRefInput(ref);
   if (isOid(ref)) return ref;
   try {
     return await git.resolveRef({ fs, dir: repo.dir, gitdir: repo.gitdir, ref });
@@ -79,13 +92,6 @@ export async function resolveRefOrNull(repo: GitRepository, ref: string): Promis
     if (error instanceof Error && (error as { code?: string }).code === 'NotFoundError') return null;
     throw error;
   }
-}
-
-/** Resolves a ref or oid to a commit oid (peeling annotated tags); NotFound when it does not exist. */
-export async function resolveCommit(repo: GitRepository, refOrOid: string): Promise<string> {
-  const oid = await resolveRefOrNull(repo, refOrOid);
-  if (oid === null) throw new GitNotFoundError(`no such ref or commit: ${refOrOid}`, { ref: refOrOid });
-  return (await repo.objects.readCommit(oid)).oid;
 }
 
 /** Resolves a ref, commit oid or tree oid to a tree oid. */
@@ -123,7 +129,14 @@ function appendReflog(repo: GitRepository, ref: string, oldOid: string | null, n
 }
 
 async function writeLocked(path: string, content: string, check: () => Promise<void>): Promise<void> {
-  mkdirSync(dirname(path), { recursive: true });
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // `refs/heads/proposals` as a branch blocks `refs/heads/proposals/x`, as in git.
+    if (code === 'ENOTDIR' || code === 'EEXIST') throw new GitConflictError(`a ref in the way of ${path}`);
+    throw error;
+  }
   const lockPath = `${path}.lock`;
   let fd: number;
   try {

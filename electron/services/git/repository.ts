@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import * as git from 'isomorphic-git';
 import { systemClock, type Clock } from '../../../shared/model/clock';
 import { GitInvalidInputError, GitNotFoundError, GitUnsupportedError } from './errors';
-import type { GitIndex, IndexMemo } from './index-file';
+import type { IndexMemo } from './index-file';
 import { createObjectStore, type ObjectStore } from './object-store';
 import { validateRefName, validateRefPattern } from './refs';
 import type { DirectoryListing, IndexShape } from './worktree';
@@ -58,8 +58,8 @@ export interface GitRepository {
 export interface RepositoryMemo extends IndexMemo {
   /** Index checksum → the tree of that index (written). */
   readonly indexTrees: Map<string, string>;
-  /** What a scan derives from a parsed index (paths grouped, tracked directories). */
-  readonly shapes: WeakMap<GitIndex, IndexShape>;
+  /** What a scan derives from an index (paths grouped, tracked directories), by index checksum. */
+  readonly shapes: Map<string, IndexShape>;
   /** Directory listings, reused while a directory's mtime is unchanged. */
   readonly listings: Map<string, DirectoryListing>;
 }
@@ -124,7 +124,7 @@ export async function openRepository(options: OpenRepositoryOptions): Promise<Gi
     fileMode: fileModeSetting !== false,
     excludesFile: typeof excludes === 'string' ? excludes : null,
     objects: createObjectStore({ dir, gitdir, cache }),
-    memo: { current: null, indexTrees: new Map(), shapes: new WeakMap(), listings: new Map() },
+    memo: { current: null, indexTrees: new Map(), shapes: new Map(), listings: new Map() },
     exclusive<T>(work: () => Promise<T>): Promise<T> {
       const run = queue.then(work, work);
       // The queue only orders work; each caller sees its own result or error.

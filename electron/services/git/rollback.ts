@@ -85,7 +85,7 @@ export async function rollback(repo: GitRepository, input: RollbackInput): Promi
   if (checkpoint.headOid === null) throw new GitConflictError(`checkpoint ${checkpoint.id} was taken on a branch without commits`);
   const target = checkpoint.headOid;
   return repo.exclusive(async () => {
-    const lock = lockIndex(repo.gitdir);
+    const lock = lockIndex(repo.gitdir, repo.memo);
     try {
       const now = await captureState(repo);
       const undo = await commitCheckpoint(repo, now, {
@@ -94,14 +94,17 @@ export async function rollback(repo: GitRepository, input: RollbackInput): Promi
       });
       const changes = await diffTrees(repo.objects, now.worktreeTree, checkpoint.worktreeTree);
       for (const change of changes) validateChangedPath(change.path, change.new?.mode ?? null);
-      const { written } = await writeWorktreeChanges(repo, changes, { resultTree: checkpoint.worktreeTree });
+      // The checkpoint recorded this working tree: its symlinks come back as they were (see WriteChangesOptions).
+      const { written } = await writeWorktreeChanges(repo, changes, { resultTree: checkpoint.worktreeTree, symlinks: 'as-recorded' });
       const known = knownFromScan(now.scan);
       for (const [path, value] of written) known.set(path, value);
       const entries = indexEntriesFor(await flattenTree(repo.objects, checkpoint.indexTree), statLookup(known));
       try {
-        lock.commit(entries);
+        const committed = lock.commit(entries);
+        // This index is the checkpoint's index tree: the next snapshot need not rebuild it.
+        repo.memo.indexTrees.set(committed.checksum, checkpoint.indexTree);
       } catch (error) {
-        await writeWorktreeChanges(repo, reverseChanges(changes), { resultTree: now.worktreeTree });
+        await writeWorktreeChanges(repo, reverseChanges(changes), { resultTree: now.worktreeTree, symlinks: 'as-recorded' });
         throw error;
       }
       let moved: { ref: string; from: string | null } | null = null;
@@ -119,9 +122,9 @@ export async function rollback(repo: GitRepository, input: RollbackInput): Promi
       } catch (error) {
         // Put back what was changed: the branch, the index, the working tree, HEAD.
         if (moved !== null && moved.from !== null) await updateRef(repo, moved.ref, moved.from, target, 'gatehouse rollback failed');
-        const back = lockIndex(repo.gitdir);
+        const back = lockIndex(repo.gitdir, repo.memo);
         back.commit(now.scan.index.entries);
-        await writeWorktreeChanges(repo, reverseChanges(changes), { resultTree: now.worktreeTree });
+        await writeWorktreeChanges(repo, reverseChanges(changes), { resultTree: now.worktreeTree, symlinks: 'as-recorded' });
         if (now.branch !== null) await setHead(repo, { branch: now.branch });
         else if (now.headOid !== null) await setHead(repo, { oid: now.headOid });
         throw error;

@@ -65,7 +65,7 @@ export async function checkDirty(repo: GitRepository, options: CheckDirtyOptions
   let lock: IndexLock | null = null;
   if (options.refresh ?? true) {
     try {
-      lock = lockIndex(repo.gitdir);
+      lock = lockIndex(repo.gitdir, repo.memo);
     } catch (error) {
       // Someone else holds the index: check without refreshing.
       if (!(error instanceof GitConflictError)) throw error;

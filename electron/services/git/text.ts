@@ -111,10 +111,25 @@ export function findHiddenCharacters(text: string): { readonly found: ReadonlyAr
   return { found, count };
 }
 
-/** Whether two texts differ only in whitespace (including line endings). */
+const WHITESPACE = new Set([0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0xa0, 0x1680, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0xfeff]);
+
+function isSpace(code: number): boolean {
+  return WHITESPACE.has(code) || (code >= 0x2000 && code <= 0x200a);
+}
+
+/** Whether two texts differ only in whitespace (including line endings). Stops at the first real difference. */
 export function differsOnlyInWhitespace(oldText: string, newText: string): boolean {
   if (oldText === newText) return false;
-  return oldText.replace(/\s+/gu, '') === newText.replace(/\s+/gu, '');
+  let i = 0;
+  let j = 0;
+  for (;;) {
+    while (i < oldText.length && isSpace(oldText.charCodeAt(i))) i += 1;
+    while (j < newText.length && isSpace(newText.charCodeAt(j))) j += 1;
+    if (i >= oldText.length || j >= newText.length) return i >= oldText.length && j >= newText.length;
+    if (oldText.charCodeAt(i) !== newText.charCodeAt(j)) return false;
+    i += 1;
+    j += 1;
+  }
 }
 
 /** Splits a text into lines (a final line without a newline counts; an empty text has none). */
@@ -134,6 +149,29 @@ const MAX_DIFF_WORK = 20_000_000;
  * fixed budget, the differing middle is counted as all removed and all added.
  */
 export function countLineChanges(oldText: string, newText: string): { readonly added: number; readonly removed: number } {
+  if (oldText === newText) return { added: 0, removed: 0 };
+  // Only the lines around the differing middle are split: a one-line edit in a large file costs a
+  // scan of the text, not an array of all its lines.
+  let head = 0;
+  const limit = Math.min(oldText.length, newText.length);
+  while (head < limit && oldText.charCodeAt(head) === newText.charCodeAt(head)) head += 1;
+  let tail = 0;
+  while (tail < limit - head && oldText.charCodeAt(oldText.length - 1 - tail) === newText.charCodeAt(newText.length - 1 - tail)) tail += 1;
+  // Widen to whole lines: back to the start of the line holding the first difference, and forward
+  // to the end of the line holding the last (keeping its newline in the shared tail).
+  const start = oldText.lastIndexOf('\n', head - 1) + 1;
+  const nextNewline = (text: string, from: number): number => {
+    const at = text.indexOf('\n', from);
+    return at < 0 ? text.length : at + 1;
+  };
+  const oldEnd = nextNewline(oldText, Math.max(oldText.length - tail - 1, start));
+  const newEnd = nextNewline(newText, Math.max(newText.length - tail - 1, start));
+  // The shared tail must be whole lines on both sides; otherwise count from the full ends.
+  const sameTail = oldText.length - oldEnd === newText.length - newEnd;
+  return countLineChangesWhole(oldText.slice(start, sameTail ? oldEnd : oldText.length), newText.slice(start, sameTail ? newEnd : newText.length));
+}
+
+function countLineChangesWhole(oldText: string, newText: string): { readonly added: number; readonly removed: number } {
   const a = splitLines(oldText);
   const b = splitLines(newText);
   // A last line without a newline differs from the same line with one, as in git's diff.

@@ -13,7 +13,6 @@ import {
   readdirSync,
   readFileSync,
   readlinkSync,
-  renameSync,
   rmdirSync,
   symlinkSync,
   unlinkSync,
@@ -21,12 +20,11 @@ import {
   type BigIntStats,
   type Stats,
 } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { GitConflictError, UnsafePathError } from './errors';
 import { createIgnoreMatcher } from './ignore';
 import { indexMtimeMs, isRacy, statMatchesFast, statToIndex, ZERO_STAT, type GitIndex, type IndexEntry, type IndexStat } from './index-file';
-import { EMPTY_TREE_OID, hashObject, MODE_EXECUTABLE, MODE_FILE, MODE_GITLINK, MODE_SYMLINK } from './object-store';
+import { hashObject, MODE_EXECUTABLE, MODE_FILE, MODE_GITLINK, MODE_SYMLINK } from './object-store';
 import { checkParentsOnDisk, componentProblem, resolveSymlinkInTree, validateRepoPath } from './path-safety';
 import type { GitRepository } from './repository';
 import { buildTree, editTree, lookupPath, type EntryRef, type FlatEntry, type TreeChange, type TreeEdit } from './trees';
@@ -135,7 +133,9 @@ export interface IndexShape {
 }
 
 function indexShape(repo: GitRepository, index: GitIndex): IndexShape {
-  const memo = repo.memo.shapes.get(index);
+  // Keyed by the index checksum: an index rewritten with the same entries keeps its shape.
+  const key = index.checksum === '' ? null : index.checksum;
+  const memo = key === null ? undefined : repo.memo.shapes.get(key);
   if (memo !== undefined) return memo;
   const byPath = new Map<string, IndexEntry[]>();
   for (const entry of index.entries) {
@@ -152,7 +152,10 @@ function indexShape(repo: GitRepository, index: GitIndex): IndexShape {
     }
   }
   const shape = { byPath, dirs };
-  repo.memo.shapes.set(index, shape);
+  if (key !== null) {
+    if (repo.memo.shapes.size >= 4) repo.memo.shapes.clear();
+    repo.memo.shapes.set(key, shape);
+  }
   return shape;
 }
 
@@ -329,14 +332,6 @@ export function indexFlatEntries(index: GitIndex): FlatEntry[] {
   return out;
 }
 
-/** The working tree as a flat list (tracked files as they are on disk, plus untracked files). */
-export function worktreeFlatEntries(scan: WorktreeScan): FlatEntry[] {
-  const out: FlatEntry[] = [];
-  for (const t of scan.tracked) if (t.present && t.current !== null) out.push({ path: t.path, mode: t.current.mode, oid: t.current.oid });
-  for (const u of scan.untracked) if (u.current !== null) out.push({ path: u.path, mode: u.current.mode, oid: u.current.oid });
-  return out;
-}
-
 /** The trees of a snapshot. */
 export interface SnapshotTrees {
   readonly indexTree: string;
@@ -353,10 +348,8 @@ export async function writeSnapshotTrees(repo: GitRepository, scan: WorktreeScan
   const { objects } = repo;
   const checksum = scan.index.checksum;
   let indexTree = checksum === '' ? undefined : repo.memo.indexTrees.get(checksum);
-  // Trust the memo only while the loose object is still there (a gc may have packed or pruned it).
-  if (indexTree !== undefined && !existsSync(`${repo.gitdir}/objects/${indexTree.slice(0, 2)}/${indexTree.slice(2)}`) && indexTree !== EMPTY_TREE_OID) {
-    indexTree = undefined;
-  }
+  // Trust the memo only while the object is still there (a `git gc --prune` may have removed it).
+  if (indexTree !== undefined && !objects.exists(indexTree)) indexTree = undefined;
   if (indexTree === undefined) {
     indexTree = buildTree(objects, indexFlatEntries(scan.index));
     if (checksum !== '') repo.memo.indexTrees.set(checksum, indexTree);
@@ -416,14 +409,17 @@ export function knownFromScan(scan: WorktreeScan): Map<string, { oid: string; mo
   return known;
 }
 
-function tempPath(absolute: string): string {
-  return `${absolute}.gatehouse-${randomBytes(6).toString('hex')}.tmp`;
-}
-
 /** Options for {@link writeWorktreeChanges}. */
 export interface WriteChangesOptions {
   /** The tree the working tree will match afterwards: symlink targets are resolved in it. */
   readonly resultTree: string;
+  /**
+   * `inside-only` (default): every new symlink must resolve inside the result tree (content from a
+   * proposal). `as-recorded`: symlinks are restored as a checkpoint recorded them from this working
+   * tree, wherever they point (a monorepo's `vendor -> ../shared`). Either way nothing is ever
+   * written through a symlink.
+   */
+  readonly symlinks?: 'inside-only' | 'as-recorded';
 }
 
 /** The result of {@link writeWorktreeChanges}: fresh stat data of every written path. */
@@ -436,7 +432,8 @@ export interface WrittenChanges {
  *
  * All checks run first: every path is validated, every new symlink must resolve inside the result
  * tree, no parent directory on disk may be a symlink, and nothing unexpected may sit where a file goes.
- * Then deletions, then writes (to a temporary name, renamed into place). If a write fails midway, every
+ * Then deletions, then writes (the old entry removed, the new one created with O_EXCL|O_NOFOLLOW, as
+ * git's checkout does). If a write fails midway, every
  * path already touched is put back from `change.old` before the error is rethrown.
  */
 export async function writeWorktreeChanges(repo: GitRepository, changes: ReadonlyArray<TreeChange>, options: WriteChangesOptions): Promise<WrittenChanges> {
@@ -464,7 +461,7 @@ export async function writeWorktreeChanges(repo: GitRepository, changes: Readonl
   for (const change of changes) {
     if (change.new === null || change.new.mode === MODE_GITLINK) continue;
     const content = await repo.objects.readBlob(change.new.oid);
-    if (change.new.mode === MODE_SYMLINK) await resolveSymlinkInTree(change.path, content.toString('utf8'), lookup);
+    if (change.new.mode === MODE_SYMLINK && options.symlinks !== 'as-recorded') await resolveSymlinkInTree(change.path, content.toString('utf8'), lookup);
     contents.set(change.path, content);
   }
   // Nothing may be written through a symlink, and nothing we do not know about may be overwritten.
@@ -504,15 +501,16 @@ export async function writeWorktreeChanges(repo: GitRepository, changes: Readonl
   try {
     for (const change of changes) {
       if (!removed.has(change.path)) continue;
-      removePath(dir, change.path, change.old as EntryRef);
       done.push(change);
+      removePath(dir, change.path, change.old as EntryRef);
     }
     pruneEmptyParents(dir, [...removed], addedDirs);
     const verified = new Set<string>();
     for (const change of changes) {
       if (change.new === null) continue;
-      const stat = writeEntry(dir, change.path, change.new, contents.get(change.path) ?? null, verified);
+      // Listed before writing: a write that fails after removing the old entry is restored too.
       done.push(change);
+      const stat = writeEntry(dir, change.path, change.new, contents.get(change.path) ?? null, verified);
       if (stat !== null) written.set(change.path, { oid: change.new.oid, mode: change.new.mode, stat });
     }
   } catch (error) {
@@ -593,30 +591,27 @@ function ensureParents(dir: string, path: string, verified: Set<string>): void {
 function writeEntry(dir: string, path: string, entry: EntryRef, content: Buffer | null, verified: Set<string> = new Set()): IndexStat | null {
   ensureParents(dir, path, verified);
   const absolute = join(dir, path);
+  const existing = lstatOrUndefined(absolute);
   if (entry.mode === MODE_GITLINK) {
     // A submodule is a pointer: an empty directory marks it, nothing is fetched or checked out.
-    if (lstatOrUndefined(absolute) === undefined) mkdirSync(absolute);
+    if (existing === undefined) mkdirSync(absolute);
     return null;
   }
-  const existing = lstatOrUndefined(absolute);
-  if (existing !== undefined && existing.isDirectory()) rmdirSync(absolute);
-  const temp = tempPath(absolute);
+  // As git's checkout does: remove what is there (never following a symlink), then create the new
+  // entry with O_EXCL|O_NOFOLLOW, so a symlink planted in between makes the write fail, not follow.
+  if (existing !== undefined) {
+    if (existing.isDirectory()) rmdirSync(absolute);
+    else unlinkSync(absolute);
+  }
   if (entry.mode === MODE_SYMLINK) {
-    symlinkSync((content as Buffer).toString('utf8'), temp);
+    symlinkSync((content as Buffer).toString('utf8'), absolute);
   } else {
-    // O_NOFOLLOW|O_EXCL: the temporary name is new, and never a symlink planted in between.
-    const fd = openSync(temp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, entry.mode === MODE_EXECUTABLE ? 0o777 : 0o666);
+    const fd = openSync(absolute, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, entry.mode === MODE_EXECUTABLE ? 0o777 : 0o666);
     try {
       writeSync(fd, content as Buffer);
     } finally {
       closeSync(fd);
     }
-  }
-  try {
-    renameSync(temp, absolute);
-  } catch (error) {
-    unlinkSync(temp);
-    throw error;
   }
   return statToIndex(lstatSync(absolute, { bigint: true }));
 }

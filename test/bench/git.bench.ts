@@ -1,0 +1,258 @@
+/**
+ * Git service benchmarks (issue 4, "Speed"), each measured next to native git on an identical copy.
+ *
+ * - a generated 10,000-file repository: rollback of a 100-file change (vs `git reset --hard` +
+ *   `git clean -fdq`), checkpoint creation, dirty check (vs `git status --porcelain`);
+ * - a 1,000-file proposal: diff listing plus the first file's contents (vs `git diff --numstat` +
+ *   `git show`), on a freshly opened handle (nothing memoised).
+ *
+ * Prints one JSON line per figure on stdout; progress goes to stderr. BENCH_QUICK=1 shrinks the sizes.
+ * Run: node --import tsx test/bench/git.bench.ts
+ */
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCheckpoint } from '../../electron/services/git/checkpoints';
+import { diffRevision, fileContents } from '../../electron/services/git/diff';
+import { importChangeSet } from '../../electron/services/git/import';
+import { openRepository } from '../../electron/services/git/repository';
+import { rollback } from '../../electron/services/git/rollback';
+import { checkDirty } from '../../electron/services/git/status';
+import { gitEnv } from '../fixtures/git/repo';
+
+const QUICK = process.env['BENCH_QUICK'] === '1';
+const FILES = QUICK ? 2_000 : 10_000;
+const CHANGED = QUICK ? 20 : 100;
+const PROPOSAL_FILES = QUICK ? 200 : 1_000;
+const ROUNDS = QUICK ? 3 : 5;
+// Each figure runs WARMUP times more than ROUNDS: the very first run (cold JIT, empty memos, first
+// pack index read) is reported as `first_ms`; the value is the median of the last ROUNDS runs, what
+// the app's long-lived handle sees. Native git gets the same warm-up runs.
+const WARMUP = 2;
+const RUNS = ROUNDS + WARMUP;
+
+function log(message: string): void {
+  process.stderr.write(`[git.bench] ${message}\n`);
+}
+
+function emit(bench: string, value: number, unit: string, extra: Record<string, unknown> = {}): void {
+  // The one-minute load average says how contended the machine was while measuring.
+  const load = Math.round((loadavg()[0] ?? 0) * 100) / 100;
+  process.stdout.write(`${JSON.stringify({ bench, value: Math.round(value * 100) / 100, unit, ...extra, load_avg: load })}\n`);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+function fileContent(i: number, variant = 0): string {
+  const lines: string[] = [];
+  for (let line = 0; line < 40; line += 1) lines.push(`export const value_${i}_${line} = ${line * 7 + variant}; // file ${i}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function pathOf(i: number): string {
+  // 10 top folders × 10 subfolders × 100 files, like a mid-sized source tree.
+  return `src/m${i % 10}/s${Math.floor(i / 10) % 10}/file${i}.ts`;
+}
+
+function generate(root: string, home: string): string {
+  const dir = join(root, 'repo');
+  mkdirSync(dir, { recursive: true });
+  const git = (...args: string[]): string => execFileSync('git', args, { cwd: dir, env: gitEnv(home), maxBuffer: 512 * 1024 * 1024 }).toString().trim();
+  git('init', '-q', '-b', 'main');
+  git('config', 'gc.auto', '0');
+  for (let i = 0; i < FILES; i += 1) {
+    const path = join(dir, pathOf(i));
+    mkdirSync(join(path, '..'), { recursive: true });
+    writeFileSync(path, fileContent(i));
+  }
+  writeFileSync(join(dir, '.gitignore'), 'node_modules/\n*.log\n');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'generated');
+  return dir;
+}
+
+/** The same 100-file change on any copy: modify half, delete a quarter, add a quarter as untracked files. */
+function makeChange(dir: string, round: number): void {
+  const modify = Math.floor(CHANGED / 2);
+  const remove = Math.floor(CHANGED / 4);
+  const add = CHANGED - modify - remove;
+  for (let k = 0; k < modify; k += 1) writeFileSync(join(dir, pathOf(k * 37)), fileContent(k * 37, round + 1));
+  for (let k = 0; k < remove; k += 1) unlinkSync(join(dir, pathOf(k * 37 + 11)));
+  for (let k = 0; k < add; k += 1) {
+    const path = join(dir, `scratch/r${round}/new${k}.ts`);
+    mkdirSync(join(path, '..'), { recursive: true });
+    writeFileSync(path, fileContent(100_000 + k, round));
+  }
+}
+
+function time<T>(work: () => T): { result: T; ms: number } {
+  const start = performance.now();
+  const result = work();
+  return { result, ms: performance.now() - start };
+}
+
+/** CPU time this process spent in measured work, per figure: with wall time, it shows contention. */
+const cpuMs = new Map<string, number[]>();
+
+async function timeAsync<T>(work: () => Promise<T>, figure?: string): Promise<{ result: T; ms: number }> {
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  const result = await work();
+  const ms = performance.now() - start;
+  if (figure !== undefined) {
+    const used = process.cpuUsage(cpu);
+    cpuMs.set(figure, [...(cpuMs.get(figure) ?? []), (used.user + used.system) / 1000]);
+  }
+  return { result, ms };
+}
+
+function cpuOf(figure: string): number {
+  return Math.round(median((cpuMs.get(figure) ?? [0]).slice(WARMUP)) * 100) / 100;
+}
+
+/** The steady-state median (warm-up runs left out) and the first run, rounded. */
+function steady(values: number[]): { value: number; first: number } {
+  return { value: median(values.slice(WARMUP)), first: Math.round((values[0] ?? 0) * 100) / 100 };
+}
+
+async function main(): Promise<void> {
+  const root = mkdtempSync(join(tmpdir(), 'gh-git-bench-'));
+  const home = join(root, 'home');
+  mkdirSync(home);
+  try {
+    log(`generating a ${FILES}-file repository`);
+    const ours = generate(join(root, 'ours'), home);
+    const peer = join(root, 'peer', 'repo');
+    cpSync(ours, peer, { recursive: true, verbatimSymlinks: true });
+    const nativeGit = (dir: string, ...args: string[]): string => execFileSync('git', args, { cwd: dir, env: gitEnv(home), maxBuffer: 512 * 1024 * 1024 }).toString();
+    // Both copies start with a fresh, fully refreshed index.
+    nativeGit(ours, 'status', '--porcelain');
+    nativeGit(peer, 'status', '--porcelain');
+
+    const repo = await openRepository({ dir: ours, targetBranch: 'main' });
+
+    // Dirty check on a clean tree.
+    log('dirty check');
+    const dirtyOurs: number[] = [];
+    const dirtyNative: number[] = [];
+    for (let r = 0; r < RUNS; r += 1) {
+      const { result, ms } = await timeAsync(() => checkDirty(repo), 'dirty');
+      if (!result.clean) throw new Error('the generated repository should be clean');
+      dirtyOurs.push(ms);
+      dirtyNative.push(time(() => nativeGit(peer, 'status', '--porcelain')).ms);
+    }
+    emit('git.dirty_check', steady(dirtyOurs).value, 'ms', { files: FILES, cpu_ms: cpuOf('dirty'), first_ms: steady(dirtyOurs).first });
+    emit('git.dirty_check.native', steady(dirtyNative).value, 'ms', { files: FILES, command: 'git status --porcelain' });
+    emit('git.dirty_check.ratio', steady(dirtyOurs).value / steady(dirtyNative).value, 'ratio');
+
+    // Checkpoint creation: clean tree, then with the 100-file change present.
+    log('checkpoint creation');
+    const checkpointClean: number[] = [];
+    for (let r = 0; r < RUNS; r += 1) checkpointClean.push((await timeAsync(() => createCheckpoint(repo, { reason: 'bench', operator: 'bench' }), 'checkpoint-clean')).ms);
+    emit('git.checkpoint', steady(checkpointClean).value, 'ms', { files: FILES, state: 'clean', cpu_ms: cpuOf('checkpoint-clean'), first_ms: steady(checkpointClean).first });
+
+    // Rollback of a 100-file change, against reset --hard + clean on the identical copy.
+    log('rollback');
+    const base = await createCheckpoint(repo, { reason: 'bench base', operator: 'bench' });
+    const rollbackOurs: number[] = [];
+    const rollbackNative: number[] = [];
+    const checkpointDirty: number[] = [];
+    for (let r = 0; r < RUNS; r += 1) {
+      // Checkpoint of a tree with the 100-file change (then rolled back, unmeasured).
+      makeChange(ours, 1000 + r);
+      checkpointDirty.push((await timeAsync(() => createCheckpoint(repo, { reason: 'bench dirty', operator: 'bench' }), 'checkpoint-dirty')).ms);
+      await rollback(repo, { checkpointId: base.id, operator: 'bench' });
+      // Rollback of a fresh 100-file change, nothing about it written before.
+      makeChange(ours, r);
+      const { result, ms } = await timeAsync(() => rollback(repo, { checkpointId: base.id, operator: 'bench' }), 'rollback');
+      if (result.changedPaths !== CHANGED) throw new Error(`rollback changed ${result.changedPaths} paths, expected ${CHANGED}`);
+      rollbackOurs.push(ms);
+      makeChange(peer, r);
+      rollbackNative.push(
+        time(() => {
+          nativeGit(peer, 'reset', '--hard', '-q');
+          nativeGit(peer, 'clean', '-fdq');
+        }).ms,
+      );
+    }
+    if (nativeGit(ours, 'status', '--porcelain').length !== 0) throw new Error('rollback left the repository dirty');
+    emit('git.checkpoint', steady(checkpointDirty).value, 'ms', { files: FILES, state: `${CHANGED} files changed`, cpu_ms: cpuOf('checkpoint-dirty'), first_ms: steady(checkpointDirty).first });
+    emit('git.rollback', steady(rollbackOurs).value, 'ms', { files: FILES, changed: CHANGED, note: 'includes the undo checkpoint', cpu_ms: cpuOf('rollback'), first_ms: steady(rollbackOurs).first });
+    emit('git.rollback.native', steady(rollbackNative).value, 'ms', { files: FILES, changed: CHANGED, command: 'git reset --hard && git clean -fdq' });
+    emit('git.rollback.ratio', steady(rollbackOurs).value / steady(rollbackNative).value, 'ratio');
+
+    // A 1,000-file proposal: diff listing plus the first file's contents, on a fresh handle.
+    log(`importing a ${PROPOSAL_FILES}-file proposal`);
+    const changes: Array<{ path: string; original: string; modified: string }> = [];
+    for (let k = 0; k < PROPOSAL_FILES; k += 1) {
+      const i = (k * 7) % FILES;
+      const original = fileContent(i);
+      const modified = original.replace(`value_${i}_5 = 35`, `value_${i}_5 = 36`).concat(`// proposal line ${k}\n`);
+      changes.push({ path: pathOf(i), original, modified });
+    }
+    const imported = await timeAsync(() =>
+      importChangeSet(repo, {
+        name: 'bench-proposal',
+        changeSet: {
+          title: 'Bench proposal',
+          rationale: 'generated',
+          agent: { name: 'Bench Agent', email: 'agent@example.com' },
+          safetyScore: 0.9,
+          riskLevel: 'LOW',
+          changes,
+        },
+      }),
+    );
+    emit('git.import_change_set', imported.ms, 'ms', { files: PROPOSAL_FILES });
+    const proposal = imported.result;
+    const diffAndFirst = async (baseOid: string, headOid: string): Promise<void> => {
+      const fresh = await openRepository({ dir: ours, targetBranch: 'main' });
+      const diff = await diffRevision(fresh, baseOid, headOid);
+      if (diff.files.length !== PROPOSAL_FILES) throw new Error(`diff listed ${diff.files.length} files`);
+      const first = diff.files[0];
+      if (first === undefined) throw new Error('empty diff');
+      const contents = await fileContents(fresh, { base: baseOid, head: headOid, path: first.path });
+      if (contents.new.kind !== 'text') throw new Error('the first file should be text');
+    };
+    const nativeDiffAndFirst = (baseOid: string, headOid: string): void => {
+      const numstat = nativeGit(ours, 'diff', '--numstat', '--no-renames', baseOid, headOid);
+      const firstPath = numstat.split('\n')[0]?.split('\t')[2] ?? '';
+      nativeGit(ours, 'show', `${baseOid}:${firstPath}`);
+      nativeGit(ours, 'show', `${headOid}:${firstPath}`);
+    };
+    const diffOurs: number[] = [];
+    const diffNative: number[] = [];
+    for (let r = 0; r < RUNS; r += 1) {
+      diffOurs.push((await timeAsync(() => diffAndFirst(proposal.revision.baseOid as string, proposal.revision.headOid), 'diff')).ms);
+      diffNative.push(time(() => nativeDiffAndFirst(proposal.revision.baseOid as string, proposal.revision.headOid)).ms);
+    }
+    emit('git.proposal_diff', steady(diffOurs).value, 'ms', { files: PROPOSAL_FILES, handle: 'fresh', objects: 'base loose, proposal as imported', goal_ms: 500, cpu_ms: cpuOf('diff'), first_ms: steady(diffOurs).first });
+    emit('git.proposal_diff.native', steady(diffNative).value, 'ms', { files: PROPOSAL_FILES, objects: 'base loose, proposal as imported', command: 'git diff --numstat + 2× git show' });
+    emit('git.proposal_diff.ratio', steady(diffOurs).value / steady(diffNative).value, 'ratio');
+
+    // The same after `git gc`: a cloned or fetched repository keeps its objects in packs.
+    log('packing the repository');
+    nativeGit(ours, 'gc', '-q', '--prune=now');
+    const packedOurs: number[] = [];
+    const packedNative: number[] = [];
+    for (let r = 0; r < RUNS; r += 1) {
+      packedOurs.push((await timeAsync(() => diffAndFirst(proposal.revision.baseOid as string, proposal.revision.headOid), 'diff-gc')).ms);
+      packedNative.push(time(() => nativeDiffAndFirst(proposal.revision.baseOid as string, proposal.revision.headOid)).ms);
+    }
+    emit('git.proposal_diff', steady(packedOurs).value, 'ms', { files: PROPOSAL_FILES, handle: 'fresh', objects: 'after git gc', goal_ms: 500, cpu_ms: cpuOf('diff-gc'), first_ms: steady(packedOurs).first });
+    emit('git.proposal_diff.native', steady(packedNative).value, 'ms', { files: PROPOSAL_FILES, objects: 'after git gc', command: 'git diff --numstat + 2× git show' });
+    emit('git.proposal_diff.ratio', steady(packedOurs).value / steady(packedNative).value, 'ratio', { objects: 'after git gc' });
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { countLineChanges, decodeText, differsOnlyInWhitespace, findHiddenCharacters, isBinary, MAX_HIDDEN_REPORTED } from '../../../../electron/services/git/text';
+import { makeRepo } from '../../../fixtures/git/repo';
+
+describe('countLineChanges', () => {
+  it.each([
+    ['', '', 0, 0],
+    ['a\n', '', 0, 1],
+    ['', 'a\nb\n', 2, 0],
+    ['a\nb\nc\n', 'a\nc\n', 0, 1],
+    ['a\nb\nc\n', 'a\nB\nc\n', 1, 1],
+    ['a\nb', 'a\nb\n', 1, 1],
+    ['x\ny\nz\n', 'z\ny\nx\n', 2, 2],
+  ])('%j -> %j adds %i and removes %i', (a, b, added, removed) => {
+    expect(countLineChanges(a, b)).toEqual({ added, removed });
+  });
+
+  it('agrees with git diff --numstat on random edits', () => {
+    const t = makeRepo({});
+    try {
+      // A small deterministic generator (no Math.random in tests).
+      let seed = 12345;
+      const next = (n: number): number => {
+        seed = (seed * 1103515245 + 12345) % 2147483648;
+        return seed % n;
+      };
+      const pairs: Array<[string, string]> = [];
+      for (let k = 0; k < 12; k += 1) {
+        const old = Array.from({ length: 20 + next(60) }, () => `l${next(15)}`);
+        const edited = [...old];
+        for (let e = 0; e < 1 + next(15); e += 1) {
+          const at = next(edited.length + 1);
+          if (next(2) === 0) edited.splice(at, 1);
+          else edited.splice(at, 0, `n${next(15)}`);
+        }
+        pairs.push([`${old.join('\n')}\n`, `${edited.join('\n')}\n`]);
+      }
+      pairs.forEach(([a], i) => t.write(`f${i}.txt`, a));
+      const base = t.commitAll('base');
+      pairs.forEach(([, b], i) => t.write(`f${i}.txt`, b));
+      const head = t.commitAll('head');
+      const git = new Map(
+        t
+          .git('diff', '--numstat', '--minimal', base, head)
+          .split('\n')
+          .map((line) => {
+            const [plus, minus, path] = line.split('\t') as [string, string, string];
+            return [path, { added: Number(plus), removed: Number(minus) }] as const;
+          }),
+      );
+      pairs.forEach(([a, b], i) => {
+        const ours = countLineChanges(a, b);
+        const theirs = git.get(`f${i}.txt`) ?? { added: 0, removed: 0 };
+        // Both are shortest edit scripts, so the totals match even where the alignment differs.
+        expect(ours.added + ours.removed).toBe(theirs.added + theirs.removed);
+        expect(ours.added - ours.removed).toBe(theirs.added - theirs.removed);
+      });
+    } finally {
+      t.cleanup();
+    }
+  });
+});
+
+describe('text flags', () => {
+  it('detects binary content as git does (NUL in the first 8000 bytes)', () => {
+    expect(isBinary(Buffer.from('plain text'))).toBe(false);
+    expect(isBinary(Buffer.from([0x61, 0x00, 0x62]))).toBe(true);
+    expect(isBinary(Buffer.concat([Buffer.alloc(8000, 0x61), Buffer.from([0])]))).toBe(false);
+  });
+
+  it('decodes UTF-8 and reports invalid sequences', () => {
+    expect(decodeText(Buffer.from('h\u00e9llo'))).toEqual({ text: 'h\u00e9llo', invalidUtf8: false });
+    const bad = decodeText(Buffer.from([0x68, 0xc3, 0x28]));
+    expect(bad.invalidUtf8).toBe(true);
+    expect(bad.text).toContain('\ufffd');
+    // An overlong encoding of '/' is invalid, not a slash.
+    expect(decodeText(Buffer.from([0xc0, 0xaf])).invalidUtf8).toBe(true);
+  });
+
+  it('finds Trojan Source characters with line and column, ignoring a leading BOM', () => {
+    const text = '\ufeffline one\n  x\u202eyz\n\n\u2067a\u2069 and \u00ad\n';
+    const { found, count } = findHiddenCharacters(text);
+    expect(count).toBe(4);
+    expect(found.map((f) => [f.line, f.column, f.codePoint, f.kind])).toEqual([
+      [2, 4, 'U+202E', 'bidi'],
+      [4, 1, 'U+2067', 'bidi'],
+      [4, 3, 'U+2069', 'bidi'],
+      [4, 9, 'U+00AD', 'zero-width'],
+    ]);
+    const many = findHiddenCharacters('\u200b'.repeat(MAX_HIDDEN_REPORTED + 5));
+    expect(many.count).toBe(MAX_HIDDEN_REPORTED + 5);
+    expect(many.found).toHaveLength(MAX_HIDDEN_REPORTED);
+  });
+
+  it('recognises whitespace-only changes', () => {
+    expect(differsOnlyInWhitespace('a b\n', 'a  b\n')).toBe(true);
+    expect(differsOnlyInWhitespace('a\n', 'a\r\n')).toBe(true);
+    expect(differsOnlyInWhitespace('a\n', 'a\n')).toBe(false);
+    expect(differsOnlyInWhitespace('a\n', 'b\n')).toBe(false);
+  });
+});
