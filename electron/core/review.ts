@@ -408,8 +408,9 @@ export async function showProposal(deps: ReviewDeps, repositoryId: string, propo
     author: { name: r.author.name, email: r.author.email, kind: authorKind(r.message) },
     committedAt: r.committer.time,
   }));
+  // After a fast-forward apply the proposal's head is part of the target branch: it is applied.
   return {
-    summary: summaryRow(state, false),
+    summary: summaryRow(state, state.proposal.baseOid === state.proposal.headOid),
     revisions,
     files: state.analysis.diff.files.map((f) => fileView(f, state.analysis.findings)),
     findings: state.analysis.findings,

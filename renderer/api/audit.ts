@@ -7,9 +7,9 @@ import { useChannelMutation, useChannelQuery } from './hooks';
 type Mutation<C extends Channel> = UseMutationResult<ChannelOutput<C>, GatehouseCallError, ChannelInput<C>>;
 type Query<C extends Channel> = UseQueryResult<ChannelOutput<C>, GatehouseCallError>;
 
-/** Event counts per action (feeds the action filter). */
-export function useAuditCounts(): Query<'audit:counts'> {
-  return useChannelQuery('audit:counts', {}, { staleTime: 10_000 });
+/** Event counts per action (feeds the action filter); `enabled` lets the first page of events go first. */
+export function useAuditCounts(enabled = true): Query<'audit:counts'> {
+  return useChannelQuery('audit:counts', {}, { staleTime: 10_000, enabled });
 }
 
 /** Verifies the chain; progress arrives as `audit:verifyProgress`. */

@@ -16,10 +16,15 @@ export function StatusBar({ info }: { readonly info: AppInfo }) {
       <span
         data-testid="docker-status"
         data-reachable={docker.reachable ? 'true' : 'false'}
-        className={docker.reachable ? 'ok-text' : 'warn-text'}
+        className={docker.reachable && docker.warnings.length === 0 ? 'ok-text' : 'warn-text'}
         title={docker.reachable ? docker.warnings.join('\n') : (docker.reason ?? '')}
       >
-        Docker: {docker.reachable ? `reachable${docker.engineVersion === null ? '' : ` (${docker.engineVersion})`}` : 'not reachable — sandbox runs fail closed'}
+        Docker:{' '}
+        {docker.reachable
+          ? `reachable${docker.engineVersion === null ? '' : ` (${docker.engineVersion})`}${
+              docker.warnings.length === 0 ? '' : ` — ${docker.warnings.length} warning${docker.warnings.length === 1 ? '' : 's'}, see Settings`
+            }`
+          : 'not reachable — sandbox runs fail closed'}
       </span>
       <span className="status-data-dir" data-testid="app-data-dir" title="Data directory">
         {info.dataDir}

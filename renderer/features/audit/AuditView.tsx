@@ -68,10 +68,11 @@ export function AuditView({ role }: { readonly role: RoleName }) {
   const [form, setForm] = useState<FilterForm>(emptyForm);
   const settled = useDebounced(form, 250);
   const filters = useMemo(() => toFilters(settled), [settled]);
-  const counts = useAuditCounts();
   const scroller = useRef<HTMLDivElement>(null);
   const atTop = useCallback(() => (scroller.current?.scrollTop ?? 0) < rowHeight, []);
   const pager = useAuditPager(filters, atTop);
+  // Counting every action walks the whole log: ask once the first page is on screen, not before it.
+  const counts = useAuditCounts(pager.firstPageReady);
   const [selected, setSelected] = useState<AuditEventView | null>(null);
   const [selectedIndex, setSelectedIndex] = useState<number | null>(null);
   // Another snapshot (filters, or newer events shown) puts other events at every row: drop the row

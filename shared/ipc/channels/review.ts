@@ -5,7 +5,7 @@ import { SandboxComparison } from '../../model/sandbox';
 import { channel } from '../define';
 
 const Id = z.string().min(1).max(200);
-/** A proposal id: the branch name under the proposal pattern, e.g. `proposals/eval-input`. */
+/** A proposal id: the part of the branch name the pattern's `*` matches (`quote-formula` for `refs/heads/proposals/quote-formula`). */
 const ProposalId = z
   .string()
   .min(1)

@@ -1,0 +1,420 @@
+/**
+ * Console benchmarks in Chromium through the bridge, against a real core:
+ * `node --import tsx test/bench/renderer.bench.ts` (BENCH_QUICK=1 for 60 files / 4,000 lines / 100,000 events).
+ *
+ * Prints one JSON line per figure on stdout (progress on stderr):
+ * - opening a 300-file, 20,000-line proposal from the queue (a freshly loaded console whose idle-time
+ *   editor warm-up is done): time to the file tree with every file's finding count, and to the first
+ *   diff visible (Monaco's diff computed, markers set) — the proposal's first open (its analysis may
+ *   still be running) and the median of later opens; and cold, the proposal's link opened in a fresh
+ *   page load (app start, chunks, Monaco start-up, no prefetch); the peer is native `git diff` writing
+ *   the same revision's patch;
+ * - the audit view at 1,000,000 events, opened from a settled console: time to the first page on screen
+ *   and for a jump to the middle row; the peer is the bare `audit:search` round trip for one page.
+ *
+ * Times are taken in the page (performance.now() around the navigation, a MutationObserver on the
+ * console's DOM signals), so Playwright's own polling is not counted. Needs the renderer built
+ * (`npm run build`).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { launchBridge, type Bridge } from '../../electron/bridge/launch';
+import { createCore, type Core } from '../../electron/core/create-core';
+import type { Logger } from '../../electron/core/logger';
+import { auditPaths, loadOrCreateWorkstationKey, openAuditStore, type AuditEventInput } from '../../electron/services/audit';
+import type { Clock } from '../../shared/model/clock';
+
+const QUICK = process.env['BENCH_QUICK'] === '1';
+const FILES = QUICK ? 60 : 300;
+const LINES = QUICK ? 4000 : 20_000;
+const EVENTS = QUICK ? 100_000 : 1_000_000;
+const RUNS = QUICK ? 3 : 5;
+/** The proposal branch; its proposal id is what the repository's pattern (`refs/heads/proposals/*`) matches. */
+const BRANCH = 'proposals/bench-large';
+const PASSPHRASE = 'bench passphrase 1';
+const root = join(__dirname, '..', '..');
+
+function emit(bench: string, value: number, unit: string, extra: Record<string, unknown> = {}): void {
+  process.stdout.write(`${JSON.stringify({ bench: `renderer.${bench}`, value: Number(value.toPrecision(6)), unit, ...extra })}\n`);
+}
+
+function progress(message: string): void {
+  process.stderr.write(`[renderer bench] ${message}\n`);
+}
+
+function median(values: ReadonlyArray<number>): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+function git(cwd: string, args: ReadonlyArray<string>): string {
+  return execFileSync('git', [...args], {
+    cwd,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'bench-agent',
+      GIT_AUTHOR_EMAIL: 'bench-agent@agents.gatehouse.invalid',
+      GIT_COMMITTER_NAME: 'bench-agent',
+      GIT_COMMITTER_EMAIL: 'bench-agent@agents.gatehouse.invalid',
+      GIT_CONFIG_NOSYSTEM: '1',
+      HOME: cwd,
+    },
+  });
+}
+
+/** The text of file i on one side: code in three languages, with a few lines static analysis flags. */
+function fileText(index: number, lines: number, side: 'base' | 'head'): { readonly path: string; readonly text: string } {
+  const kind = index % 3;
+  const path = kind === 0 ? `service/module_${index}.py` : kind === 1 ? `web/src/component${index}.ts` : `tools/script${index}.js`;
+  const body: string[] = [];
+  for (let line = 0; line < lines; line += 1) {
+    const risky = side === 'head' && line === Math.floor(lines / 2) && index % 10 === 0;
+    if (kind === 0) body.push(risky ? `    result = eval(params["q${line}"])` : `    value_${line} = compute(${index}, ${line})  # ${side}`);
+    else if (kind === 1) body.push(risky ? `  element.innerHTML = location.hash.slice(${line});` : `  const value${line}: number = compute(${index}, ${line}); // ${side}`);
+    else body.push(risky ? `  require('child_process').exec(process.argv[${line}]);` : `  const value${line} = compute(${index}, ${line}); // ${side}`);
+  }
+  const text =
+    kind === 0
+      ? `def handler_${index}(params):\n${body.join('\n')}\n    return None\n`
+      : `export function handler${index}(): void {\n${body.join('\n')}\n}\n`;
+  return { path, text };
+}
+
+/** A repository whose proposal branch changes FILES files by LINES lines in total (two thirds modified, a third added). */
+function buildRepository(dir: string): { readonly path: string; readonly baseOid: string; readonly headOid: string } {
+  const repo = join(dir, 'repo');
+  mkdirSync(repo, { recursive: true });
+  git(repo, ['init', '-q', '-b', 'main']);
+  const write = (path: string, text: string): void => {
+    const file = join(repo, path);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, text);
+  };
+  const modified = Math.round((FILES * 2) / 3);
+  for (let index = 0; index < modified; index += 1) {
+    const { path, text } = fileText(index, 20, 'base');
+    write(path, text);
+  }
+  write('README.md', '# bench service\n');
+  git(repo, ['add', '-A']);
+  git(repo, ['commit', '-q', '-m', 'base']);
+  const baseOid = git(repo, ['rev-parse', 'HEAD']).trim();
+  git(repo, ['checkout', '-q', '-b', BRANCH]);
+  for (let index = 0; index < FILES; index += 1) {
+    // Spread LINES over FILES exactly: the first LINES % FILES files get one line more.
+    const lines = Math.floor(LINES / FILES) + (index < LINES % FILES ? 1 : 0);
+    const { path, text } = fileText(index, lines, 'head');
+    write(path, text);
+  }
+  git(repo, ['add', '-A']);
+  git(repo, ['commit', '-q', '-m', `Large generated change: ${FILES} files, ${LINES} lines`, '-m', 'Gatehouse-Agent: bench-agent']);
+  const headOid = git(repo, ['rev-parse', 'HEAD']).trim();
+  git(repo, ['checkout', '-q', 'main']);
+  return { path: repo, baseOid, headOid };
+}
+
+/** A clock moving 10 minutes per read, so a million seeded events span realistic dates. */
+function seedClock(): Clock {
+  let at = Date.UTC(2025, 0, 1);
+  return {
+    now: () => {
+      const date = new Date(at);
+      at += 600_000;
+      return date;
+    },
+  };
+}
+
+/** Writes EVENTS chained, signed audit events into the data directory before the core opens it. */
+async function seedAudit(dataDir: string): Promise<void> {
+  const paths = auditPaths(dataDir);
+  mkdirSync(paths.keysDir, { recursive: true });
+  const store = await openAuditStore({
+    file: paths.file,
+    clock: seedClock(),
+    workstationKey: loadOrCreateWorkstationKey(paths.keysDir),
+    headsDir: paths.headsDir,
+  });
+  const actions = ['proposal.discovered', 'analysis.completed', 'sandbox.run', 'approval.minted', 'apply.completed', 'checkpoint.created'];
+  const roles = ['system', 'system', 'reviewer', 'reviewer', 'lead', 'system'] as const;
+  try {
+    for (let start = 0; start < EVENTS; start += 1000) {
+      const batch: AuditEventInput[] = [];
+      for (let index = start; index < Math.min(EVENTS, start + 1000); index += 1) {
+        const kind = index % actions.length;
+        batch.push({
+          actor: roles[kind] === 'system' ? 'system' : `operator-${index % 7}`,
+          role: roles[kind] ?? 'system',
+          action: actions[kind] ?? 'proposal.discovered',
+          subject: `repo-${index % 20}/proposals/p-${index % 5000}`,
+          payload: { index, note: `seeded event ${index}` },
+        });
+      }
+      store.appendMany(batch);
+      if ((start + batch.length) % 100_000 === 0) progress(`seeded ${start + batch.length} of ${EVENTS} audit events`);
+    }
+  } finally {
+    store.close();
+  }
+}
+
+/** The few DOM globals the in-page timers use (this file compiles against Node's lib, without the DOM's). */
+interface PageGlobals {
+  readonly document: { querySelector(selector: string): { click(): void } | null; readonly body: unknown };
+  readonly location: { hash: string };
+  readonly MutationObserver: new (callback: () => void) => {
+    observe(target: unknown, options: { readonly subtree: boolean; readonly childList: boolean; readonly attributes: boolean }): void;
+    disconnect(): void;
+  };
+}
+
+type CallResult = { readonly ok: boolean; readonly value?: unknown; readonly error?: { readonly code: string; readonly message: string } };
+
+async function invoke<T>(page: Page, channel: string, input: unknown): Promise<T> {
+  const result = await page.evaluate(
+    ([name, payload]) =>
+      (globalThis as unknown as { gatehouse: { invoke(c: string, i: unknown): Promise<CallResult> } }).gatehouse.invoke(name as string, payload),
+    [channel, input] as const,
+  );
+  if (!result.ok) throw new Error(`${channel} refused: ${result.error?.code}: ${result.error?.message}`);
+  return result.value as T;
+}
+
+/**
+ * Navigates by hash and times, in the page, until each selector matches (checked on every DOM change).
+ * Returns milliseconds per selector.
+ */
+async function timeNavigation(page: Page, hash: string, selectors: Readonly<Record<string, string>>): Promise<Record<string, number>> {
+  return page.evaluate(
+    ([target, wanted]) =>
+      new Promise<Record<string, number>>((resolve, reject) => {
+        const { document, location, MutationObserver } = globalThis as unknown as PageGlobals;
+        const start = performance.now();
+        const found: Record<string, number> = {};
+        const check = (): boolean => {
+          for (const [name, selector] of Object.entries(wanted)) {
+            if (found[name] === undefined && document.querySelector(selector) !== null) found[name] = performance.now() - start;
+          }
+          return Object.keys(found).length === Object.keys(wanted).length;
+        };
+        // The observer only calls back after this synchronous block, once `timer` exists.
+        const observer = new MutationObserver(() => {
+          if (!check()) return;
+          observer.disconnect();
+          clearTimeout(timer);
+          resolve(found);
+        });
+        observer.observe(document.body, { subtree: true, childList: true, attributes: true });
+        const timer = setTimeout(() => {
+          observer.disconnect();
+          reject(new Error(`timed out waiting for ${JSON.stringify(wanted)}; found ${JSON.stringify(found)}`));
+        }, 300_000);
+        location.hash = target as string;
+      }),
+    [hash, selectors] as const,
+  );
+}
+
+/** Clicks and times, in the page, until a selector matches. */
+async function timeClick(page: Page, clickSelector: string, selector: string): Promise<number> {
+  return page.evaluate(
+    ([clicked, wanted]) =>
+      new Promise<number>((resolve, reject) => {
+        const { document, MutationObserver } = globalThis as unknown as PageGlobals;
+        const start = performance.now();
+        // The observer only calls back after this synchronous block, once `timer` exists.
+        const observer = new MutationObserver(() => {
+          if (document.querySelector(wanted as string) !== null) {
+            observer.disconnect();
+            clearTimeout(timer);
+            resolve(performance.now() - start);
+          }
+        });
+        observer.observe(document.body, { subtree: true, childList: true, attributes: true });
+        const timer = setTimeout(() => {
+          observer.disconnect();
+          reject(new Error(`timed out waiting for ${wanted as string}`));
+        }, 120_000);
+        const button = document.querySelector(clicked as string);
+        if (button === null) reject(new Error(`no ${clicked as string}`));
+        else button.click();
+      }),
+    [clickSelector, selector] as const,
+  );
+}
+
+/**
+ * Runs in every page load: records (from the navigation's start) when the file tree and the first diff
+ * appear, for the cold-load figures.
+ */
+function markScript(files: number): string {
+  return `(() => {
+    const marks = {};
+    globalThis.__benchMarks = marks;
+    const wanted = { tree: '[data-testid="file-tree"][data-files="${files}"]', diff: '[data-testid="diff-editor"][data-diff-ready="true"]' };
+    new MutationObserver(() => {
+      for (const [name, selector] of Object.entries(wanted)) {
+        if (marks[name] === undefined && document.querySelector(selector) !== null) marks[name] = performance.now();
+      }
+    }).observe(document, { subtree: true, childList: true, attributes: true });
+  })();`;
+}
+
+/**
+ * Reloads the console on the queue (dropping every cached answer; the session stays in main) and waits
+ * until it is ready — with `warm`, also until the queue's idle-time warm-up of the diff editor is done,
+ * as it is when a reviewer looks at the queue before picking a proposal.
+ */
+async function reload(page: Page, warm = false): Promise<void> {
+  await page.evaluate(() => {
+    (globalThis as unknown as PageGlobals).location.hash = '#/queue';
+  });
+  await page.reload();
+  await page.waitForSelector('body[data-ready="true"][data-role="lead"][data-view="queue"]', { timeout: 120_000 });
+  if (warm) await page.waitForSelector('body[data-editor-warm]', { state: 'attached', timeout: 120_000 });
+}
+
+async function benchReview(
+  page: Page,
+  repositoryId: string,
+  proposalId: string,
+  repository: { path: string; baseOid: string; headOid: string },
+): Promise<void> {
+  const hash = `#/review/${encodeURIComponent(repositoryId)}/${proposalId}`;
+  const selectors = {
+    tree: `[data-testid="file-tree"][data-files="${FILES}"]`,
+    diff: '[data-testid="diff-editor"][data-diff-ready="true"]',
+  };
+  progress(`opening the ${FILES}-file, ${LINES}-line proposal from the queue`);
+  await reload(page, true);
+  const first = await timeNavigation(page, hash, selectors);
+  const findings = await page.getAttribute('[data-testid="file-tree"]', 'data-findings');
+  const warmTree: number[] = [];
+  const warmDiff: number[] = [];
+  for (let run = 0; run < RUNS; run += 1) {
+    await reload(page, true);
+    const times = await timeNavigation(page, hash, selectors);
+    warmTree.push(times['tree'] ?? Number.NaN);
+    warmDiff.push(times['diff'] ?? Number.NaN);
+  }
+  const size = { files: FILES, lines: LINES, findings: Number(findings) };
+  const from = 'from the queue of a freshly loaded console, after its idle-time editor warm-up';
+  emit('review.file-tree.first-open', first['tree'] ?? Number.NaN, 'ms', { ...size, meaning: `first open of the proposal ${from} → file tree with every finding count` });
+  emit('review.first-diff.first-open', first['diff'] ?? Number.NaN, 'ms', { ...size, goal: '< 1000', meaning: `first open of the proposal ${from} → first diff computed with its markers` });
+  emit('review.file-tree', median(warmTree), 'ms', { ...size, runs: RUNS, statistic: 'median', meaning: `later opens ${from}` });
+  emit('review.first-diff', median(warmDiff), 'ms', { ...size, runs: RUNS, statistic: 'median', goal: '< 1000', meaning: `later opens ${from}` });
+
+  // Cold: the proposal's link opened in a fresh page load — app start, every chunk, Monaco's start-up,
+  // no prefetch. Times are from the navigation's start, recorded in the page by the init script.
+  const coldTree: number[] = [];
+  const coldDiff: number[] = [];
+  for (let run = 0; run < RUNS; run += 1) {
+    await page.evaluate((target) => {
+      (globalThis as unknown as PageGlobals).location.hash = target;
+    }, hash);
+    await page.reload();
+    await page.waitForFunction(() => (globalThis as unknown as { __benchMarks?: Record<string, number> }).__benchMarks?.['diff'] !== undefined, null, { timeout: 300_000 });
+    const marks = await page.evaluate(() => ({ ...(globalThis as unknown as { __benchMarks: Record<string, number> }).__benchMarks }));
+    coldTree.push(marks['tree'] ?? Number.NaN);
+    coldDiff.push(marks['diff'] ?? Number.NaN);
+  }
+  emit('review.file-tree.cold-load', median(coldTree), 'ms', { ...size, runs: RUNS, statistic: 'median', meaning: 'the proposal link opened in a fresh page load → file tree' });
+  emit('review.first-diff.cold-load', median(coldDiff), 'ms', { ...size, runs: RUNS, statistic: 'median', meaning: 'the proposal link opened in a fresh page load → first diff with markers' });
+
+  const peer: number[] = [];
+  for (let run = 0; run < RUNS; run += 1) {
+    const start = process.hrtime.bigint();
+    git(repository.path, ['diff', '--no-color', '--no-ext-diff', '--no-textconv', repository.baseOid, repository.headOid]);
+    peer.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  emit('review.peer-git-diff', median(peer), 'ms', { ...size, runs: RUNS, statistic: 'median', meaning: 'native git diff of the whole revision (patch text only)' });
+  emit('review.first-diff.vs-git-diff', median(warmDiff) / median(peer), 'ratio', { meaning: 'console first diff ÷ native git diff' });
+}
+
+async function benchAudit(page: Page): Promise<void> {
+  const firstPage = '[data-testid="audit-table"][data-first-page-ready="true"] [data-testid="audit-row"][data-index="0"]:not([data-seq=""])';
+  const middleIndex = Math.floor(EVENTS / 2);
+  const middle = `[data-testid="audit-row"][data-index="${middleIndex}"]:not([data-seq=""])`;
+  const firstTimes: number[] = [];
+  const jumpTimes: number[] = [];
+  for (let run = 0; run < RUNS; run += 1) {
+    await reload(page);
+    // As an auditor does: the console has settled (its idle-time view preloading done) before the audit opens.
+    await page.evaluate(() => new Promise<void>((resolve) => (globalThis as unknown as { requestIdleCallback(callback: () => void): void }).requestIdleCallback(() => resolve())));
+    const times = await timeNavigation(page, '#/audit', { first: firstPage });
+    firstTimes.push(times['first'] ?? Number.NaN);
+    jumpTimes.push(await timeClick(page, '[data-testid="audit-jump-middle"]', middle));
+  }
+  const total = Number(await page.getAttribute('[data-testid="audit-table"]', 'data-total'));
+  emit('audit.first-page', median(firstTimes), 'ms', { events: total, runs: RUNS, statistic: 'median', goal: '< 300' });
+  emit('audit.jump-middle', median(jumpTimes), 'ms', { events: total, row: middleIndex, runs: RUNS, statistic: 'median', goal: '< 300' });
+
+  const peer: number[] = [];
+  for (let run = 0; run < RUNS * 4; run += 1) {
+    peer.push(
+      await page.evaluate(async (beforeSeq) => {
+        const api = (globalThis as unknown as { gatehouse: { invoke(c: string, i: unknown): Promise<unknown> } }).gatehouse;
+        const start = performance.now();
+        await api.invoke('audit:search', { beforeSeq, limit: 100 });
+        return performance.now() - start;
+      }, middleIndex),
+    );
+  }
+  emit('audit.peer-search-page', median(peer), 'ms', { events: total, runs: RUNS * 4, statistic: 'median', meaning: 'one audit:search page over IPC, no rendering' });
+  emit('audit.jump-middle.vs-search-page', median(jumpTimes) / median(peer), 'ratio', { meaning: 'jump to the middle on screen ÷ bare page fetch' });
+}
+
+const quiet: Logger = {
+  info: () => undefined,
+  warn: (message) => progress(`core warning: ${message}`),
+  error: (message, detail) => progress(`core error: ${message} ${detail instanceof Error ? detail.message : ''}`),
+};
+
+async function main(): Promise<void> {
+  if (!existsSync(join(root, 'dist', 'renderer', 'index.html'))) throw new Error('the renderer is not built: run npm run build first');
+  const dir = mkdtempSync(join(tmpdir(), 'gh-bench-renderer-'));
+  let core: Core | null = null;
+  let bridge: Bridge | null = null;
+  try {
+    const dataDir = join(dir, 'data');
+    progress(`seeding ${EVENTS} audit events`);
+    await seedAudit(dataDir);
+    progress(`building a repository with a ${FILES}-file, ${LINES}-line proposal`);
+    const repository = buildRepository(dir);
+    core = await createCore({ dataDir, shell: { shell: 'chromium-bridge', electron: null, chromium: null }, logger: quiet });
+    bridge = await launchBridge({ core, rendererDir: join(root, 'dist', 'renderer'), headless: true, viewport: { width: 1440, height: 900 } });
+    const page = bridge.page;
+    // tsx compiles this file with esbuild's keepNames, which wraps named functions in `__name(fn, "…")`;
+    // functions handed to page.evaluate run in the page, where that helper must exist too.
+    const keepNames = 'globalThis.__name = (fn) => fn;';
+    await page.addInitScript(keepNames);
+    await page.evaluate(keepNames);
+    await page.addInitScript(markScript(FILES));
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 120_000 });
+    await invoke(page, 'operator:create', { name: 'bench-lead', role: 'lead', passphrase: PASSPHRASE });
+    await invoke(page, 'session:unlock', { name: 'bench-lead', passphrase: PASSPHRASE });
+    const added = await invoke<{ id: string }>(page, 'repo:add', { path: repository.path, targetBranch: 'main' });
+    await reload(page);
+    const listed = await invoke<ReadonlyArray<{ proposalId: string; headOid: string }>>(page, 'proposal:list', { repositoryId: added.id });
+    const proposal = listed.find((row) => row.headOid === repository.headOid);
+    if (proposal === undefined) throw new Error(`the ${BRANCH} branch was not discovered as a proposal`);
+
+    await benchReview(page, added.id, proposal.proposalId, repository);
+    await benchAudit(page);
+  } finally {
+    await bridge?.close().catch(() => undefined);
+    await core?.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  progress(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  process.exit(1);
+});
