@@ -19,11 +19,12 @@ import {
   verifyRevocation,
   type SandboxSummary,
 } from '../services/approvals';
-import { appendNote, applyRevision, GATEHOUSE_NOTES_REF, materialiseTree, rollback } from '../services/git';
+import { appendNote, applyRevision, GATEHOUSE_NOTES_REF, rollback } from '../services/git';
 import { postApplyDecision } from '../services/policy';
 import type { CoreContext } from './context';
 import { requireValidPolicy, type RepositoryHandle } from './repositories';
-import { revisionState, type ReviewDeps, type RevisionState } from './review';
+import { policyComparison } from './sandbox-runs';
+import { approvalView, revisionState, type ReviewDeps, type RevisionState } from './review';
 
 /** The revision a reviewer saw, as the renderer sends it back. */
 export interface SeenRevision {
@@ -114,21 +115,7 @@ export async function decide(deps: ReviewDeps, seen: SeenRevision, decision: Dec
     },
   });
   ctx.events.emit('repo:changed', { repositoryId: seen.repositoryId, what: `${decision} signed` });
-  const expiresAt = new Date(stored.claims.exp * 1000).toISOString();
-  return {
-    jti: stored.claims.jti,
-    operatorName: stored.signer.name,
-    keyId: stored.signer.keyId,
-    role: stored.signer.role,
-    decision: stored.claims.decision,
-    reason: stored.claims.reason,
-    headOid: stored.claims.head,
-    issuedAt: new Date(stored.claims.iat * 1000).toISOString(),
-    expiresAt,
-    status: 'valid',
-    statusDetail: `valid until ${expiresAt}`,
-    token: stored.token,
-  };
+  return approvalView(stored, revision.head, now, false, undefined);
 }
 
 /** Revokes an approval or rejection; only a lead, and the revocation is signed and audited. */
@@ -274,15 +261,7 @@ async function postApplyCheck(
 ): Promise<void> {
   try {
     const report = await ctx.sandbox.compare({
-      materialise: async (side, dir) => {
-        await materialiseTree({ repo: handle.repo, oid: side === 'base' ? applied.previousHead : applied.newHead, into: dir });
-      },
-      testCommand: policy.sandbox.testCommand,
-      ...(policy.sandbox.benchmarkCommand ? { benchmarkCommand: policy.sandbox.benchmarkCommand } : {}),
-      regressionThreshold: policy.sandbox.regressionThreshold,
-      limits: policy.sandbox.limits,
-      image: policy.sandbox.image,
-      ...(policy.sandbox.imageDigest ? { imageDigest: policy.sandbox.imageDigest } : {}),
+      ...policyComparison(policy, handle, applied.previousHead, applied.newHead),
       ...(signal ? { signal } : {}),
     });
     // Shutting down mid-check: leave the apply as it is; the audit log shows no check happened.

@@ -202,7 +202,8 @@ function authorKind(message: string): 'agent' | 'human' {
   return AGENT_TRAILER.test(message) ? 'agent' : 'human';
 }
 
-function approvalView(
+/** A stored decision as IPC shows it, with its status for the current head. */
+export function approvalView(
   stored: StoredApproval,
   head: string,
   now: Date,

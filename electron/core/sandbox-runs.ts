@@ -10,7 +10,9 @@ import type { Db, Migration } from '../services/db/sqlite';
 import { migrate } from '../services/db/sqlite';
 import { getProposal, materialiseTree } from '../services/git';
 import type { CoreContext } from './context';
-import { governanceOf, requireValidPolicy, type RepositoryHandles } from './repositories';
+import type { Policy } from '../../shared/model/policy';
+import type { SandboxCompareRequest } from '../services/sandbox';
+import { governanceOf, requireValidPolicy, type RepositoryHandle, type RepositoryHandles } from './repositories';
 
 /** Schema of the core's own tables. */
 export const CORE_MIGRATIONS: ReadonlyArray<Migration> = [
@@ -46,6 +48,24 @@ export function latestSandboxResult(ctx: Pick<CoreContext, 'appDb'>, repositoryI
   if (!row) return null;
   const parsed = SandboxComparison.safeParse(JSON.parse(row.comparison));
   return parsed.success ? parsed.data : null;
+}
+
+/**
+ * The policy's tests, benchmark, image and limits as a base-against-head comparison of two commits
+ * (a proposal's merge base and head, or the target before and after an apply).
+ */
+export function policyComparison(policy: Policy, handle: RepositoryHandle, base: string, head: string): SandboxCompareRequest {
+  return {
+    materialise: async (side, dir) => {
+      await materialiseTree({ repo: handle.repo, oid: side === 'base' ? base : head, into: dir });
+    },
+    testCommand: policy.sandbox.testCommand,
+    ...(policy.sandbox.benchmarkCommand ? { benchmarkCommand: policy.sandbox.benchmarkCommand } : {}),
+    regressionThreshold: policy.sandbox.regressionThreshold,
+    limits: policy.sandbox.limits,
+    image: policy.sandbox.image,
+    ...(policy.sandbox.imageDigest ? { imageDigest: policy.sandbox.imageDigest } : {}),
+  };
 }
 
 /** In-flight comparisons, for cancel. */
@@ -84,15 +104,7 @@ export async function startComparison(
   const done = (async (): Promise<SandboxComparison | null> => {
     try {
       const report = await ctx.sandbox.compare({
-        materialise: async (side, dir) => {
-          await materialiseTree({ repo: handle.repo, oid: side === 'base' ? base : head, into: dir });
-        },
-        testCommand: policy.sandbox.testCommand,
-        ...(policy.sandbox.benchmarkCommand ? { benchmarkCommand: policy.sandbox.benchmarkCommand } : {}),
-        regressionThreshold: policy.sandbox.regressionThreshold,
-        limits: policy.sandbox.limits,
-        image: policy.sandbox.image,
-        ...(policy.sandbox.imageDigest ? { imageDigest: policy.sandbox.imageDigest } : {}),
+        ...policyComparison(policy, handle, base, head),
         signal: controller.signal,
         onOutput: (side, _phase, stream, chunk) => ctx.events.emit('sandbox:output', { runId, side, stream, chunk }),
       });
