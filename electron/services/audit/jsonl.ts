@@ -16,7 +16,7 @@ import { ErrorCode, GatehouseError } from '../../../shared/model/result';
 import type { Db } from '../db/sqlite';
 import { canonicalRecord, GENESIS_HASH, isHashHex, loadCanonicalize, sha256Hex, type Canonicalize } from './chain';
 import { parseHeadLine, headLine, readHeadsFile, type ChainHead } from './chain-heads';
-import { AuditRole, MAX_PAYLOAD_BYTES, type JsonObject } from './events';
+import { AuditRole, MAX_PAYLOAD_BYTES, type AuditEvent, type JsonObject } from './events';
 import {
   buildReport,
   HeadLedger,
@@ -199,17 +199,8 @@ function hasExactKeys(o: Record<string, unknown>, keys: ReadonlyArray<string>): 
   return own.length === keys.length && own.every((k, i) => k === keys[i]);
 }
 
-interface ExportedEvent {
-  readonly seq: number;
-  readonly ts: string;
-  readonly actor: string;
-  readonly role: AuditRole;
-  readonly action: string;
-  readonly subject: string;
-  readonly payload: JsonObject;
-  readonly prevHash: string;
-  readonly hash: string;
-}
+// An exported event line carries exactly the stored event's fields.
+type ExportedEvent = AuditEvent;
 
 function parseEventLine(o: Record<string, unknown>): ExportedEvent | null {
   if (!hasExactKeys(o, EVENT_KEYS)) return null;
