@@ -12,6 +12,7 @@ import { openApprovalStore } from '../services/approvals';
 import { loadOrCreateWorkstationKey, openAuditStore } from '../services/audit';
 import { openDatabase, type Db } from '../services/db/sqlite';
 import { openRepositoryRegistry } from '../services/git';
+import { resolveRefOrNull } from '../services/git/refs';
 import {
   createSessionManager,
   openOperatorStore,
@@ -29,6 +30,9 @@ import type { CoreContext } from './context';
 import { prepareDataDir, type DataLayout } from './data-dir';
 import { applyThroughGate, decide, exportDsse, revoke } from './decisions';
 import { createDemoWorkspace } from './demo/create-demo';
+import { verifyRepository } from './verify-repository';
+import { syncRepository } from './records';
+import { openTrustRoots } from './trust-roots';
 import { createEventBus, type EventBus } from './events';
 import { createStderrLogger, type Logger } from './logger';
 import { callerSession, createOperator, lockSession, operatorView, sessionView, unlockOperator, type OperatorDeps } from './operators';
@@ -177,6 +181,12 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     sandbox,
   };
   const handles = createRepositoryHandles(context);
+  const trustRoots = openTrustRoots(appDb);
+  const pinRoot = async (repositoryId: string): Promise<void> => {
+    const handle = await handles.get(repositoryId);
+    const tip = await resolveRefOrNull(handle.repo, `refs/heads/${handle.record.targetBranch}`);
+    if (tip !== null) trustRoots.pin(repositoryId, tip, operatorName(), clock.now());
+  };
   const review: ReviewDeps = { ctx: context, handles, cache: createAnalysisCache() };
   const operatorDeps: OperatorDeps = { operators, sessions, protector: choice.protector, audit, events };
   const running: RunningComparisons = new Map();
@@ -196,7 +206,11 @@ export async function createCore(config: CoreConfig): Promise<Core> {
         { name: 'app database', run: () => `${layout.appDb} (SQLite ${String((appDb.prepare('select sqlite_version() AS v').get() as { v: string }).v)})` },
         { name: 'audit log', run: () => `${auditStore.count()} events, ${auditStore.heads().length} signed heads` },
       ]),
-    'app:createDemo': () => createDemoWorkspace(context, operatorDeps),
+    'app:createDemo': async () => {
+      const demo = await createDemoWorkspace(context, operatorDeps);
+      await pinRoot(demo.repositoryId);
+      return demo;
+    },
     'session:current': () => sessionView(operatorDeps),
     'session:unlock': (input) => unlockOperator(operatorDeps, input.name, input.passphrase),
     'session:lock': () => lockSession(operatorDeps),
@@ -205,6 +219,8 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     'repo:list': () => registry.list().map(repositoryView),
     'repo:add': async (input) => {
       const record = await registry.add({ path: input.path, targetBranch: input.targetBranch, proposalRefPattern: input.proposalPattern });
+      // Trust on first use: what the target holds now is the root `gatehouse verify` starts from.
+      await pinRoot(record.id);
       audit.record({ action: 'repository.added', subject: `repository:${record.id}`, payload: { path: record.path, targetBranch: record.targetBranch } });
       events.emit('repo:changed', { repositoryId: record.id, what: 'added' });
       return repositoryView(record);
@@ -269,6 +285,11 @@ export async function createCore(config: CoreConfig): Promise<Core> {
         problems: governance.policy.problems.map((p) => ({ path: p.path, line: p.line, message: p.message })),
         digest: governance.policy.digest,
       };
+    },
+    'repo:verify': (input) => verifyRepository(review, trustRoots, input),
+    'repo:sync': async (input) => {
+      const result = await syncRepository(context, await handles.get(input.repositoryId), input.remote);
+      return { url: result.url, before: result.before, after: result.after, pushed: result.pushed, received: result.received.length, ingested: result.ingested };
     },
     'policy:validate': (input) => {
       const result = loadPolicy({ text: input.text });

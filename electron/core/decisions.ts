@@ -21,6 +21,8 @@ import {
 } from '../services/approvals';
 import { appendNote, applyRevision, GATEHOUSE_NOTES_REF, rollback } from '../services/git';
 import { postApplyDecision } from '../services/policy';
+import { appendRepositoryRecord, recordsRemote, syncRepository, withApplyLock } from './records';
+import { revisionAuthors } from './landing';
 import type { CoreContext } from './context';
 import { requireValidPolicy, type RepositoryHandle } from './repositories';
 import { policyComparison } from './sandbox-runs';
@@ -61,6 +63,26 @@ async function appendDecisionNote(handle: RepositoryHandle, head: string, token:
   await appendNote(handle.repo, { ref: GATEHOUSE_NOTES_REF, oid: head, line: token });
 }
 
+/**
+ * Pushes new records to the remote when one is configured. A decision already stands locally, so a
+ * remote that cannot be reached is audited and reported in the log, not thrown: the next sync shares it.
+ */
+async function shareRecords(ctx: CoreContext, handle: RepositoryHandle): Promise<void> {
+  let url: string | null = null;
+  try {
+    url = await recordsRemote(handle);
+  } catch (error) {
+    ctx.logger.warn('records remote', error instanceof Error ? error.message : String(error));
+    return;
+  }
+  if (url === null) return;
+  try {
+    await syncRepository(ctx, handle);
+  } catch (error) {
+    ctx.logger.warn(`could not share records with ${url}`, error instanceof Error ? error.message : String(error));
+  }
+}
+
 /** Signs an approval or a rejection of exactly the revision the reviewer saw. */
 export async function decide(deps: ReviewDeps, seen: SeenRevision, decision: Decision, reason: string): Promise<ApprovalView> {
   const { ctx } = deps;
@@ -99,6 +121,8 @@ export async function decide(deps: ReviewDeps, seen: SeenRevision, decision: Dec
   });
   const stored = ctx.approvals.record(verified);
   await appendDecisionNote(state.handle, revision.head, minted.token);
+  await appendRepositoryRecord(ctx, state.handle, session, { kind: 'decision', token: minted.token });
+  await shareRecords(ctx, state.handle);
   ctx.audit.record({
     action: decision === 'approve' ? 'approval.minted' : 'decision.rejected',
     subject: `proposal:${seen.repositoryId}/${state.proposal.name}`,
@@ -138,6 +162,8 @@ export async function revoke(
     seenJti: (jti) => ctx.approvals.hasJti(jti),
   });
   ctx.approvals.recordRevocation(verified);
+  await appendRepositoryRecord(ctx, state.handle, session, { kind: 'revocation', token: minted.token });
+  await shareRecords(ctx, state.handle);
   ctx.audit.record({
     action: 'approval.revoked',
     subject: `proposal:${input.repositoryId}/${stored.claims.sub}`,
@@ -176,10 +202,33 @@ export async function applyThroughGate(
   signal?: AbortSignal,
 ): Promise<{ newHead: string; checkpointId: string; postApply: string; postApplyDone: Promise<void> }> {
   const { ctx } = deps;
+  ctx.sessions.require(['reviewer', 'lead']);
+  const handle = await deps.handles.get(seen.repositoryId);
+  // Check and apply under one lock that every data directory on this machine honours (rate limit races).
+  return withApplyLock(handle, async () => {
+    // With a remote, see every desk's revocations and applies first; an unreachable remote refuses the apply.
+    if ((await recordsRemote(handle)) !== null) await syncRepository(ctx, handle);
+    return applyLocked(deps, seen, signal);
+  });
+}
+
+async function applyLocked(
+  deps: ReviewDeps,
+  seen: SeenRevision,
+  signal?: AbortSignal,
+): Promise<{ newHead: string; checkpointId: string; postApply: string; postApplyDone: Promise<void> }> {
+  const { ctx } = deps;
   const session = ctx.sessions.require(['reviewer', 'lead']);
   const state = await revisionState(deps, seen.repositoryId, seen.proposalId);
   assertSameRevision(state, seen);
   const subject = `proposal:${seen.repositoryId}/${state.proposal.name}`;
+  if (state.gate.allowed && state.proposal.targetOid !== state.proposal.baseOid) {
+    // Only an approved tree may land: a merge onto a target that moved would land a tree nobody approved.
+    throw new GatehouseError(
+      ErrorCode.Conflict,
+      `${state.handle.record.targetBranch} moved since ${state.proposal.name} was based on it (${(state.proposal.baseOid ?? '').slice(0, 10)} → ${state.proposal.targetOid.slice(0, 10)}): only an approved tree may land; rebase the proposal and have the new revision approved`,
+    );
+  }
   if (!state.gate.allowed) {
     ctx.audit.record({
       action: 'apply.refused',
@@ -214,6 +263,22 @@ export async function applyThroughGate(
       payload: { id: result.checkpoint.id, reason: result.checkpoint.reason, commit: result.checkpoint.oid, headOid: result.checkpoint.headOid },
     });
   }
+  const approvalTokens = state.gate.counted.map((c) => ctx.approvals.get(c.jti)?.token).filter((t): t is string => typeof t === 'string');
+  const applyEntry = await appendRepositoryRecord(ctx, state.handle, session, {
+    kind: 'apply',
+    apply: {
+      proposal: state.proposal.name,
+      from: result.previousHeadOid,
+      to: result.headOid,
+      base: revision.baseOid,
+      head: revision.headOid,
+      tree: revision.treeOid,
+      approvals: approvalTokens,
+      authors: [...(await revisionAuthors(state.handle.repo, revision.baseOid, revision.headOid))].slice(0, 64),
+      risk: state.gate.risk,
+    },
+  });
+  await shareRecords(ctx, state.handle);
   ctx.approvals.recordApply({
     repository: seen.repositoryId,
     proposal: state.proposal.name,
@@ -235,6 +300,7 @@ export async function applyThroughGate(
       checkpointId,
       approvals: state.gate.counted.map((c) => c.jti),
       risk: state.gate.risk,
+      record: applyEntry,
     },
   });
   ctx.events.emit('repo:changed', { repositoryId: seen.repositoryId, what: 'applied' });

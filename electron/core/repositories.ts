@@ -110,17 +110,19 @@ export async function governanceOf(ctx: CoreContext, handle: RepositoryHandle): 
       : loadPolicy({ text: policyText });
   if (policyText === null) policyOrigin = 'none';
 
-  const workspaceTrust = ctx.operators.exportTrustList();
+  // The target branch's trust list is the single authority once it exists: an operator counts only after
+  // an approved change adds their key. The workspace's list is used only to bootstrap a repository without one.
   let trustList: TrustList | null = null;
   let trustOrigin: Governance['trustOrigin'] = 'none';
-  if (workspaceTrust.operators.length > 0) {
-    trustList = workspaceTrust;
-    trustOrigin = 'workspace';
+  const text = await readTargetText(handle, TRUST_PATH);
+  if (text !== null) {
+    trustList = parseTrustList(text);
+    trustOrigin = 'target-branch';
   } else {
-    const text = await readTargetText(handle, TRUST_PATH);
-    if (text !== null) {
-      trustList = parseTrustList(text);
-      trustOrigin = 'target-branch';
+    const workspaceTrust = ctx.operators.exportTrustList();
+    if (workspaceTrust.operators.length > 0) {
+      trustList = workspaceTrust;
+      trustOrigin = 'workspace';
     }
   }
   return { policy, policyOrigin, policyText, trustList, trustOrigin };

@@ -36,6 +36,8 @@ import { evaluateGate, type GateResult } from '../services/policy';
 import type { CoreContext } from './context';
 import { governanceOf, type Governance, type RepositoryHandle, type RepositoryHandles } from './repositories';
 import { latestSandboxResult } from './sandbox-runs';
+import { appliesInLastHourFromRecords } from './records';
+import { revisionAuthors } from './landing';
 
 /** What the review use cases need besides the context. */
 export interface ReviewDeps {
@@ -269,8 +271,10 @@ export interface RevisionState {
 }
 
 /** Applies in the last hour for a repository, counted from the persisted apply records. */
-function appliesInLastHour(ctx: CoreContext, repositoryId: string): number {
-  return ctx.approvals.countAppliesSince(repositoryId, new Date(ctx.clock.now().getTime() - 3_600_000));
+/** Applies in the last hour: the signed apply records every desk shares, or this desk's own count if higher. */
+async function appliesInLastHour(ctx: CoreContext, handle: RepositoryHandle): Promise<number> {
+  const local = ctx.approvals.countAppliesSince(handle.record.id, new Date(ctx.clock.now().getTime() - 3_600_000));
+  return Math.max(local, await appliesInLastHourFromRecords(handle, ctx.clock.now()));
 }
 
 /** Loads a proposal's current revision with analysis, sandbox result, approvals and gate. */
@@ -307,7 +311,7 @@ export async function revisionState(deps: ReviewDeps, repositoryId: string, prop
     revision,
     risk: assessment.risk,
     changedPaths: analysis.diff.files.flatMap((f) => (f.oldPath && f.oldPath !== f.path ? [f.path, f.oldPath] : [f.path])),
-    author: { email: proposal.author.email, name: proposal.author.name },
+    author: { email: proposal.author.email, name: proposal.author.name, emails: proposal.baseOid === null ? [] : await revisionAuthors(handle.repo, proposal.baseOid, proposal.headOid) },
     approvals: decisions.approvals,
     revocations: decisions.revocations,
     findingsDigest: findingsDigest(analysis.findings),
@@ -315,7 +319,7 @@ export async function revisionState(deps: ReviewDeps, repositoryId: string, prop
       sandbox === null
         ? null
         : { status: sandbox.head.status, passed: sandbox.testsPassedHead && !sandbox.regression, head: proposal.headOid },
-    appliesInLastHour: appliesInLastHour(ctx, repositoryId),
+    appliesInLastHour: await appliesInLastHour(ctx, handle),
     now,
   });
   const approvals = ctx.approvals
@@ -508,6 +512,9 @@ export async function importProposal(
   input: { readonly repositoryId: string; readonly format: 'changeset' | 'diff'; readonly content: string; readonly name?: string | undefined },
 ): Promise<{ proposalId: string; headOid: string }> {
   const handle = await deps.handles.get(input.repositoryId);
+  // Whoever brings a change in is one of its authors (issue: an importer approving their own import).
+  const importerSession = deps.ctx.sessions.current();
+  const importer = importerSession ? { name: importerSession.name, email: importerSession.email ?? `${importerSession.operatorId}@operators.gatehouse.invalid` } : undefined;
   let result;
   if (input.format === 'changeset') {
     let parsed: unknown;
@@ -516,7 +523,7 @@ export async function importProposal(
     } catch (error) {
       throw new GatehouseError(ErrorCode.InvalidInput, `the change set is not JSON: ${error instanceof Error ? error.message : String(error)}`);
     }
-    result = await importChangeSet(handle.repo, { changeSet: parsed, ...(input.name ? { name: input.name } : {}) });
+    result = await importChangeSet(handle.repo, { changeSet: parsed, ...(input.name ? { name: input.name } : {}), ...(importer ? { importer } : {}) });
   } else {
     const session = deps.ctx.sessions.current();
     result = await importUnifiedDiff(handle.repo, {
@@ -526,6 +533,7 @@ export async function importProposal(
         agent: { name: session?.name ?? 'gatehouse-import', email: session?.email ?? 'import@gatehouse.invalid' },
       },
       ...(input.name ? { name: input.name } : {}),
+      ...(importer ? { importer } : {}),
     });
   }
   deps.ctx.audit.record({

@@ -1,101 +1,57 @@
 /**
- * `gatehouse verify --repo R REF`: the gate a CI pipeline can call. Exit 0 only if that commit carries
- * (in `refs/notes/gatehouse`) enough valid signed approvals under the target branch's own policy and
- * trust list; exit 1 with the unmet conditions otherwise.
+ * `gatehouse verify` (the CI gate) and `gatehouse sync` (sharing decisions with the remote).
  *
- * Approvals are checked as of when they were issued (an approval used for an apply may expire later
- * without making the applied commit unapproved); everything else is checked as at apply time.
+ * verify: exit 0 only if REF's commit is the pinned root or was landed through Gatehouse from it, each
+ * landing checked against the signed apply record, the approvals it used (valid when it landed, for this
+ * repository, unrevoked, no rejection) and the policy and trust list of the state it landed on (see
+ * electron/core/landing.ts). Exit 1 names the first failing condition and the commit it concerns.
+ *
+ * On a CI machine with only a clone: `gatehouse verify --dir . --repo ID --root COMMIT refs/heads/main`
+ * after `git fetch origin 'refs/gatehouse/*:refs/gatehouse/*'`.
  */
 import type { Command } from 'commander';
-import type { RiskLevel } from '../../../shared/model/domain';
-import { ErrorCode, GatehouseError } from '../../../shared/model/result';
-import { inspectApproval, type VerifiedApproval } from '../../services/approvals';
-import { readBlobAtRef, readNote, GATEHOUSE_NOTES_REF } from '../../services/git';
-import { resolveRefOrNull } from '../../services/git/refs';
-import { parseTrustList } from '../../services/identity';
-import { evaluateGate, loadPolicy, POLICY_PATH, TRUST_PATH } from '../../services/policy';
 import { emit, EXIT_CHECK_FAILED } from '../io';
-import { withCore } from '../core-session';
+import { invoke, unlockAs, withCore } from '../core-session';
 
-const RISK_ORDER: ReadonlyArray<RiskLevel> = ['MINIMAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
-
-/** Registers `gatehouse verify`. */
+/** Registers `gatehouse verify` and `gatehouse sync`. */
 export function registerVerifyCommands(program: Command): void {
   program
     .command('verify')
-    .description("exit 0 only if REF was approved under the target branch's policy (a CI gate)")
-    .requiredOption('--repo <id>', 'repository id')
-    .argument('<ref>', 'a commit, branch or tag')
+    .description('exit 0 only if REF landed through Gatehouse with valid approvals, from the pinned root (a CI gate)')
+    .requiredOption('--repo <id>', 'repository id (the audience every approval must name)')
+    .option('--dir <path>', 'verify a clone that is not registered here (CI)')
+    .option('--root <commit>', 'the commit whose .gatehouse/ policy and trust you trust (default: pinned at registration)')
+    .argument('<ref>', 'a full ref, a commit, or a short name that matches exactly one branch, tag or remote branch')
     .option('--json', 'JSON output')
-    .action(async (ref: string, options: { repo: string; json?: boolean }, command: Command) => {
+    .action(async (ref: string, options: { repo: string; dir?: string; root?: string; json?: boolean }, command: Command) => {
       const json = options.json === true;
       await withCore(command, async (core) => {
-        const handle = await core.handles.get(options.repo);
-        const repo = handle.repo;
-        const oid = (await resolveRefOrNull(repo, ref)) ?? (/^[0-9a-f]{40}$/.test(ref) ? ref : null);
-        if (oid === null) throw new GatehouseError(ErrorCode.NotFound, `no such ref or commit: ${ref}`);
-        const commit = await repo.objects.readCommit(oid);
-        const target = `refs/heads/${handle.record.targetBranch}`;
-        const policyBlob = await readBlobAtRef(repo, target, POLICY_PATH);
-        const trustBlob = await readBlobAtRef(repo, target, TRUST_PATH);
-        const fail = (reason: string, extra: Record<string, unknown> = {}) => {
-          emit(json, { ok: false, commit: oid, reason, ...extra }, () => `${oid}: NOT approved — ${reason}`);
-          process.exitCode = EXIT_CHECK_FAILED;
-        };
-        if (policyBlob === null) return fail(`no ${POLICY_PATH} on ${handle.record.targetBranch} (deny by default)`);
-        if (trustBlob === null) return fail(`no ${TRUST_PATH} on ${handle.record.targetBranch}: nobody's signature can be trusted`);
-        const policy = loadPolicy({ text: policyBlob.content.toString('utf8') });
-        if (!policy.ok) return fail('the target branch policy is invalid', { problems: policy.problems });
-        const trustList = parseTrustList(trustBlob.content.toString('utf8'));
-
-        // A merge Gatehouse made carries the approved head as its second parent.
-        const candidates = [oid, ...commit.parents.slice(1)];
-        for (const candidate of candidates) {
-          const note = await readNote(repo, { ref: GATEHOUSE_NOTES_REF, oid: candidate });
-          if (note === null) continue;
-          const head = await repo.objects.readCommit(candidate);
-          const verified: VerifiedApproval[] = [];
-          const refused: string[] = [];
-          for (const token of note.split('\n').map((l) => l.trim()).filter((l) => l.length > 0)) {
-            try {
-              const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { iat?: number };
-              const issued = new Date((payload.iat ?? 0) * 1000);
-              const approval = await inspectApproval(token, { trustList, now: issued, maxLifetimeHours: policy.policy.approvalLifetimeHours });
-              if (approval.claims.head !== candidate || approval.claims.tree !== head.tree) {
-                refused.push(`${approval.claims.jti}: bound to another revision`);
-                continue;
-              }
-              verified.push(approval);
-            } catch (error) {
-              refused.push(error instanceof Error ? error.message : String(error));
-            }
-          }
-          if (verified.length === 0) continue;
-          const risk = verified.map((a) => a.claims.risk).reduce((a, b) => (RISK_ORDER.indexOf(a) >= RISK_ORDER.indexOf(b) ? a : b));
-          const sandboxPassed = verified.some((a) => a.claims.sandbox?.status === 'passed');
-          const first = verified[0] as VerifiedApproval;
-          const gate = evaluateGate({
-            policy: policy.policy,
-            repository: first.claims.aud,
-            revision: { base: first.claims.base, head: candidate, tree: head.tree },
-            risk,
-            author: { email: head.author.email, name: head.author.name },
-            approvals: verified,
-            revocations: [],
-            sandbox: sandboxPassed ? { status: 'completed', passed: true, head: candidate } : null,
-            appliesInLastHour: 0,
-            now: new Date(Math.max(...verified.map((a) => a.claims.iat * 1000))),
-          });
-          const unmet = gate.conditions.filter((c) => !c.met && c.id !== 'rate-limit');
-          if (unmet.length === 0) {
-            emit(json, { ok: true, commit: oid, approvedRevision: candidate, risk, approvals: verified.map((a) => ({ jti: a.claims.jti, by: a.signer.name, role: a.signer.role })) }, () =>
-              `${oid}: approved (${risk}) by ${verified.map((a) => `${a.signer.name} (${a.signer.role})`).join(', ')}`,
-            );
-            return;
-          }
-          return fail(unmet.map((c) => c.message).join('; '), { refused });
-        }
-        return fail('no valid Gatehouse approval is recorded for this commit');
+        const verdict = await invoke(core, 'repo:verify', {
+          repositoryId: options.repo,
+          ref,
+          ...(options.root !== undefined ? { root: options.root } : {}),
+          ...(options.dir !== undefined ? { dir: options.dir } : {}),
+        });
+        emit(json, verdict, () =>
+          verdict.ok
+            ? `${verdict.commit}: landed through Gatehouse from root ${verdict.root.slice(0, 12)}${verdict.landings.length === 0 ? ' (it is the root)' : `\n${verdict.landings.map((l) => `  ${l.commit.slice(0, 12)} ${l.proposal} (${l.risk}) applied by ${l.appliedBy} at ${l.appliedAt}, approved by ${l.approvals.join(', ')}`).join('\n')}`}`
+            : `${verdict.commit}: NOT approved — ${verdict.failure?.condition ?? 'refused'} at ${verdict.failure?.commit ?? verdict.commit}: ${verdict.failure?.message ?? ''}`,
+        );
+        if (!verdict.ok) process.exitCode = EXIT_CHECK_FAILED;
+      });
+    });
+  program
+    .command('sync')
+    .description("share decisions, revocations and applies with the repository's remote (fetch, join, push; never forced)")
+    .requiredOption('--repo <id>', 'repository id')
+    .option('--remote <name-or-url>', 'remote name or http(s) URL', 'origin')
+    .requiredOption('--as <name>', 'the operator syncing')
+    .option('--json', 'JSON output')
+    .action(async (options: { repo: string; remote: string; as: string; json?: boolean }, command: Command) => {
+      await withCore(command, async (core) => {
+        await unlockAs(core, options.as);
+        const result = await invoke(core, 'repo:sync', { repositoryId: options.repo, remote: options.remote });
+        emit(options.json === true, result, () => `${result.url}: ${result.received} record(s) received, ${result.ingested} registered, ${result.pushed ? 'pushed' : 'nothing to push'}`);
       });
     });
 }

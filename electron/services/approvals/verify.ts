@@ -125,24 +125,48 @@ function tolerance(options: { readonly clockToleranceSeconds?: number }): number
   return skew;
 }
 
+/**
+ * Decodes one JWS segment strictly: canonical base64url (no padding, no non-zero trailing bits, so one
+ * token has one spelling) and JSON written exactly as `JSON.stringify` writes it. The second rule
+ * refuses a duplicate member (`{"head":A,"head":B}` parses as B, but re-serialises without A), which
+ * RFC 7515 §5.2 lets a verifier refuse and which otherwise makes two parsers see two tokens.
+ */
 function decodeSegment(segment: string, what: string): unknown {
+  const bytes = Buffer.from(segment, 'base64url');
+  if (bytes.toString('base64url') !== segment) return refuse('malformed', `the ${what} is not canonical base64url`);
+  const text = bytes.toString('utf8');
+  let value: unknown;
   try {
-    const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
-    return value;
+    value = JSON.parse(text);
   } catch {
     return refuse('malformed', `the ${what} is not base64url JSON`);
   }
+  if (JSON.stringify(value) !== text) return refuse('malformed', `the ${what} is not plain JSON (a duplicate member, or bytes a second parser could read differently)`);
+  return value;
 }
 
-interface CheckedToken {
+/** A compact JWS whose header, signer and signature have been checked; its payload is not yet schema-checked. */
+export interface CheckedToken {
   readonly payload: unknown;
   readonly signer: TrustedOperator;
 }
 
-/** Header, key lookup, signature and time: the part approvals and revocations share. */
-async function checkCompact(token: unknown, typ: string, trustList: TrustList, now: Date, skew: number, requireExp: boolean): Promise<CheckedToken> {
+/**
+ * Header, key lookup, signature and time: the part approvals, revocations and repository records share.
+ *
+ * Exported for the repository's record log (services/records), whose entries are JWS of their own type.
+ */
+export async function checkCompact(
+  token: unknown,
+  typ: string,
+  trustList: TrustList,
+  now: Date,
+  skew: number,
+  requiredClaims: ReadonlyArray<string>,
+  maxLength: number = MAX_TOKEN_LENGTH,
+): Promise<CheckedToken> {
   if (typeof token !== 'string') return refuse('malformed', 'a token must be a string');
-  if (token.length > MAX_TOKEN_LENGTH) return refuse('malformed', `a token must be at most ${MAX_TOKEN_LENGTH} characters`);
+  if (token.length > maxLength) return refuse('malformed', `a token must be at most ${maxLength} characters`);
   const parts = token.split('.');
   if (parts.length !== 3 || !parts.every((p) => /^[A-Za-z0-9_-]*$/.test(p)) || parts[0] === '')
     return refuse('malformed', 'not a compact JWS (three base64url parts)');
@@ -158,6 +182,9 @@ async function checkCompact(token: unknown, typ: string, trustList: TrustList, n
   const signer = findTrustedOperator(trustList, kid);
   if (signer === null) return refuse('unknown-key', 'the signing key is not in the trust list');
   if (parts[2] === '') refuse('signature', 'the token has no signature');
+  decodeSegment(parts[1] ?? '', 'payload');
+  const signature = parts[2] ?? '';
+  if (Buffer.from(signature, 'base64url').toString('base64url') !== signature) refuse('malformed', 'the signature is not canonical base64url');
 
   try {
     const { payload } = await jwtVerify(token, trustedPublicKey(signer), {
@@ -165,7 +192,7 @@ async function checkCompact(token: unknown, typ: string, trustList: TrustList, n
       typ,
       currentDate: now,
       clockTolerance: skew,
-      requiredClaims: requireExp ? ['iss', 'iat', 'nbf', 'exp', 'jti'] : ['iss', 'iat', 'nbf', 'jti'],
+      requiredClaims: [...requiredClaims],
     });
     return { payload, signer };
   } catch (error) {
@@ -206,7 +233,7 @@ export async function inspectApproval(token: string, options: InspectApprovalOpt
   const maxLifetimeHours = options.maxLifetimeHours ?? MAX_APPROVAL_LIFETIME_HOURS;
   if (!(maxLifetimeHours >= 1 && maxLifetimeHours <= MAX_APPROVAL_LIFETIME_HOURS))
     throw new GatehouseError(ErrorCode.InvalidInput, `maxLifetimeHours must be 1..${MAX_APPROVAL_LIFETIME_HOURS}`);
-  const { payload, signer } = await checkCompact(token, APPROVAL_TYP, options.trustList, options.now, skew, true);
+  const { payload, signer } = await checkCompact(token, APPROVAL_TYP, options.trustList, options.now, skew, ['iss', 'iat', 'nbf', 'exp', 'jti']);
   const claims = parseClaims(ApprovalClaims, payload, 'approval');
   if (claims.iss !== signer.keyId) refuse('issuer', 'iss is not the signing key id');
   checkTimes(claims, options.now, skew);
@@ -236,7 +263,7 @@ export async function verifyApproval(token: string, options: VerifyApprovalOptio
 /** Verifies a revocation: like an approval, and the signer must be a lead. */
 export async function verifyRevocation(token: string, options: VerifyRevocationOptions): Promise<VerifiedRevocation> {
   const skew = tolerance(options);
-  const { payload, signer } = await checkCompact(token, REVOCATION_TYP, options.trustList, options.now, skew, false);
+  const { payload, signer } = await checkCompact(token, REVOCATION_TYP, options.trustList, options.now, skew, ['iss', 'iat', 'nbf', 'jti']);
   const claims = parseClaims(RevocationClaims, payload, 'revocation');
   if (claims.iss !== signer.keyId) refuse('issuer', 'iss is not the signing key id');
   checkTimes(claims, options.now, skew);

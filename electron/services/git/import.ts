@@ -110,6 +110,14 @@ interface CommitMeta {
   readonly safetyScore: number | undefined;
   readonly riskLevel: RiskLevel | undefined;
   readonly source: 'change-set' | 'unified-diff';
+  /** Who brought the change in: one of its authors, so they may not approve it. */
+  readonly importer: Importer | undefined;
+}
+
+/** The operator who imports a proposal; recorded as a `Gatehouse-Imported-By` trailer. */
+export interface Importer {
+  readonly name: string;
+  readonly email: string;
 }
 
 function limitsOf(partial: Partial<ImportLimits> | undefined): ImportLimits {
@@ -182,6 +190,10 @@ async function writeProposal(
   const trailers = [`Gatehouse-Import: ${meta.source}`];
   if (meta.safetyScore !== undefined) trailers.push(`Gatehouse-Agent-Safety-Score: ${meta.safetyScore}`);
   if (meta.riskLevel !== undefined) trailers.push(`Gatehouse-Agent-Risk-Level: ${meta.riskLevel}`);
+  if (meta.importer !== undefined) {
+    if (/[<>\n\0]/u.test(meta.importer.name) || /[<>\s\0]/u.test(meta.importer.email)) throw new GitInvalidInputError('the importer name or email holds <, >, whitespace or NUL');
+    trailers.push(`Gatehouse-Imported-By: ${meta.importer.name} <${meta.importer.email}>`);
+  }
   const body = meta.rationale.trim();
   const message = `${meta.title}\n\n${body.length > 0 ? `${body}\n\n` : ''}${trailers.join('\n')}\n`;
   const commitOid = repo.objects.write(
@@ -212,6 +224,7 @@ export interface ImportChangeSetInput {
   /** Branch name inside the pattern (`fix-login`); default: from the title plus a random suffix. */
   readonly name?: string;
   readonly limits?: Partial<ImportLimits>;
+  readonly importer?: Importer;
 }
 
 /**
@@ -273,6 +286,7 @@ export async function importChangeSet(repo: GitRepository, input: ImportChangeSe
       safetyScore: changeSet.safetyScore,
       riskLevel: changeSet.riskLevel,
       source: 'change-set',
+      importer: input.importer,
     },
     input.name,
   );
@@ -285,6 +299,7 @@ export interface ImportUnifiedDiffInput {
   readonly meta: PatchImportMeta;
   readonly name?: string;
   readonly limits?: Partial<ImportLimits>;
+  readonly importer?: Importer;
 }
 
 /**
@@ -360,6 +375,7 @@ export async function importUnifiedDiff(repo: GitRepository, input: ImportUnifie
       safetyScore: data.safetyScore,
       riskLevel: data.riskLevel,
       source: 'unified-diff',
+      importer: input.importer,
     },
     input.name,
   );

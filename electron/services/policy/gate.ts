@@ -42,6 +42,8 @@ export interface GateCondition {
 export interface ProposalAuthor {
   readonly operatorId?: string | null;
   readonly email?: string | null;
+  /** Everyone else who wrote or brought in the change (other commit authors, committers, the importer). */
+  readonly emails?: ReadonlyArray<string>;
   /** For messages only. */
   readonly name?: string | null;
 }
@@ -123,8 +125,9 @@ export function describeRequirement(rule: ApprovalRequirement): string {
 
 function isAuthor(author: ProposalAuthor, signer: VerifiedApproval['signer']): boolean {
   if (author.operatorId && author.operatorId === signer.id) return true;
-  const email = author.email?.trim().toLowerCase();
-  return Boolean(email && signer.email && signer.email.trim().toLowerCase() === email);
+  const mine = signer.email?.trim().toLowerCase();
+  if (!mine) return false;
+  return [author.email, ...(author.emails ?? [])].some((email) => email?.trim().toLowerCase() === mine);
 }
 
 /** Evaluates the gate for one revision. */
