@@ -53,7 +53,7 @@ describe('gatehouse CLI', () => {
     expect(['MINIMAL', 'LOW']).toContain(detail.assessment.risk);
   });
 
-  it('approve → apply → verify: a CI gate over the signed notes and the target branch policy', () => {
+  it('approve → apply → verify: a CI gate over the signed records, from the root pinned at registration', () => {
     const refused = gatehouse(['apply', '--repo', repo, '--proposal', 'refactor-rounding', '--as', 'rita', '--json'], 'rita-demo-passphrase');
     expect(refused.code).toBe(1);
     const auditorTries = gatehouse(['approve', '--repo', repo, '--proposal', 'refactor-rounding', '--as', 'ava', '--reason', 'auditor', '--json'], 'ava-demo-passphrase');
@@ -64,16 +64,18 @@ describe('gatehouse CLI', () => {
     const head = json<{ summary: { headOid: string } }>(['proposal', 'show', '--repo', repo, '--proposal', 'refactor-rounding']).summary.headOid;
     const applied = json<{ ok: boolean; newHead: string }>(['apply', '--repo', repo, '--proposal', 'refactor-rounding', '--as', 'rita'], 'rita-demo-passphrase');
     expect(applied.ok).toBe(true);
-    const verified = json<{ ok: boolean; approvedRevision: string }>(['verify', '--repo', repo, head]);
-    expect(verified).toMatchObject({ ok: true, approvedRevision: head });
+    const verified = json<{ ok: boolean; commit: string; landings: Array<{ proposal: string }> }>(['verify', '--repo', repo, 'refs/heads/main']);
+    expect(verified).toMatchObject({ ok: true, commit: applied.newHead });
+    expect(verified.landings.map((l) => l.proposal)).toEqual(['refactor-rounding']);
+    expect(applied.newHead).toBe(head);
 
     // An unapproved commit (another proposal's head) fails the gate with exit 1.
     const other = json<{ summary: { headOid: string } }>(['proposal', 'show', '--repo', repo, '--proposal', 'quote-formula']).summary.headOid;
     const notApproved = gatehouse(['verify', '--repo', repo, other, '--json']);
     expect(notApproved.code).toBe(1);
-    expect(JSON.parse(notApproved.stdout)).toMatchObject({ ok: false });
+    expect(JSON.parse(notApproved.stdout)).toMatchObject({ ok: false, failure: { condition: 'landed', commit: other } });
 
     const verifyAudit = gatehouse(['audit', 'verify', '--db', join(dataDir, 'audit.sqlite'), '--json']);
     expect(verifyAudit.code).toBe(0);
-  });
+  }, 240_000);
 });
