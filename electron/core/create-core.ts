@@ -218,7 +218,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     'operator:create': (input) => createOperator(operatorDeps, input),
     'repo:list': () => registry.list().map(repositoryView),
     'repo:add': async (input) => {
-      const record = await registry.add({ path: input.path, targetBranch: input.targetBranch, proposalRefPattern: input.proposalPattern });
+      const record = await registry.add({ path: input.path, targetBranch: input.targetBranch, proposalRefPattern: input.proposalPattern, ...(input.id ? { id: input.id } : {}) });
       // Trust on first use: what the target holds now is the root `gatehouse verify` starts from.
       await pinRoot(record.id);
       audit.record({ action: 'repository.added', subject: `repository:${record.id}`, payload: { path: record.path, targetBranch: record.targetBranch } });

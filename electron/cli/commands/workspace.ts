@@ -59,13 +59,14 @@ export function registerWorkspaceCommands(program: Command): void {
     .argument('<path>', 'a local git repository')
     .option('--branch <name>', 'target branch', 'main')
     .option('--pattern <refs>', 'proposal ref pattern', 'refs/heads/proposals/*')
+    .option('--id <id>', "join a team: the repository id another desk's records use")
     .requiredOption('--as <name>', 'a lead who registers it')
     .option('--json', 'JSON output')
     .description('register a repository')
-    .action(async (path: string, options: { branch: string; pattern: string; as: string } & JsonOption, command: Command) => {
+    .action(async (path: string, options: { branch: string; pattern: string; id?: string; as: string } & JsonOption, command: Command) => {
       await withCore(command, async (core) => {
         await unlockAs(core, options.as);
-        const view = await invoke(core, 'repo:add', { path, targetBranch: options.branch, proposalPattern: options.pattern });
+        const view = await invoke(core, 'repo:add', { path, targetBranch: options.branch, proposalPattern: options.pattern, ...(options.id ? { id: options.id } : {}) });
         emit(options.json === true, view, () => `${view.id}  ${view.path} (${view.targetBranch})`);
       });
     });

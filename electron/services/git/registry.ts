@@ -31,6 +31,11 @@ export interface AddRepositoryInput {
   readonly targetBranch: string;
   /** Default `refs/heads/proposals/*`. */
   readonly proposalRefPattern?: string;
+  /**
+   * The team's id for this repository (the audience of its approvals and records), when another desk
+   * registered it first; default a new random id.
+   */
+  readonly id?: string;
 }
 
 /** Fields {@link RepositoryRegistry.update} may change. */
@@ -142,7 +147,9 @@ export function openRepositoryRegistry(options: RepositoryRegistryOptions): Repo
       const v = await validated(input.path, input.targetBranch, input.proposalRefPattern ?? DEFAULT_PROPOSAL_PATTERN);
       const existing = byPath.get(v.path);
       if (existing !== undefined) throw new GitConflictError(`${v.path} is already registered as ${existing.id}`, { id: existing.id });
-      const id = newId();
+      if (input.id !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(input.id)) throw new GitInvalidInputError('a repository id is 1-64 letters, digits, "_" or "-"');
+      if (input.id !== undefined && byId.get(input.id) !== undefined) throw new GitConflictError(`repository id ${input.id} is already registered`, { id: input.id });
+      const id = input.id ?? newId();
       const now = clock.now().toISOString();
       insert.run(id, v.path, v.targetBranch, v.pattern, now, now);
       return get(id);

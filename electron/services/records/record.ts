@@ -20,7 +20,7 @@ export const RECORD_TYP = 'gatehouse-record+jwt';
 /** Largest record token accepted (an apply carries the approval tokens it used). */
 export const MAX_RECORD_LENGTH = 128 * 1024;
 
-const Label = z.string().min(1).max(256).regex(/^[^\u0000-\u001f\u007f]+$/, 'one printable line');
+const Label = z.string().min(1).max(256).refine((text) => !/\p{Cc}/u.test(text), 'one printable line');
 const Email = z.string().min(1).max(320).regex(/^[^\s@]+@[^\s@]+$/, 'an email address');
 const NumericDate = z.number().int().nonnegative();
 const Compact = z.string().min(1).max(16 * 1024).regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, 'a compact JWS');

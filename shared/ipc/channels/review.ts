@@ -171,6 +171,8 @@ export const reviewChannels = {
         path: z.string().min(1).max(4096),
         targetBranch: z.string().min(1).max(250).default('main'),
         proposalPattern: z.string().min(1).max(250).default('refs/heads/proposals/*'),
+        /** Join a team: register under the id another desk's records use (the approvals' audience). */
+        id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a repository id is 1-64 letters, digits, "_" or "-"').optional(),
       })
       .strict(),
     output: RepositoryView,

@@ -15,7 +15,7 @@ import { gitEnv } from '../../fixtures/git/repo';
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** The demo operators and their passphrases. */
-export const PASS: Record<string, string> = { rita: 'rita-demo-passphrase', lee: 'lee-demo-passphrase', ava: 'ava-demo-passphrase' };
+export const PASS: Record<string, string> = { rita: 'rita-demo-passphrase', lee: 'lee-demo-passphrase', ava: 'ava-demo-passphrase', bea: 'bea-desk-b-passphrase' };
 
 /** A policy that needs no sandbox and never rolls back by itself, so the tests are about trust only. */
 export const TEST_POLICY = `version: 1

@@ -3,19 +3,17 @@
  * clone share one bare remote served over smart HTTP by Debian's `git http-backend`. A revocation made
  * at one desk is seen by the other and by verify on CI; concurrent pushes both survive.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RECORDS_REF } from '../../../electron/services/records';
-import { approve, apply, git, makeTrustedRepo, openWorkstation, propose, type Workstation } from './harness';
+import { approve, apply, git, makeTrustedRepo, openWorkstation, PASS, propose, type Workstation } from './harness';
 
 const backend = ['/usr/lib/git-core/git-http-backend', '/usr/libexec/git-core/git-http-backend'].find((p) => spawnSync('test', ['-x', p]).status === 0);
 
-let server: Server;
+let server: ChildProcess;
 let url: string;
 let home: string;
 let a: Workstation;
@@ -26,51 +24,13 @@ let idA: string;
 let root: string;
 const cleanups: Array<() => void> = [];
 
-/** Serves `home/remote.git` over smart HTTP through git http-backend (CGI), receive-pack enabled. */
-function serve(projectRoot: string): Promise<Server> {
-  const s = createServer((req, res) => {
-    const [path, query = ''] = (req.url ?? '/').split('?');
-    const child = spawn(backend as string, [], {
-      env: {
-        GIT_PROJECT_ROOT: projectRoot,
-        GIT_HTTP_EXPORT_ALL: '1',
-        PATH_INFO: path,
-        QUERY_STRING: query,
-        REQUEST_METHOD: req.method ?? 'GET',
-        CONTENT_TYPE: req.headers['content-type'] ?? '',
-        REMOTE_USER: 'tester',
-        REMOTE_ADDR: '127.0.0.1',
-        GIT_CONFIG_NOSYSTEM: '1',
-        HOME: projectRoot,
-        ...(req.headers['content-encoding'] ? { HTTP_CONTENT_ENCODING: String(req.headers['content-encoding']) } : {}),
-      },
-    });
-    req.pipe(child.stdin);
-    let head = Buffer.alloc(0);
-    let headerDone = false;
-    child.stdout.on('data', (chunk: Buffer) => {
-      if (headerDone) {
-        res.write(chunk);
-        return;
-      }
-      head = Buffer.concat([head, chunk]);
-      const end = head.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      headerDone = true;
-      let status = 200;
-      for (const line of head.subarray(0, end).toString('latin1').split('\r\n')) {
-        const colon = line.indexOf(':');
-        const name = line.slice(0, colon).trim();
-        const value = line.slice(colon + 1).trim();
-        if (name.toLowerCase() === 'status') status = Number.parseInt(value, 10);
-        else res.setHeader(name, value);
-      }
-      res.statusCode = status;
-      res.write(head.subarray(end + 4));
-    });
-    child.on('close', () => res.end());
+/** Starts the smart-HTTP remote in its own process (tests call native git synchronously) and returns its port. */
+function serve(projectRoot: string): Promise<{ port: number; child: ChildProcess }> {
+  const child = spawn(process.execPath, [join(__dirname, 'http-remote.mjs'), projectRoot, backend as string], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    child.stdout?.once('data', (chunk: Buffer) => resolve({ port: Number.parseInt(chunk.toString('utf8'), 10), child }));
+    child.once('exit', (code) => reject(new Error(`the HTTP remote exited with ${String(code)}`)));
   });
-  return new Promise((resolve) => s.listen(0, '127.0.0.1', () => resolve(s)));
 }
 
 beforeAll(async () => {
@@ -78,38 +38,35 @@ beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'gh-team-'));
   a = await openWorkstation();
   await a.value('app:createDemo', {});
-  const origin = makeTrustedRepo(JSON.stringify(a.core.context.operators.exportTrustList(), null, 2));
+  // Desk B belongs to another person, with a key of their own; the team's trust list names both desks' operators.
+  b = await openWorkstation();
+  await b.value('operator:create', { name: 'bea', role: 'lead', passphrase: PASS.bea as string, email: 'bea@example.com' } as never);
+  const team = a.core.context.operators.exportTrustList();
+  const trust = { ...team, operators: [...team.operators, ...b.core.context.operators.exportTrustList().operators] };
+  const origin = makeTrustedRepo(JSON.stringify(trust, null, 2));
   cleanups.push(origin.cleanup);
   root = git(origin.dir, 'rev-parse', 'main');
   git(home, 'clone', '-q', '--bare', origin.dir, join(home, 'remote.git'));
   git(join(home, 'remote.git'), 'config', 'http.receivepack', 'true');
-  server = await serve(home);
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/remote.git`;
+  const remote = await serve(home);
+  server = remote.child;
+  url = `http://127.0.0.1:${remote.port}/remote.git`;
   cloneA = join(home, 'desk-a');
   cloneB = join(home, 'desk-b');
   git(home, 'clone', '-q', url, cloneA);
   git(home, 'clone', '-q', url, cloneB);
   await a.as('lee');
   idA = ((await a.value('repo:add', { path: cloneA, targetBranch: 'main', proposalPattern: 'refs/heads/proposals/*' })) as { id: string }).id;
-  // Desk B: the same operators (a copy of A's data directory's identity), its own database and clone,
-  // registered under the same repository id, which is what makes the two desks one team.
-  b = await openWorkstation();
-  await b.value('app:createDemo', {});
-  const sql = b.core.context.appDb;
-  sql.prepare('INSERT INTO repositories (id, path, target_branch, proposal_ref_pattern, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)').run(
-    idA,
-    cloneB,
-    'main',
-    'refs/heads/proposals/*',
-    new Date().toISOString(),
-    new Date().toISOString(),
-  );
+  // Desk B registers its clone under the same repository id, which is what makes the two desks one team.
+  await b.as('bea');
+  await b.value('repo:add', { path: cloneB, targetBranch: 'main', proposalPattern: 'refs/heads/proposals/*', id: idA });
+
 }, 240_000);
 
 afterAll(async () => {
   await a?.close();
   await b?.close();
-  server?.close();
+  server?.kill();
   for (const c of cleanups) c();
   if (home) rmSync(home, { recursive: true, force: true });
 });
@@ -120,12 +77,11 @@ describe('team-wide decisions over a real HTTP remote', () => {
     propose(cloneA, 'shared', { 'app.py': 'def total(xs):\n    return sum(sorted(xs))\n' });
     git(cloneA, 'push', '-q', 'origin', 'proposals/shared');
     git(cloneB, 'fetch', '-q', 'origin', 'proposals/shared:proposals/shared');
-    // Desk B's operators are not in the trust list committed on main (only A's are), so B syncs as A's operators do.
     await approve(a, idA, 'shared', 'rita');
     const remoteAfterA = git(join(home, 'remote.git'), 'rev-parse', RECORDS_REF);
     expect(remoteAfterA).toBe(git(cloneA, 'rev-parse', RECORDS_REF));
     // B appends a record of its own before it has seen A's: the logs diverge.
-    await b.as('lee');
+    await b.as('bea');
     const handleB = await b.core.handles.get(idA);
     const { appendRecord } = await import('../../../electron/services/records');
     await appendRecord(handleB.repo, b.core.context.sessions.require(), {
@@ -145,7 +101,7 @@ describe('team-wide decisions over a real HTTP remote', () => {
 
   it('a revocation made at desk B is seen by desk A and by verify on a CI clone', async () => {
     // B registers A's approval (it arrived with the sync) and revokes it.
-    await b.as('lee');
+    await b.as('bea');
     const stored = b.core.context.approvals.listByProposal(idA, 'shared');
     expect(stored.length).toBe(1);
     const jti = stored[0]?.claims.jti as string;

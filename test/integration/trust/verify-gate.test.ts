@@ -187,7 +187,7 @@ describe('attacks that must be refused', () => {
     };
     const imported = (await ws.value('proposal:import', { repositoryId, format: 'changeset', content: JSON.stringify(changeSet), name: 'rita-import' })) as { proposalId: string };
     await approve(ws, repositoryId, imported.proposalId, 'rita');
-    const detail = (await ws.value('proposal:show', { repositoryId, proposalId: imported.proposalId })) as { gate: { conditions: Array<{ id: string; met: boolean }> } };
+    const detail = await ws.value('proposal:show', { repositoryId, proposalId: imported.proposalId });
     expect(detail.gate.conditions.find((c) => c.id === 'author-not-approver')).toMatchObject({ met: false });
   });
 
