@@ -54,6 +54,20 @@ export async function readPassphrase(prompt: string): Promise<string> {
   }
 }
 
+/** Reads a new operator's passphrase: `GATEHOUSE_NEW_PASSPHRASE`, else a prompt (never the unlocking lead's `GATEHOUSE_PASSPHRASE`). */
+export async function readNewPassphrase(prompt: string): Promise<string> {
+  const fromEnv = process.env.GATEHOUSE_NEW_PASSPHRASE;
+  if (fromEnv !== undefined && fromEnv.length > 0) return fromEnv;
+  if (!process.stdin.isTTY) throw new GatehouseError(ErrorCode.InvalidInput, "no passphrase for the new operator: set GATEHOUSE_NEW_PASSPHRASE or run in a terminal");
+  const saved = process.env.GATEHOUSE_PASSPHRASE;
+  delete process.env.GATEHOUSE_PASSPHRASE;
+  try {
+    return await readPassphrase(prompt);
+  } finally {
+    if (saved !== undefined) process.env.GATEHOUSE_PASSPHRASE = saved;
+  }
+}
+
 /** Unlocks `--as NAME` in the core; returns the call context the handlers take. */
 export async function unlockAs(core: Core, name: string | undefined): Promise<CallContext> {
   if (name === undefined) return { session: null };

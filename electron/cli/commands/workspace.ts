@@ -11,7 +11,7 @@ import { ErrorCode, GatehouseError } from '../../../shared/model/result';
 import { getProposal, materialiseTree } from '../../services/git';
 import { governanceOf, requireValidPolicy } from '../../core/repositories';
 import { emit, EXIT_CHECK_FAILED } from '../io';
-import { invoke, readPassphrase, unlockAs, withCore } from '../core-session';
+import { invoke, readNewPassphrase, readPassphrase, unlockAs, withCore } from '../core-session';
 
 interface JsonOption {
   readonly json?: boolean;
@@ -341,13 +341,18 @@ export function registerWorkspaceCommands(program: Command): void {
     .option('--email <email>', 'git author email (so nobody approves their own change)')
     .option('--as <name>', 'a lead (not needed for the first operator)')
     .option('--json', 'JSON output')
-    .description('create an operator with a new Ed25519 key (passphrase from GATEHOUSE_PASSPHRASE or a prompt)')
+    .description("create an operator with a new Ed25519 key (the first operator's passphrase from GATEHOUSE_PASSPHRASE; a new operator's, when a lead creates it, from GATEHOUSE_NEW_PASSPHRASE or a prompt)")
     .action(async (options: { name: string; role: string; email?: string; as?: string } & JsonOption, command: Command) => {
       const role = Role.safeParse(options.role);
       if (!role.success) throw new GatehouseError(ErrorCode.InvalidInput, 'role must be reviewer, auditor or lead');
       await withCore(command, async (core) => {
         await unlockAs(core, options.as);
-        const passphrase = options.as ? await readPassphrase(`passphrase for the new operator ${options.name}: `) : await readPassphrase(`passphrase for ${options.name}: `);
+        // The lead's own passphrase (GATEHOUSE_PASSPHRASE) must never become the new operator's: a second
+        // identity sharing the first one's secret is one person passing the two-person rule twice.
+        const passphrase = options.as ? await readNewPassphrase(`passphrase for the new operator ${options.name}: `) : await readPassphrase(`passphrase for ${options.name}: `);
+        if (options.as && passphrase === process.env.GATEHOUSE_PASSPHRASE) {
+          throw new GatehouseError(ErrorCode.InvalidInput, `the new operator needs a passphrase of their own, not ${options.as}'s`);
+        }
         const view = await invoke(core, 'operator:create', { name: options.name, role: role.data, passphrase, ...(options.email ? { email: options.email } : {}) });
         emit(options.json === true, view, () => `${view.name} (${view.role}) ${view.keyId}`);
       });
