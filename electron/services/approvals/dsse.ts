@@ -76,10 +76,13 @@ export interface DsseEnvelope {
   readonly signatures: ReadonlyArray<{ readonly keyid: string; readonly sig: string }>;
 }
 
+// Standard base64 (RFC 4648 §4) with padding, in its one canonical spelling, as the DSSE spec and
+// independent verifiers require; base64url is refused (it was once accepted here).
 const Base64 = z
   .string()
   .max(4 * 1024 * 1024)
-  .regex(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$|^[A-Za-z0-9_-]*$/, 'base64');
+  .regex(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, 'standard base64')
+  .refine((text) => Buffer.from(text, 'base64').toString('base64') === text, 'canonical base64');
 
 const DsseEnvelopeSchema = z
   .object({
@@ -232,6 +235,7 @@ export function verifyDsse(envelope: unknown, trustList: TrustList): VerifiedEnv
     signers.push(operator);
   }
   const statement = parseStatement(payload);
+  if (canonicalJson(statement) !== payload.toString('utf8')) throw new GatehouseError(ErrorCode.VerificationFailed, 'the envelope payload is not the canonical JSON of its statement');
   const { revision, repository, proposal } = statement.predicate;
   if (statement.subject.find((s) => s.digest.gitCommit !== undefined)?.digest.gitCommit !== revision.head)
     throw new GatehouseError(ErrorCode.VerificationFailed, 'the statement subject is not its revision head');
@@ -282,9 +286,16 @@ export async function verifyAttestation(envelope: unknown, trustList: TrustList)
   const verified = verifyDsse(envelope, trustList);
   const decisions: VerifiedApproval[] = [];
   for (const entry of verified.statement.predicate.decisions) {
-    const issuedAt = new Date(entry.issuedAt);
-    if (Number.isNaN(issuedAt.getTime())) throw new GatehouseError(ErrorCode.VerificationFailed, `decision ${entry.jti} has no valid issue time`);
-    decisions.push(await inspectApproval(entry.token, { trustList, now: issuedAt }));
+    // Checked as of the token's own signed iat, never the entry's unsigned issuedAt.
+    const iat = (decodeTokenClaims(entry.token) as { iat?: unknown } | null)?.iat;
+    if (typeof iat !== 'number' || !Number.isInteger(iat)) throw new GatehouseError(ErrorCode.VerificationFailed, `decision ${entry.jti} has no valid issue time`);
+    decisions.push(await inspectApproval(entry.token, { trustList, now: new Date(iat * 1000) }));
+  }
+  // Only what the signatures cover may be shown: the statement must be exactly the one its verified tokens
+  // produce (signer names and roles from the trust list, reasons, risk, times, subjects), nothing relabelled or added.
+  const expected = toInTotoStatement(decisions);
+  if (canonicalJson(expected) !== canonicalJson(verified.statement)) {
+    throw new GatehouseError(ErrorCode.VerificationFailed, 'the statement says something its signed decision tokens do not (relabelled signer, reason, risk, times or subjects)');
   }
   return { ...verified, decisions };
 }
