@@ -95,6 +95,18 @@ function parseEntry(commit: ParsedCommit, repository: string | null): LogEntry |
 export async function readRecordLog(repo: GitRepository, options: { readonly tip?: string | null; readonly repository?: string } = {}): Promise<RecordLog> {
   const tip = options.tip === undefined ? await resolveRefOrNull(repo, RECORDS_REF) : options.tip;
   if (tip === null) return { tip: null, entries: [] };
+  // Entries are immutable objects: a log read once from a tip is the same log next time (the queue asks per proposal).
+  const key = `${tip}\0${options.repository ?? ''}`;
+  const cached = lastRead.get(repo);
+  if (cached?.key === key) return cached.log;
+  const log = await walkLog(repo, tip, options.repository ?? null);
+  lastRead.set(repo, { key, log });
+  return log;
+}
+
+const lastRead = new WeakMap<GitRepository, { readonly key: string; readonly log: RecordLog }>();
+
+async function walkLog(repo: GitRepository, tip: string, repository: string | null): Promise<RecordLog> {
   // Depth-first post-order over parents, iteratively: parents before children, each entry once.
   const order: LogEntry[] = [];
   const done = new Set<string>();
@@ -114,7 +126,7 @@ export async function readRecordLog(repo: GitRepository, options: { readonly tip
     stack.pop();
     done.add(top.oid);
     if (done.size > MAX_LOG_ENTRIES) throw new RecordLogBrokenError(`the record log has more than ${MAX_LOG_ENTRIES} entries`, tip);
-    const entry = parseEntry(commit, options.repository ?? null);
+    const entry = parseEntry(commit, repository);
     if (entry !== null) order.push(entry);
   }
   return { tip, entries: order };
