@@ -35,6 +35,8 @@ import { callerSession, createOperator, lockSession, operatorView, sessionView, 
 import { createRepositoryHandles, governanceOf, repositoryView, type RepositoryHandles } from './repositories';
 import { createAnalysisCache, importProposal, listProposalRows, proposalFile, showProposal, type ReviewDeps } from './review';
 import { cancelComparison, migrateCore, startComparison, type RunningComparisons } from './sandbox-runs';
+import { sandboxExec } from './sandbox-exec';
+import { serializeTrustList } from '../services/identity/trust-list';
 
 /** What a core needs to start. */
 export interface CoreConfig {
@@ -274,6 +276,8 @@ export async function createCore(config: CoreConfig): Promise<Core> {
       const result = loadPolicy({ text: input.text });
       return { valid: result.ok, problems: result.problems.map((p) => ({ path: p.path, line: p.line, message: p.message })) };
     },
+    'sandbox:exec': (input) => sandboxExec(context, handles, input),
+    'operator:exportTrust': () => ({ text: serializeTrustList(operators.exportTrustList()) }),
   } satisfies HandlerTable;
 
   return {

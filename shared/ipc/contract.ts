@@ -14,6 +14,7 @@ import { auditChannels } from './channels/audit';
 import { checkpointChannels } from './channels/checkpoints';
 import { reviewChannels } from './channels/review';
 import { sessionChannels } from './channels/session';
+import { workstationChannels } from './channels/workstation';
 import { event } from './define';
 
 /** Every request/response channel. */
@@ -23,6 +24,7 @@ export const channels = {
   ...reviewChannels,
   ...checkpointChannels,
   ...auditChannels,
+  ...workstationChannels,
 } as const;
 
 /** A channel name. */

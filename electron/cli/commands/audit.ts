@@ -23,6 +23,9 @@ import {
 } from '../../services/audit';
 import { CliExit, emit, EXIT_CHECK_FAILED, EXIT_USAGE } from '../io';
 
+/** Roles an outside tool may record with `audit append`. */
+const OUTSIDE_ROLES = ['tool', 'agent'] as const;
+
 interface Common {
   readonly json?: boolean;
   readonly db?: string;
@@ -93,12 +96,16 @@ export function registerAuditCommands(program: Command): void {
     .requiredOption('--action <action>', 'what happened, e.g. ci.scan-finished')
     .requiredOption('--subject <subject>', 'what it happened to')
     .option('--payload <json>', 'details as a JSON object', '{}')
-    .option('--role <role>', 'reviewer | auditor | lead | system | agent | tool', 'tool')
+    .option('--role <role>', 'tool | agent (operator roles are recorded only by the app and the CLI commands that unlock one)', 'tool')
     .option('--keys-dir <dir>', 'folder of the workstation key (default: keys/ next to the database)')
     .option('--heads-dir <dir>', 'folder of the heads file (default: audit-heads/ next to the database)')
     .option('--json', 'print the event as JSON')
     .action(async (options: Common & { actor: string; action: string; subject: string; payload: string; role: string; keysDir?: string; headsDir?: string }, command: Command) => {
       const where = layout({ ...command.optsWithGlobals<Common>(), ...options });
+      if (!(OUTSIDE_ROLES as ReadonlyArray<string>).includes(options.role)) {
+        // Anyone who can run the CLI could otherwise record "lead: approval.approve"; operators act only unlocked.
+        throw new AuditInputError(`--role must be one of ${OUTSIDE_ROLES.join(', ')}: an outside tool cannot record an operator's or the system's role`);
+      }
       const payload = parsePayload(options.payload);
       const open = openAuditStore({
         file: where.file,
