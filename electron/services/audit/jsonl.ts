@@ -98,7 +98,7 @@ export async function exportDatabase(
   const heads = [...byKey.values()].sort((a, b) => a.seq - b.seq);
 
   const temp = join(dirname(out), `.${basename(out)}.${randomUUID()}.tmp`);
-  const fd = openSync(temp, 'wx', 0o644);
+  const fd = openSync(temp, 'wx', 0o600);
   let lastSeq = 0;
   let lastHash = GENESIS_HASH;
   let headIndex = 0;
