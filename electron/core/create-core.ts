@@ -23,7 +23,7 @@ import { defaultPolicyYaml, loadPolicy } from '../services/policy';
 import { createSandbox, type Sandbox } from '../services/sandbox';
 import { appHealth, appInfo, type ShellInfo } from './app-info';
 import { auditExport, auditSearch, auditVerify, type VerifyControl } from './audit-log';
-import { createAuditTrail } from './audit-trail';
+import { createAuditTrail, DEFAULT_SEAL_INTERVAL_MS, recordUnsealedAtOpen, startPeriodicSealing } from './audit-trail';
 import { checkpointCreate, checkpointList, checkpointPreview, checkpointRollback, startPeriodicCheckpoints } from './checkpoints';
 import type { CoreContext } from './context';
 import { prepareDataDir, type DataLayout } from './data-dir';
@@ -53,6 +53,8 @@ export interface CoreConfig {
   readonly periodicCheckpoints?: boolean;
   /** A sandbox service to use instead of one over the local engine. */
   readonly sandbox?: Sandbox;
+  /** Milliseconds between seals of what this core recorded in the audit log (default one minute). */
+  readonly auditSealIntervalMs?: number;
 }
 
 /** A running core. */
@@ -122,6 +124,10 @@ export async function createCore(config: CoreConfig): Promise<Core> {
   if (config.keystore) logger.info(`operator keys: ${choice.reason}`);
   let sessionsRef: ReturnType<typeof createSessionManager> | null = null;
   const audit = createAuditTrail({ store: auditStore, sessions: () => sessionsRef, events, defaultActor: config.defaultActor ?? 'system' });
+  recordUnsealedAtOpen(audit, auditStore);
+  const stopSealing = startPeriodicSealing(auditStore, config.auditSealIntervalMs ?? DEFAULT_SEAL_INTERVAL_MS, (message, error) =>
+    logger.warn(message, error instanceof Error ? error.message : error),
+  );
   const sessions = createSessionManager({
     store: operators,
     clock,
@@ -302,6 +308,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     },
     async close() {
       clearInterval(idleTimer);
+      stopSealing();
       stopCheckpoints();
       for (const controller of running.values()) controller.abort();
       await Promise.allSettled([...background]);

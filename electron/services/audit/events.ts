@@ -25,6 +25,7 @@ export const AUDIT_ACTIONS = [
   'proposal.discovered',
   'analysis.completed',
   'sandbox.run',
+  'sandbox.exec',
   'approval.minted',
   'approval.revoked',
   'decision.rejected',
@@ -36,6 +37,7 @@ export const AUDIT_ACTIONS = [
   'operator.created',
   'unlock.failed',
   'repository.added',
+  'audit.unsealed-found',
 ] as const;
 
 /** One of Gatehouse's own actions. */

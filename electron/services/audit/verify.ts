@@ -184,7 +184,7 @@ export async function verifyDatabase(
     return buildReport(state, ledger, {
       reason: 'unattested',
       firstBadSeq: ledger.lastAttestedSeq + 1,
-      message: `events after seq ${ledger.lastAttestedSeq} are not covered by a signed head`,
+      message: `${state.lastSeq - ledger.lastAttestedSeq} events after seq ${ledger.lastAttestedSeq} are not covered by a signed head: nothing proves they were not added, nor that later events were not cut (a crash between an append and its seal leaves this too)`,
     });
   }
   options.onProgress?.({ checked: state.checked, fraction: 1 });
