@@ -19,6 +19,7 @@ const nodeBundles = [
   { entry: 'electron/cli/main.ts', out: 'dist/cli/gatehouse.cjs', banner: '#!/usr/bin/env node' },
   { entry: 'electron/bridge/host.ts', out: 'dist/bridge/host.cjs' },
   { entry: 'electron/services/analysis/worker.ts', out: 'dist/workers/analysis-worker.cjs' },
+  { entry: 'electron/services/audit/verify-worker.ts', out: 'dist/workers/audit-verify-worker.cjs' },
 ];
 
 function newestMtime(paths) {

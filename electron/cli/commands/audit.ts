@@ -6,6 +6,7 @@
  */
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { systemClock } from '../../../shared/model/clock';
 import {
@@ -159,10 +160,11 @@ export function registerAuditCommands(program: Command): void {
     .option('--keys-dir <dir>', 'with --db: trust the workstation key found here (default: keys/ next to the database)')
     .option('--deep', 'with --db: also re-serialise every record and compare (slower)')
     .option('--allow-unsealed', 'only warn (exit 0) when events follow the last signed head; by default that fails')
+    .option('--jobs <n>', 'with --db: verify in N worker threads (default: the cores, at most 4)')
     .option('--json', 'print the report as JSON')
     .action(
       async (
-        options: Common & { jsonl?: string; heads?: string; trustKey?: string[]; keysDir?: string; deep?: boolean; allowUnsealed?: boolean },
+        options: Common & { jsonl?: string; heads?: string; trustKey?: string[]; keysDir?: string; deep?: boolean; allowUnsealed?: boolean; jobs?: string },
         command: Command,
       ) => {
         const globals = command.optsWithGlobals<Common>();
@@ -189,6 +191,7 @@ export function registerAuditCommands(program: Command): void {
                 trustedKeyIds: local ? [local.keyId] : pinned,
                 deep: options.deep === true,
                 requireSealed: options.allowUnsealed !== true,
+                workers: wholeNumber('--jobs', options.jobs) ?? Math.min(availableParallelism(), 4),
               }),
           );
         }
