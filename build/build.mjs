@@ -16,10 +16,31 @@ const nodeBundles = [
   { entry: 'electron/main/main.ts', out: 'dist/main/main.cjs', external: ['electron'] },
   // The preload runs sandboxed: it may only require('electron'), so everything else is bundled in.
   { entry: 'electron/preload/preload.ts', out: 'dist/preload/preload.cjs', external: ['electron'], bundleAll: true },
-  { entry: 'electron/cli/main.ts', out: 'dist/cli/gatehouse.cjs', banner: '#!/usr/bin/env node' },
+  // The CLI entry holds only commander and the command table; each command module is its own bundle in
+  // dist/cli-commands/, required when its command runs, so `gatehouse --version` compiles a few KB.
+  { entry: 'electron/cli/main.ts', out: 'dist/cli/gatehouse.cjs', banner: '#!/usr/bin/env node', plugins: [cliCommandChunks()] },
+  ...['workspace', 'scan', 'audit', 'policy', 'approval', 'verify'].map((name) => ({
+    entry: `electron/cli/commands/${name}.ts`,
+    out: `dist/cli-commands/${name}.cjs`,
+  })),
   { entry: 'electron/bridge/host.ts', out: 'dist/bridge/host.cjs' },
   { entry: 'electron/services/analysis/worker.ts', out: 'dist/workers/analysis-worker.cjs' },
+  { entry: 'electron/services/audit/verify-worker.ts', out: 'dist/workers/audit-verify-worker.cjs' },
 ];
+
+/** Resolves program.ts's `import('./commands/NAME')` to the separately built dist/cli-commands/NAME.cjs. */
+function cliCommandChunks() {
+  return {
+    name: 'cli-command-chunks',
+    setup(build) {
+      build.onResolve({ filter: /^\.\/commands\/[a-z-]+$/ }, (args) =>
+        args.importer.endsWith(join('electron', 'cli', 'program.ts'))
+          ? { path: `../cli-commands/${args.path.slice('./commands/'.length)}.cjs`, external: true }
+          : undefined,
+      );
+    },
+  };
+}
 
 function newestMtime(paths) {
   let newest = 0;
@@ -62,6 +83,7 @@ if (!upToDate(present.map((b) => b.out), nodeSources)) {
         external: b.external ?? [],
         logLevel: 'warning',
         banner: b.banner ? { js: b.banner } : undefined,
+        plugins: b.plugins ?? [],
       }),
     ),
   );

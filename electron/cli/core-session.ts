@@ -11,7 +11,9 @@ import { createCore, type Core } from '../core/create-core';
 import { resolveDataDir } from '../core/data-dir';
 import { createStderrLogger } from '../core/logger';
 import type { Channel, ChannelInput, ChannelOutput } from '../../shared/ipc/contract';
-import { createDispatcher, type CallContext } from '../ipc/dispatch';
+import type { EventBus } from '../core/events';
+import { createDispatcher } from '../ipc/dispatch';
+import { assertDeclared } from './access';
 
 /** Opens a core for one command; the caller closes it. */
 export async function openCliCore(command: Command): Promise<Core> {
@@ -58,7 +60,7 @@ export async function readPassphrase(prompt: string): Promise<string> {
 export async function readNewPassphrase(prompt: string): Promise<string> {
   const fromEnv = process.env.GATEHOUSE_NEW_PASSPHRASE;
   if (fromEnv !== undefined && fromEnv.length > 0) return fromEnv;
-  if (!process.stdin.isTTY) throw new GatehouseError(ErrorCode.InvalidInput, "no passphrase for the new operator: set GATEHOUSE_NEW_PASSPHRASE or run in a terminal");
+  if (!process.stdin.isTTY) throw new GatehouseError(ErrorCode.InvalidInput, 'no passphrase for the new operator: set GATEHOUSE_NEW_PASSPHRASE or run in a terminal');
   const saved = process.env.GATEHOUSE_PASSPHRASE;
   delete process.env.GATEHOUSE_PASSPHRASE;
   try {
@@ -68,15 +70,19 @@ export async function readNewPassphrase(prompt: string): Promise<string> {
   }
 }
 
-/** Unlocks `--as NAME` in the core; returns the call context the handlers take. */
-export async function unlockAs(core: Core, name: string | undefined): Promise<CallContext> {
-  if (name === undefined) return { session: null };
-  const passphrase = await readPassphrase(`passphrase for ${name}: `);
-  await core.handlers['session:unlock']({ name, passphrase }, { session: null });
-  return { session: core.callerSession() };
+/** What a dispatched command may do: call its declared channels, unlock, and watch events. */
+export interface CliClient {
+  /** Calls a channel through the dispatcher; a refusal is thrown as a GatehouseError carrying its code. */
+  call<C extends Channel>(channel: C, input: ChannelInput<C>): Promise<ChannelOutput<C>>;
+  /** Unlocks `--as NAME` (passphrase from GATEHOUSE_PASSPHRASE or a prompt); nothing when no name. */
+  unlock(name: string | undefined): Promise<void>;
+  /** Events the core emits (live sandbox output). */
+  readonly events: Pick<EventBus, 'subscribe'>;
+  /** Waits for work that outlives its call (sandbox comparisons, post-apply checks). */
+  idle(): Promise<void>;
 }
 
-/** Runs `work` with a core, always closing it. */
+/** Runs `work` with a core, always closing it. For offline commands only (see access.ts). */
 export async function withCore<T>(command: Command, work: (core: Core) => Promise<T>): Promise<T> {
   const core = await openCliCore(command);
   try {
@@ -87,20 +93,40 @@ export async function withCore<T>(command: Command, work: (core: Core) => Promis
 }
 
 /**
- * Calls a contract channel through the same dispatcher the window uses: the same schema and role
- * checks, the same Result. A failure is thrown as a GatehouseError carrying its code.
+ * Runs `work` with a client that reaches the core only through the same dispatcher the window uses:
+ * the same schema, session and role checks, the same Result. Only the channels `command` declares in
+ * access.ts may be called.
  */
-export async function invoke<C extends Channel>(core: Core, channel: C, input: ChannelInput<C>): Promise<ChannelOutput<C>> {
-  const dispatch = createDispatcher({
-    handlers: core.handlers,
-    allowedOrigins: [CLI_ORIGIN],
-    session: () => core.callerSession(),
-    touch: () => core.touch(),
-    logger: core.logger,
-  });
-  const result = await dispatch({ fromOurWindow: true, fromTopFrame: true, origin: CLI_ORIGIN }, channel, input);
-  if (!result.ok) throw new GatehouseError(result.error.code, result.error.message, result.error.details);
-  return result.value as ChannelOutput<C>;
+export async function withDispatcher<T>(command: Command, work: (client: CliClient) => Promise<T>): Promise<T> {
+  const core = await openCliCore(command);
+  try {
+    const dispatch = createDispatcher({
+      handlers: core.handlers,
+      allowedOrigins: [CLI_ORIGIN],
+      session: () => core.callerSession(),
+      touch: () => core.touch(),
+      logger: core.logger,
+    });
+    const call = async <C extends Channel>(channel: C, input: ChannelInput<C>): Promise<ChannelOutput<C>> => {
+      assertDeclared(command, channel);
+      const result = await dispatch({ fromOurWindow: true, fromTopFrame: true, origin: CLI_ORIGIN }, channel, input);
+      if (!result.ok) throw new GatehouseError(result.error.code, result.error.message, result.error.details);
+      return result.value as ChannelOutput<C>;
+    };
+    const client: CliClient = {
+      call,
+      async unlock(name) {
+        if (name === undefined) return;
+        const passphrase = await readPassphrase(`passphrase for ${name}: `);
+        await call('session:unlock', { name, passphrase });
+      },
+      events: core.events,
+      idle: () => core.idle(),
+    };
+    return await work(client);
+  } finally {
+    await core.close();
+  }
 }
 
 const CLI_ORIGIN = 'gatehouse-cli:';

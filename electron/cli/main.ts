@@ -3,37 +3,15 @@
  *
  * Every command has `--json`; exit codes are 0 ok, 1 a check failed, 2 usage or input error.
  */
-import { Command, CommanderError } from 'commander';
-import packageJson from '../../package.json';
-import { registerApprovalCommands } from './commands/approval';
-import { registerAuditCommands } from './commands/audit';
-import { registerPolicyCommands } from './commands/policy';
-import { registerScanCommands } from './commands/scan';
-import { registerVerifyCommands } from './commands/verify';
-import { registerWorkspaceCommands } from './commands/workspace';
-import { EXIT_USAGE, reportError } from './io';
+import { CommanderError } from 'commander';
+import { buildProgram } from './program';
 
-/** Builds the program with every command registered. */
-export function buildProgram(): Command {
-  const program = new Command('gatehouse')
-    .description('Gatehouse: review, sign, sandbox and apply code changes proposed by AI agents')
-    .version(packageJson.version)
-    .option('--data-dir <dir>', 'data directory (default: GATEHOUSE_DATA_DIR or the per-user Gatehouse folder)')
-    .showHelpAfterError()
-    .exitOverride();
-  registerWorkspaceCommands(program);
-  registerScanCommands(program);
-  registerAuditCommands(program);
-  registerPolicyCommands(program);
-  registerApprovalCommands(program);
-  registerVerifyCommands(program);
-  return program;
-}
+// io.ts's exit codes, inlined so `--version` loads nothing but commander.
+const EXIT_USAGE = 2;
 
 async function main(argv: ReadonlyArray<string>): Promise<number> {
-  const program = buildProgram();
-  const json = argv.includes('--json');
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync([...argv]);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
@@ -41,7 +19,8 @@ async function main(argv: ReadonlyArray<string>): Promise<number> {
       // --help and --version end here too, with exit code 0.
       return error.exitCode === 0 ? 0 : EXIT_USAGE;
     }
-    return reportError(error, json);
+    const { reportError } = await import('./io');
+    return reportError(error, argv.includes('--json'));
   }
 }
 

@@ -38,7 +38,20 @@ export interface VerifyControl {
   current: AbortController | null;
 }
 
-/** Verifies the chain and every signed head (database and the heads file outside it). */
+/**
+ * Where the auditor's copy of the heads is, when set: `GATEHOUSE_AUDITOR_HEADS`, a heads file kept on
+ * storage the workstation user cannot rewrite (see the README). The console then verifies against it.
+ */
+export function auditorHeadsFile(env: NodeJS.ProcessEnv = process.env): string | null {
+  const file = env.GATEHOUSE_AUDITOR_HEADS;
+  return file === undefined || file.trim() === '' ? null : file;
+}
+
+/**
+ * Verifies the chain and every signed head (database, the heads file beside it, and the auditor's copy
+ * when configured). What this app recorded itself is sealed first; any other event past the last
+ * signed head fails the verification as `unattested`, as plain `gatehouse audit verify` does.
+ */
 export async function auditVerify(ctx: CoreContext, control: VerifyControl): Promise<VerifyReportView> {
   if (control.current) throw new GatehouseError(ErrorCode.Conflict, 'a verification is already running');
   const controller = new AbortController();
@@ -46,8 +59,12 @@ export async function auditVerify(ctx: CoreContext, control: VerifyControl): Pro
   const total = ctx.auditStore.count();
   const started = performance.now();
   let lastEmit = 0;
+  const headsFile = auditorHeadsFile();
   try {
+    ctx.auditStore.sealOwnTail();
     const report = await ctx.auditStore.verify({
+      requireSealed: true,
+      ...(headsFile === null ? {} : { headsFile }),
       signal: controller.signal,
       onProgress: (progress) => {
         const now = performance.now();
@@ -66,6 +83,8 @@ export async function auditVerify(ctx: CoreContext, control: VerifyControl): Pro
       reason: report.reason === null ? null : `${report.reason}: ${report.message}`,
       headsChecked: ctx.auditStore.heads().length,
       durationMs: Math.round(performance.now() - started),
+      lastAttestedSeq: report.lastAttestedSeq,
+      auditorHeadsFile: headsFile,
     };
   } finally {
     control.current = null;

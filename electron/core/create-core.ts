@@ -24,7 +24,7 @@ import { defaultPolicyYaml, loadPolicy } from '../services/policy';
 import { createSandbox, type Sandbox } from '../services/sandbox';
 import { appHealth, appInfo, type ShellInfo } from './app-info';
 import { auditExport, auditSearch, auditVerify, type VerifyControl } from './audit-log';
-import { createAuditTrail } from './audit-trail';
+import { createAuditTrail, DEFAULT_SEAL_INTERVAL_MS, recordUnsealedAtOpen, startPeriodicSealing } from './audit-trail';
 import { checkpointCreate, checkpointList, checkpointPreview, checkpointRollback, startPeriodicCheckpoints } from './checkpoints';
 import type { CoreContext } from './context';
 import { prepareDataDir, type DataLayout } from './data-dir';
@@ -39,6 +39,8 @@ import { callerSession, createOperator, lockSession, operatorView, sessionView, 
 import { createRepositoryHandles, governanceOf, repositoryView, type RepositoryHandles } from './repositories';
 import { createAnalysisCache, importProposal, listProposalRows, proposalFile, showProposal, type ReviewDeps } from './review';
 import { cancelComparison, migrateCore, startComparison, type RunningComparisons } from './sandbox-runs';
+import { sandboxExec } from './sandbox-exec';
+import { serializeTrustList } from '../services/identity/trust-list';
 
 /** What a core needs to start. */
 export interface CoreConfig {
@@ -55,6 +57,8 @@ export interface CoreConfig {
   readonly periodicCheckpoints?: boolean;
   /** A sandbox service to use instead of one over the local engine. */
   readonly sandbox?: Sandbox;
+  /** Milliseconds between seals of what this core recorded in the audit log (default one minute). */
+  readonly auditSealIntervalMs?: number;
 }
 
 /** A running core. */
@@ -124,6 +128,10 @@ export async function createCore(config: CoreConfig): Promise<Core> {
   if (config.keystore) logger.info(`operator keys: ${choice.reason}`);
   let sessionsRef: ReturnType<typeof createSessionManager> | null = null;
   const audit = createAuditTrail({ store: auditStore, sessions: () => sessionsRef, events, defaultActor: config.defaultActor ?? 'system' });
+  recordUnsealedAtOpen(audit, auditStore);
+  const stopSealing = startPeriodicSealing(auditStore, config.auditSealIntervalMs ?? DEFAULT_SEAL_INTERVAL_MS, (message, error) =>
+    logger.warn(message, error instanceof Error ? error.message : error),
+  );
   const sessions = createSessionManager({
     store: operators,
     clock,
@@ -295,6 +303,8 @@ export async function createCore(config: CoreConfig): Promise<Core> {
       const result = loadPolicy({ text: input.text });
       return { valid: result.ok, problems: result.problems.map((p) => ({ path: p.path, line: p.line, message: p.message })) };
     },
+    'sandbox:exec': (input) => sandboxExec(context, handles, input),
+    'operator:exportTrust': () => ({ text: serializeTrustList(operators.exportTrustList()) }),
   } satisfies HandlerTable;
 
   return {
@@ -319,6 +329,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     },
     async close() {
       clearInterval(idleTimer);
+      stopSealing();
       stopCheckpoints();
       for (const controller of running.values()) controller.abort();
       await Promise.allSettled([...background]);

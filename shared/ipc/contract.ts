@@ -15,6 +15,7 @@ import { checkpointChannels } from './channels/checkpoints';
 import { recordChannels } from './channels/records';
 import { reviewChannels } from './channels/review';
 import { sessionChannels } from './channels/session';
+import { workstationChannels } from './channels/workstation';
 import { event } from './define';
 
 /** Every request/response channel. */
@@ -25,6 +26,7 @@ export const channels = {
   ...checkpointChannels,
   ...auditChannels,
   ...recordChannels,
+  ...workstationChannels,
 } as const;
 
 /** A channel name. */

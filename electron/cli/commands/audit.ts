@@ -5,13 +5,17 @@
  * layout the app uses, so the CLI and the app sign with one key and feed one heads file.
  */
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { systemClock } from '../../../shared/model/clock';
 import {
+  appendHeadsToFile,
   auditPaths,
   AuditInputError,
   loadOrCreateWorkstationKey,
   openAuditStore,
+  readHeadsFile,
   readWorkstationPublicKey,
   verifyJsonl,
   type AuditEvent,
@@ -22,6 +26,9 @@ import {
   type VerifyReport,
 } from '../../services/audit';
 import { CliExit, emit, EXIT_CHECK_FAILED, EXIT_USAGE } from '../io';
+
+/** Roles an outside tool may record with `audit append`. */
+const OUTSIDE_ROLES = ['tool', 'agent'] as const;
 
 interface Common {
   readonly json?: boolean;
@@ -66,11 +73,20 @@ async function withStore<T>(open: Promise<AuditStore>, use: (store: AuditStore) 
   }
 }
 
-function reportText(report: VerifyReport): string {
+/** The warning shown when --allow-unsealed let events past the last signed head through, or null. */
+function unsealedWarning(report: VerifyReport): string | null {
+  if (!report.ok || report.lastAttestedSeq >= report.lastSeq) return null;
+  const count = report.lastSeq - report.lastAttestedSeq;
+  return `${count} event${count === 1 ? '' : 's'} after seq ${report.lastAttestedSeq} ${count === 1 ? 'is' : 'are'} not covered by a signed head: nothing proves ${count === 1 ? 'it was' : 'they were'} not added, nor that later events were not cut`;
+}
+
+function reportText(report: VerifyReport, headsFile: string | undefined): string {
   const keys = report.keyIds.length > 0 ? ` (head keys: ${report.keyIds.join(', ')})` : '';
+  const against = headsFile === undefined ? '' : `; checked against the heads copy ${headsFile}`;
+  const warning = unsealedWarning(report);
   return report.ok
-    ? `ok: ${report.message}; last seq ${report.lastSeq}, hash ${report.lastHash}${keys}`
-    : `FAILED: ${report.reason ?? 'unknown'}${report.firstBadSeq === null ? '' : ` at seq ${report.firstBadSeq}`}: ${report.message}${keys}`;
+    ? `ok: ${report.message}; last seq ${report.lastSeq}, hash ${report.lastHash}, sealed up to seq ${report.lastAttestedSeq}${against}${keys}${warning === null ? '' : `\nWARNING: ${warning}`}`
+    : `FAILED: ${report.reason ?? 'unknown'}${report.firstBadSeq === null ? '' : ` at seq ${report.firstBadSeq}`}: ${report.message}${against}${keys}${report.reason === 'unattested' ? '\n(--allow-unsealed turns this into a warning)' : ''}${headsFile === undefined ? '\n(an auditor verifies against their own copy of the heads: --heads FILE)' : ''}`;
 }
 
 function eventLine(event: AuditEvent): string {
@@ -79,6 +95,23 @@ function eventLine(event: AuditEvent): string {
 
 function headText(head: ChainHead): string {
   return [head.seq, head.hash, head.ts, head.keyId].join('\t');
+}
+
+/**
+ * Appends to `file` the heads it lacks (by seq, hash and signature), in seq order, and counts the heads
+ * in `file` the database does not hold: after a re-forge, the auditor's copy keeps heads the workstation lost.
+ */
+function copyHeads(heads: ReadonlyArray<ChainHead>, file: string): { file: string; added: number; total: number; unknown: number } {
+  const idOf = (h: ChainHead): string => `${h.seq}:${h.hash}:${h.signature}`;
+  const existing = existsSync(file) ? readHeadsFile(file) : { heads: [], malformedLines: [] };
+  if (existing.malformedLines.length > 0) {
+    throw new AuditInputError(`${file} line ${existing.malformedLines[0]} is not a signed chain head; not touching it`);
+  }
+  const inFile = new Set(existing.heads.map(idOf));
+  const inDb = new Set(heads.map(idOf));
+  const missing = heads.filter((h) => !inFile.has(idOf(h)));
+  appendHeadsToFile(file, missing);
+  return { file, added: missing.length, total: existing.heads.length + missing.length, unknown: existing.heads.filter((h) => !inDb.has(idOf(h))).length };
 }
 
 /** Registers `gatehouse audit ...`. */
@@ -93,12 +126,16 @@ export function registerAuditCommands(program: Command): void {
     .requiredOption('--action <action>', 'what happened, e.g. ci.scan-finished')
     .requiredOption('--subject <subject>', 'what it happened to')
     .option('--payload <json>', 'details as a JSON object', '{}')
-    .option('--role <role>', 'reviewer | auditor | lead | system | agent | tool', 'tool')
+    .option('--role <role>', 'tool | agent (operator roles are recorded only by the app and the CLI commands that unlock one)', 'tool')
     .option('--keys-dir <dir>', 'folder of the workstation key (default: keys/ next to the database)')
     .option('--heads-dir <dir>', 'folder of the heads file (default: audit-heads/ next to the database)')
     .option('--json', 'print the event as JSON')
     .action(async (options: Common & { actor: string; action: string; subject: string; payload: string; role: string; keysDir?: string; headsDir?: string }, command: Command) => {
       const where = layout({ ...command.optsWithGlobals<Common>(), ...options });
+      if (!(OUTSIDE_ROLES as ReadonlyArray<string>).includes(options.role)) {
+        // Anyone who can run the CLI could otherwise record "lead: approval.approve"; operators act only unlocked.
+        throw new AuditInputError(`--role must be one of ${OUTSIDE_ROLES.join(', ')}: an outside tool cannot record an operator's or the system's role`);
+      }
       const payload = parsePayload(options.payload);
       const open = openAuditStore({
         file: where.file,
@@ -122,12 +159,12 @@ export function registerAuditCommands(program: Command): void {
     .option('--trust-key <keyId...>', 'accept heads only from these key ids')
     .option('--keys-dir <dir>', 'with --db: trust the workstation key found here (default: keys/ next to the database)')
     .option('--deep', 'with --db: also re-serialise every record and compare (slower)')
-    .option('--require-sealed', 'with --db: fail unless a signed head covers the last event')
-    .option('--allow-unsealed', 'with --jsonl: accept events after the last signed head')
+    .option('--allow-unsealed', 'only warn (exit 0) when events follow the last signed head; by default that fails')
+    .option('--jobs <n>', 'with --db: verify in N worker threads (default: the cores, at most 4)')
     .option('--json', 'print the report as JSON')
     .action(
       async (
-        options: Common & { jsonl?: string; heads?: string; trustKey?: string[]; keysDir?: string; deep?: boolean; requireSealed?: boolean; allowUnsealed?: boolean },
+        options: Common & { jsonl?: string; heads?: string; trustKey?: string[]; keysDir?: string; deep?: boolean; allowUnsealed?: boolean; jobs?: string },
         command: Command,
       ) => {
         const globals = command.optsWithGlobals<Common>();
@@ -153,11 +190,13 @@ export function registerAuditCommands(program: Command): void {
                 headsFile: options.heads,
                 trustedKeyIds: local ? [local.keyId] : pinned,
                 deep: options.deep === true,
-                requireSealed: options.requireSealed === true,
+                requireSealed: options.allowUnsealed !== true,
+                workers: wholeNumber('--jobs', options.jobs) ?? Math.min(availableParallelism(), 4),
               }),
           );
         }
-        emit(options.json === true, report, () => reportText(report));
+        const warning = unsealedWarning(report);
+        emit(options.json === true, { ...report, headsFile: options.heads ?? null, warning }, () => reportText(report, options.heads));
         if (!report.ok) process.exitCode = EXIT_CHECK_FAILED;
       },
     );
@@ -249,12 +288,26 @@ export function registerAuditCommands(program: Command): void {
 
   audit
     .command('heads')
-    .description('list the signed chain heads stored in the database')
+    .description("list the signed chain heads, or add the new ones to the auditor's heads copy (--copy-to)")
     .option('--db <file>', 'audit database')
+    .option('--copy-to <file>', "append the heads FILE lacks to FILE (the auditor's copy, kept elsewhere; created 0600)")
     .option('--json', 'print the heads as JSON')
-    .action(async (options: Common, command: Command) => {
+    .action(async (options: Common & { copyTo?: string }, command: Command) => {
       const where = layout({ ...command.optsWithGlobals<Common>(), ...options });
       const heads = await withStore(openAuditStore({ file: where.file, clock: systemClock, readonly: true }), (store) => store.heads());
-      emit(options.json === true, heads, () => heads.map(headText).join('\n'));
+      if (options.copyTo === undefined) {
+        emit(options.json === true, heads, () => heads.map(headText).join('\n'));
+        return;
+      }
+      const copied = copyHeads(heads, options.copyTo);
+      emit(options.json === true, copied, () =>
+        [
+          `${copied.added} new head${copied.added === 1 ? '' : 's'} added to ${copied.file} (it holds ${copied.total})`,
+          ...(copied.unknown > 0
+            ? [`WARNING: ${copied.file} holds ${copied.unknown} head${copied.unknown === 1 ? '' : 's'} this database does not: it may have been re-forged; verify with --heads ${copied.file}`]
+            : []),
+        ].join('\n'),
+      );
+      if (copied.unknown > 0) process.exitCode = EXIT_CHECK_FAILED;
     });
 }

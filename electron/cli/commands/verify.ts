@@ -11,7 +11,7 @@
  */
 import type { Command } from 'commander';
 import { emit, EXIT_CHECK_FAILED } from '../io';
-import { invoke, unlockAs, withCore } from '../core-session';
+import { withDispatcher } from '../core-session';
 
 /** Registers `gatehouse verify` and `gatehouse sync`. */
 export function registerVerifyCommands(program: Command): void {
@@ -25,8 +25,8 @@ export function registerVerifyCommands(program: Command): void {
     .option('--json', 'JSON output')
     .action(async (ref: string, options: { repo: string; dir?: string; root?: string; json?: boolean }, command: Command) => {
       const json = options.json === true;
-      await withCore(command, async (core) => {
-        const verdict = await invoke(core, 'repo:verify', {
+      await withDispatcher(command, async (client) => {
+        const verdict = await client.call('repo:verify', {
           repositoryId: options.repo,
           ref,
           ...(options.root !== undefined ? { root: options.root } : {}),
@@ -48,9 +48,9 @@ export function registerVerifyCommands(program: Command): void {
     .requiredOption('--as <name>', 'the operator syncing')
     .option('--json', 'JSON output')
     .action(async (options: { repo: string; remote: string; as: string; json?: boolean }, command: Command) => {
-      await withCore(command, async (core) => {
-        await unlockAs(core, options.as);
-        const result = await invoke(core, 'repo:sync', { repositoryId: options.repo, remote: options.remote });
+      await withDispatcher(command, async (client) => {
+        await client.unlock(options.as);
+        const result = await client.call('repo:sync', { repositoryId: options.repo, remote: options.remote });
         emit(options.json === true, result, () => `${result.url}: ${result.received} record(s) received, ${result.ingested} registered, ${result.pushed ? 'pushed' : 'nothing to push'}`);
       });
     });

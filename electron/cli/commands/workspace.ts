@@ -1,17 +1,16 @@
 /**
  * The CLI face of the core: repositories, proposals, decisions, apply, checkpoints, rollback, sandbox
- * runs and operators. Every command goes through the same contract channels (and so the same schema
- * and role checks) as the desktop app; `--as NAME` unlocks an operator for the command.
+ * runs and operators. Every command goes through the dispatcher, over the same contract channels (and so
+ * the same schema, session and role checks) as the desktop app; `--as NAME` unlocks an operator for the
+ * command. Reading the queue needs an unlocked operator here just as in the console.
  */
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import type { ProposalDetail } from '../../../shared/ipc/channels/review';
 import { Role } from '../../../shared/model/domain';
 import { ErrorCode, GatehouseError } from '../../../shared/model/result';
-import { getProposal, materialiseTree } from '../../services/git';
-import { governanceOf, requireValidPolicy } from '../../core/repositories';
 import { emit, EXIT_CHECK_FAILED } from '../io';
-import { invoke, readNewPassphrase, readPassphrase, unlockAs, withCore } from '../core-session';
+import { readNewPassphrase, readPassphrase, withDispatcher } from '../core-session';
 
 interface JsonOption {
   readonly json?: boolean;
@@ -42,11 +41,13 @@ function describeProposal(detail: ProposalDetail): string {
 export function registerWorkspaceCommands(program: Command): void {
   program
     .command('demo')
+    .option('--as <name>', 'a lead (not needed on first run)')
     .option('--json', 'JSON output')
     .description('create the demo workspace: a git repository with four proposals, demo operators and policy')
-    .action(async (options: JsonOption, command: Command) => {
-      await withCore(command, async (core) => {
-        const demo = await invoke(core, 'app:createDemo', {});
+    .action(async (options: { as?: string } & JsonOption, command: Command) => {
+      await withDispatcher(command, async (client) => {
+        await client.unlock(options.as);
+        const demo = await client.call('app:createDemo', {});
         emit(options.json === true, demo, () =>
           [`demo repository ${demo.repositoryId} at ${demo.path}`, ...demo.operators.map((o) => `  operator ${o.name} (${o.role}) passphrase: ${o.passphrase}`)].join('\n'),
         );
@@ -64,19 +65,21 @@ export function registerWorkspaceCommands(program: Command): void {
     .option('--json', 'JSON output')
     .description('register a repository')
     .action(async (path: string, options: { branch: string; pattern: string; id?: string; as: string } & JsonOption, command: Command) => {
-      await withCore(command, async (core) => {
-        await unlockAs(core, options.as);
-        const view = await invoke(core, 'repo:add', { path, targetBranch: options.branch, proposalPattern: options.pattern, ...(options.id ? { id: options.id } : {}) });
+      await withDispatcher(command, async (client) => {
+        await client.unlock(options.as);
+        const view = await client.call('repo:add', { path, targetBranch: options.branch, proposalPattern: options.pattern, ...(options.id ? { id: options.id } : {}) });
         emit(options.json === true, view, () => `${view.id}  ${view.path} (${view.targetBranch})`);
       });
     });
   repo
     .command('list')
+    .option('--as <name>', 'the operator to unlock (reading needs one, as in the console)')
     .option('--json', 'JSON output')
     .description('list repositories')
-    .action(async (options: JsonOption, command: Command) => {
-      await withCore(command, async (core) => {
-        const list = core.context.registry.list();
+    .action(async (options: { as?: string } & JsonOption, command: Command) => {
+      await withDispatcher(command, async (client) => {
+        await client.unlock(options.as);
+        const list = await client.call('repo:list', {});
         emit(options.json === true, list, () => list.map((r) => `${r.id}  ${r.path} (${r.targetBranch})`).join('\n') || 'no repositories');
       });
     });
@@ -87,9 +90,9 @@ export function registerWorkspaceCommands(program: Command): void {
     .option('--json', 'JSON output')
     .description('forget a repository (files untouched)')
     .action(async (id: string, options: { as: string } & JsonOption, command: Command) => {
-      await withCore(command, async (core) => {
-        await unlockAs(core, options.as);
-        const result = await invoke(core, 'repo:remove', { repositoryId: id });
+      await withDispatcher(command, async (client) => {
+        await client.unlock(options.as);
+        const result = await client.call('repo:remove', { repositoryId: id });
         emit(options.json === true, result, () => `removed ${id}`);
       });
     });
@@ -98,11 +101,13 @@ export function registerWorkspaceCommands(program: Command): void {
   proposal
     .command('list')
     .option('--repo <id>', 'one repository')
+    .option('--as <name>', 'the operator to unlock (reading needs one, as in the console)')
     .option('--json', 'JSON output')
     .description('the queue, with risk and what policy still needs')
-    .action(async (options: { repo?: string } & JsonOption, command: Command) => {
-      await withCore(command, async (core) => {
-        const rows = await core.handlers['proposal:list'](options.repo ? { repositoryId: options.repo } : {}, { session: null });
+    .action(async (options: { repo?: string; as?: string } & JsonOption, command: Command) => {
+      await withDispatcher(command, async (client) => {
+        await client.unlock(options.as);
+        const rows = await client.call('proposal:list', options.repo ? { repositoryId: options.repo } : {});
         emit(options.json === true, rows, () =>
           rows.length === 0
             ? 'no open proposals'
@@ -114,11 +119,13 @@ export function registerWorkspaceCommands(program: Command): void {
     .command('show')
     .requiredOption('--repo <id>', 'repository id')
     .requiredOption('--proposal <name>', 'proposal name')
+    .option('--as <name>', 'the operator to unlock (reading needs one, as in the console)')
     .option('--json', 'JSON output')
     .description('files, findings, assessment, gate and approvals of a proposal')
-    .action(async (options: { repo: string; proposal: string } & JsonOption, command: Command) => {
-      await withCore(command, async (core) => {
-        const detail = await core.handlers['proposal:show']({ repositoryId: options.repo, proposalId: options.proposal }, { session: null });
+    .action(async (options: { repo: string; proposal: string; as?: string } & JsonOption, command: Command) => {
+      await withDispatcher(command, async (client) => {
+        await client.unlock(options.as);
+        const detail = await client.call('proposal:show', { repositoryId: options.repo, proposalId: options.proposal });
         emit(options.json === true, detail, () => describeProposal(detail));
       });
     });
@@ -136,9 +143,9 @@ export function registerWorkspaceCommands(program: Command): void {
       if (file === undefined || (options.changeset !== undefined && options.diff !== undefined)) {
         throw new GatehouseError(ErrorCode.InvalidInput, 'give exactly one of --changeset FILE or --diff FILE');
       }
-      await withCore(command, async (core) => {
-        await unlockAs(core, options.as);
-        const result = await invoke(core, 'proposal:import', {
+      await withDispatcher(command, async (client) => {
+        await client.unlock(options.as);
+        const result = await client.call('proposal:import', {
           repositoryId: options.repo,
           format: options.changeset ? 'changeset' : 'diff',
           content: readFileSync(file, 'utf8'),
@@ -159,13 +166,13 @@ export function registerWorkspaceCommands(program: Command): void {
       .option('--json', 'JSON output')
       .description(`sign ${decision === 'approve' ? 'an approval' : 'a rejection'} of the proposal's current revision`)
       .action(async (options: { repo: string; proposal: string; as: string; reason: string; head?: string } & JsonOption, command: Command) => {
-        await withCore(command, async (core) => {
-          await unlockAs(core, options.as);
-          const detail = await core.handlers['proposal:show']({ repositoryId: options.repo, proposalId: options.proposal }, { session: null });
+        await withDispatcher(command, async (client) => {
+          await client.unlock(options.as);
+          const detail = await client.call('proposal:show', { repositoryId: options.repo, proposalId: options.proposal });
           if (options.head && options.head !== detail.summary.headOid) {
             throw new GatehouseError(ErrorCode.Conflict, `the proposal moved: you reviewed ${options.head}, it is now ${detail.summary.headOid}`);
           }
-          const view = await invoke(core, decision === 'approve' ? 'proposal:approve' : 'proposal:reject', {
+          const view = await client.call(decision === 'approve' ? 'proposal:approve' : 'proposal:reject', {
             repositoryId: options.repo,
             proposalId: options.proposal,
             headOid: detail.summary.headOid,
@@ -186,9 +193,9 @@ export function registerWorkspaceCommands(program: Command): void {
     .option('--json', 'JSON output')
     .description('revoke an approval (leads; signed and audited)')
     .action(async (options: { repo: string; proposal: string; jti: string; as: string; reason: string } & JsonOption, command: Command) => {
-      await withCore(command, async (core) => {
-        await unlockAs(core, options.as);
-        const result = await invoke(core, 'approval:revoke', { repositoryId: options.repo, proposalId: options.proposal, jti: options.jti, reason: options.reason });
+      await withDispatcher(command, async (client) => {
+        await client.unlock(options.as);
+        const result = await client.call('approval:revoke', { repositoryId: options.repo, proposalId: options.proposal, jti: options.jti, reason: options.reason });
         emit(options.json === true, result, () => `revoked ${options.jti}`);
       });
     });
@@ -200,22 +207,19 @@ export function registerWorkspaceCommands(program: Command): void {
     .option('--json', 'JSON output')
     .description('apply through the policy gate (checkpoint first; post-apply check after)')
     .action(async (options: { repo: string; proposal: string; as: string } & JsonOption, command: Command) => {
-      await withCore(command, async (core) => {
-        await unlockAs(core, options.as);
-        const detail = await core.handlers['proposal:show']({ repositoryId: options.repo, proposalId: options.proposal }, { session: null });
-        if (!detail.gate.allowed) {
-          emit(options.json === true, { ok: false, gate: detail.gate }, () => `apply refused: ${detail.gate.summary}`);
-          process.exitCode = EXIT_CHECK_FAILED;
-          return;
-        }
-        const result = await invoke(core, 'proposal:apply', {
+      await withDispatcher(command, async (client) => {
+        await client.unlock(options.as);
+        // The revision shown now is the one applied; the core checks the gate again (and refuses with
+        // POLICY_DENIED, exit 1) under its own lock.
+        const detail = await client.call('proposal:show', { repositoryId: options.repo, proposalId: options.proposal });
+        const result = await client.call('proposal:apply', {
           repositoryId: options.repo,
           proposalId: options.proposal,
           headOid: detail.summary.headOid,
           treeOid: detail.summary.treeOid,
         });
         // Wait for the post-apply check so the command's exit reflects a finished apply.
-        await core.idle();
+        await client.idle();
         emit(options.json === true, { ok: true, ...result, postApply: 'done' }, () => `applied: ${result.newHead} (checkpoint ${result.checkpointId}); post-apply check recorded in the audit log`);
       });
     });
@@ -224,10 +228,12 @@ export function registerWorkspaceCommands(program: Command): void {
   checkpoint
     .command('list')
     .requiredOption('--repo <id>', 'repository id')
+    .option('--as <name>', 'the operator to unlock (reading needs one, as in the console)')
     .option('--json', 'JSON output')
-    .action(async (options: { repo: string } & JsonOption, command: Command) => {
-      await withCore(command, async (core) => {
-        const list = await core.handlers['checkpoint:list']({ repositoryId: options.repo }, { session: null });
+    .action(async (options: { repo: string; as?: string } & JsonOption, command: Command) => {
+      await withDispatcher(command, async (client) => {
+        await client.unlock(options.as);
+        const list = await client.call('checkpoint:list', { repositoryId: options.repo });
         emit(options.json === true, list, () => list.map((c) => `${c.id}  ${c.createdAt}  ${c.operator}  ${c.reason}`).join('\n') || 'no checkpoints');
       });
     });
@@ -238,9 +244,9 @@ export function registerWorkspaceCommands(program: Command): void {
     .requiredOption('--as <name>', 'a reviewer or lead')
     .option('--json', 'JSON output')
     .action(async (options: { repo: string; reason: string; as: string } & JsonOption, command: Command) => {
-      await withCore(command, async (core) => {
-        await unlockAs(core, options.as);
-        const view = await invoke(core, 'checkpoint:create', { repositoryId: options.repo, reason: options.reason });
+      await withDispatcher(command, async (client) => {
+        await client.unlock(options.as);
+        const view = await client.call('checkpoint:create', { repositoryId: options.repo, reason: options.reason });
         emit(options.json === true, view, () => `checkpoint ${view.id}`);
       });
     });
@@ -248,11 +254,13 @@ export function registerWorkspaceCommands(program: Command): void {
     .command('show')
     .argument('<id>', 'checkpoint id')
     .requiredOption('--repo <id>', 'repository id')
+    .option('--as <name>', 'the operator to unlock (reading needs one, as in the console)')
     .option('--json', 'JSON output')
     .description('what a rollback to it would change')
-    .action(async (id: string, options: { repo: string } & JsonOption, command: Command) => {
-      await withCore(command, async (core) => {
-        const preview = await core.handlers['checkpoint:preview']({ repositoryId: options.repo, checkpointId: id }, { session: null });
+    .action(async (id: string, options: { repo: string; as?: string } & JsonOption, command: Command) => {
+      await withDispatcher(command, async (client) => {
+        await client.unlock(options.as);
+        const preview = await client.call('checkpoint:preview', { repositoryId: options.repo, checkpointId: id });
         emit(options.json === true, preview, () =>
           [`${preview.checkpoint.id}  ${preview.checkpoint.reason}`, ...preview.changes.map((c) => `  ${c.status} ${c.path}`)].join('\n'),
         );
@@ -266,9 +274,9 @@ export function registerWorkspaceCommands(program: Command): void {
     .option('--json', 'JSON output')
     .description('roll back to a checkpoint (an undo checkpoint is taken first)')
     .action(async (options: { repo: string; to: string; as: string } & JsonOption, command: Command) => {
-      await withCore(command, async (core) => {
-        await unlockAs(core, options.as);
-        const result = await invoke(core, 'checkpoint:rollback', { repositoryId: options.repo, checkpointId: options.to, confirm: true });
+      await withDispatcher(command, async (client) => {
+        await client.unlock(options.as);
+        const result = await client.call('checkpoint:rollback', { repositoryId: options.repo, checkpointId: options.to, confirm: true });
         emit(options.json === true, result, () => `rolled back to ${result.restored.id} (${result.changedPaths} paths, ${result.durationMs} ms); undo with --to ${result.undoCheckpoint.id}`);
       });
     });
@@ -279,50 +287,37 @@ export function registerWorkspaceCommands(program: Command): void {
     .requiredOption('--repo <id>', 'repository id')
     .requiredOption('--proposal <name>', 'proposal name')
     .option('--base', 'run CMD on the merge base instead of the head')
+    .requiredOption('--as <name>', 'a reviewer or lead')
     .option('--json', 'JSON output')
     .argument('[cmd...]', 'a command to run instead of the policy comparison (after --)')
     .description("run the policy's tests base against head, or CMD on one side; output streams live")
-    .action(async (cmd: string[], options: { repo: string; proposal: string; base?: boolean } & JsonOption, command: Command) => {
+    .action(async (cmd: string[], options: { repo: string; proposal: string; base?: boolean; as: string } & JsonOption, command: Command) => {
       const json = options.json === true;
-      await withCore(command, async (core) => {
-        const ctx = core.context;
-        if (cmd.length > 0) {
-          const handle = await core.handles.get(options.repo);
-          const found = await getProposal(handle.repo, options.proposal);
-          const oid = options.base ? found.baseOid : found.headOid;
-          if (oid === null) throw new GatehouseError(ErrorCode.Conflict, 'the proposal shares no history with the target branch');
-          const policy = requireValidPolicy(await governanceOf(ctx, handle));
-          const result = await ctx.sandbox.runTree({
-            materialise: async (dir) => {
-              await materialiseTree({ repo: handle.repo, oid, into: dir });
-            },
-            command: cmd,
-            limits: policy.sandbox.limits,
-            image: policy.sandbox.image,
-            ...(policy.sandbox.imageDigest ? { imageDigest: policy.sandbox.imageDigest } : {}),
-            side: options.base ? 'base' : 'head',
-            ...(json ? {} : { onOutput: (stream: string, chunk: string) => (stream === 'stderr' ? process.stderr : process.stdout).write(chunk) }),
-          });
-          ctx.audit.record({
-            action: 'sandbox.run',
-            subject: `proposal:${options.repo}/${found.name}`,
-            payload: { runId: result.runId, command: cmd, side: options.base ? 'base' : 'head', status: result.status, exitCode: result.exitCode, violations: [...result.violations] },
-          });
-          emit(json, result, () => `\n${result.status}: exit ${result.exitCode ?? '-'} in ${Math.round(result.durationMs)} ms${result.violations.length ? ` (${result.violations.join('; ')})` : ''}`);
-          if (result.status !== 'completed' || result.exitCode !== 0) process.exitCode = EXIT_CHECK_FAILED;
-          return;
-        }
+      await withDispatcher(command, async (client) => {
+        await client.unlock(options.as);
         if (!json) {
-          core.events.subscribe((name, payload) => {
+          client.events.subscribe((name, payload) => {
             if (name === 'sandbox:output') {
               const p = payload as { side: string; stream: string; chunk: string };
               (p.stream === 'stderr' ? process.stderr : process.stdout).write(p.chunk);
             }
           });
         }
-        const started = await core.handlers['sandbox:run']({ repositoryId: options.repo, proposalId: options.proposal }, { session: null });
-        await core.idle();
-        const detail = await core.handlers['proposal:show']({ repositoryId: options.repo, proposalId: options.proposal }, { session: null });
+        if (cmd.length > 0) {
+          // A one-off command: audited as sandbox.exec, never the policy's sandbox result.
+          const result = await client.call('sandbox:exec', {
+            repositoryId: options.repo,
+            proposalId: options.proposal,
+            side: options.base ? 'base' : 'head',
+            command: cmd,
+          });
+          emit(json, result, () => `\n${result.status}: exit ${result.exitCode ?? '-'} in ${Math.round(result.durationMs)} ms${result.violations.length ? ` (${result.violations.join('; ')})` : ''}`);
+          if (result.status !== 'completed' || result.exitCode !== 0) process.exitCode = EXIT_CHECK_FAILED;
+          return;
+        }
+        const started = await client.call('sandbox:run', { repositoryId: options.repo, proposalId: options.proposal });
+        await client.idle();
+        const detail = await client.call('proposal:show', { repositoryId: options.repo, proposalId: options.proposal });
         const comparison = detail.sandbox;
         emit(json, { runId: started.runId, comparison }, () =>
           comparison === null
@@ -345,15 +340,15 @@ export function registerWorkspaceCommands(program: Command): void {
     .action(async (options: { name: string; role: string; email?: string; as?: string } & JsonOption, command: Command) => {
       const role = Role.safeParse(options.role);
       if (!role.success) throw new GatehouseError(ErrorCode.InvalidInput, 'role must be reviewer, auditor or lead');
-      await withCore(command, async (core) => {
-        await unlockAs(core, options.as);
+      await withDispatcher(command, async (client) => {
+        await client.unlock(options.as);
         // The lead's own passphrase (GATEHOUSE_PASSPHRASE) must never become the new operator's: a second
         // identity sharing the first one's secret is one person passing the two-person rule twice.
         const passphrase = options.as ? await readNewPassphrase(`passphrase for the new operator ${options.name}: `) : await readPassphrase(`passphrase for ${options.name}: `);
         if (options.as && passphrase === process.env.GATEHOUSE_PASSPHRASE) {
           throw new GatehouseError(ErrorCode.InvalidInput, `the new operator needs a passphrase of their own, not ${options.as}'s`);
         }
-        const view = await invoke(core, 'operator:create', { name: options.name, role: role.data, passphrase, ...(options.email ? { email: options.email } : {}) });
+        const view = await client.call('operator:create', { name: options.name, role: role.data, passphrase, ...(options.email ? { email: options.email } : {}) });
         emit(options.json === true, view, () => `${view.name} (${view.role}) ${view.keyId}`);
       });
     });
@@ -361,8 +356,8 @@ export function registerWorkspaceCommands(program: Command): void {
     .command('list')
     .option('--json', 'JSON output')
     .action(async (options: JsonOption, command: Command) => {
-      await withCore(command, async (core) => {
-        const list = core.context.operators.list();
+      await withDispatcher(command, async (client) => {
+        const list = await client.call('operator:list', {});
         emit(options.json === true, list, () => list.map((o) => `${o.name}  ${o.role}  ${o.keyId}`).join('\n') || 'no operators');
       });
     });
@@ -371,8 +366,8 @@ export function registerWorkspaceCommands(program: Command): void {
     .option('--json', 'JSON output (the trust list is JSON either way)')
     .description('print the trust list: every operator public key and role (commit it as .gatehouse/trust.json)')
     .action(async (_options: JsonOption, command: Command) => {
-      await withCore(command, async (core) => {
-        process.stdout.write(`${JSON.stringify(core.context.operators.exportTrustList(), null, 2)}\n`);
+      await withDispatcher(command, async (client) => {
+        process.stdout.write((await client.call('operator:exportTrust', {})).text);
       });
     });
 }

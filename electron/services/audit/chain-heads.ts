@@ -200,13 +200,14 @@ export function lastHeadInFile(file: string): ChainHead | null {
   }
 }
 
-/** Appends heads to a heads file in one write, then fsyncs it (and its folder when the file is new). */
+/** Appends heads to a heads file (created 0600) in one write, then fsyncs it (and its folder when the file is new). */
 export function appendHeadsToFile(file: string, heads: ReadonlyArray<ChainHead>): void {
   if (heads.length === 0) return;
   const dir = dirname(file);
   const created = !existsSync(file);
-  if (created) mkdirSync(dir, { recursive: true });
-  const fd = openSync(file, 'a', 0o644);
+  if (created) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // Owner only, like the database: the heads say how far the log reached.
+  const fd = openSync(file, 'a', 0o600);
   try {
     writeSync(fd, heads.map((h) => `${headLine(h)}\n`).join(''));
     fsyncSync(fd);

@@ -2,9 +2,8 @@
  * What an audit event is: its fields, the closed set of roles that may appear in it, the known actions,
  * and the validation every event passes before it is hashed into the chain.
  */
-import { z } from 'zod';
 import { ErrorCode, GatehouseError } from '../../../shared/model/result';
-import { Role } from '../../../shared/model/domain';
+import type { Role } from '../../../shared/model/domain';
 
 /**
  * Who acted, as recorded in an audit event.
@@ -14,17 +13,33 @@ import { Role } from '../../../shared/model/domain';
  * - `agent`: the AI agent that proposed a change (imports, agent-supplied metadata).
  * - `tool`: an outside tool writing through `gatehouse audit append` (CI jobs, scanners).
  */
-export const AuditRole = z.enum([...Role.options, 'system', 'agent', 'tool']);
-export type AuditRole = z.infer<typeof AuditRole>;
+// A plain list rather than a zod enum: the audit log is on `gatehouse audit append`'s start-up path, and
+// loading zod (with every locale) costs more than the append itself.
+const ROLE_LIST = ['reviewer', 'auditor', 'lead', 'system', 'agent', 'tool'] as const;
+export type AuditRole = (typeof ROLE_LIST)[number];
+// Every operator Role is an audit role: this fails to compile if shared/model/domain gains one.
+const operatorRolesCovered: Exclude<Role, AuditRole> extends never ? true : never = true;
+void operatorRolesCovered;
+
+/** The audit roles, with the two zod-like calls callers use. */
+export const AuditRole = {
+  options: ROLE_LIST,
+  safeParse(value: unknown): { readonly success: true; readonly data: AuditRole } | { readonly success: false } {
+    return typeof value === 'string' && (ROLE_LIST as ReadonlyArray<string>).includes(value)
+      ? { success: true, data: value as AuditRole }
+      : { success: false };
+  },
+} as const;
 
 /** Every role an audit event may carry. */
-export const AUDIT_ROLES: ReadonlyArray<AuditRole> = AuditRole.options;
+export const AUDIT_ROLES: ReadonlyArray<AuditRole> = ROLE_LIST;
 
 /** Actions Gatehouse itself records; outside tools may append any name matching {@link ACTION_PATTERN}. */
 export const AUDIT_ACTIONS = [
   'proposal.discovered',
   'analysis.completed',
   'sandbox.run',
+  'sandbox.exec',
   'approval.minted',
   'approval.revoked',
   'decision.rejected',
@@ -36,6 +51,7 @@ export const AUDIT_ACTIONS = [
   'operator.created',
   'unlock.failed',
   'repository.added',
+  'audit.unsealed-found',
 ] as const;
 
 /** One of Gatehouse's own actions. */

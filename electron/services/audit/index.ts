@@ -21,7 +21,7 @@ export {
 export type { AuditEvent, AuditEventInput, JsonObject, JsonValue, KnownAuditAction } from './events';
 export { GENESIS_HASH, canonicalRecord, sha256Hex, loadCanonicalize } from './chain';
 export type { Canonicalize, ChainFields } from './chain';
-export { HEADS_FILE, HEAD_SIGNATURE_CONTEXT, headSigningInput, readHeadsFile } from './chain-heads';
+export { HEADS_FILE, HEAD_SIGNATURE_CONTEXT, appendHeadsToFile, chainHeadProblem, headLine, headSigningInput, parseHeadLine, readHeadsFile } from './chain-heads';
 export type { ChainHead } from './chain-heads';
 export { VERIFY_FAULTS } from './report';
 export type { VerifyFault, VerifyReport, VerifyProgress } from './report';

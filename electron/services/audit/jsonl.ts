@@ -7,6 +7,12 @@
  *    for every event in seq order, each followed by the signed heads at its seq:
  *    `{"type":"head","seq":…,"hash":…,"ts":…,"keyId":…,"publicKey":…,"signature":…}`.
  * An export is sealed when its last event is followed by a head: lines appended after that are caught.
+ *
+ * What is attested is the export's exact bytes, not merely its JSON meaning: the verifier rebuilds each
+ * line from its fields (the event line from the RFC 8785 canonical record that is hashed) and refuses as
+ * `malformed` any line that differs by a byte: CRLF line ends, a BOM, whitespace, re-ordered keys, other
+ * number or string escapes. So a file that verifies is byte-identical to what Gatehouse wrote, and a
+ * `sha256sum` of it identifies exactly the attested log.
  */
 import { closeSync, createReadStream, existsSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
@@ -55,6 +61,19 @@ export interface ExportSummary {
   readonly sealed: boolean;
 }
 
+/** The header line, exactly as written (no newline). */
+function headerLine(exportedAt: unknown): string {
+  return JSON.stringify({ type: 'header', format: EXPORT_FORMAT, version: EXPORT_VERSION, genesisHash: GENESIS_HASH, exportedAt });
+}
+
+/**
+ * An event line, exactly as written (no newline): the stored canonical record with `type` and `hash`
+ * spliced in front (the record is canonical JSON starting with "{", so the line stays one object).
+ */
+function eventLine(hash: string, record: string): string {
+  return `{"type":"event","hash":${JSON.stringify(hash)},${record.slice(1)}`;
+}
+
 function headKey(head: ChainHead): string {
   return `${head.seq}:${head.hash}:${head.signature}`;
 }
@@ -98,13 +117,12 @@ export async function exportDatabase(
   const heads = [...byKey.values()].sort((a, b) => a.seq - b.seq);
 
   const temp = join(dirname(out), `.${basename(out)}.${randomUUID()}.tmp`);
-  const fd = openSync(temp, 'wx', 0o644);
+  const fd = openSync(temp, 'wx', 0o600);
   let lastSeq = 0;
   let lastHash = GENESIS_HASH;
   let headIndex = 0;
   try {
-    const header = { type: 'header', format: EXPORT_FORMAT, version: EXPORT_VERSION, genesisHash: GENESIS_HASH, exportedAt: clock.now().toISOString() };
-    writeSync(fd, `${JSON.stringify(header)}\n`);
+    writeSync(fd, `${headerLine(clock.now().toISOString())}\n`);
     const readChunk = db.prepare('SELECT seq, record, hash FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT 5000').raw(true);
     for (;;) {
       throwIfCancelled(options.signal);
@@ -112,8 +130,7 @@ export async function exportDatabase(
       if (rows.length === 0) break;
       const parts: string[] = [];
       for (const [seq, record, hash] of rows) {
-        // The stored record is canonical JSON starting with "{"; prefixing type and hash keeps it one object.
-        parts.push(`{"type":"event","hash":${JSON.stringify(hash)},${String(record).slice(1)}\n`);
+        parts.push(`${eventLine(hash, String(record))}\n`);
         for (let h = heads[headIndex]; h !== undefined && h.seq <= seq; h = heads[++headIndex]) parts.push(`${headLine(h)}\n`);
         lastSeq = seq;
         lastHash = hash;
@@ -253,6 +270,8 @@ export async function verifyJsonl(file: string, options: VerifyJsonlOptions = {}
     firstBadSeq: state.lastSeq + 1,
     message: `line ${lineNo} ${why}`,
   });
+  const notExact = (lineNo: number): Fault =>
+    malformed(lineNo, "is not byte for byte the line Gatehouse writes (CRLF line ends, a BOM, or re-serialised JSON): an export's exact bytes are what is attested");
 
   const checkLine = (line: Line): Fault | null => {
     if (line.text === null) return malformed(line.lineNo, 'is not UTF-8 or is too long');
@@ -269,12 +288,14 @@ export async function verifyJsonl(file: string, options: VerifyJsonlOptions = {}
         return malformed(line.lineNo, `is not a ${EXPORT_FORMAT} v${EXPORT_VERSION} header`);
       }
       if (o['genesisHash'] !== GENESIS_HASH) return malformed(line.lineNo, 'names an unknown genesis hash');
+      if (line.text !== headerLine(o['exportedAt'])) return notExact(line.lineNo);
       sawHeader = true;
       return null;
     }
     if (o['type'] === 'head') {
       const head = parseHeadLine(o);
       if (head === null) return malformed(line.lineNo, 'is not a valid head');
+      if (line.text !== headLine(head)) return notExact(line.lineNo);
       if (head.seq < state.lastSeq) return malformed(line.lineNo, `is a head for seq ${head.seq} after seq ${state.lastSeq}`);
       ledger.add(head);
       return head.seq === state.lastSeq ? ledger.reach(head.seq, state.lastHash) : null;
@@ -290,7 +311,9 @@ export async function verifyJsonl(file: string, options: VerifyJsonlOptions = {}
       lookahead.skipped = { expected, found: event.seq };
       return null;
     }
-    const computed = sha256Hex(canonicalRecord(canonicalize, event));
+    const record = canonicalRecord(canonicalize, event);
+    if (line.text !== eventLine(event.hash, record)) return notExact(line.lineNo);
+    const computed = sha256Hex(record);
     if (computed !== event.hash) {
       return { reason: 'modified', firstBadSeq: event.seq, message: `event ${event.seq} (line ${line.lineNo}) was modified: its fields no longer hash to its hash` };
     }

@@ -94,6 +94,24 @@ export interface AuditStore {
   count(): number;
   /** Signs the current chain head now and stores it in the database and the heads file. */
   signHead(): ChainHead;
+  /**
+   * Seals what this store appended: signs a head at the tail when the tail is the last event this store
+   * appended and no head of this key covers it yet. Never signs another writer's rows. Returns the new
+   * head, or null when there was nothing of ours to seal (or no key, or read-only).
+   *
+   * Called after every decision, apply and rollback, on a timer, and by close().
+   */
+  sealOwnTail(): ChainHead | null;
+  /**
+   * The newest head this workstation's key signed, after sealing our own tail: what the repository's
+   * records and the auditor's heads copy should carry. Null when nothing was ever signed here.
+   */
+  currentSignedHead(): ChainHead | null;
+  /**
+   * Events that were already past the last signed head when this store opened (a crash between an append
+   * and its seal, or rows added or cut while no Gatehouse ran), or null. The core records it.
+   */
+  readonly unsealedAtOpen: { readonly fromSeq: number; readonly toSeq: number; readonly lastSignedSeq: number } | null;
   /** Every head in the database, by seq. */
   heads(): ReadonlyArray<ChainHead>;
   /** Recomputes the chain and checks every head (the database's, the heads file's, options.headsFile's). */
@@ -106,8 +124,11 @@ export interface AuditStore {
   countMatching(filter?: AuditFilter): number;
   /** Matches per action, most frequent first. */
   countsByAction(filter?: AuditFilter): ReadonlyArray<ActionCount>;
-  /** Closes the database. */
-  close(): void;
+  /**
+   * Seals our own tail (shutdown), then closes the database. `seal: false` closes as a crash would
+   * leave the file, with the tail unsealed (for tests and for tools that must not sign).
+   */
+  close(options?: { readonly seal?: boolean }): void;
 }
 
 const TS_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -199,6 +220,10 @@ export async function openAuditStore(options: OpenAuditStoreOptions): Promise<Au
     ? null
     : db.prepare('INSERT INTO chain_heads (seq, hash, ts, key_id, public_key, signature) VALUES (?, ?, ?, ?, ?, ?)');
   let closed = false;
+  // The last event this store appended, so sealing never vouches for another writer's rows.
+  let ownTail: { seq: number; hash: string } | null = null;
+  const lastHeadOfKey = key === null ? null : db.prepare('SELECT max(seq) FROM chain_heads WHERE key_id = ?').pluck();
+  const lastHeadAny = db.prepare('SELECT coalesce(max(seq), 0) FROM chain_heads').pluck();
 
   const tail = (): { seq: number; hash: string; ts: string } => {
     const row = tailStatement.get() as [number, string, string] | undefined;
@@ -248,6 +273,7 @@ export async function openAuditStore(options: OpenAuditStoreOptions): Promise<Au
     }
     const crossed = headEvery > 0 && Math.floor(start.seq / headEvery) < Math.floor(seq / headEvery);
     if (crossed && key !== null) signAndStoreHead({ seq, hash: prevHash });
+    ownTail = { seq, hash: prevHash };
     return { events, signed: crossed && key !== null };
   });
 
@@ -301,7 +327,43 @@ export async function openAuditStore(options: OpenAuditStoreOptions): Promise<Au
 
   if (!isReadonly) syncHeadsFile();
 
+  const unsealedAtOpen = ((): AuditStore['unsealedAtOpen'] => {
+    const at = tail();
+    const signed = Number(lastHeadAny.get() ?? 0);
+    return at.seq > signed ? { fromSeq: signed + 1, toSeq: at.seq, lastSignedSeq: signed } : null;
+  })();
+
+  const sealOwnTail = (): ChainHead | null => {
+    if (closed || key === null || isReadonly || ownTail === null) return null;
+    const mine = ownTail;
+    const head = db
+      .transaction((): ChainHead | null => {
+        const at = tail();
+        if (at.seq !== mine.seq || at.hash !== mine.hash) return null;
+        if (headAtStatement.get(at.seq, key.keyId) !== undefined) return null;
+        return signAndStoreHead(at);
+      })
+      .immediate();
+    if (head !== null) syncHeadsFile();
+    return head;
+  };
+
   return {
+    unsealedAtOpen,
+    sealOwnTail,
+
+    currentSignedHead(): ChainHead | null {
+      ensureOpen();
+      sealOwnTail();
+      if (key === null || lastHeadOfKey === null) return null;
+      const seq = lastHeadOfKey.get(key.keyId) as number | null;
+      if (seq === null || seq === undefined) return null;
+      const rows = headsStatement.all() as Array<ChainHead & { id: number }>;
+      const mine = rows.filter((h) => h.seq === seq && h.keyId === key.keyId).pop();
+      if (!mine) return null;
+      return { seq: mine.seq, hash: mine.hash, ts: mine.ts, keyId: mine.keyId, publicKey: mine.publicKey, signature: mine.signature };
+    },
+
     file: options.file,
     readonly: isReadonly,
     headsFile,
@@ -415,8 +477,14 @@ export async function openAuditStore(options: OpenAuditStoreOptions): Promise<Au
       return countByAction(db, statements, features, filter);
     },
 
-    close(): void {
+    close(closeOptions: { readonly seal?: boolean } = {}): void {
       if (closed) return;
+      try {
+        if (closeOptions.seal ?? true) sealOwnTail();
+      } catch (error) {
+        // Closing must not fail: the unsealed tail is reported at the next open and by verify.
+        options.warn?.('could not seal the audit log at shutdown', error);
+      }
       closed = true;
       db.close();
     },

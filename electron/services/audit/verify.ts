@@ -6,6 +6,10 @@
  * a UI can show progress and cancel. Per row it costs one SHA-256 over the stored canonical bytes and two
  * substring checks: the stored record IS the hashed text, so nothing is re-serialised.
  */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { Db } from '../db/sqlite';
 import { GENESIS_HASH, readChainLinks, sha256Hex, type Canonicalize } from './chain';
 import { readHeadsFile, type ChainHead } from './chain-heads';
@@ -19,6 +23,7 @@ import {
   type VerifyCommonOptions,
   type VerifyReport,
 } from './report';
+import { VERIFY_WORKER_KIND, type VerifyRangeRequest, type VerifyRangeResult } from './verify-worker';
 
 /** Options for verifying a database. */
 export interface VerifyDatabaseOptions extends VerifyCommonOptions {
@@ -31,6 +36,87 @@ export interface VerifyDatabaseOptions extends VerifyCommonOptions {
   readonly requireSealed?: boolean;
   /** Rows per chunk (default 5000). */
   readonly chunkSize?: number;
+  /**
+   * Verify in this many worker threads at once (default 1: in this thread, with progress and cancel).
+   * Used for an intact log of at least {@link PARALLEL_MIN_EVENTS} events without `deep`; any anomaly
+   * falls back to the sequential pass, so the report is the same either way.
+   */
+  readonly workers?: number;
+  /** The worker entry (default: built `dist/workers/audit-verify-worker.cjs`, or the .ts from source). */
+  readonly workerFile?: string;
+}
+
+/** Smallest log worth splitting across worker threads. */
+export const PARALLEL_MIN_EVENTS = 50_000;
+
+/**
+ * Where the verification worker entry is: next to this file when running from TypeScript source,
+ * otherwise `../workers/audit-verify-worker.cjs` from the bundle this code was built into.
+ */
+export function defaultVerifyWorkerFile(): string {
+  if (__filename.endsWith('.ts')) return join(__dirname, 'verify-worker.ts');
+  return join(__dirname, '..', 'workers', 'audit-verify-worker.cjs');
+}
+
+function startVerifyWorker(workerFile: string, request: VerifyRangeRequest): Promise<VerifyRangeResult> {
+  const workerData = { ...request, kind: VERIFY_WORKER_KIND };
+  let worker: Worker;
+  if (workerFile.endsWith('.ts')) {
+    // From TypeScript source (vitest, tsx): register tsx's require hook in the worker first.
+    const tsx = createRequire(__filename).resolve('tsx/cjs');
+    worker = new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(workerFile)});`, { eval: true, workerData });
+  } else worker = new Worker(workerFile, { workerData });
+  return new Promise((resolve, reject) => {
+    worker.once('message', (result: VerifyRangeResult) => resolve(result));
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`audit verification worker exited with code ${code}`)));
+  }).finally(() => void worker.terminate()) as Promise<VerifyRangeResult>;
+}
+
+/**
+ * The fast path for an intact log: ranges verified in worker threads, joined at their edges, heads
+ * checked against the hashes the workers report. Returns null on any anomaly (or no worker entry), and
+ * the caller then runs the sequential pass, which names the first fault.
+ */
+async function verifyInParallel(
+  db: Db,
+  ledger: HeadLedger,
+  total: number,
+  headSeqs: ReadonlyArray<number>,
+  options: VerifyDatabaseOptions,
+): Promise<VerifyReport | null> {
+  const workers = Math.min(options.workers ?? 1, 16);
+  const workerFile = options.workerFile ?? defaultVerifyWorkerFile();
+  if (workers < 2 || total < PARALLEL_MIN_EVENTS || options.deep || !existsSync(workerFile) || db.name === ':memory:') return null;
+  const size = Math.ceil(total / workers);
+  const ranges: VerifyRangeRequest[] = [];
+  for (let after = 0; after < total; after += size) {
+    const last = Math.min(total, after + size);
+    ranges.push({ file: db.name, after, last, headSeqs: headSeqs.filter((s) => s > after && s <= last) });
+  }
+  let results: VerifyRangeResult[];
+  try {
+    results = await Promise.all(ranges.map((range) => startVerifyWorker(workerFile, range)));
+  } catch {
+    return null;
+  }
+  throwIfCancelled(options.signal);
+  const hashes = new Map<number, string>();
+  let prev = GENESIS_HASH;
+  for (const result of results) {
+    if (!result.ok || result.firstPrevHash !== prev) return null;
+    for (const [seq, hash] of result.headHashes) hashes.set(seq, hash);
+    prev = result.lastHash;
+  }
+  for (const seq of headSeqs) {
+    const hash = hashes.get(seq);
+    if (hash === undefined || ledger.reach(seq, hash) !== null) return null;
+  }
+  const state = { checked: total, lastSeq: total, lastHash: prev };
+  if (ledger.finish(total) !== null) return null;
+  if (options.requireSealed && ledger.lastAttestedSeq < total) return null;
+  options.onProgress?.({ checked: total, fraction: 1 });
+  return buildReport(state, ledger, null);
 }
 
 type Row = [seq: unknown, record: unknown, hash: unknown];
@@ -112,6 +198,14 @@ export async function verifyDatabase(
   for (const head of snapshot.heads) ledger.add(head);
   for (const head of outside.heads) ledger.add(head);
 
+  if ((options.workers ?? 1) > 1) {
+    const headSeqs = [...new Set([...snapshot.heads, ...outside.heads].map((h) => h.seq))].filter((s) => s <= snapshot.maxSeq).sort((a, b) => a - b);
+    const fast = await verifyInParallel(db, ledger, snapshot.maxSeq, headSeqs, options);
+    if (fast !== null) return fast;
+    // Something is off: start again in one pass, with a fresh ledger, to name the first fault exactly.
+    return verifyDatabase(db, canonicalize, headsFiles, { ...options, workers: 1 });
+  }
+
   const chunkSize = Math.max(1, Math.min(options.chunkSize ?? 5000, 100_000));
   const readChunk = db.prepare('SELECT seq, record, hash FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?').raw(true);
   const hashAt = db.prepare('SELECT hash FROM events WHERE seq = ?').pluck();
@@ -184,7 +278,7 @@ export async function verifyDatabase(
     return buildReport(state, ledger, {
       reason: 'unattested',
       firstBadSeq: ledger.lastAttestedSeq + 1,
-      message: `events after seq ${ledger.lastAttestedSeq} are not covered by a signed head`,
+      message: `${state.lastSeq - ledger.lastAttestedSeq} events after seq ${ledger.lastAttestedSeq} are not covered by a signed head: nothing proves they were not added, nor that later events were not cut (a crash between an append and its seal leaves this too)`,
     });
   }
   options.onProgress?.({ checked: state.checked, fraction: 1 });

@@ -6,8 +6,36 @@
  * transaction (an approval, an audit event) on power loss.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+
+/** Mode of every database file and its -wal/-shm companions: the owner only. */
+export const DATABASE_FILE_MODE = 0o600;
+
+/**
+ * Creates `file` with mode 0600 when it does not exist, and takes group and other access away from it and
+ * its -wal, -shm and -journal files when they have any (files made by an older Gatehouse were 0644).
+ *
+ * SQLite creates the -wal, -shm and -journal files with the main file's permissions, so a 0600 database
+ * keeps them 0600 too. Windows has no such modes; there the data directory's ACL is what protects them.
+ */
+export function restrictDatabaseFiles(file: string): void {
+  if (process.platform === 'win32') return;
+  try {
+    closeSync(openSync(file, 'wx', DATABASE_FILE_MODE));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  for (const path of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) {
+    let mode: number;
+    try {
+      mode = statSync(path).mode & 0o777;
+    } catch {
+      continue;
+    }
+    if ((mode & 0o077) !== 0) chmodSync(path, mode & 0o700);
+  }
+}
 
 /** A better-sqlite3 connection. */
 export type Db = Database.Database;
@@ -22,9 +50,12 @@ export interface OpenDatabaseOptions {
   readonly busyTimeoutMs?: number;
 }
 
-/** Opens (creating if needed) a SQLite file with WAL, synchronous=FULL, busy_timeout and foreign keys. */
+/** Opens (creating if needed, mode 0600) a SQLite file with WAL, synchronous=FULL, busy_timeout and foreign keys. */
 export function openDatabase(options: OpenDatabaseOptions): Db {
-  if (options.file !== ':memory:' && !options.readonly) mkdirSync(dirname(options.file), { recursive: true });
+  if (options.file !== ':memory:' && !options.readonly) {
+    mkdirSync(dirname(options.file), { recursive: true, mode: 0o700 });
+    restrictDatabaseFiles(options.file);
+  }
   const db = new Database(options.file, {
     readonly: options.readonly ?? false,
     fileMustExist: options.readonly ?? false,

@@ -43,6 +43,10 @@ export const VerifyReportView = z.object({
   reason: z.string().nullable(),
   headsChecked: z.number().int(),
   durationMs: z.number(),
+  /** The highest seq a verified signed head covers. */
+  lastAttestedSeq: z.number().int().optional(),
+  /** The auditor's heads copy checked too (GATEHOUSE_AUDITOR_HEADS), or null when none is configured. */
+  auditorHeadsFile: z.string().nullable().optional(),
 });
 export type VerifyReportView = z.infer<typeof VerifyReportView>;
 

@@ -30,9 +30,9 @@ describe('gatehouse audit (CLI)', () => {
       const r = await gatehouse('audit', 'append', '--db', db, '--actor', 'ci-bot', '--action', 'ci.scan-finished', '--subject', `repo/run-${i}`, '--payload', JSON.stringify({ run: i, result: i % 2 ? 'green' : 'red' }));
       expect(r, r.stderr).toMatchObject({ code: 0, stdout: `${i}\n` });
     }
-    const r = await gatehouse('audit', 'append', '--db', db, '--actor', 'alice', '--role', 'lead', '--action', 'rollback.completed', '--subject', 'repo', '--json');
+    const r = await gatehouse('audit', 'append', '--db', db, '--actor', 'pricing-agent', '--role', 'agent', '--action', 'proposal.pushed', '--subject', 'repo', '--json');
     expect(r.code, r.stderr).toBe(0);
-    expect(json<AuditEvent>(r)).toMatchObject({ seq: 5, actor: 'alice', role: 'lead', action: 'rollback.completed', payload: {} });
+    expect(json<AuditEvent>(r)).toMatchObject({ seq: 5, actor: 'pricing-agent', role: 'agent', action: 'proposal.pushed', payload: {} });
     const key = readWorkstationPublicKey(join(dir, 'data', 'keys'));
     expect(key).not.toBeNull();
   });
@@ -44,6 +44,12 @@ describe('gatehouse audit (CLI)', () => {
     expect((await gatehouse('audit', 'append', '--db', db, '--actor', 'x', '--action', 'a.b', '--subject', 's', '--payload', '{oops')).code).toBe(2);
     expect((await gatehouse('audit', 'append', '--db', db, '--actor', 'x', '--action', 'a.b', '--subject', 's', '--payload', '[1]')).code).toBe(2);
     expect((await gatehouse('audit', 'append', '--db', db, '--actor', 'x', '--action', 'a.b', '--subject', 's', '--role', 'root')).code).toBe(2);
+    // An outside tool cannot record an operator's or the system's role: those come only from an unlocked session.
+    for (const role of ['lead', 'reviewer', 'auditor', 'system']) {
+      const forged = await gatehouse('audit', 'append', '--db', db, '--actor', 'alice', '--role', role, '--action', 'approval.approve', '--subject', 's', '--json');
+      expect(forged.code).toBe(2);
+      expect(json<{ code: string; message: string }>(forged)).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('--role') });
+    }
     const missing = await gatehouse('audit', 'append', '--db', db, '--actor', 'x', '--subject', 's');
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/--action/);
@@ -61,8 +67,9 @@ describe('gatehouse audit (CLI)', () => {
     expect((await gatehouse('audit', 'search', '--db', join(dir, 'nope.sqlite'))).code).toBe(2);
     const export1 = join(dir, 'first.jsonl');
     expect((await gatehouse('audit', 'export', '--db', db, '--out', export1)).code).toBe(0);
+    // Each `audit append` sealed the event it wrote when it closed; the export found 5 already sealed.
     const heads = json<ChainHead[]>(await gatehouse('audit', 'heads', '--db', db, '--json'));
-    expect(heads.map((h) => h.seq)).toEqual([5]);
+    expect(heads.map((h) => h.seq)).toEqual([1, 2, 3, 4, 5]);
   });
 
   it('verify --db: exit 0 when intact, 1 with firstBadSeq and reason when not', async () => {
@@ -117,7 +124,7 @@ describe('gatehouse audit (CLI)', () => {
   it('takes the database from the global --data-dir', async () => {
     const r = await gatehouse('--data-dir', join(dir, 'data'), 'audit', 'heads');
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout.split('\t')[0]).toBe('5');
+    expect(r.stdout.trim().split('\n').at(-1)?.split('\t')[0]).toBe('5');
   });
 
   it('runs from source with node --import tsx too', async () => {

@@ -55,6 +55,44 @@ function edit(index: number, change: (value: Record<string, unknown>) => Record<
   return copy;
 }
 
+describe("the export's exact bytes are what is attested", () => {
+  it('refuses CRLF line ends, though every line still parses to the same JSON', async () => {
+    const tampered = join(dir, 'crlf.jsonl');
+    writeFileSync(tampered, lines.map((l) => `${l}\r\n`).join(''));
+    expect(await verifyJsonl(tampered)).toMatchObject({ ok: false, reason: 'malformed', message: expect.stringContaining('line 1 is not byte for byte') });
+    // One CRLF in the middle is enough.
+    const one = [...lines];
+    one[eventLine(7)] = `${one[eventLine(7)] ?? ''}\r`;
+    expect(await verifyLines(one)).toMatchObject({ ok: false, reason: 'malformed', firstBadSeq: 7 });
+  });
+
+  it('refuses a re-serialised event line (same fields and values, other key order or spacing)', async () => {
+    const reordered = edit(eventLine(3), (o) => Object.fromEntries(Object.entries(o).reverse()));
+    expect(await verifyLines(reordered)).toMatchObject({ ok: false, reason: 'malformed', firstBadSeq: 3 });
+    const spaced = [...lines];
+    spaced[eventLine(3)] = JSON.stringify(JSON.parse(spaced[eventLine(3)] ?? ''), null, 1).replace(/\n/g, '');
+    expect(await verifyLines(spaced)).toMatchObject({ ok: false, reason: 'malformed', firstBadSeq: 3 });
+    // A character written as a \u escape is the same JSON string, but not the same bytes.
+    const escaped = [...lines];
+    escaped[eventLine(4)] = (escaped[eventLine(4)] ?? '').replace('"type":"event"', '"type":"\\u0065vent"');
+    expect(JSON.parse(escaped[eventLine(4)] ?? '')).toEqual(JSON.parse(lines[eventLine(4)] ?? ''));
+    expect(await verifyLines(escaped)).toMatchObject({ ok: false, reason: 'malformed', firstBadSeq: 4 });
+  });
+
+  it('refuses a re-serialised head line and header line, and a BOM', async () => {
+    const head = lines.findIndex((l) => l.startsWith('{"type":"head"'));
+    expect(await verifyLines(edit(head, (o) => Object.fromEntries(Object.entries(o).reverse())))).toMatchObject({ ok: false, reason: 'malformed' });
+    expect(await verifyLines(edit(0, (o) => Object.fromEntries(Object.entries(o).reverse())))).toMatchObject({ ok: false, reason: 'malformed' });
+    const bom = [...lines];
+    bom[0] = `\uFEFF${bom[0] ?? ''}`;
+    expect(await verifyLines(bom)).toMatchObject({ ok: false, reason: 'malformed' });
+  });
+
+  it('accepts the untouched file: byte-identical to what the exporter wrote', async () => {
+    expect(await verifyLines(lines)).toMatchObject({ ok: true, checked: 12 });
+  });
+});
+
 describe('export', () => {
   it('round-trips: the export verifies with no database, sealed at the last event', async () => {
     const report = await verifyJsonl(file);

@@ -40,15 +40,15 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 describe('gatehouse CLI', () => {
   it('answers usage errors with exit 2 and unknown ids clearly', () => {
     expect(gatehouse(['proposal', 'show', '--repo', repo]).code).toBe(2);
-    const missing = gatehouse(['proposal', 'show', '--repo', 'nope', '--proposal', 'x', '--json']);
+    const missing = gatehouse(['proposal', 'show', '--repo', 'nope', '--proposal', 'x', '--as', 'ava', '--json'], 'ava-demo-passphrase');
     expect(missing.code).toBe(2);
     expect(missing.stdout).toContain('NOT_FOUND');
   });
 
   it('lists the queue and shows a proposal with its assessment', () => {
-    const rows = json<Array<{ proposalId: string }>>(['proposal', 'list']);
+    const rows = json<Array<{ proposalId: string }>>(['proposal', 'list', '--as', 'ava'], 'ava-demo-passphrase');
     expect(rows.map((r) => r.proposalId).sort()).toEqual(['nightly-export-credentials', 'quote-formula', 'refactor-rounding', 'test-environment-check']);
-    const detail = json<{ assessment: { risk: string }; findings: unknown[] }>(['proposal', 'show', '--repo', repo, '--proposal', 'refactor-rounding']);
+    const detail = json<{ assessment: { risk: string }; findings: unknown[] }>(['proposal', 'show', '--repo', repo, '--proposal', 'refactor-rounding', '--as', 'ava'], 'ava-demo-passphrase');
     expect(detail.findings).toEqual([]);
     expect(['MINIMAL', 'LOW']).toContain(detail.assessment.risk);
   });
@@ -61,7 +61,7 @@ describe('gatehouse CLI', () => {
     expect(auditorTries.stdout).toContain('FORBIDDEN_ROLE');
 
     json(['approve', '--repo', repo, '--proposal', 'refactor-rounding', '--as', 'rita', '--reason', 'pure refactor, tests unchanged'], 'rita-demo-passphrase');
-    const head = json<{ summary: { headOid: string } }>(['proposal', 'show', '--repo', repo, '--proposal', 'refactor-rounding']).summary.headOid;
+    const head = json<{ summary: { headOid: string } }>(['proposal', 'show', '--repo', repo, '--proposal', 'refactor-rounding', '--as', 'rita'], 'rita-demo-passphrase').summary.headOid;
     const applied = json<{ ok: boolean; newHead: string }>(['apply', '--repo', repo, '--proposal', 'refactor-rounding', '--as', 'rita'], 'rita-demo-passphrase');
     expect(applied.ok).toBe(true);
     const verified = json<{ ok: boolean; commit: string; landings: Array<{ proposal: string }> }>(['verify', '--repo', repo, 'refs/heads/main']);
@@ -70,7 +70,7 @@ describe('gatehouse CLI', () => {
     expect(applied.newHead).toBe(head);
 
     // An unapproved commit (another proposal's head) fails the gate with exit 1.
-    const other = json<{ summary: { headOid: string } }>(['proposal', 'show', '--repo', repo, '--proposal', 'quote-formula']).summary.headOid;
+    const other = json<{ summary: { headOid: string } }>(['proposal', 'show', '--repo', repo, '--proposal', 'quote-formula', '--as', 'rita'], 'rita-demo-passphrase').summary.headOid;
     const notApproved = gatehouse(['verify', '--repo', repo, other, '--json']);
     expect(notApproved.code).toBe(1);
     expect(JSON.parse(notApproved.stdout)).toMatchObject({ ok: false, failure: { condition: 'landed', commit: other } });

@@ -1,0 +1,183 @@
+/**
+ * CLI benchmarks (issue 16): `node --import tsx test/bench/cli.bench.ts` after `node build/build.mjs`
+ * (`npm run bench` does both); BENCH_QUICK=1 verifies 100,000 events instead of 1,000,000.
+ *
+ * Runs the built `dist/cli/gatehouse.cjs` directly, as `node_modules/.bin/gatehouse` does (never through
+ * npx, which pays a second Node start). Each figure is the median of alternating rounds with its peer
+ * measured in the same run, and prints its goal beside it:
+ * - `gatehouse --version` cold start and peak RSS, against `git --version` (and `node -e 0`, the floor);
+ * - `gatehouse audit append` of one event, against one durable `sqlite3` INSERT;
+ * - `gatehouse audit verify` of the whole log (both cores, and one), against a `sqlite3` read of the
+ *   same rows and `sha256sum` of the same record bytes.
+ */
+import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { auditPaths, loadOrCreateWorkstationKey, openAuditStore } from '../../electron/services/audit';
+import { openDatabase } from '../../electron/services/db/sqlite';
+import { systemClock } from '../../shared/model/clock';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CLI = join(ROOT, 'dist', 'cli', 'gatehouse.cjs');
+const QUICK = process.env['BENCH_QUICK'] === '1';
+const LOG_EVENTS = QUICK ? 100_000 : 1_000_000;
+const START_ROUNDS = QUICK ? 7 : 15;
+const VERIFY_ROUNDS = 3;
+
+function emit(bench: string, value: number, unit: string, extra: Record<string, unknown> = {}): void {
+  process.stdout.write(`${JSON.stringify({ bench: `cli.${bench}`, value: Number(value.toPrecision(4)), unit, ...extra })}\n`);
+}
+
+function progress(message: string): void {
+  process.stderr.write(`[cli bench] ${message}\n`);
+}
+
+function median(values: ReadonlyArray<number>): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+const round1 = (n: number): number => Math.round(n * 10) / 10;
+
+/** Runs a command to completion; returns wall milliseconds. Throws when it fails. */
+function timed(command: string, args: ReadonlyArray<string>, options: SpawnSyncOptions = {}): number {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(command, [...args], { stdio: ['ignore', 'ignore', 'pipe'], ...options });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${String(result.status ?? result.signal)}: ${String(result.stderr)}`);
+  return ms;
+}
+
+/** Peak RSS in MB of one run, from GNU time. */
+function peakRssMb(command: string, args: ReadonlyArray<string>): number | null {
+  if (!existsSync('/usr/bin/time')) return null;
+  const result = spawnSync('/usr/bin/time', ['-f', '%M', command, ...args], { encoding: 'utf8' });
+  const kb = Number.parseInt(result.stderr.trim().split('\n').at(-1) ?? '', 10);
+  return Number.isFinite(kb) ? round1(kb / 1024) : null;
+}
+
+/** Runs each named command once per round, alternating, and returns each one's median milliseconds. */
+function alternate(rounds: number, commands: Record<string, () => number>): Record<string, number> {
+  const samples: Record<string, number[]> = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
+  for (let r = 0; r < rounds; r++) for (const [name, run] of Object.entries(commands)) samples[name]?.push(run());
+  return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, round1(median(v))]));
+}
+
+function benchVersion(): void {
+  progress(`--version cold start, ${START_ROUNDS} alternating rounds`);
+  const t = alternate(START_ROUNDS, {
+    gatehouse: () => timed(CLI, ['--version']),
+    git: () => timed('git', ['--version']),
+    node: () => timed(process.execPath, ['-e', '0']),
+  });
+  emit('version.cold-start', t['gatehouse'] as number, 'ms', {
+    goalMs: 80,
+    peer: 'git --version',
+    peerMs: t['git'],
+    nodeFloorMs: t['node'],
+    overNodeFloorMs: round1((t['gatehouse'] as number) - (t['node'] as number)),
+    rssMb: peakRssMb(CLI, ['--version']),
+    peerRssMb: peakRssMb('git', ['--version']),
+    rounds: START_ROUNDS,
+  });
+}
+
+function benchAppend(dir: string): void {
+  const db = join(dir, 'append', 'audit.sqlite');
+  const peerDb = join(dir, 'append-peer.sqlite');
+  timed(CLI, ['audit', 'append', '--db', db, '--actor', 'ci', '--action', 'ci.warm-up', '--subject', 's']);
+  timed('sqlite3', [peerDb, 'PRAGMA journal_mode=WAL; CREATE TABLE t (seq INTEGER PRIMARY KEY, record TEXT, hash TEXT);']);
+  progress(`audit append of one event, ${START_ROUNDS} alternating rounds`);
+  let n = 0;
+  const t = alternate(START_ROUNDS, {
+    gatehouse: () =>
+      timed(CLI, ['audit', 'append', '--db', db, '--actor', 'ci', '--action', 'ci.scan-finished', '--subject', `run-${n++}`, '--payload', '{"result":"green"}']),
+    sqlite3: () => timed('sqlite3', [peerDb, "PRAGMA synchronous=FULL; INSERT INTO t (record, hash) VALUES ('{\"result\":\"green\"}', 'x');"]),
+    node: () => timed(process.execPath, ['-e', '0']),
+  });
+  emit('audit-append', t['gatehouse'] as number, 'ms', {
+    goalMs: 150,
+    peer: 'sqlite3 CLI: one durable INSERT',
+    peerMs: t['sqlite3'],
+    nodeFloorMs: t['node'],
+    includes: 'Node start, open + migrate check, append, seal (sign a head, fsync heads file), close',
+    rounds: START_ROUNDS,
+  });
+}
+
+async function buildLog(dir: string): Promise<{ file: string; headsFile: string; keyId: string; recordsFile: string }> {
+  const paths = auditPaths(join(dir, 'log'));
+  const key = loadOrCreateWorkstationKey(paths.keysDir);
+  const store = await openAuditStore({ file: paths.file, clock: systemClock, workstationKey: key, headsDir: paths.headsDir });
+  const start = Date.now();
+  for (let i = 0; i < LOG_EVENTS; i += 1000) {
+    store.appendMany(
+      Array.from({ length: Math.min(1000, LOG_EVENTS - i) }, (_, k) => ({
+        actor: ['alice', 'bob', 'ci-bot', 'gatehouse'][(i + k) % 4] as string,
+        role: 'tool' as const,
+        action: ['proposal.discovered', 'analysis.completed', 'sandbox.run', 'approval.minted'][(i + k) % 4] as string,
+        subject: `repo-a/proposal-${(i + k) % 97}`,
+        payload: { index: i + k, note: `event number ${i + k}`, files: (i + k) % 13 },
+      })),
+    );
+    if (i % 200_000 === 0) progress(`built ${i + 1000} of ${LOG_EVENTS} events`);
+  }
+  store.close();
+  progress(`built ${LOG_EVENTS} events in ${((Date.now() - start) / 1000).toFixed(1)} s`);
+  // The same bytes the verifier hashes, for the sha256sum peer.
+  const recordsFile = join(dir, 'records.bin');
+  const db = openDatabase({ file: paths.file, readonly: true });
+  const fd = openSync(recordsFile, 'w');
+  try {
+    for (const record of db.prepare('SELECT record FROM events ORDER BY seq').pluck().iterate() as IterableIterator<string>) writeSync(fd, record);
+  } finally {
+    closeSync(fd);
+    db.close();
+  }
+  return { file: paths.file, headsFile: paths.headsFile, keyId: key.keyId, recordsFile };
+}
+
+async function benchVerify(dir: string): Promise<void> {
+  progress(`building a log of ${LOG_EVENTS} events`);
+  const log = await buildLog(dir);
+  const verifyArgs = ['audit', 'verify', '--db', log.file, '--heads', log.headsFile, '--trust-key', log.keyId];
+  progress(`audit verify via the CLI and its peers, ${VERIFY_ROUNDS} alternating rounds`);
+  const t = alternate(VERIFY_ROUNDS, {
+    both: () => timed(CLI, verifyArgs),
+    one: () => timed(CLI, [...verifyArgs, '--jobs', '1']),
+    sqlite3: () => timed('sqlite3', [log.file, 'SELECT seq, record, hash FROM events ORDER BY seq']),
+    sha256: () => timed('sha256sum', [log.recordsFile]),
+  });
+  const goalSeconds = 1.0;
+  emit('audit-verify', (t['both'] as number) / 1000, 's', {
+    events: LOG_EVENTS,
+    goalSeconds,
+    workers: 'default (cores, at most 4)',
+    oneWorkerSeconds: (t['one'] as number) / 1000,
+    peer: 'sqlite3 read of the same rows; sha256sum of the same record bytes',
+    peerSqliteReadSeconds: (t['sqlite3'] as number) / 1000,
+    peerSha256Seconds: (t['sha256'] as number) / 1000,
+    rounds: VERIFY_ROUNDS,
+  });
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(CLI)) throw new Error(`no ${CLI}: run node build/build.mjs first (npm run bench does)`);
+  const dir = mkdtempSync(join(tmpdir(), 'gh-cli-bench-'));
+  try {
+    writeFileSync(join(dir, '.keep'), '');
+    benchVersion();
+    benchAppend(dir);
+    await benchVerify(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`[cli bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});
