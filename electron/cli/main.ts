@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import packageJson from '../../package.json';
+import { registerAgentCommands } from './commands/agent';
 import { registerApprovalCommands } from './commands/approval';
 import { registerAuditCommands } from './commands/audit';
 import { registerCommentCommands } from './commands/comment';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerApprovalCommands(program);
   registerVerifyCommands(program);
   registerCommentCommands(program);
+  registerAgentCommands(program);
   return program;
 }
 

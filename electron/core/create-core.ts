@@ -24,6 +24,7 @@ import { createSandbox, type Sandbox } from '../services/sandbox';
 import { appHealth, appInfo, type ShellInfo } from './app-info';
 import { auditExport, auditSearch, auditVerify, type VerifyControl } from './audit-log';
 import { createAuditTrail } from './audit-trail';
+import { addAgent, agentGet, agentMine, agentPolicy, agentPropose, agentRevise, agentWithdraw, listAgents, migrateAgents, revokeAgent, startAgentWatch } from './agents';
 import { deleteDraft, listComments, migrateComments, publishDrafts, requestChanges, saveDraft } from './comments';
 import { checkpointCreate, checkpointList, checkpointPreview, checkpointRollback, startPeriodicCheckpoints } from './checkpoints';
 import type { CoreContext } from './context';
@@ -52,6 +53,11 @@ export interface CoreConfig {
   readonly periodicCheckpoints?: boolean;
   /** A sandbox service to use instead of one over the local engine. */
   readonly sandbox?: Sandbox;
+  /**
+   * Watch the audit log for proposals from agents (a `gatehouse mcp` process) and emit
+   * `proposal:arrived`; default on in the app and the bridge, off in the CLI.
+   */
+  readonly watchAgents?: boolean;
 }
 
 /** A running core. */
@@ -109,6 +115,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
   const appDb = openDatabase({ file: layout.appDb });
   migrateCore(appDb);
   migrateComments(appDb);
+  migrateAgents(appDb);
 
   const auditStore = await openAuditStore({
     file: layout.auditDb,
@@ -190,6 +197,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
   const idleTimer = setInterval(() => sessions.current(), 30_000);
   idleTimer.unref();
   const stopCheckpoints = config.periodicCheckpoints ? startPeriodicCheckpoints(context, handles) : () => undefined;
+  const stopAgentWatch = (config.watchAgents ?? config.shell.shell !== 'cli') ? startAgentWatch(context) : () => undefined;
 
   const handlers = {
     'app:info': () => appInfo(layout.root, shell, () => dockerStatus(sandbox)),
@@ -285,6 +293,15 @@ export async function createCore(config: CoreConfig): Promise<Core> {
         digest: governance.policy.digest,
       };
     },
+    'agent:list': () => listAgents(context),
+    'agent:add': (input) => addAgent(context, input),
+    'agent:revoke': (input) => revokeAgent(context, input.name),
+    'agent:propose': (input, call) => agentPropose(review, call.session, input),
+    'agent:revise': (input, call) => agentRevise(review, call.session, input),
+    'agent:get': (input, call) => agentGet(review, call.session, input.repositoryId, input.proposalId),
+    'agent:mine': (input, call) => agentMine(context, call.session, input.repositoryId),
+    'agent:withdraw': (input, call) => agentWithdraw(review, call.session, input.repositoryId, input.proposalId, input.reason),
+    'agent:policy': (input, call) => agentPolicy(review, call.session, input.repositoryId),
     'policy:validate': (input) => {
       const result = loadPolicy({ text: input.text });
       return { valid: result.ok, problems: result.problems.map((p) => ({ path: p.path, line: p.line, message: p.message })) };
@@ -314,6 +331,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     async close() {
       clearInterval(idleTimer);
       stopCheckpoints();
+      stopAgentWatch();
       for (const controller of running.values()) controller.abort();
       await Promise.allSettled([...background]);
       await sandbox.shutdown().catch((error: unknown) => logger.warn('sandbox shutdown', error instanceof Error ? error.message : error));

@@ -8,6 +8,13 @@ import { z } from 'zod';
 export const Role = z.enum(['reviewer', 'auditor', 'lead']);
 export type Role = z.infer<typeof Role>;
 
+/**
+ * Who may call a channel: an operator's role, or `agent` — a registered coding agent speaking
+ * through the MCP server. An agent holds no key and reaches only channels that name `agent`.
+ */
+export const CallerRole = z.enum([...Role.options, 'agent']);
+export type CallerRole = z.infer<typeof CallerRole>;
+
 /** Severity of one finding, lowest first. */
 export const Severity = z.enum(['info', 'low', 'medium', 'high', 'critical']);
 export type Severity = z.infer<typeof Severity>;

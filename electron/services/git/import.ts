@@ -155,9 +155,14 @@ async function writeProposal(
   changes: ReadonlyArray<ResolvedChange>,
   meta: CommitMeta,
   name: string | undefined,
+  replaces?: string,
 ): Promise<ImportResult> {
   const ref = proposalRef(repo, name ?? slug(meta.title));
-  if ((await resolveRefOrNull(repo, ref)) !== null) throw new GitConflictError(`proposal ${ref} already exists`, { ref });
+  const existing = await resolveRefOrNull(repo, ref);
+  if (replaces === undefined && existing !== null) throw new GitConflictError(`proposal ${ref} already exists`, { ref });
+  if (replaces !== undefined && existing !== replaces) {
+    throw new GitConflictError(`proposal ${ref} is not at ${replaces.slice(0, 10)} (it moved or does not exist)`, { ref });
+  }
   const tree = await repo.objects.batch(async () => {
     const edits: TreeEdit[] = changes.map((change) => ({
       path: change.path,
@@ -194,7 +199,7 @@ async function writeProposal(
       message,
     }),
   );
-  await updateRef(repo, ref, commitOid, null, `gatehouse import (${meta.source}): ${meta.title}`);
+  await updateRef(repo, ref, commitOid, replaces ?? null, `gatehouse import (${meta.source}): ${meta.title}`);
   const [prefix, suffix] = repo.proposalRefPattern.split('*') as [string, string];
   return {
     ref,
@@ -212,6 +217,11 @@ export interface ImportChangeSetInput {
   /** Branch name inside the pattern (`fix-login`); default: from the title plus a random suffix. */
   readonly name?: string;
   readonly limits?: Partial<ImportLimits>;
+  /**
+   * Write a new revision of the existing proposal `name`, whose branch must be at this oid; the new
+   * commit is again based on the target head (a replacement, as Gerrit's patch sets are).
+   */
+  readonly replaces?: string;
 }
 
 /**
@@ -275,6 +285,7 @@ export async function importChangeSet(repo: GitRepository, input: ImportChangeSe
       source: 'change-set',
     },
     input.name,
+    input.replaces,
   );
 }
 
@@ -285,6 +296,8 @@ export interface ImportUnifiedDiffInput {
   readonly meta: PatchImportMeta;
   readonly name?: string;
   readonly limits?: Partial<ImportLimits>;
+  /** As {@link ImportChangeSetInput.replaces}. */
+  readonly replaces?: string;
 }
 
 /**
@@ -362,5 +375,6 @@ export async function importUnifiedDiff(repo: GitRepository, input: ImportUnifie
       source: 'unified-diff',
     },
     input.name,
+    input.replaces,
   );
 }

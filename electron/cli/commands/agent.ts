@@ -1,0 +1,95 @@
+/**
+ * `gatehouse agent add|list|revoke` (a lead registers coding agents) and `gatehouse mcp --agent NAME`
+ * (the MCP server an agent's client starts over stdio).
+ */
+import type { Command } from 'commander';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { ErrorCode, GatehouseError } from '../../../shared/model/result';
+import { authenticateAgent } from '../../core/agents';
+import { runMcpStdio } from '../../mcp/stdio';
+import { invoke, openCliCore, unlockAs, withCore } from '../core-session';
+import { emit } from '../io';
+
+interface JsonOption {
+  readonly json?: boolean;
+}
+
+function collect(value: string, previous: ReadonlyArray<string>): ReadonlyArray<string> {
+  return [...previous, value];
+}
+
+/** The agent's credential: `--token-file`, else GATEHOUSE_AGENT_TOKEN. */
+function readCredential(tokenFile: string | undefined): string | undefined {
+  if (tokenFile === undefined) return process.env.GATEHOUSE_AGENT_TOKEN?.trim();
+  if (!existsSync(tokenFile)) throw new GatehouseError(ErrorCode.NotFound, `no such token file: ${tokenFile}`);
+  if (statSync(tokenFile).size > 4096) throw new GatehouseError(ErrorCode.InvalidInput, `${tokenFile} is too large to be a credential`);
+  return readFileSync(tokenFile, 'utf8').trim();
+}
+
+/** Registers the agent and mcp commands. */
+export function registerAgentCommands(program: Command): void {
+  const agent = program.command('agent').description('coding agents that propose changes through the MCP server');
+  agent
+    .command('add')
+    .argument('<name>', 'the agent name (lower-case letters, digits, dashes)')
+    .requiredOption('--repo <id>', 'a repository the agent may propose to (repeat for more)', collect, [])
+    .requiredOption('--as <name>', 'the lead who registers it')
+    .option('--json', 'JSON output')
+    .description('register an agent and print its credential (shown once)')
+    .action(async (name: string, options: { repo: ReadonlyArray<string>; as: string } & JsonOption, command: Command) => {
+      await withCore(command, async (core) => {
+        await unlockAs(core, options.as);
+        const result = await invoke(core, 'agent:add', { name, repositories: [...options.repo] });
+        emit(options.json === true, result, () =>
+          [
+            `agent ${result.agent.name} registered for ${result.agent.repositories.join(', ')}`,
+            `credential (shown once; give it to the agent's MCP client as GATEHOUSE_AGENT_TOKEN):`,
+            result.credential,
+          ].join('\n'),
+        );
+      });
+    });
+  agent
+    .command('list')
+    .requiredOption('--as <name>', 'a lead')
+    .option('--json', 'JSON output')
+    .description('registered agents')
+    .action(async (options: { as: string } & JsonOption, command: Command) => {
+      await withCore(command, async (core) => {
+        await unlockAs(core, options.as);
+        const agents = await invoke(core, 'agent:list', {});
+        emit(options.json === true, agents, () =>
+          agents.map((a) => `${a.name}\t${a.repositories.join(',')}\t${a.revokedAt ? `revoked ${a.revokedAt}` : `since ${a.createdAt} by ${a.createdBy}`}`).join('\n'),
+        );
+      });
+    });
+  agent
+    .command('revoke')
+    .argument('<name>', 'the agent')
+    .requiredOption('--as <name>', 'a lead')
+    .option('--json', 'JSON output')
+    .description("revoke an agent's credential")
+    .action(async (name: string, options: { as: string } & JsonOption, command: Command) => {
+      await withCore(command, async (core) => {
+        await unlockAs(core, options.as);
+        const result = await invoke(core, 'agent:revoke', { name });
+        emit(options.json === true, result, () => `agent ${name} revoked`);
+      });
+    });
+
+  program
+    .command('mcp')
+    .requiredOption('--agent <name>', 'the registered agent this server speaks for')
+    .option('--token-file <file>', 'read the credential from this file instead of GATEHOUSE_AGENT_TOKEN')
+    .description('run the MCP server for a coding agent over stdio (stdout carries the protocol; logs go to stderr)')
+    .action(async (options: { agent: string; tokenFile?: string }, command: Command) => {
+      const core = await openCliCore(command);
+      try {
+        const session = authenticateAgent(core.context, options.agent, readCredential(options.tokenFile));
+        process.stderr.write(`gatehouse mcp: serving agent ${session.name} over stdio (data directory ${core.layout.root})\n`);
+        await runMcpStdio({ core, agent: session });
+      } finally {
+        await core.close();
+      }
+    });
+}
