@@ -81,13 +81,18 @@ export function registerAgentCommands(program: Command): void {
     .command('mcp')
     .requiredOption('--agent <name>', 'the registered agent this server speaks for')
     .option('--token-file <file>', 'read the credential from this file instead of GATEHOUSE_AGENT_TOKEN')
+    .option('--calls-per-second <n>', 'calls this connection may make per second on average (burst: twice that)', '20')
     .description('run the MCP server for a coding agent over stdio (stdout carries the protocol; logs go to stderr)')
-    .action(async (options: { agent: string; tokenFile?: string }, command: Command) => {
+    .action(async (options: { agent: string; tokenFile?: string; callsPerSecond: string }, command: Command) => {
+      const callsPerSecond = Number(options.callsPerSecond);
+      if (!Number.isInteger(callsPerSecond) || callsPerSecond < 1 || callsPerSecond > 1000) {
+        throw new GatehouseError(ErrorCode.InvalidInput, `--calls-per-second must be a whole number from 1 to 1000, not ${options.callsPerSecond}`);
+      }
       const core = await openCliCore(command);
       try {
         const session = authenticateAgent(core.context, options.agent, readCredential(options.tokenFile));
         process.stderr.write(`gatehouse mcp: serving agent ${session.name} over stdio (data directory ${core.layout.root})\n`);
-        await runMcpStdio({ core, agent: session });
+        await runMcpStdio({ core, agent: session, callsPerSecond, burst: callsPerSecond * 2 });
       } finally {
         await core.close();
       }
