@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { ErrorCode, GatehouseError } from '../../../shared/model/result';
 import { authenticateAgent } from '../../core/agents';
+import { parseLoopbackAddress, runMcpHttp } from '../../mcp/http';
 import { runMcpStdio } from '../../mcp/stdio';
 import { invoke, openCliCore, unlockAs, withCore } from '../core-session';
 import { emit } from '../io';
@@ -81,18 +82,36 @@ export function registerAgentCommands(program: Command): void {
     .command('mcp')
     .requiredOption('--agent <name>', 'the registered agent this server speaks for')
     .option('--token-file <file>', 'read the credential from this file instead of GATEHOUSE_AGENT_TOKEN')
+    .option('--http <host:port>', 'serve Streamable HTTP on a loopback address instead of stdio (bearer token = the credential)')
     .option('--calls-per-second <n>', 'calls this connection may make per second on average (burst: twice that)', '20')
     .description('run the MCP server for a coding agent over stdio (stdout carries the protocol; logs go to stderr)')
-    .action(async (options: { agent: string; tokenFile?: string; callsPerSecond: string }, command: Command) => {
+    .action(async (options: { agent: string; tokenFile?: string; callsPerSecond: string; http?: string }, command: Command) => {
+      const address = options.http === undefined ? null : parseLoopbackAddress(options.http);
       const callsPerSecond = Number(options.callsPerSecond);
       if (!Number.isInteger(callsPerSecond) || callsPerSecond < 1 || callsPerSecond > 1000) {
         throw new GatehouseError(ErrorCode.InvalidInput, `--calls-per-second must be a whole number from 1 to 1000, not ${options.callsPerSecond}`);
       }
       const core = await openCliCore(command);
       try {
-        const session = authenticateAgent(core.context, options.agent, readCredential(options.tokenFile));
-        process.stderr.write(`gatehouse mcp: serving agent ${session.name} over stdio (data directory ${core.layout.root})\n`);
-        await runMcpStdio({ core, agent: session, callsPerSecond, burst: callsPerSecond * 2 });
+        const credential = readCredential(options.tokenFile);
+        const session = authenticateAgent(core.context, options.agent, credential);
+        const limits = { core, agent: session, callsPerSecond, burst: callsPerSecond * 2 };
+        if (address === null || credential === undefined) {
+          process.stderr.write(`gatehouse mcp: serving agent ${session.name} over stdio (data directory ${core.layout.root})\n`);
+          await runMcpStdio(limits);
+          return;
+        }
+        const stop = new Promise<void>((resolve) => {
+          process.once('SIGINT', () => resolve());
+          process.once('SIGTERM', () => resolve());
+        });
+        await runMcpHttp({
+          ...limits,
+          ...address,
+          credential,
+          stop,
+          onListening: (url) => process.stderr.write(`gatehouse mcp: serving agent ${session.name} on ${url} (Streamable HTTP, bearer token)\n`),
+        });
       } finally {
         await core.close();
       }
