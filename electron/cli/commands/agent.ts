@@ -6,8 +6,6 @@ import type { Command } from 'commander';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { ErrorCode, GatehouseError } from '../../../shared/model/result';
 import { authenticateAgent } from '../../core/agents';
-import { parseLoopbackAddress, runMcpHttp } from '../../mcp/http';
-import { runMcpStdio } from '../../mcp/stdio';
 import { invoke, openCliCore, unlockAs, withCore } from '../core-session';
 import { emit } from '../io';
 
@@ -86,6 +84,8 @@ export function registerAgentCommands(program: Command): void {
     .option('--calls-per-second <n>', 'calls this connection may make per second on average (burst: twice that)', '20')
     .description('run the MCP server for a coding agent over stdio (stdout carries the protocol; logs go to stderr)')
     .action(async (options: { agent: string; tokenFile?: string; callsPerSecond: string; http?: string }, command: Command) => {
+      // The MCP SDK loads only for this command: every other command starts without it.
+      const [{ parseLoopbackAddress, runMcpHttp }, { runMcpStdio }] = await Promise.all([import('../../mcp/http'), import('../../mcp/stdio')]);
       const address = options.http === undefined ? null : parseLoopbackAddress(options.http);
       const callsPerSecond = Number(options.callsPerSecond);
       if (!Number.isInteger(callsPerSecond) || callsPerSecond < 1 || callsPerSecond > 1000) {
