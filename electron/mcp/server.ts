@@ -213,7 +213,7 @@ export function createMcpServer(options: McpServerOptions): Server {
   });
   const sender = { fromOurWindow: true, fromTopFrame: true, origin: MCP_ORIGIN };
   const bucket = tokenBucket(options.callsPerSecond ?? 20, options.burst ?? 40, () => Date.now());
-  let lastRateAudit = 0;
+  let flooding = false;
 
   const audit = (action: string, subject: string, payload: Record<string, unknown>): void => {
     core.context.audit.record({ action, subject, actor: agentActor(agent.name), role: 'agent', payload: JSON.parse(JSON.stringify(payload)) as never });
@@ -303,13 +303,14 @@ export function createMcpServer(options: McpServerOptions): Server {
     const subject = subjectOf(args);
     if (!bucket.take()) {
       const error = { code: ErrorCode.RateLimited, message: `too many calls: at most ${options.callsPerSecond ?? 20} per second; slow down` };
-      // One audit event per second of flooding, not one per refused call: the log must not become the flood.
-      if (Date.now() - lastRateAudit >= 1000) {
-        lastRateAudit = Date.now();
+      // One audit event per flood (its first refused call), not one per call: the log must not become the flood.
+      if (!flooding) {
+        flooding = true;
         return refuse(name.slice(0, 60), subject, error);
       }
       return failure(error);
     }
+    flooding = false;
     if (name === WAIT_TOOL.name) {
       const parsed = WaitInput.safeParse(args);
       if (!parsed.success) return refuse(name, subject, { code: ErrorCode.InvalidInput, message: `${name}: ${zodIssues(parsed.error)}` });
