@@ -19,7 +19,7 @@ const nodeBundles = [
   // The CLI entry holds only commander and the command table; each command module is its own bundle in
   // dist/cli-commands/, required when its command runs, so `gatehouse --version` compiles a few KB.
   { entry: 'electron/cli/main.ts', out: 'dist/cli/gatehouse.cjs', banner: '#!/usr/bin/env node', plugins: [cliCommandChunks()] },
-  ...['workspace', 'scan', 'audit', 'policy', 'approval', 'verify'].map((name) => ({
+  ...['workspace', 'scan', 'audit', 'policy', 'approval', 'verify', 'comment', 'agent'].map((name) => ({
     entry: `electron/cli/commands/${name}.ts`,
     out: `dist/cli-commands/${name}.cjs`,
   })),

@@ -58,6 +58,16 @@ export const CLI_ACCESS: Readonly<Record<string, CommandAccess>> = {
   // The CI gate needs no operator: repo:verify is public and trusts only signatures in the repository.
   verify: dispatch('repo:verify'),
   sync: dispatch('repo:sync'),
+  'comment add': dispatch('proposal:show', 'comment:draft', 'comment:publish'),
+  'comment list': dispatch('comment:list'),
+  'comment publish': dispatch('comment:publish'),
+  'comment request-changes': dispatch('proposal:show', 'proposal:requestChanges'),
+  'agent add': dispatch('agent:add'),
+  'agent list': dispatch('agent:list'),
+  'agent revoke': dispatch('agent:revoke'),
+  mcp: offline(
+    "the MCP server for one registered agent: it refuses to start without the agent's credential, and every tool call goes through the dispatcher in the agent role (electron/mcp/server.ts)",
+  ),
   'audit append': offline(`${AUDIT_FILE}; it records only the tool and agent roles, never an operator's`),
   'audit verify': offline(AUDIT_FILE),
   'audit export': offline(AUDIT_FILE),

@@ -25,6 +25,8 @@ import { createSandbox, type Sandbox } from '../services/sandbox';
 import { appHealth, appInfo, type ShellInfo } from './app-info';
 import { auditExport, auditSearch, auditVerify, type VerifyControl } from './audit-log';
 import { createAuditTrail, DEFAULT_SEAL_INTERVAL_MS, recordUnsealedAtOpen, startPeriodicSealing } from './audit-trail';
+import { addAgent, agentGet, agentMine, agentPolicy, agentPropose, agentRevise, agentWithdraw, listAgents, migrateAgents, revokeAgent, startAgentWatch } from './agents';
+import { deleteDraft, listComments, migrateComments, publishDrafts, requestChanges, saveDraft } from './comments';
 import { checkpointCreate, checkpointList, checkpointPreview, checkpointRollback, startPeriodicCheckpoints } from './checkpoints';
 import type { CoreContext } from './context';
 import { prepareDataDir, type DataLayout } from './data-dir';
@@ -59,6 +61,11 @@ export interface CoreConfig {
   readonly sandbox?: Sandbox;
   /** Milliseconds between seals of what this core recorded in the audit log (default one minute). */
   readonly auditSealIntervalMs?: number;
+  /**
+   * Watch the audit log for proposals from agents (a `gatehouse mcp` process) and emit
+   * `proposal:arrived`; default on in the app and the bridge, off in the CLI.
+   */
+  readonly watchAgents?: boolean;
 }
 
 /** A running core. */
@@ -115,6 +122,8 @@ export async function createCore(config: CoreConfig): Promise<Core> {
   let shell = config.shell;
   const appDb = openDatabase({ file: layout.appDb });
   migrateCore(appDb);
+  migrateComments(appDb);
+  migrateAgents(appDb);
 
   const auditStore = await openAuditStore({
     file: layout.auditDb,
@@ -206,6 +215,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
   const idleTimer = setInterval(() => sessions.current(), 30_000);
   idleTimer.unref();
   const stopCheckpoints = config.periodicCheckpoints ? startPeriodicCheckpoints(context, handles) : () => undefined;
+  const stopAgentWatch = (config.watchAgents ?? config.shell.shell !== 'cli') ? startAgentWatch(context) : () => undefined;
 
   const handlers = {
     'app:info': () => appInfo(layout.root, shell, () => dockerStatus(sandbox)),
@@ -245,8 +255,21 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     'proposal:show': (input) => showProposal(review, input.repositoryId, input.proposalId),
     'proposal:file': (input) => proposalFile(review, input.repositoryId, input.proposalId, input.path),
     'proposal:import': (input) => importProposal(review, input),
-    'proposal:approve': (input) => decide(review, input, 'approve', input.reason),
-    'proposal:reject': (input) => decide(review, input, 'reject', input.reason),
+    'proposal:approve': async (input) => {
+      const view = await decide(review, input, 'approve', input.reason);
+      publishDrafts(context, input.repositoryId, input.proposalId, { kind: 'approve', jti: view.jti });
+      return view;
+    },
+    'proposal:reject': async (input) => {
+      const view = await decide(review, input, 'reject', input.reason);
+      publishDrafts(context, input.repositoryId, input.proposalId, { kind: 'reject', jti: view.jti });
+      return view;
+    },
+    'proposal:requestChanges': (input) => requestChanges(review, input, input.reason),
+    'comment:list': (input, call) => listComments(review, { operatorId: call.session?.operatorId ?? null }, input.repositoryId, input.proposalId),
+    'comment:draft': (input) => saveDraft(review, input),
+    'comment:delete': (input) => deleteDraft(context, input.commentId),
+    'comment:publish': (input) => ({ published: publishDrafts(context, input.repositoryId, input.proposalId, null) }),
     'approval:revoke': (input) => revoke(review, input),
     'approval:exportDsse': (input) => exportDsse(review, input.repositoryId, input.proposalId),
     'proposal:apply': async (input) => {
@@ -299,6 +322,15 @@ export async function createCore(config: CoreConfig): Promise<Core> {
       const result = await syncRepository(context, await handles.get(input.repositoryId), input.remote);
       return { url: result.url, before: result.before, after: result.after, pushed: result.pushed, received: result.received.length, ingested: result.ingested };
     },
+    'agent:list': () => listAgents(context),
+    'agent:add': (input) => addAgent(context, input),
+    'agent:revoke': (input) => revokeAgent(context, input.name),
+    'agent:propose': (input, call) => agentPropose(review, call.session, input),
+    'agent:revise': (input, call) => agentRevise(review, call.session, input),
+    'agent:get': (input, call) => agentGet(review, call.session, input.repositoryId, input.proposalId),
+    'agent:mine': (input, call) => agentMine(context, call.session, input.repositoryId),
+    'agent:withdraw': (input, call) => agentWithdraw(review, call.session, input.repositoryId, input.proposalId, input.reason),
+    'agent:policy': (input, call) => agentPolicy(review, call.session, input.repositoryId),
     'policy:validate': (input) => {
       const result = loadPolicy({ text: input.text });
       return { valid: result.ok, problems: result.problems.map((p) => ({ path: p.path, line: p.line, message: p.message })) };
@@ -331,6 +363,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
       clearInterval(idleTimer);
       stopSealing();
       stopCheckpoints();
+      stopAgentWatch();
       for (const controller of running.values()) controller.abort();
       await Promise.allSettled([...background]);
       await sandbox.shutdown().catch((error: unknown) => logger.warn('sandbox shutdown', error instanceof Error ? error.message : error));

@@ -15,7 +15,7 @@ import {
   type ChannelParsedInput,
 } from '../../shared/ipc/contract';
 import type { Access } from '../../shared/ipc/define';
-import type { Role } from '../../shared/model/domain';
+import type { CallerRole } from '../../shared/model/domain';
 import { ErrorCode, GatehouseError, err, ok, type Result } from '../../shared/model/result';
 
 /** Who is calling, as the shell (Electron or the bridge) saw it. */
@@ -30,9 +30,10 @@ export interface SenderInfo {
 
 /** The operator a call runs as, from the session held in main. */
 export interface CallerSession {
+  /** The operator's id, or the agent's id for role `agent`. */
   readonly operatorId: string;
   readonly name: string;
-  readonly role: Role;
+  readonly role: CallerRole;
 }
 
 /** What a handler receives besides its input. */
@@ -101,6 +102,13 @@ export function createDispatcher(options: DispatcherOptions): Dispatch {
       return err(ErrorCode.UnknownChannel, `unknown channel: ${String(channelName).slice(0, 100)}`);
     }
     const definition = channels[channelName];
+    // Deny by default for agents, before anything else: only channels that name `agent` — not
+    // public ones, not `session` ones.
+    const caller = options.session();
+    if (caller?.role === 'agent' && (typeof definition.access === 'string' || !definition.access.includes('agent'))) {
+      options.logger.warn('refused a channel to an agent', { channel: channelName, agent: caller.name });
+      return err(ErrorCode.ForbiddenRole, `${channelName} is not open to agents; ${caller.name} is an agent`);
+    }
     const parsed = definition.input.safeParse(rawInput ?? {});
     if (!parsed.success) {
       return err(ErrorCode.InvalidInput, `${channelName}: ${zodMessage(parsed.error)}`);

@@ -100,6 +100,7 @@ const staleAfter: { readonly [E in Exclude<EventName, 'session:changed' | 'sandb
   ],
   'audit:appended': ['audit:search', 'audit:counts'],
   'sandbox:finished': ['proposal:show', 'proposal:list'],
+  'proposal:arrived': ['proposal:list', 'proposal:show', 'comment:list'],
 };
 
 /** Mount once: keeps the query cache in step with what main reports. */
@@ -109,5 +110,6 @@ export function useEventInvalidation(): void {
   useGatehouseEvent('repo:changed', () => void invalidateChannels(queryClient, staleAfter['repo:changed']));
   useGatehouseEvent('audit:appended', () => void invalidateChannels(queryClient, staleAfter['audit:appended']));
   useGatehouseEvent('sandbox:finished', () => void invalidateChannels(queryClient, staleAfter['sandbox:finished']));
+  useGatehouseEvent('proposal:arrived', () => void invalidateChannels(queryClient, staleAfter['proposal:arrived']));
   useGatehouseEvent('session:changed', () => void queryClient.invalidateQueries());
 }

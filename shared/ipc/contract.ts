@@ -9,10 +9,12 @@ import { z } from 'zod';
 import { Role } from '../model/domain';
 import { SandboxComparison, SandboxRunResult } from '../model/sandbox';
 import type { Result } from '../model/result';
+import { agentChannels } from './channels/agents';
 import { appChannels } from './channels/app';
 import { auditChannels } from './channels/audit';
 import { checkpointChannels } from './channels/checkpoints';
 import { recordChannels } from './channels/records';
+import { commentChannels } from './channels/comments';
 import { reviewChannels } from './channels/review';
 import { sessionChannels } from './channels/session';
 import { workstationChannels } from './channels/workstation';
@@ -27,6 +29,8 @@ export const channels = {
   ...auditChannels,
   ...recordChannels,
   ...workstationChannels,
+  ...commentChannels,
+  ...agentChannels,
 } as const;
 
 /** A channel name. */
@@ -79,6 +83,20 @@ export const events = {
   'repo:changed': event({
     summary: 'A repository changed',
     payload: z.object({ repositoryId: z.string(), what: z.string() }),
+  }),
+  /**
+   * An agent proposed, revised or withdrew a proposal (through the MCP server, possibly in another
+   * process: main notices it in the audit log and emits this, so the queue updates without a reload).
+   */
+  'proposal:arrived': event({
+    summary: 'An agent proposed, revised or withdrew a proposal',
+    payload: z.object({
+      repositoryId: z.string(),
+      proposalId: z.string(),
+      agent: z.string(),
+      kind: z.enum(['proposed', 'revised', 'withdrawn']),
+      revision: z.number().int(),
+    }),
   }),
   /** A new audit event was appended. */
   'audit:appended': event({

@@ -3,7 +3,7 @@
  * roles allowed to call it. Both processes read the same definitions; main checks them at run time.
  */
 import type { z } from 'zod';
-import type { Role } from '../model/domain';
+import type { CallerRole } from '../model/domain';
 
 /**
  * Who may call a channel.
@@ -11,8 +11,11 @@ import type { Role } from '../model/domain';
  * - `public`: no session needed (app info, unlocking, first-run setup).
  * - `session`: any unlocked operator.
  * - a list of roles: an unlocked operator in one of them.
+ *
+ * An agent (role `agent`) reaches only channels whose list names `agent`: never `public` or
+ * `session` ones.
  */
-export type Access = 'public' | 'session' | ReadonlyArray<Role>;
+export type Access = 'public' | 'session' | ReadonlyArray<CallerRole>;
 
 /** One request/response channel. */
 export interface ChannelDefinition<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {

@@ -8,6 +8,13 @@ import { z } from 'zod';
 export const Role = z.enum(['reviewer', 'auditor', 'lead']);
 export type Role = z.infer<typeof Role>;
 
+/**
+ * Who may call a channel: an operator's role, or `agent` — a registered coding agent speaking
+ * through the MCP server. An agent holds no key and reaches only channels that name `agent`.
+ */
+export const CallerRole = z.enum([...Role.options, 'agent']);
+export type CallerRole = z.infer<typeof CallerRole>;
+
 /** Severity of one finding, lowest first. */
 export const Severity = z.enum(['info', 'low', 'medium', 'high', 'critical']);
 export type Severity = z.infer<typeof Severity>;
@@ -63,6 +70,11 @@ export const Assessment = z.object({
 });
 export type Assessment = z.infer<typeof Assessment>;
 
-/** A decision an operator signs. */
-export const Decision = z.enum(['approve', 'reject']);
+/**
+ * A decision an operator signs.
+ *
+ * `request_changes` is signed like the others but never counts towards the gate: it sends the
+ * published comments back to the proposal's author and stands until a new revision arrives.
+ */
+export const Decision = z.enum(['approve', 'reject', 'request_changes']);
 export type Decision = z.infer<typeof Decision>;

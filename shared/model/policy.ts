@@ -117,6 +117,49 @@ export type PolicySandbox = z.infer<typeof PolicySandbox>;
 export const OnRegression = z.enum(['rollback', 'ask']);
 export type OnRegression = z.infer<typeof OnRegression>;
 
+/** Limits on what one agent may propose through the MCP server. */
+const AgentLimitFields = {
+  /** Proposals and revisions one agent may submit per rolling hour. */
+  proposalsPerHour: z
+    .number({ error: 'proposalsPerHour must be a number' })
+    .int('proposalsPerHour must be a whole number')
+    .min(1, 'proposalsPerHour must be at least 1')
+    .max(10_000, 'proposalsPerHour must be at most 10000')
+    .describe('Proposals and revisions one agent may submit per rolling hour.'),
+  /** Files one proposal or revision may change. */
+  maxFiles: z
+    .number({ error: 'maxFiles must be a number' })
+    .int('maxFiles must be a whole number')
+    .min(1, 'maxFiles must be at least 1')
+    .max(1000, 'maxFiles must be at most 1000')
+    .describe('Files one proposal or revision may change.'),
+  /** Bytes of change (diff or change-set text) one proposal or revision may carry. */
+  maxBytes: z
+    .number({ error: 'maxBytes must be a number' })
+    .int('maxBytes must be a whole number')
+    .min(1, 'maxBytes must be at least 1')
+    .max(50 * 1024 * 1024, 'maxBytes must be at most 52428800 (50 MiB)')
+    .describe('Bytes of change one proposal or revision may carry.'),
+};
+
+/** Per-agent rate and size limits: defaults for every agent, and overrides by agent name. */
+export const AgentLimits = z
+  .object({
+    proposalsPerHour: AgentLimitFields.proposalsPerHour.default(30),
+    maxFiles: AgentLimitFields.maxFiles.default(50),
+    maxBytes: AgentLimitFields.maxBytes.default(1024 * 1024),
+    /** Overrides for named agents (`ci-bot: { proposalsPerHour: 100 }`). */
+    byAgent: z
+      .record(
+        z.string().regex(/^[a-z][a-z0-9-]{1,39}$/, 'an agent name'),
+        z.object({ proposalsPerHour: AgentLimitFields.proposalsPerHour.optional(), maxFiles: AgentLimitFields.maxFiles.optional(), maxBytes: AgentLimitFields.maxBytes.optional() }).strict(),
+      )
+      .default({})
+      .describe('Overrides for named agents.'),
+  })
+  .strict();
+export type AgentLimits = z.infer<typeof AgentLimits>;
+
 /** A glob or import name: one line, bounded. */
 const PatternString = z
   .string({ error: 'must be a string' })
@@ -172,6 +215,8 @@ export const Policy = z
       .describe('Minutes without activity after which an operator session locks.'),
     /** After an apply breaks tests or regresses the benchmark: roll back by itself, or ask a lead. */
     onRegression: OnRegression.default('rollback').describe('After an apply breaks tests or regresses: rollback or ask.'),
+    /** What agents may propose through the MCP server: rate and size, per agent. */
+    agents: AgentLimits.default(() => AgentLimits.parse({})).describe('Per-agent rate and size limits for proposals through the MCP server.'),
   })
   .strict();
 

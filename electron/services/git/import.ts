@@ -163,9 +163,14 @@ async function writeProposal(
   changes: ReadonlyArray<ResolvedChange>,
   meta: CommitMeta,
   name: string | undefined,
+  replaces?: string,
 ): Promise<ImportResult> {
   const ref = proposalRef(repo, name ?? slug(meta.title));
-  if ((await resolveRefOrNull(repo, ref)) !== null) throw new GitConflictError(`proposal ${ref} already exists`, { ref });
+  const existing = await resolveRefOrNull(repo, ref);
+  if (replaces === undefined && existing !== null) throw new GitConflictError(`proposal ${ref} already exists`, { ref });
+  if (replaces !== undefined && existing !== replaces) {
+    throw new GitConflictError(`proposal ${ref} is not at ${replaces.slice(0, 10)} (it moved or does not exist)`, { ref });
+  }
   const tree = await repo.objects.batch(async () => {
     const edits: TreeEdit[] = changes.map((change) => ({
       path: change.path,
@@ -206,7 +211,7 @@ async function writeProposal(
       message,
     }),
   );
-  await updateRef(repo, ref, commitOid, null, `gatehouse import (${meta.source}): ${meta.title}`);
+  await updateRef(repo, ref, commitOid, replaces ?? null, `gatehouse import (${meta.source}): ${meta.title}`);
   const [prefix, suffix] = repo.proposalRefPattern.split('*') as [string, string];
   return {
     ref,
@@ -225,6 +230,11 @@ export interface ImportChangeSetInput {
   readonly name?: string;
   readonly limits?: Partial<ImportLimits>;
   readonly importer?: Importer;
+  /**
+   * Write a new revision of the existing proposal `name`, whose branch must be at this oid; the new
+   * commit is again based on the target head (a replacement, as Gerrit's patch sets are).
+   */
+  readonly replaces?: string;
 }
 
 /**
@@ -289,6 +299,7 @@ export async function importChangeSet(repo: GitRepository, input: ImportChangeSe
       importer: input.importer,
     },
     input.name,
+    input.replaces,
   );
 }
 
@@ -300,6 +311,8 @@ export interface ImportUnifiedDiffInput {
   readonly name?: string;
   readonly limits?: Partial<ImportLimits>;
   readonly importer?: Importer;
+  /** As {@link ImportChangeSetInput.replaces}. */
+  readonly replaces?: string;
 }
 
 /**
@@ -378,5 +391,6 @@ export async function importUnifiedDiff(repo: GitRepository, input: ImportUnifie
       importer: input.importer,
     },
     input.name,
+    input.replaces,
   );
 }

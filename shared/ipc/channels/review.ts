@@ -1,6 +1,6 @@
 /** Channels for repositories, proposals, review, decisions and apply. */
 import { z } from 'zod';
-import { Assessment, Finding, Oid, RiskLevel, Role } from '../../model/domain';
+import { Assessment, Decision, Finding, Oid, RiskLevel, Role } from '../../model/domain';
 import { SandboxComparison } from '../../model/sandbox';
 import { channel } from '../define';
 
@@ -49,7 +49,7 @@ export const ApprovalView = z.object({
   operatorName: z.string(),
   keyId: z.string(),
   role: Role,
-  decision: z.enum(['approve', 'reject']),
+  decision: Decision,
   reason: z.string(),
   headOid: z.string(),
   issuedAt: z.string(),
