@@ -61,7 +61,7 @@ export const CLI_ACCESS: Readonly<Record<string, CommandAccess>> = {
   'comment add': dispatch('proposal:show', 'comment:draft', 'comment:publish'),
   'comment list': dispatch('comment:list'),
   'comment publish': dispatch('comment:publish'),
-  'comment request-changes': dispatch('proposal:show', 'proposal:requestChanges'),
+  'request-changes': dispatch('proposal:show', 'proposal:requestChanges'),
   'agent add': dispatch('agent:add'),
   'agent list': dispatch('agent:list'),
   'agent revoke': dispatch('agent:revoke'),

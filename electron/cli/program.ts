@@ -21,7 +21,7 @@ const COMMAND_MODULES: ReadonlyArray<{ readonly names: ReadonlyArray<string>; re
   { names: ['policy'], load: async () => (await import('./commands/policy')).registerPolicyCommands },
   { names: ['approval'], load: async () => (await import('./commands/approval')).registerApprovalCommands },
   { names: ['verify', 'sync'], load: async () => (await import('./commands/verify')).registerVerifyCommands },
-  { names: ['comment'], load: async () => (await import('./commands/comment')).registerCommentCommands },
+  { names: ['comment', 'request-changes'], load: async () => (await import('./commands/comment')).registerCommentCommands },
   { names: ['agent', 'mcp'], load: async () => (await import('./commands/agent')).registerAgentCommands },
 ];
 

@@ -21,7 +21,7 @@ import {
 } from '../services/approvals';
 import { appendNote, applyRevision, GATEHOUSE_NOTES_REF, rollback } from '../services/git';
 import { postApplyDecision } from '../services/policy';
-import { appendRepositoryRecord, recordsRemote, syncRepository, withApplyLock } from './records';
+import { appendRepositoryRecord, publishAuditHead, recordsRemote, syncRepository, withApplyLock } from './records';
 import { revisionAuthors } from './landing';
 import type { CoreContext } from './context';
 import { requireValidPolicy, type RepositoryHandle } from './repositories';
@@ -124,7 +124,6 @@ export async function decide(deps: ReviewDeps, seen: SeenRevision, decision: Dec
   const stored = ctx.approvals.record(verified);
   await appendDecisionNote(state.handle, revision.head, minted.token);
   await appendRepositoryRecord(ctx, state.handle, session, { kind: 'decision', token: minted.token });
-  await shareRecords(ctx, state.handle);
   ctx.audit.record({
     action: decision === 'approve' ? 'approval.minted' : 'decision.rejected',
     subject: `proposal:${seen.repositoryId}/${state.proposal.name}`,
@@ -140,6 +139,9 @@ export async function decide(deps: ReviewDeps, seen: SeenRevision, decision: Dec
       token: minted.token,
     },
   });
+  // The decision's audit event sealed a head: publish it beside the decision, then share both.
+  await publishAuditHead(ctx, state.handle, session);
+  await shareRecords(ctx, state.handle);
   ctx.events.emit('repo:changed', { repositoryId: seen.repositoryId, what: `${decision} signed` });
   return approvalView(stored, revision.head, now, false, undefined);
 }
@@ -165,12 +167,13 @@ export async function revoke(
   });
   ctx.approvals.recordRevocation(verified);
   await appendRepositoryRecord(ctx, state.handle, session, { kind: 'revocation', token: minted.token });
-  await shareRecords(ctx, state.handle);
   ctx.audit.record({
     action: 'approval.revoked',
     subject: `proposal:${input.repositoryId}/${stored.claims.sub}`,
     payload: { revokedJti: input.jti, jti: minted.claims.jti, reason: input.reason, token: minted.token },
   });
+  await publishAuditHead(ctx, state.handle, session);
+  await shareRecords(ctx, state.handle);
   ctx.events.emit('repo:changed', { repositoryId: input.repositoryId, what: 'approval revoked' });
   return { revoked: true };
 }
@@ -280,7 +283,6 @@ async function applyLocked(
       risk: state.gate.risk,
     },
   });
-  await shareRecords(ctx, state.handle);
   ctx.approvals.recordApply({
     repository: seen.repositoryId,
     proposal: state.proposal.name,
@@ -305,6 +307,8 @@ async function applyLocked(
       record: applyEntry,
     },
   });
+  await publishAuditHead(ctx, state.handle, session);
+  await shareRecords(ctx, state.handle);
   ctx.events.emit('repo:changed', { repositoryId: seen.repositoryId, what: 'applied' });
   const postApplyDone = postApplyCheck(ctx, state.handle, policy, {
     previousHead: result.previousHeadOid,

@@ -19,6 +19,23 @@ export async function appendRepositoryRecord(ctx: CoreContext, handle: Repositor
   return entry.oid;
 }
 
+/**
+ * Publishes this desk's latest signed audit head as a record next to the decisions, so a cut or re-forged
+ * local audit log contradicts a head kept in the repository and on the remote. Best effort: audited on failure.
+ */
+export async function publishAuditHead(ctx: CoreContext, handle: RepositoryHandle, signer: ApprovalSigner): Promise<void> {
+  try {
+    const head = ctx.auditStore.currentSignedHead();
+    if (head === null) return;
+    await appendRecord(handle.repo, signer, {
+      repository: handle.record.id,
+      body: { kind: 'audit-head', auditHead: { seq: head.seq, hash: head.hash, at: head.ts, workstationKey: head.keyId, publicKey: head.publicKey, signature: head.signature } },
+    });
+  } catch (error) {
+    ctx.logger.warn('could not publish the audit head to the records', error instanceof Error ? error.message : String(error));
+  }
+}
+
 /** Applies recorded in the log whose signed time is within the last hour (every desk's applies count). */
 export async function appliesInLastHourFromRecords(handle: RepositoryHandle, now: Date): Promise<number> {
   const log = await readRecordLog(handle.repo, { repository: handle.record.id });

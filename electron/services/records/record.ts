@@ -51,8 +51,10 @@ export const AuditHeadStatement = z
     seq: z.number().int().nonnegative(),
     hash: z.string().regex(/^[0-9a-f]{64}$/),
     at: z.string().max(64),
-    /** The workstation key that signed the head in the audit store. */
+    /** The workstation key that signed the head in the audit store, its raw public key and the head's signature. */
     workstationKey: z.string().max(256).optional(),
+    publicKey: z.string().max(256).optional(),
+    signature: z.string().max(256).optional(),
   })
   .strict();
 export type AuditHeadStatement = Readonly<z.infer<typeof AuditHeadStatement>>;

@@ -43,7 +43,7 @@ describe('gatehouse comment / request-changes / agent', () => {
     );
     expect(draft).toMatchObject({ state: 'draft', line: 17 });
     // Drafts are the author's only.
-    expect(json<{ comments: unknown[] }>(['comment', 'list', '--repo', repo, '--proposal', 'quote-formula']).comments).toEqual([]);
+    expect(json<{ comments: unknown[] }>(['comment', 'list', '--repo', repo, '--proposal', 'quote-formula', '--as', 'ava'], 'ava-demo-passphrase').comments).toEqual([]);
     expect(json<{ comments: unknown[] }>(['comment', 'list', '--repo', repo, '--proposal', 'quote-formula', '--as', 'rita'], 'rita-demo-passphrase').comments).toHaveLength(1);
 
     const auditor = gatehouse(['request-changes', '--repo', repo, '--proposal', 'quote-formula', '--as', 'ava', '--reason', 'auditor', '--json'], 'ava-demo-passphrase');
@@ -57,10 +57,10 @@ describe('gatehouse comment / request-changes / agent', () => {
       'rita-demo-passphrase',
     );
     expect(request).toMatchObject({ comments: 1, operatorName: 'rita' });
-    const thread = json<{ reviewState: string; comments: Array<{ body: string; publishedWith: string }> }>(['comment', 'list', '--repo', repo, '--proposal', 'quote-formula']);
+    const thread = json<{ reviewState: string; comments: Array<{ body: string; publishedWith: string }> }>(['comment', 'list', '--repo', repo, '--proposal', 'quote-formula', '--as', 'ava'], 'ava-demo-passphrase');
     expect(thread.reviewState).toBe('changes-requested');
     expect(thread.comments).toEqual([expect.objectContaining({ body: "parse, don't eval", publishedWith: 'request_changes' })]);
-    const text = gatehouse(['comment', 'list', '--repo', repo, '--proposal', 'quote-formula']);
+    const text = gatehouse(['comment', 'list', '--repo', repo, '--proposal', 'quote-formula', '--as', 'ava'], 'ava-demo-passphrase');
     expect(text.stdout).toContain('changes requested by rita (reviewer): eval on request input');
   });
 

@@ -41,7 +41,7 @@ function run(args: ReadonlyArray<string>, options: { as?: string; dataDir?: stri
   const result = spawnSync(
     process.execPath,
     [cli, '--data-dir', options.dataDir ?? dataDir, ...withOptions(args, [...(options.as ? ['--as', options.as] : []), '--json'])],
-    { encoding: 'utf8', env: { ...bundleEnv(), GATEHOUSE_PASSPHRASE: passphrase }, timeout: 120_000 },
+    { encoding: 'utf8', env: { ...bundleEnv(), GATEHOUSE_PASSPHRASE: passphrase, GATEHOUSE_NEW_PASSPHRASE: 'a-new-operator-passphrase' }, timeout: 120_000 },
   );
   let body: { code?: string; message?: string } = {};
   try {
@@ -62,7 +62,8 @@ function leaves(command: Command): Command[] {
 /** Arguments that satisfy commander for a command: every required argument and option, with plausible values. */
 function argsFor(command: Command): string[] {
   const args: string[] = [];
-  for (const argument of command.registeredArguments) if (argument.required) args.push('x');
+  // A name every positional argument accepts (agent names need two or more lower-case letters).
+  for (const argument of command.registeredArguments) if (argument.required) args.push('some-name');
   const values: Record<string, string> = {
     '--repo': repositoryId,
     '--proposal': 'refactor-rounding',
@@ -76,6 +77,10 @@ function argsFor(command: Command): string[] {
     '--actor': 'ci',
     '--action': 'ci.check',
     '--subject': 's',
+    '--path': 'pricing/api.py',
+    '--line': '1',
+    '--body': 'checking the dispatcher',
+    '--agent': 'no-such-agent',
   };
   // import reads one of --changeset or --diff before it calls.
   if (commandPath(command) === 'proposal import') args.push('--diff', join(work, 'change.diff'));

@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendRecord, RECORDS_REF } from '../../../electron/services/records';
+import { appendRecord, readRecordLog, RECORDS_REF } from '../../../electron/services/records';
 import { apply, approve, git, makeTrustedRepo, openWorkstation, propose, writeFiles, type Workstation } from './harness';
 
 let ws: Workstation;
@@ -57,6 +57,16 @@ describe('legitimate flows keep working', () => {
     expect(result).toMatchObject({ ok: true, commit: landed, root });
     expect(result.landings.map((l) => l.proposal)).toEqual(['small']);
     expect(landed).toBe(approvedHead);
+  });
+
+  it('publishes the desk\'s signed audit heads into the record log next to its decisions and applies', async () => {
+    const handle = await ws.core.handles.get(repositoryId);
+    const log = await readRecordLog(handle.repo, { repository: repositoryId });
+    const heads = log.entries.flatMap((e) => (e.claims.kind === 'audit-head' ? [e.claims.auditHead] : []));
+    expect(heads.length).toBeGreaterThanOrEqual(2);
+    const last = heads[heads.length - 1] as (typeof heads)[number];
+    const stored = ws.core.context.auditStore.heads().find((h) => h.seq === last.seq);
+    expect(stored).toMatchObject({ hash: last.hash, signature: last.signature });
   });
 
   it('an annotated release tag on the landed commit is peeled and passes', async () => {
