@@ -316,7 +316,7 @@ describe('gatehouse mcp: refusals', () => {
     expect(wrong.status).toBe(1);
     expect(wrong.stderr).toMatch(/wrong credential/);
     expect(wrong.stdout).toBe('');
-  });
+  }, 300_000);
 
   it('refuses a revoked agent on its next call', async () => {
     const flooder = clients.find((c) => c.stderr().includes('agent flooder'));
