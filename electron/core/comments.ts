@@ -11,12 +11,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { diffLines } from 'diff';
-import type { ChangeRequestView, CommentSide, CommentView, ProposalComments } from '../../shared/ipc/channels/comments';
+import type { ChangeRequestView, CommentSide, CommentView, ProposalComments, ProposalReviewState } from '../../shared/ipc/channels/comments';
 import type { Role } from '../../shared/model/domain';
 import { ErrorCode, GatehouseError } from '../../shared/model/result';
 import { findingsDigest, mintApproval, verifyApproval } from '../services/approvals';
 import { migrate, type Db, type Migration } from '../services/db/sqlite';
-import { fileContents, getProposal, type FileSide } from '../services/git';
+import { fileContents, getProposal, listProposals, type FileSide } from '../services/git';
 import type { CoreContext } from './context';
 import { assertSameRevision, sandboxSummary, type SeenRevision } from './decisions';
 import { requireValidPolicy, type RepositoryHandle } from './repositories';
@@ -299,6 +299,34 @@ export async function listComments(deps: ReviewDeps, reader: CommentReader, repo
     comments: rows.map((row) => commentView(row, lines.get(row.id) ?? null, revision.head)),
     changeRequests,
   };
+}
+
+/**
+ * The review state and comment counts of every proposal (of one repository or all), for the queue:
+ * reads the proposal refs and three small aggregate queries, never the analysis.
+ */
+export async function reviewStates(deps: ReviewDeps, reader: CommentReader, repositoryId?: string): Promise<ReadonlyArray<ProposalReviewState>> {
+  const { ctx } = deps;
+  const records = repositoryId ? [ctx.registry.get(repositoryId)] : ctx.registry.list();
+  const requested = ctx.appDb.prepare('SELECT 1 FROM change_requests WHERE repository = ? AND proposal = ? AND head = ? LIMIT 1');
+  const published = ctx.appDb.prepare("SELECT COUNT(*) AS n FROM comments WHERE repository = ? AND proposal = ? AND state = 'published'");
+  const drafts = ctx.appDb.prepare("SELECT COUNT(*) AS n FROM comments WHERE repository = ? AND proposal = ? AND state = 'draft' AND author_id = ?");
+  const rows: ProposalReviewState[] = [];
+  for (const record of records) {
+    const handle = await deps.handles.get(record.id);
+    for (const proposal of await listProposals(handle.repo, { stats: false })) {
+      if (proposal.error !== null) continue;
+      rows.push({
+        repositoryId: record.id,
+        proposalId: proposal.name,
+        headOid: proposal.headOid,
+        reviewState: requested.get(record.id, proposal.name, proposal.headOid) ? 'changes-requested' : 'open',
+        comments: (published.get(record.id, proposal.name) as { n: number }).n,
+        drafts: (drafts.get(record.id, proposal.name, reader.operatorId ?? '') as { n: number }).n,
+      });
+    }
+  }
+  return rows;
 }
 
 /** What a draft says and where it is anchored. */

@@ -26,7 +26,7 @@ import { appHealth, appInfo, type ShellInfo } from './app-info';
 import { auditExport, auditSearch, auditVerify, type VerifyControl } from './audit-log';
 import { createAuditTrail, DEFAULT_SEAL_INTERVAL_MS, recordUnsealedAtOpen, startPeriodicSealing } from './audit-trail';
 import { addAgent, agentGet, agentMine, agentPolicy, agentPropose, agentRevise, agentWithdraw, listAgents, migrateAgents, revokeAgent, startAgentWatch } from './agents';
-import { deleteDraft, listComments, migrateComments, publishDrafts, requestChanges, saveDraft } from './comments';
+import { deleteDraft, listComments, migrateComments, publishDrafts, requestChanges, reviewStates, saveDraft } from './comments';
 import { checkpointCreate, checkpointList, checkpointPreview, checkpointRollback, startPeriodicCheckpoints } from './checkpoints';
 import type { CoreContext } from './context';
 import { prepareDataDir, type DataLayout } from './data-dir';
@@ -267,6 +267,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     },
     'proposal:requestChanges': (input) => requestChanges(review, input, input.reason),
     'comment:list': (input, call) => listComments(review, { operatorId: call.session?.operatorId ?? null }, input.repositoryId, input.proposalId),
+    'comment:states': (input, call) => reviewStates(review, { operatorId: call.session?.operatorId ?? null }, input.repositoryId),
     'comment:draft': (input) => saveDraft(review, input),
     'comment:delete': (input) => deleteDraft(context, input.commentId),
     'comment:publish': (input) => ({ published: publishDrafts(context, input.repositoryId, input.proposalId, null) }),

@@ -8,10 +8,14 @@
  * - `gatehouse --version` cold start and peak RSS, against `git --version` (and `node -e 0`, the floor);
  * - `gatehouse audit append` of one event, against one durable `sqlite3` INSERT;
  * - `gatehouse audit verify` of the whole log (both cores, and one), against a `sqlite3` read of the
- *   same rows and `sha256sum` of the same record bytes.
+ *   same rows and `sha256sum` of the same record bytes;
+ * - `gatehouse verify REF` (the CI gate) on an approved, applied head of a 10,000-file repository, against
+ *   `git verify-commit` of a GPG-signed commit in the same repository.
+ *
+ * CLI_BENCH=version,append,verify-ref,audit-verify runs only the named parts.
  */
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -164,14 +168,82 @@ async function benchVerify(dir: string): Promise<void> {
   });
 }
 
+const REF_FILES = 10_000;
+
+/** Runs a command and returns its stdout; throws when it fails. */
+function run(command: string, args: ReadonlyArray<string>, options: SpawnSyncOptions = {}): string {
+  const result = spawnSync(command, [...args], { encoding: 'utf8', maxBuffer: 64 << 20, ...options });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${String(result.status ?? result.signal)}: ${String(result.stderr)}${String(result.stdout)}`);
+  return String(result.stdout);
+}
+
+function benchVerifyRef(dir: string): void {
+  const dataDir = join(dir, 'ref-data');
+  const as = (name: string, passphrase: string) => ({ env: { ...process.env, GATEHOUSE_PASSPHRASE: passphrase } });
+  const gh = (args: ReadonlyArray<string>, options: SpawnSyncOptions = {}) => run(CLI, ['--data-dir', dataDir, ...args], options);
+  progress(`verify REF: a ${REF_FILES}-file repository with an approved, applied change`);
+  const demo = JSON.parse(gh(['demo', '--json'])) as { path: string };
+  const repo = join(dir, 'big');
+  const gitEnv = { ...process.env, GIT_AUTHOR_NAME: 'pricing-agent', GIT_AUTHOR_EMAIL: 'agent@agents.gatehouse.invalid', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@bench.invalid' };
+  const git = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv = gitEnv) => run('git', ['-C', repo, ...args], { env });
+  run('git', ['init', '-q', '-b', 'main', repo]);
+  for (let d = 0; d < 100; d++) {
+    const folder = join(repo, 'src', `d${d}`);
+    mkdirSync(folder, { recursive: true });
+    for (let f = 0; f < REF_FILES / 100; f++) writeFileSync(join(folder, `f${f}.txt`), `file ${d}/${f}\n`);
+  }
+  mkdirSync(join(repo, '.gatehouse'));
+  for (const name of ['policy.yaml', 'trust.json']) copyFileSync(join(demo.path, '.gatehouse', name), join(repo, '.gatehouse', name));
+  git(['add', '-A']);
+  git(['commit', '-q', '-m', 'base']);
+  git(['checkout', '-q', '-b', 'proposals/bench-change']);
+  writeFileSync(join(repo, 'src', 'd0', 'f0.txt'), 'file 0/0, changed\n');
+  git(['commit', '-q', '-am', 'a small change']);
+  // The approved revision: what the CI gate is asked about (as test/integration/core/cli-flow.test.ts does).
+  const approvedHead = git(['rev-parse', 'HEAD']).trim();
+  git(['checkout', '-q', 'main']);
+  const id = (JSON.parse(gh(['repo', 'add', repo, '--as', 'lee', '--json'], as('lee', 'lee-demo-passphrase'))) as { id: string }).id;
+  gh(['approve', '--repo', id, '--proposal', 'bench-change', '--as', 'rita', '--reason', 'bench'], as('rita', 'rita-demo-passphrase'));
+  gh(['apply', '--repo', id, '--proposal', 'bench-change', '--as', 'rita'], as('rita', 'rita-demo-passphrase'));
+
+  // The peer: a GPG-signed commit in the same repository, checked by git.
+  const gnupg = join(dir, 'gnupg');
+  mkdirSync(gnupg, { mode: 0o700 });
+  const gpgEnv = { ...gitEnv, GNUPGHOME: gnupg };
+  run('gpg', ['--batch', '--passphrase', '', '--quick-gen-key', 'Bench <bench@bench.invalid>', 'ed25519', 'sign', 'never'], { env: gpgEnv });
+  git(['branch', 'signed', 'main'], gpgEnv);
+  git(['checkout', '-q', 'signed'], gpgEnv);
+  git(['-c', 'user.signingkey=bench@bench.invalid', 'commit', '-q', '--allow-empty', '-S', '-m', 'signed'], gpgEnv);
+  git(['checkout', '-q', 'main'], gpgEnv);
+
+  // The gate must pass (exit 0) on the approved head before it is timed.
+  const first = spawnSync(CLI, ['--data-dir', dataDir, 'verify', '--repo', id, approvedHead, '--json'], { encoding: 'utf8' });
+  if (first.status !== 0) throw new Error(`verify refused the approved head: ${first.stdout}${first.stderr}`);
+  const t = alternate(START_ROUNDS, {
+    gatehouse: () => timed(CLI, ['--data-dir', dataDir, 'verify', '--repo', id, approvedHead]),
+    git: () => timed('git', ['-C', repo, 'verify-commit', 'signed'], { env: gpgEnv }),
+    node: () => timed(process.execPath, ['-e', '0']),
+  });
+  emit('verify-ref', t['gatehouse'] as number, 'ms', {
+    goalMs: 300,
+    files: REF_FILES + 2,
+    ref: 'the approved and applied revision',
+    peer: 'git verify-commit of a GPG-signed commit in the same repository',
+    peerMs: t['git'],
+    nodeFloorMs: t['node'],
+    rounds: START_ROUNDS,
+  });
+}
+
 async function main(): Promise<void> {
   if (!existsSync(CLI)) throw new Error(`no ${CLI}: run node build/build.mjs first (npm run bench does)`);
+  const parts = (process.env['CLI_BENCH'] ?? 'version,append,verify-ref,audit-verify').split(',');
   const dir = mkdtempSync(join(tmpdir(), 'gh-cli-bench-'));
   try {
-    writeFileSync(join(dir, '.keep'), '');
-    benchVersion();
-    benchAppend(dir);
-    await benchVerify(dir);
+    if (parts.includes('version')) benchVersion();
+    if (parts.includes('append')) benchAppend(dir);
+    if (parts.includes('verify-ref')) benchVerifyRef(dir);
+    if (parts.includes('audit-verify')) await benchVerify(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -16,7 +16,8 @@
  *   the **changes requested** state until a new revision arrives, sends the published comments back to
  *   the proposal's author (the agent, through the MCP server), and never counts as an approval.
  *
- * Channels: `comment:list` (any session; drafts of others are never returned), `comment:draft`
+ * Channels: `comment:list` (any session; drafts of others are never returned), `comment:states` (the
+ * review state and comment counts of every proposal, for the queue), `comment:draft`
  * (create or edit one of your drafts on the current revision), `comment:delete` (one of your drafts),
  * `comment:publish`, `proposal:requestChanges`.
  */
@@ -111,6 +112,19 @@ export const ProposalComments = z.object({
 });
 export type ProposalComments = z.infer<typeof ProposalComments>;
 
+/** One queue row's review state and comment counts. */
+export const ProposalReviewState = z.object({
+  repositoryId: z.string(),
+  proposalId: z.string(),
+  headOid: Oid,
+  reviewState: z.enum(['open', 'changes-requested']),
+  /** Published comments on the proposal (all revisions). */
+  comments: z.number().int(),
+  /** The caller's unpublished drafts. */
+  drafts: z.number().int(),
+});
+export type ProposalReviewState = z.infer<typeof ProposalReviewState>;
+
 const RevisionRef = {
   repositoryId: Id,
   proposalId: ProposalId,
@@ -125,6 +139,13 @@ export const commentChannels = {
     summary: 'Comments and requests for changes on a proposal',
     input: z.object({ repositoryId: Id, proposalId: ProposalId }).strict(),
     output: ProposalComments,
+    access: 'session',
+  }),
+  /** Review state and comment counts of every proposal (of one repository), for the queue. */
+  'comment:states': channel({
+    summary: 'Review state and comment counts of every proposal',
+    input: z.object({ repositoryId: Id.optional() }).strict(),
+    output: z.array(ProposalReviewState).readonly(),
     access: 'session',
   }),
   /** Creates (no `commentId`) or edits one of the caller's drafts, on the current revision. */

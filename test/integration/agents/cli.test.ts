@@ -62,7 +62,7 @@ describe('gatehouse comment / request-changes / agent', () => {
     expect(thread.comments).toEqual([expect.objectContaining({ body: "parse, don't eval", publishedWith: 'request_changes' })]);
     const text = gatehouse(['comment', 'list', '--repo', repo, '--proposal', 'quote-formula', '--as', 'ava'], 'ava-demo-passphrase');
     expect(text.stdout).toContain('changes requested by rita (reviewer): eval on request input');
-  });
+  }, 300_000);
 
   it('lets a lead register an agent, and nobody else', () => {
     const reviewer = gatehouse(['agent', 'add', 'coder', '--repo', repo, '--as', 'rita', '--json'], 'rita-demo-passphrase');
@@ -78,5 +78,5 @@ describe('gatehouse comment / request-changes / agent', () => {
     expect(JSON.stringify(listed)).not.toContain(added.credential);
     json(['agent', 'revoke', 'coder', '--as', 'lee'], 'lee-demo-passphrase');
     expect(json<Array<{ revokedAt: string | null }>>(['agent', 'list', '--as', 'lee'], 'lee-demo-passphrase')[0]?.revokedAt).not.toBeNull();
-  });
+  }, 300_000);
 });

@@ -101,6 +101,7 @@ describe('line comments and request changes', () => {
 
     const mine = await value('comment:list', { repositoryId, proposalId: PROPOSAL });
     expect(mine.comments.map((c) => c.state)).toEqual(['draft', 'draft']);
+    expect((await value('comment:states', { repositoryId })).find((s) => s.proposalId === PROPOSAL)).toMatchObject({ reviewState: 'open', comments: 0, drafts: 2 });
 
     await as('lee');
     expect((await value('comment:list', { repositoryId, proposalId: PROPOSAL })).comments).toEqual([]);
@@ -133,6 +134,9 @@ describe('line comments and request changes', () => {
 
     const thread = await value('comment:list', { repositoryId, proposalId: PROPOSAL });
     expect(thread.reviewState).toBe('changes-requested');
+    const states = await value('comment:states', { repositoryId });
+    expect(states.find((s) => s.proposalId === PROPOSAL)).toMatchObject({ reviewState: 'changes-requested', comments: 2, drafts: 0 });
+    expect(states.filter((s) => s.reviewState === 'changes-requested')).toHaveLength(1);
     expect(thread.comments.every((c) => c.state === 'published' && c.publishedWith === 'request_changes')).toBe(true);
 
     // Visible to everyone now, immutable.
@@ -159,6 +163,7 @@ describe('line comments and request changes', () => {
     await as('rita');
     const thread = await value('comment:list', { repositoryId, proposalId: PROPOSAL });
     expect(thread.reviewState).toBe('open');
+    expect((await value('comment:states', { repositoryId })).find((s) => s.proposalId === PROPOSAL)).toMatchObject({ reviewState: 'open', comments: 2 });
     expect(thread.changeRequests).toEqual([expect.objectContaining({ current: false })]);
     const byBody = new Map(thread.comments.map((c) => [c.body, c]));
     expect(byBody.get('rename this endpoint')).toMatchObject({ line: returnLine, currentLine: returnLine + 2, outdated: false, fromEarlierRevision: true });

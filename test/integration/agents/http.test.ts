@@ -81,5 +81,5 @@ describe('gatehouse mcp --http', () => {
     });
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/loopback only/);
-  });
+  }, 180_000);
 });

@@ -138,7 +138,7 @@ describe('gatehouse mcp: the loop with a reviewer and a lead', () => {
     const queue = await value(core, 'proposal:list', {});
     expect(queue.find((row) => row.proposalId === proposalId)).toMatchObject({ author: { kind: 'agent', name: 'coder' }, headOid });
     expect(auditActions('agent:coder')).toEqual(expect.arrayContaining(['agent.connected', 'agent.proposed']));
-  });
+  }, 300_000);
 
   it('hears a request for changes with the line comment, and revises', async () => {
     const progress: string[] = [];
@@ -181,7 +181,7 @@ describe('gatehouse mcp: the loop with a reviewer and a lead', () => {
     expect(view.state).toBe('awaiting-review');
     // The commented line was rewritten: the comment is outdated in revision 2.
     expect(view.comments).toEqual([expect.objectContaining({ outdated: true })]);
-  });
+  }, 300_000);
 
   it('waits through two approvals and returns applied with the landed commit', async () => {
     const waiting = coder.client.callTool({ name: 'wait_for_decision', arguments: { repositoryId, proposalId, timeoutSeconds: 300, until: 'applied' } }, undefined, {
@@ -207,7 +207,7 @@ describe('gatehouse mcp: the loop with a reviewer and a lead', () => {
     expect(auditActions('agent:coder')).toEqual(expect.arrayContaining(['agent.revised', 'agent.waited', 'agent.read']));
     const verify = await core.context.auditStore.verify();
     expect(verify.ok).toBe(true);
-  });
+  }, 300_000);
 });
 
 describe('gatehouse mcp: refusals', () => {
@@ -316,7 +316,7 @@ describe('gatehouse mcp: refusals', () => {
     expect(wrong.status).toBe(1);
     expect(wrong.stderr).toMatch(/wrong credential/);
     expect(wrong.stdout).toBe('');
-  });
+  }, 300_000);
 
   it('refuses a revoked agent on its next call', async () => {
     const flooder = clients.find((c) => c.stderr().includes('agent flooder'));
