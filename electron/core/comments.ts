@@ -128,6 +128,17 @@ interface ChangeRequestRow {
 }
 
 /** Who is reading or writing comments: an operator (sees their own drafts) or nobody in particular. */
+/**
+ * Requests for changes on one revision head, by signing key and time: the gate lets an operator's later
+ * request for changes withdraw their earlier approval of the same revision (latest decision counts).
+ */
+export function changeRequestsOn(db: Db, repository: string, head: string): ReadonlyArray<{ readonly keyId: string; readonly issuedAt: string }> {
+  return db
+    .prepare<[string, string], { key_id: string; issued_at: string }>('SELECT key_id, issued_at FROM change_requests WHERE repository = ? AND head = ?')
+    .all(repository, head)
+    .map((r) => ({ keyId: r.key_id, issuedAt: r.issued_at }));
+}
+
 export interface CommentReader {
   readonly operatorId: string | null;
 }

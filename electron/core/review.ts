@@ -36,6 +36,7 @@ import { evaluateGate, type GateResult } from '../services/policy';
 import type { CoreContext } from './context';
 import { governanceOf, type Governance, type RepositoryHandle, type RepositoryHandles } from './repositories';
 import { latestSandboxResult } from './sandbox-runs';
+import { changeRequestsOn } from './comments';
 import { appliesInLastHourFromRecords } from './records';
 import { revisionAuthors } from './landing';
 
@@ -305,6 +306,11 @@ export async function revisionState(deps: ReviewDeps, repositoryId: string, prop
           ...(policy ? { maxLifetimeHours: policy.approvalLifetimeHours } : {}),
         });
   const invalidByJti = new Map(decisions.invalid.map((d) => [d.jti, d.message] as const));
+  // An operator's latest decision counts: a request for changes withdraws their earlier approval of this head.
+  const requests = changeRequestsOn(ctx.appDb, repositoryId, proposal.headOid);
+  const counted = decisions.approvals.filter(
+    (a) => a.claims.decision !== 'approve' || !requests.some((r) => r.keyId === a.signer.keyId && Date.parse(r.issuedAt) >= a.claims.iat * 1000),
+  );
   const gate = evaluateGate({
     policy,
     repository: repositoryId,
@@ -312,7 +318,7 @@ export async function revisionState(deps: ReviewDeps, repositoryId: string, prop
     risk: assessment.risk,
     changedPaths: analysis.diff.files.flatMap((f) => (f.oldPath && f.oldPath !== f.path ? [f.path, f.oldPath] : [f.path])),
     author: { email: proposal.author.email, name: proposal.author.name, emails: proposal.baseOid === null ? [] : await revisionAuthors(handle.repo, proposal.baseOid, proposal.headOid) },
-    approvals: decisions.approvals,
+    approvals: counted,
     revocations: decisions.revocations,
     findingsDigest: findingsDigest(analysis.findings),
     sandbox:

@@ -57,6 +57,7 @@ export const recordChannels = {
     summary: "Share decisions with the repository's remote",
     input: z.object({ repositoryId: Id, remote: z.string().min(1).max(2048).optional() }).strict(),
     output: SyncView,
-    access: ['reviewer', 'lead', 'auditor'],
+    // It pushes: only those who sign decisions share them (an auditor reads the log as fetched with git).
+    access: ['reviewer', 'lead'],
   }),
 } as const;

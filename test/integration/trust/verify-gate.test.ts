@@ -201,6 +201,22 @@ describe('attacks that must be refused', () => {
     expect(detail.gate.conditions.find((c) => c.id === 'author-not-approver')).toMatchObject({ met: false });
   });
 
+  it("an operator's later request for changes withdraws their own earlier approval of the same revision", async () => {
+    propose(repo.dir, 'second-thoughts', { 'thoughts.txt': 'maybe\n' });
+    await approve(ws, repositoryId, 'second-thoughts', 'rita');
+    const before = await ws.value('proposal:show', { repositoryId, proposalId: 'second-thoughts' });
+    expect(before.gate.conditions.find((c) => c.id === 'approvals')).toMatchObject({ met: true });
+    await ws.value('proposal:requestChanges', {
+      repositoryId,
+      proposalId: 'second-thoughts',
+      headOid: before.summary.headOid,
+      treeOid: before.summary.treeOid,
+      reason: 'on second thought, no',
+    });
+    const after = await ws.value('proposal:show', { repositoryId, proposalId: 'second-thoughts' });
+    expect(after.gate.conditions.find((c) => c.id === 'approvals')).toMatchObject({ met: false });
+  });
+
   it('9. an operator created in the workspace but absent from the target trust list does not count', async () => {
     await ws.as('lee');
     await ws.value('operator:create', { name: 'rita2', role: 'lead', passphrase: 'rita2-passphrase-x', email: 'rita2@example.com' } as never);
