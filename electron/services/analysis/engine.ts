@@ -16,7 +16,8 @@ import { lineStartsOf, rowAt, rowsContaining } from './line-ranges';
 import { analyseQuery, splitQuery } from './query-text';
 import { loadGrammars, languageForPath } from './languages';
 import { builtinRules } from './rules';
-import type { Rule, RuleMatch } from './rules/rule';
+import type { CodeFacts, Rule, RuleMatch } from './rules/rule';
+import { TAINTED } from './taint';
 import { GENERIC_SECRET, redactSecret, scanSecrets, SECRET_CWE, secretDetectors } from './secrets';
 import {
   DEFAULT_MAX_FILE_BYTES,
@@ -123,6 +124,37 @@ interface RawFinding {
   readonly snippet: string;
   /** What the fingerprint hashes: the matched code with whitespace collapsed (secrets: redacted). */
   readonly identity: string;
+  readonly flow?: ReadonlyArray<FlowStep>;
+}
+
+type FlowStep = NonNullable<Finding['flow']>[number];
+
+/** The nodes whose values reach a finding: a call's arguments, an assignment's value, or the node itself. */
+function sinkInputs(target: Node): Node[] {
+  const args = target.childForFieldName('arguments');
+  if (args !== null) {
+    return args.namedChildren.filter((a): a is Node => a !== null && a.type !== 'comment').map((a) => (a.type === 'keyword_argument' ? (a.childForFieldName('value') ?? a) : a));
+  }
+  const right = target.childForFieldName('right') ?? target.childForFieldName('value');
+  if (right !== null) return [right];
+  return [target];
+}
+
+/** Source → sink steps when data from a source reaches the finding (the first such input). */
+function flowInto(code: CodeFacts, target: Node, path: string, title: string): ReadonlyArray<FlowStep> | undefined {
+  for (const input of sinkInputs(target)) {
+    const value = code.valueOf(input);
+    if (value.level !== TAINTED || value.steps === undefined || value.steps.length === 0) continue;
+    const steps: FlowStep[] = value.steps.map((s) => ({
+      path,
+      line: s.node.startPosition.row + 1,
+      column: s.node.startPosition.column + 1,
+      message: s.message,
+    }));
+    steps.push({ path, line: target.startPosition.row + 1, column: target.startPosition.column + 1, message: `reaches the sink: ${title}` });
+    return steps;
+  }
+  return undefined;
 }
 
 /** Compares findings the way the review view lists them: introduced first, then severity, then place. */
@@ -388,6 +420,9 @@ export async function createAnalyzer(options: CreateAnalyzerOptions = {}): Promi
           }
           if (!hit) return;
         }
+        // code in a branch whose condition folds to false never runs
+        if (code.isDead(target)) return;
+        const flow = flowInto(code, target, file.path, rule.title);
         const startLine = target.startPosition.row + 1;
         const endLine = target.endPosition.row + 1;
         raw.push({
@@ -405,6 +440,7 @@ export async function createAnalyzer(options: CreateAnalyzerOptions = {}): Promi
           endColumn: target.endPosition.column + 1,
           snippet: snippetOf(file.text, lineStarts, startLine, endLine),
           identity: normaliseIdentity(target.text),
+          ...(flow === undefined ? {} : { flow }),
         });
       };
       for (const gated of spec.needleQueries) {
@@ -552,6 +588,7 @@ export async function createAnalyzer(options: CreateAnalyzerOptions = {}): Promi
           introduced,
           tool: TOOL_NAME,
           fingerprint: fingerprintOf(f.ruleId, file.path, f.identity, occurrence),
+          ...(f.flow === undefined ? {} : { flow: f.flow }),
         });
       }
     }

@@ -84,6 +84,13 @@ const Result = z.looseObject({
   fingerprints: z.record(z.string(), z.string()).optional(),
   baselineState: z.enum(['new', 'unchanged', 'updated', 'absent']).optional(),
   properties: Properties.optional(),
+  codeFlows: z
+    .array(
+      z.looseObject({
+        threadFlows: z.array(z.looseObject({ locations: z.array(z.looseObject({ location: Location.extend({ message: Message.optional() }).optional() })) })),
+      }),
+    )
+    .optional(),
 });
 const Run = z.looseObject({
   tool: z.looseObject({ driver: ToolComponent, extensions: z.array(ToolComponent).optional() }),
@@ -130,6 +137,23 @@ function sarifRule(rule: SarifRuleSource): Record<string, unknown> {
     help: { text: rule.remediation },
     defaultConfiguration: { level: LEVEL[rule.severity] },
     properties: { tags: ['security', ...rule.cwe], 'security-severity': SECURITY_SEVERITY[rule.severity], precision: 'high', 'problem.severity': LEVEL[rule.severity] === 'none' ? 'recommendation' : LEVEL[rule.severity] },
+  };
+}
+
+/** A finding's source → sink steps as a SARIF codeFlow with one thread flow. */
+function codeFlowOf(flow: NonNullable<Finding['flow']>): Record<string, unknown> {
+  return {
+    message: { text: `${flow[0]?.message ?? 'source'} → line ${flow[flow.length - 1]?.line ?? 0}` },
+    threadFlows: [
+      {
+        locations: flow.map((step) => ({
+          location: {
+            physicalLocation: { artifactLocation: { uri: encodePath(step.path), uriBaseId: '%SRCROOT%' }, region: { startLine: step.line, startColumn: step.column } },
+            message: { text: step.message },
+          },
+        })),
+      },
+    ],
   };
 }
 
@@ -184,6 +208,7 @@ export function toSarif(findings: ReadonlyArray<Finding>, options: ToSarifOption
         ],
         partialFingerprints: { [FINGERPRINT_KEY]: f.fingerprint },
         baselineState: f.introduced ? 'new' : 'unchanged',
+        ...(f.flow === undefined || f.flow.length === 0 ? {} : { codeFlows: [codeFlowOf(f.flow)] }),
         properties,
       };
     });
@@ -398,6 +423,13 @@ export function importSarif(input: unknown, options: ImportSarifOptions = {}): R
         occurrences.set(key, occurrence + 1);
         fingerprint = fingerprintOf(`${toolName}:${ruleId}`, path, identity, occurrence);
       }
+      const flow: Array<{ path: string; line: number; column: number; message: string }> = [];
+      for (const step of result.codeFlows?.[0]?.threadFlows[0]?.locations ?? []) {
+        const at = step.location?.physicalLocation;
+        const line = at?.region?.startLine;
+        if (line === undefined) continue;
+        flow.push({ path: pathOf(at?.artifactLocation?.uri, options.root) || path, line, column: at?.region?.startColumn ?? 1, message: step.location?.message?.text ?? '' });
+      }
       findings.push({
         ruleId,
         title,
@@ -414,6 +446,7 @@ export function importSarif(input: unknown, options: ImportSarifOptions = {}): R
         introduced,
         tool: tools,
         fingerprint,
+        ...(flow.length === 0 ? {} : { flow }),
       });
     }
   }

@@ -367,12 +367,13 @@ export function createTaint(host: TaintHost): Taint {
 
   /** Runs the statements of a block; returns the environment after it, or undefined when it always ends (return/raise). */
   function block(node: Node, ctx: Ctx, nesting: number): Env | undefined {
+    let ended = false;
     for (const stmt of node.namedChildren) {
       if (stmt === null) continue;
-      const ends = statement(stmt, ctx, nesting + 1);
-      if (ends) return undefined;
+      // statements after a return/raise still get values (unreachable code is still reviewed), but the block ends
+      if (statement(stmt, ctx, nesting + 1)) ended = true;
     }
-    return ctx.env;
+    return ended ? undefined : ctx.env;
   }
 
   function markDead(node: Node | null): void {

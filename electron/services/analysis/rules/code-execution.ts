@@ -15,6 +15,7 @@ export const codeExecutionRules: ReadonlyArray<Rule> = [
     cwe: [cwe(95), cwe(94)],
     languages: ['python'],
     calls: ['eval', 'builtins.eval'],
+    predicate: (m) => m.code.isUnsafe(m.code.argument(m.capture('finding'), 0), 'code'),
     message: 'eval() runs its argument as Python code; anything that reaches it can do what this process can.',
     remediation: 'Parse data instead of evaluating it: ast.literal_eval() for Python literals, json.loads() for JSON.',
   },
@@ -26,6 +27,7 @@ export const codeExecutionRules: ReadonlyArray<Rule> = [
     cwe: [cwe(95), cwe(94)],
     languages: ['python'],
     calls: ['exec', 'builtins.exec'],
+    predicate: (m) => m.code.isUnsafe(m.code.argument(m.capture('finding'), 0), 'code'),
     message: 'exec() runs its argument as Python statements.',
     remediation: 'Call the intended functions directly; dispatch through a dict of allowed callables instead of building code.',
   },
@@ -66,6 +68,7 @@ export const codeExecutionRules: ReadonlyArray<Rule> = [
     cwe: [cwe(95), cwe(94)],
     languages: JS_FAMILY,
     calls: ['eval'],
+    predicate: (m) => m.code.isUnsafe(m.code.argument(m.capture('finding'), 0), 'code'),
     message: 'eval() runs its argument as JavaScript with the caller’s privileges.',
     remediation: 'Use JSON.parse() for data, or a lookup table of allowed functions instead of evaluating code.',
   },
@@ -77,6 +80,7 @@ export const codeExecutionRules: ReadonlyArray<Rule> = [
     cwe: [cwe(95), cwe(94)],
     languages: JS_FAMILY,
     calls: ['Function'],
+    predicate: (m) => m.code.positionalArguments(m.capture('finding')).some((a) => m.code.isUnsafe(a, 'code')),
     message: 'new Function(...) compiles its string arguments into code, like eval().',
     remediation: 'Write the function in source, or select among predefined functions by name.',
   },
@@ -88,7 +92,11 @@ export const codeExecutionRules: ReadonlyArray<Rule> = [
     cwe: [cwe(95)],
     languages: JS_FAMILY,
     calls: ['setTimeout', 'setInterval', 'setImmediate', 'execScript'],
-    predicate: (m) => m.code.isStringLike(m.code.argument(m.capture('finding'), 0)),
+    predicate: (m) => {
+      const body = m.code.argument(m.capture('finding'), 0);
+      // a string body that is a constant is the author's own code; one built from data is injection
+      return m.code.isStringLike(body) ? !m.code.isStatic(body) : body !== undefined && m.code.isTainted(body, 'code');
+    },
     message: 'A timer given a string evaluates that string as code when it fires.',
     remediation: 'Pass a function: setTimeout(() => doWork(), delay).',
   },
@@ -99,7 +107,15 @@ export const codeExecutionRules: ReadonlyArray<Rule> = [
     severity: 'high',
     cwe: [cwe(94)],
     languages: JS_FAMILY,
-    calls: ['vm.runInThisContext', 'vm.runInNewContext', 'vm.runInContext', 'vm.compileFunction', 'vm.Script', 'vm.SourceTextModule'],
+    calls: ['vm.runInThisContext', 'vm.runInNewContext', 'vm.runInContext', 'vm.compileFunction', 'vm.Script', 'vm.SourceTextModule', 'vm2.VM', 'vm2.NodeVM', 'vm2.VMScript', '*.run', 'safe-eval', 'notevil', 'static-eval'],
+    predicate: (m) => {
+      const name = callee(m) ?? '';
+      const call = m.capture('finding');
+      // new VM(...).run(code): only on a vm2 machine
+      if (/\.run$/.test(name)) return /^vm2\.(VM|NodeVM)\(\)/.test(name) && m.code.isUnsafe(m.code.argument(call, 0), 'code');
+      if (/^vm2\.(VM|NodeVM)$/.test(name) || !/^(vm|vm2|safe-eval|notevil|static-eval)(\.|$)/.test(name)) return false;
+      return m.code.isUnsafe(m.code.argument(call, 0), 'code');
+    },
     message: 'The vm module compiles and runs code; it is not a security sandbox (Node.js docs), so the code runs with this process’s reach.',
     remediation: 'Do not run untrusted code in-process; use a separate, locked-down process or container.',
   },
