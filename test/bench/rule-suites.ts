@@ -5,8 +5,9 @@
  *
  * Each annotated rule is mapped to a Gatehouse category by the CWE in its YAML metadata (the table below,
  * fixed before measuring); rules with other CWEs are not counted. A labelled line counts as found when a
- * Gatehouse finding of that category covers it (start line ≤ line ≤ end line); an `ok` line counts as a
- * false positive when one does.
+ * Gatehouse finding of that category covers it (start line ≤ line ≤ end line, or a step of the finding's
+ * source → sink flow is on it: taint rules in the suites often mark the source line); an `ok` line counts
+ * as a false positive when one covers it the same way.
  *
  * Run alone: GATEHOUSE_RULE_SUITES=/path/to/semgrep-rules node --import tsx test/bench/rule-suites.ts
  * (add `--misses` to list missed and falsely flagged lines). analysis.bench.ts calls {@link measureRuleSuites}.
@@ -168,7 +169,11 @@ export async function measureRuleSuites(root: string, options: { listMisses?: bo
   for (const f of report.findings) {
     const category = categoryOf.get(f.ruleId);
     if (category === undefined) continue;
-    for (let line = f.startLine; line <= f.endLine; line++) {
+    // a taint finding also covers the lines of its flow (a rule suite may mark the source line of a flow)
+    const lines = new Set<number>();
+    for (let line = f.startLine; line <= f.endLine; line++) lines.add(line);
+    for (const step of f.flow ?? []) lines.add(step.line);
+    for (const line of lines) {
       const key = `${f.path}:${line}`;
       const set = covering.get(key) ?? new Set<string>();
       set.add(category);

@@ -114,6 +114,7 @@ const SANITISERS: ReadonlyArray<readonly [RegExp, ReadonlyArray<SinkKind> | 'all
 ];
 
 const STRING_METHODS_PY = new Set(['format', 'join', 'replace', 'strip', 'lstrip', 'rstrip', 'lower', 'upper', 'title', 'capitalize', 'casefold', 'encode', 'decode', 'split', 'rsplit', 'splitlines', 'partition', 'ljust', 'rjust', 'center', 'zfill', 'expandtabs', 'format_map', 'removeprefix', 'removesuffix', 'get', 'getlist', 'pop', 'copy', 'values', 'items', 'keys', 'read', 'readline', 'readlines', 'getvalue', 'group', 'groups', 'groupdict']);
+const JS_PASS_METHODS = new Set(['toString', 'trim', 'trimStart', 'trimEnd', 'toLowerCase', 'toUpperCase', 'concat', 'join', 'replace', 'replaceAll', 'slice', 'substring', 'substr', 'padStart', 'padEnd', 'repeat', 'split', 'at', 'charAt', 'normalize', 'get', 'getAll', 'valueOf', 'map', 'filter', 'flat', 'format', 'toLocaleLowerCase', 'toLocaleUpperCase', 'then']);
 const CONTAINER_WRITES = new Set(['append', 'extend', 'insert', 'add', 'update', 'push', 'unshift', 'set', 'setdefault', 'write', 'writelines', 'appendleft', 'extendleft', 'concat']);
 
 // ------------------------------------------------------------------ abstract values
@@ -1222,19 +1223,20 @@ export function createTaint(host: TaintHost): Taint {
       }
     }
     if (receiver !== undefined) {
-      const all = join([receiver, ...args]);
-      if (all.level === CONST && !python && /^(toString|trim|toLowerCase|toUpperCase|concat|join|replace|slice|substring|padStart|padEnd|repeat)$/.test(method)) return V_CONST;
-      if (all.level === CONST && python && STRING_METHODS_PY.has(method) && receiver.level === CONST) return V_CONST;
+      // string and collection methods carry what goes in; any other method carries only its receiver's taint
+      // (a lookup keyed by request data returns stored data, not the request's)
+      const passes = python ? STRING_METHODS_PY.has(method) : JS_PASS_METHODS.has(method);
+      const all = passes ? join([receiver, ...args]) : receiver;
+      if (all.level === CONST && passes && receiver.level === CONST) return V_CONST;
       if (all.level === TAINTED) return withStep(all, node, `through .${method}()`);
       return all.level === CONST ? V_UNKNOWN : join([V_UNKNOWN, all]);
     }
     // str(x), String(x), a plain function: carries the taint of its arguments
-    if (/^(str|String|repr|format|bytes|bytearray|list|tuple|dict|set|sorted|reversed|f?string|unicode|path\.join|path\.resolve|os\.path\.join|os\.path\.abspath|os\.path\.normpath|os\.path\.realpath|posixpath\.join|urllib\.parse\.urljoin|Buffer\.from|decodeURIComponent|decodeURI|unescape|atob|Object\.assign|Object\.values|Array\.from)$/.test(name)) {
+    if (/^(str|String|repr|format|bytes|bytearray|list|tuple|dict|set|sorted|reversed|f?string|unicode|path\.join|path\.resolve|os\.path\.join|os\.path\.abspath|os\.path\.normpath|os\.path\.realpath|posixpath\.join|urllib\.parse\.urljoin|Buffer\.from|decodeURIComponent|decodeURI|unescape|atob|Object\.assign|Object\.values|Array\.from|base64\.\w*decode|binascii\.\w+|urllib\.parse\.(unquote|unquote_plus|urlparse|urlsplit)|codecs\.decode|textwrap\.dedent|pathlib\.Path|pathlib\.PurePath|os\.fsencode|os\.fsdecode|path\.normalize|url\.parse|URL|util\.format|sprintf|vsprintf|printf)$/.test(name)) {
       const j = join(args.length > 0 ? args : [V_CONST]);
       return j.level === TAINTED ? withStep(j, node, `through ${name}()`) : j;
     }
-    const j = join(args);
-    return j.level === TAINTED ? withStep(j, node, `through ${name || 'a call'}()`) : V_UNKNOWN;
+    return V_UNKNOWN;
   }
 
   function isDead(node: Node): boolean {

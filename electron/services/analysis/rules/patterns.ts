@@ -62,3 +62,9 @@ export function securityPurpose(m: RuleMatch): boolean {
 /** Words a string must contain to be taken for SQL. */
 // Gaps are lazy and bounded: `[\s\S]*` here would backtrack quadratically on a crafted literal.
 export const SQL_WORDS = /\b(select\s[\s\S]{0,400}?\bfrom|insert\s+into|update\s[\s\S]{0,400}?\bset|delete\s+from|create\s+table|drop\s+table|alter\s+table|replace\s+into|truncate\s+table|where)\b/i;
+
+/** Words a Python file must contain for data from a source (see taint.ts) to be in it. */
+export const PY_SOURCE_WORDS: ReadonlyArray<RegExp> = [/\b(request|input|raw_input|argv|stdin|environ|getenv|event|recv|route|FieldStorage|get_argument|parse_qs)\b/];
+
+/** Words a JS/TS file must contain for data from a source (see taint.ts) to be in it. */
+export const JS_SOURCE_WORDS: ReadonlyArray<RegExp> = [/\b(req|request|ctx|location|URLSearchParams|process|event|document|window|message|msg|readFile|readFileSync|socket)\b/];
