@@ -129,6 +129,16 @@ interface RawFinding {
 
 type FlowStep = NonNullable<Finding['flow']>[number];
 
+/** Masks the text of every string literal inside `target` where it appears in `text` (a key finding must not print the key). */
+function maskLiterals(text: string, target: Node): string {
+  let out = text;
+  for (const fragment of target.descendantsOfType(['string_content', 'string_fragment'])) {
+    if (fragment === null || fragment.text.length === 0) continue;
+    out = out.split(fragment.text).join(redactSecret(fragment.text));
+  }
+  return out;
+}
+
 /** The nodes whose values reach a finding: a call's arguments, an assignment's value, or the node itself. */
 function sinkInputs(target: Node): Node[] {
   const args = target.childForFieldName('arguments');
@@ -405,12 +415,16 @@ export async function createAnalyzer(options: CreateAnalyzerOptions = {}): Promi
       }
       const code = createCodeFacts(root, language, spec.facts, isDenied, file.text, lineStarts, importMatches, scopeNodes);
       const raw: RawFinding[] = [];
-      const report = (rule: Rule, target: Node, byName: ReadonlyMap<string, Node[]>): void => {
+      const report = (rule: Rule, matched: Node, byName: ReadonlyMap<string, Node[]>): void => {
+        let target = matched;
         if (rule.predicate !== undefined) {
           const ruleMatch: RuleMatch = {
             capture: (name) => byName.get(name)?.[0],
             captures: (name) => byName.get(name) ?? [],
             code,
+            reportAt: (node) => {
+              target = node;
+            },
           };
           let hit: boolean;
           try {
@@ -438,8 +452,8 @@ export async function createAnalyzer(options: CreateAnalyzerOptions = {}): Promi
           startColumn: target.startPosition.column + 1,
           endLine,
           endColumn: target.endPosition.column + 1,
-          snippet: snippetOf(file.text, lineStarts, startLine, endLine),
-          identity: normaliseIdentity(target.text),
+          snippet: rule.category === 'secrets' ? maskLiterals(snippetOf(file.text, lineStarts, startLine, endLine), target) : snippetOf(file.text, lineStarts, startLine, endLine),
+          identity: rule.category === 'secrets' ? maskLiterals(normaliseIdentity(target.text), target) : normaliseIdentity(target.text),
           ...(flow === undefined ? {} : { flow }),
         });
       };

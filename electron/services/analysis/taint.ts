@@ -95,14 +95,16 @@ const JS_SOURCES: ReadonlyArray<RegExp> = [
   /^URLSearchParams\b/,
   /^event\.(body|queryStringParameters|pathParameters|headers|multiValueQueryStringParameters)\b/,
   /^(readline\.)?question\(\)$/,
-  /^(fs|fs\/promises|fs\.promises)\.(readFileSync|readFile)\(\)$/,
-  /^\w*[Ss]ocket\.(read|recv)\(\)$/,
   /^(message|msg|e|event|ev)\.data$/,
 ];
 const PY_FILE_READS = /^(open|io\.open|builtins\.open|codecs\.open)\(\)\.(read|readline|readlines)\(\)$|^socket\.socket\(\)\.(recv|recvfrom)\(\)$|\.recv\(\)$/;
 
+const JS_FILE_READS = /^(fs|fs\/promises|fs\.promises)\.(readFileSync|readFile)\(\)$|^\w*[Ss]ocket\.(read|recv)\(\)$/;
+const FILE_CLEAN: ReadonlySet<SinkKind> = new Set(['html', 'redirect', 'url']);
+
 const SANITISERS: ReadonlyArray<readonly [RegExp, ReadonlyArray<SinkKind> | 'all']> = [
   [/^(builtins\.)?(int|float|bool|len|abs|round|ord|hash|id|complex|Number|parseInt|parseFloat|isNaN|Boolean|Math\.\w+|uuid\.UUID|UUID|datetime\.\w+|\w*\.isdigit|\w*\.isalnum|\w*\.isnumeric)$/, 'all'],
+  [/(^|\.)[A-Za-z_]*(saniti[sz]e|Saniti[sz]e|saniti[sz]er|Saniti[sz]er)[A-Za-z_]*$|^(DOMPurify|dompurify|xss|sanitize-html|isomorphic-dompurify)(\.sanitize)?$/, 'all'],
   [/^(shlex|pipes)\.quote$|(^|\.)(shellescape|shell-quote\.quote|shellQuote|escapeShellArg|quote_shell)$/, ['shell']],
   [/^(html|cgi|markupsafe|jinja2|flask|django\.utils\.html|bleach|xml\.sax\.saxutils)\.(escape|clean|conditional_escape|quoteattr)$|^(escape|conditional_escape|format_html|bleach\.clean)$/, ['html']],
   [/(^|\.)(sanitize|sanitizeHtml|escape|escapeHtml|escapeHTML|encodeHTML|purify|encode|htmlEscape|xss|filterXSS|sanitizeUrl|encodeForHTML)$/i, ['html']],
@@ -1102,6 +1104,8 @@ export function createTaint(host: TaintHost): Taint {
         children(node, ctx, nesting);
         return V_SAFE;
       case 'decorator':
+      case 'ERROR':
+        // a part that does not parse could hold anything
         children(node, ctx, nesting);
         return V_UNKNOWN;
       default: {
@@ -1198,7 +1202,10 @@ export function createTaint(host: TaintHost): Taint {
     if (name !== '') {
       const s = sourceValue(node, `${name}()`);
       if (s !== undefined) return s;
-      if (python && PY_FILE_READS.test(`${name}()`)) return { level: TAINTED, steps: [{ node, message: `data read from a file or socket: ${name}` }] };
+      // file and socket contents feed code, commands, queries and loaders; they are not a reflected-markup source
+      if (python ? PY_FILE_READS.test(`${name}()`) : JS_FILE_READS.test(`${name}()`)) {
+        return { level: TAINTED, clean: FILE_CLEAN, steps: [{ node, message: `data read from a file or socket: ${name}` }] };
+      }
       const kinds = sanitiserOf(name);
       if (kinds !== undefined) {
         const j = join(args.length > 0 ? args : [V_UNKNOWN]);
@@ -1222,6 +1229,16 @@ export function createTaint(host: TaintHost): Taint {
         ctx.result.assigned.add(receiverNode.text);
       }
     }
+    // str(x), String(x), a plain function: carries the taint of its arguments
+    if (/^(str|String|repr|format|bytes|bytearray|list|tuple|dict|set|sorted|reversed|f?string|unicode|path\.join|path\.resolve|os\.path\.join|os\.path\.abspath|os\.path\.normpath|os\.path\.realpath|posixpath\.join|urllib\.parse\.urljoin|Buffer\.from|decodeURIComponent|decodeURI|unescape|atob|Object\.assign|Object\.values|Array\.from|base64\.\w*decode|binascii\.\w+|urllib\.parse\.(unquote|unquote_plus|urlparse|urlsplit)|codecs\.decode|textwrap\.dedent|pathlib\.Path|pathlib\.PurePath|os\.fsencode|os\.fsdecode|path\.normalize|url\.parse|URL|util\.format|sprintf|vsprintf|printf)$/.test(name)) {
+      const j = join(args.length > 0 ? args : [V_CONST]);
+      return j.level === TAINTED ? withStep(j, node, `through ${name}()`) : j;
+    }
+    // x.replace(/\.\./g, '') / re.sub(r'\.\.', '', x): removing dot-dot segments is a path sanitiser
+    if ((method === 'replace' || method === 'replaceAll' || name === 're.sub') && /\\\.\\\.|\.\./.test(argNodes[0]?.text ?? '')) {
+      const input = name === 're.sub' ? (args[2] ?? V_UNKNOWN) : (receiver ?? V_UNKNOWN);
+      return cleaned(input, ['path']);
+    }
     if (receiver !== undefined) {
       // string and collection methods carry what goes in; any other method carries only its receiver's taint
       // (a lookup keyed by request data returns stored data, not the request's)
@@ -1230,11 +1247,6 @@ export function createTaint(host: TaintHost): Taint {
       if (all.level === CONST && passes && receiver.level === CONST) return V_CONST;
       if (all.level === TAINTED) return withStep(all, node, `through .${method}()`);
       return all.level === CONST ? V_UNKNOWN : join([V_UNKNOWN, all]);
-    }
-    // str(x), String(x), a plain function: carries the taint of its arguments
-    if (/^(str|String|repr|format|bytes|bytearray|list|tuple|dict|set|sorted|reversed|f?string|unicode|path\.join|path\.resolve|os\.path\.join|os\.path\.abspath|os\.path\.normpath|os\.path\.realpath|posixpath\.join|urllib\.parse\.urljoin|Buffer\.from|decodeURIComponent|decodeURI|unescape|atob|Object\.assign|Object\.values|Array\.from|base64\.\w*decode|binascii\.\w+|urllib\.parse\.(unquote|unquote_plus|urlparse|urlsplit)|codecs\.decode|textwrap\.dedent|pathlib\.Path|pathlib\.PurePath|os\.fsencode|os\.fsdecode|path\.normalize|url\.parse|URL|util\.format|sprintf|vsprintf|printf)$/.test(name)) {
-      const j = join(args.length > 0 ? args : [V_CONST]);
-      return j.level === TAINTED ? withStep(j, node, `through ${name}()`) : j;
     }
     return V_UNKNOWN;
   }

@@ -2,7 +2,7 @@
  * HTML injection: markup built from data inserted into the DOM or marked safe — CWE-79.
  */
 import { JS_FAMILY } from '../types';
-import { callee, JS_HTML_SANITIZERS, mentionsAny, PY_SOURCE_WORDS } from './patterns';
+import { callee, JS_HTML_SANITIZERS, JS_SOURCE_WORDS, mentionsAny, PY_SOURCE_WORDS } from './patterns';
 import { cwe, type RuleMatch, type Rule } from './rule';
 import type { Node } from 'web-tree-sitter';
 
@@ -19,6 +19,35 @@ function unsafeHtml(m: RuleMatch, value: Node | undefined): boolean {
 const HTML_TAG = /<\s*\/?\s*[a-zA-Z][\w:-]*(\s[^<>]*)?\/?>|<\s*[a-zA-Z][\w:-]*\s+[\w:-]+\s*=/;
 /** Templates Flask renders with autoescaping on. */
 const AUTOESCAPED_TEMPLATE = /\.(html|htm|xml|xhtml|svg)$/i;
+
+const PY_BUILDERS = new Set(['binary_operator', 'concatenated_string', 'parenthesized_expression', 'attribute', 'call', 'argument_list', 'list', 'tuple']);
+const JS_BUILDERS = new Set(['binary_expression', 'parenthesized_expression', 'member_expression', 'call_expression', 'arguments', 'array', 'template_substitution', 'template_string']);
+const MAX_CLIMB = 24;
+
+/**
+ * From a literal holding an HTML tag, climbs to the whole string-building expression around it
+ * (`"<a>" + x + "</a>"`, `"<b>%s</b>" % x`, `"<i>{}</i>".format(x)`, `["<p>", x].join("")`) and reports it
+ * when data from a source reaches it unescaped.
+ */
+function htmlBuiltFromData(m: RuleMatch, builders: ReadonlySet<string>): boolean {
+  const literal = m.capture('finding');
+  if (literal === undefined || !mentionsAny(m, m.code.language === 'python' ? PY_SOURCE_WORDS : JS_SOURCE_WORDS)) return false;
+  if (!HTML_TAG.test(literal.text)) return false;
+  let outer = literal;
+  let current = literal.parent;
+  for (let i = 0; current !== null && i < MAX_CLIMB && builders.has(current.type); i++) {
+    // a call is part of the string only as a string method (.format/.join/.concat/util.format) on it
+    if (current.type === 'call' || current.type === 'call_expression') {
+      const name = m.code.calleeName(current) ?? '';
+      if (!/(^|\.)(format|join|concat|replace)$|^util\.format$/.test(name)) break;
+    }
+    if (current.type !== 'argument_list' && current.type !== 'arguments' && current.type !== 'attribute' && current.type !== 'member_expression' && current.type !== 'list' && current.type !== 'tuple' && current.type !== 'array') outer = current;
+    current = current.parent;
+  }
+  if (!m.code.isTainted(outer, 'html')) return false;
+  m.reportAt(outer);
+  return true;
+}
 
 /** True when the enclosing Python function is a web route (a decorator names a route or HTTP method). */
 function inPythonRoute(node: Node): boolean {
@@ -81,6 +110,101 @@ export const domInjectionRules: ReadonlyArray<Rule> = [
     remediation: 'Render the data as children (React escapes it), or sanitise with DOMPurify.sanitize() first.',
   },
   {
+    id: 'js.dom-injection.html-from-data',
+    title: 'HTML built from untrusted data',
+    category: 'dom-injection',
+    severity: 'high',
+    cwe: [cwe(79)],
+    languages: JS_FAMILY,
+    query: `((string) @finding (#match? @finding "<\\s*/?\\s*[a-zA-Z]"))
+      ((template_string) @finding (#match? @finding "<\\s*/?\\s*[a-zA-Z]"))`,
+    predicate: (m) => htmlBuiltFromData(m, JS_BUILDERS),
+    message: 'Markup is assembled from untrusted data without escaping, so the data can add tags and script (cross-site scripting).',
+    remediation: 'Render through a template engine that escapes, or escape each value (he.encode, escape-html) before it is put into markup.',
+  },
+  {
+    id: 'js.dom-injection.response-from-data',
+    title: 'Response body written from data',
+    category: 'dom-injection',
+    severity: 'high',
+    cwe: [cwe(79)],
+    languages: JS_FAMILY,
+    calls: ['*.send', '*.write', '*.end'],
+    predicate: (m) => {
+      const call = m.capture('finding');
+      const name = callee(m) ?? '';
+      // an Express/Koa/http response object, by name
+      if (!/^(res|resp|response|reply|ctx\.res|ctx\.response|h)\.(send|write|end)$/.test(name)) return false;
+      const body = m.code.argument(call, 0);
+      if (body === undefined || body.type === 'object' || body.type === 'array') return false;
+      if (m.code.isTainted(body, 'html')) return true;
+      // markup assembled here from any run-time value
+      return m.code.isUnsafe(body, 'html') && m.code.isStringLike(body) && HTML_TAG.test(m.code.literalText(body).slice(0, 16_384));
+    },
+    message: 'Data is written into an HTML response without escaping; markup or script in it runs in the visitor’s browser (cross-site scripting).',
+    remediation: 'Render a template that escapes, escape the value (escape-html), or send JSON with res.json().',
+  },
+  {
+    id: 'js.dom-injection.jquery-html',
+    title: 'jQuery builds HTML from data',
+    category: 'dom-injection',
+    severity: 'high',
+    cwe: [cwe(79)],
+    languages: JS_FAMILY,
+    calls: ['$', 'jQuery', '*.append', '*.prepend', '*.after', '*.before', '*.wrap', '*.wrapAll', '*.wrapInner', '*.replaceWith', '*.insertBefore', '*.insertAfter', '*.appendTo', '*.prependTo', '*.globalEval', '*.parseHTML'],
+    predicate: (m) => {
+      const call = m.capture('finding');
+      const name = callee(m) ?? '';
+      const arg = m.code.argument(call, 0);
+      if (arg === undefined || m.code.isStatic(arg)) return false;
+      if (name === '$' || name === 'jQuery' || /^(jquery|jQuery)$/.test(name)) {
+        // $(data) parses markup (and runs selectors) from data
+        return m.code.isTainted(arg, 'html') || (m.code.isUnsafe(arg, 'html') && HTML_TAG.test(m.code.literalText(arg)));
+      }
+      if (/(^|\.)(globalEval)$/.test(name)) return m.code.isUnsafe(arg, 'code');
+      // a jQuery chain: $(...).append(x)
+      if (!/^(\$|jQuery)(\(\))?\./.test(name) && !/^(\$|jQuery)\(\)/.test(name)) return false;
+      return m.code.isTainted(arg, 'html') || (m.code.isUnsafe(arg, 'html') && m.code.isStringLike(arg) && HTML_TAG.test(m.code.literalText(arg)));
+    },
+    message: 'jQuery parses this argument as HTML; markup or script from data runs in the page.',
+    remediation: 'Use .text() or build elements with $("<tag>").text(value); sanitise markup with DOMPurify first if HTML is required.',
+  },
+  {
+    id: 'js.dom-injection.trust-bypass',
+    title: 'Framework escaping bypassed',
+    category: 'dom-injection',
+    severity: 'medium',
+    cwe: [cwe(79)],
+    languages: JS_FAMILY,
+    calls: ['*.trustAsHtml', '*.trustAsJs', '*.trustAsCss', '*.trustAsUrl', '*.trustAsResourceUrl', '*.trustAs', '*.bypassSecurityTrustHtml', '*.bypassSecurityTrustScript', '*.bypassSecurityTrustStyle', '*.bypassSecurityTrustUrl', '*.bypassSecurityTrustResourceUrl', '*.enabled', '*.resourceUrlWhitelist', '*.resourceUrlAllowlist'],
+    query: `(assignment_expression left: (member_expression property: (property_identifier) @p) right: [(function_expression) (arrow_function)] @fn (#eq? @p "escape")) @finding
+      (pair key: (property_identifier) @p value: (object (pair key: (property_identifier) @k)) (#eq? @p "dangerouslySetInnerHTML") (#eq? @k "__html")) @finding`,
+    predicate: (m) => {
+      const node = m.capture('finding');
+      if (node === undefined) return false;
+      if (node.type === 'assignment_expression') {
+        // Mustache.escape = (v) => v: an escape function that returns its input
+        const fn = m.capture('fn');
+        const params = fn?.childForFieldName('parameters') ?? fn?.childForFieldName('parameter');
+        const first = params?.type === 'identifier' ? params.text : params?.namedChildren[0]?.text;
+        const body = fn?.childForFieldName('body');
+        return first !== undefined && body !== null && body !== undefined && new RegExp(`^(\\{\\s*return\\s+)?${first.replace(/[$]/g, '\\$')}\\s*;?\\s*\\}?$`).test(body.text.trim());
+      }
+      if (node.type === 'pair') {
+        const value = node.childForFieldName('value')?.namedChildren.find((p) => p?.type === 'pair')?.childForFieldName('value');
+        return value !== null && value !== undefined && unsafeHtml(m, value);
+      }
+      const name = callee(m) ?? '';
+      const args = m.code.positionalArguments(node);
+      if (/\.enabled$/.test(name)) return /sce/i.test(name) && args[0]?.type === 'false';
+      if (/resourceUrl(Whitelist|Allowlist)$/.test(name)) return /['"`]\*\*['"`]|\/\/\*\*/.test(args[0]?.text ?? '');
+      const value = /\.trustAs$/.test(name) ? args[1] : args[0];
+      return value !== undefined && !m.code.isStatic(value);
+    },
+    message: 'This marks data as trusted markup, script, style or URL (or turns the framework’s escaping off), so whatever the data holds is used unescaped.',
+    remediation: 'Let the framework escape; sanitise with DOMPurify before trusting markup, and never trust values that come from users.',
+  },
+  {
     id: 'python.dom-injection.mark-safe',
     title: 'Data marked as safe HTML',
     category: 'dom-injection',
@@ -106,17 +230,9 @@ export const domInjectionRules: ReadonlyArray<Rule> = [
     severity: 'high',
     cwe: [cwe(79)],
     languages: ['python'],
-    query: `(binary_operator operator: ["%" "+"]) @finding
-      (call function: (attribute attribute: (identifier) @m) (#eq? @m "format")) @finding
-      (string (interpolation)) @finding`,
-    predicate: (m) => {
-      const node = m.capture('finding');
-      if (node === undefined || !mentionsAny(m, PY_SOURCE_WORDS)) return false;
-      // the parent of a nested `+` reports once, for the whole string
-      if (node.parent?.type === 'binary_operator' && node.type === 'binary_operator') return false;
-      if (!m.code.isTainted(node, 'html')) return false;
-      return HTML_TAG.test(m.code.literalText(node).slice(0, 16_384));
-    },
+    // anchored on the literal that holds a tag (a query over every `+` is quadratic on long chains)
+    query: `((string) @finding (#match? @finding "<\\s*/?\\s*[a-zA-Z]"))`,
+    predicate: (m) => htmlBuiltFromData(m, PY_BUILDERS),
     message: 'Markup is assembled from request data without escaping, so the data can add tags and script (cross-site scripting).',
     remediation: 'Render a template with autoescaping, or escape each value with markupsafe.escape()/html.escape() (Django: format_html()).',
   },

@@ -6,6 +6,7 @@ import { commandInjectionRules } from './command-injection';
 import { deniedImportRules } from './denied-import';
 import { deserializationRules } from './deserialization';
 import { domInjectionRules } from './dom-injection';
+import { hardcodedSecretRules } from './hardcoded-secrets';
 import { insecureRandomnessRules } from './insecure-randomness';
 import { pathTraversalRules } from './path-traversal';
 import type { Rule } from './rule';
@@ -27,4 +28,5 @@ export const builtinRules: ReadonlyArray<Rule> = [
   ...insecureRandomnessRules,
   ...domInjectionRules,
   ...deniedImportRules,
+  ...hardcodedSecretRules,
 ];

@@ -73,6 +73,8 @@ export interface RuleMatch {
   /** Every node captured under `name`. */
   captures(name: string): ReadonlyArray<Node>;
   readonly code: CodeFacts;
+  /** Reports the finding on another node than the match (an anchor's enclosing expression). */
+  reportAt(node: Node): void;
 }
 
 /** One AST rule. */
