@@ -160,15 +160,18 @@ export async function measureRuleSuites(root: string, options: { listMisses?: bo
     }
   }
   const analyzer = await createAnalyzer();
-  const categoryOf = new Map(analyzer.rules.map((r) => [r.id, r.category as string]));
+  // a finding speaks for its rule's category and for the categories its CWEs map to (CWE is the shared language)
+  const categoriesOf = new Map(
+    analyzer.rules.map((r) => [r.id, new Set<string>([r.category, ...r.cwe.map((c) => CWE_CATEGORY.get(Number(/(\d+)$/.exec(c)?.[1]))).filter((c): c is string => c !== undefined)])]),
+  );
   const started = performance.now();
   const report = analyzer.analyzeFiles(files);
   const ms = performance.now() - started;
   analyzer.close();
   const covering = new Map<string, Set<string>>();
   for (const f of report.findings) {
-    const category = categoryOf.get(f.ruleId);
-    if (category === undefined) continue;
+    const categories = categoriesOf.get(f.ruleId);
+    if (categories === undefined) continue;
     // a taint finding also covers the lines of its flow (a rule suite may mark the source line of a flow)
     const lines = new Set<number>();
     for (let line = f.startLine; line <= f.endLine; line++) lines.add(line);
@@ -176,7 +179,7 @@ export async function measureRuleSuites(root: string, options: { listMisses?: bo
     for (const line of lines) {
       const key = `${f.path}:${line}`;
       const set = covering.get(key) ?? new Set<string>();
-      set.add(category);
+      for (const category of categories) set.add(category);
       covering.set(key, set);
     }
   }

@@ -13,6 +13,7 @@ import type { Rule } from './rule';
 import { sandboxEscapeRules } from './sandbox-escape';
 import { sqlInjectionRules } from './sql-injection';
 import { tlsVerificationRules } from './tls-verification';
+import { weakCryptoRules } from './weak-crypto';
 import { weakHashRules } from './weak-hash';
 
 /** Every built-in AST rule. */
@@ -25,6 +26,7 @@ export const builtinRules: ReadonlyArray<Rule> = [
   ...pathTraversalRules,
   ...tlsVerificationRules,
   ...weakHashRules,
+  ...weakCryptoRules,
   ...insecureRandomnessRules,
   ...domInjectionRules,
   ...deniedImportRules,
