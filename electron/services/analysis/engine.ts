@@ -26,6 +26,7 @@ import {
   type AnalysisReport,
   type AnalyzerOptions,
   type LanguageId,
+  type ParseError,
   type RuleCategory,
   type SkippedFile,
 } from './types';
@@ -128,6 +129,29 @@ interface RawFinding {
 }
 
 type FlowStep = NonNullable<Finding['flow']>[number];
+
+/** The first ERROR or MISSING node of a tree with errors, as a parse error. */
+function firstSyntaxError(root: Node, path: string): ParseError {
+  const cursor = root.walk();
+  try {
+    for (;;) {
+      const node = cursor.currentNode;
+      if (node.isError || node.isMissing) {
+        const line = node.startPosition.row + 1;
+        const column = node.startPosition.column + 1;
+        const message = node.isMissing ? `syntax error: missing ${node.type} at line ${line}` : `syntax error at line ${line}, column ${column}`;
+        return { path, line, column, message };
+      }
+      // descend only into subtrees that hold an error
+      if (node.hasError && cursor.gotoFirstChild()) continue;
+      while (!cursor.gotoNextSibling()) {
+        if (!cursor.gotoParent()) return { path, line: 1, column: 1, message: 'syntax error' };
+      }
+    }
+  } finally {
+    cursor.delete();
+  }
+}
 
 /** Masks the text of every string literal inside `target` where it appears in `text` (a key finding must not print the key). */
 function maskLiterals(text: string, target: Node): string {
@@ -394,9 +418,9 @@ export async function createAnalyzer(options: CreateAnalyzerOptions = {}): Promi
   };
   const descriptors = [...ruleDescriptors(rules), ...secretRuleDescriptors()];
 
-  function astFindings(file: AnalysisFile, language: LanguageId, lineStarts: ReadonlyArray<number>): RawFinding[] | 'timeout' {
+  function astFindings(file: AnalysisFile, language: LanguageId, lineStarts: ReadonlyArray<number>): { raw: RawFinding[]; parseError?: ParseError } | 'timeout' {
     const grammar = grammars.get(language);
-    if (grammar === undefined) return [];
+    if (grammar === undefined) return { raw: [] };
     const spec = compiledFor(language);
     const deadline = Date.now() + PARSE_DEADLINE_MS;
     grammar.parser.reset();
@@ -506,7 +530,8 @@ export async function createAnalyzer(options: CreateAnalyzerOptions = {}): Promi
         ]);
         for (const r of rulesForCall) report(r, call, byName);
       }
-      return removeContained(raw);
+      const parseError = root.hasError ? firstSyntaxError(root, file.path) : undefined;
+      return { raw: removeContained(raw), ...(parseError === undefined ? {} : { parseError }) };
     } finally {
       tree.delete();
     }
@@ -519,7 +544,8 @@ export async function createAnalyzer(options: CreateAnalyzerOptions = {}): Promi
       const to = positionAt(lineStarts, match.blockEnd ?? match.end);
       const line = lineText(file.text, lineStarts, from.line);
       const lineStart = lineStarts[from.line - 1] ?? 0;
-      const secretEndInLine = Math.min(match.end - lineStart, line.length);
+      // the whole value is masked: a block (a PEM key written on one line) up to its end, not only the header
+      const secretEndInLine = Math.min((match.blockEnd ?? match.end) - lineStart, line.length);
       const redactedLine = line.slice(0, from.column - 1) + redactSecret(match.secret) + line.slice(secretEndInLine);
       const snippet = redactedLine.trimEnd().slice(0, SNIPPET_MAX_CHARS);
       out.push({
@@ -546,6 +572,7 @@ export async function createAnalyzer(options: CreateAnalyzerOptions = {}): Promi
     const started = performance.now();
     const findings: Finding[] = [];
     const skipped: SkippedFile[] = [];
+    const parseErrors: ParseError[] = [];
     let parsedFiles = 0;
     let lines = 0;
     let bytes = 0;
@@ -561,7 +588,7 @@ export async function createAnalyzer(options: CreateAnalyzerOptions = {}): Promi
       const language = languageForPath(file.path, file.text);
       const raw: RawFinding[] = secretFindings(file, lineStarts);
       if (language !== undefined) {
-        let ast: RawFinding[] | 'timeout' | AnalysisFailedError;
+        let ast: { raw: RawFinding[]; parseError?: ParseError } | 'timeout' | AnalysisFailedError;
         try {
           ast = astFindings(file, language, lineStarts);
         } catch (error) {
@@ -573,8 +600,10 @@ export async function createAnalyzer(options: CreateAnalyzerOptions = {}): Promi
         if (ast === 'timeout') skipped.push({ path: file.path, reason: 'timeout', note: `parsing took over ${PARSE_DEADLINE_MS / 1000} s; AST rules not run (secrets were scanned)` });
         else if (ast instanceof AnalysisFailedError) skipped.push({ path: file.path, reason: 'error', note: `${ast.message}; AST rules not run (secrets were scanned)` });
         else {
-          parsedFiles++;
-          raw.push(...ast);
+          // a file with syntax errors still gets the findings of the parts that parse, and is listed as not parsing
+          if (ast.parseError === undefined) parsedFiles++;
+          else parseErrors.push(ast.parseError);
+          raw.push(...ast.raw);
         }
       }
       const added = file.addedLines === undefined ? undefined : file.addedLines instanceof Set ? file.addedLines : new Set(file.addedLines);
@@ -610,6 +639,7 @@ export async function createAnalyzer(options: CreateAnalyzerOptions = {}): Promi
     return {
       findings,
       skipped,
+      parseErrors,
       stats: { files: files.length, parsedFiles, lines, bytes, durationMs: performance.now() - started },
     };
   }

@@ -66,9 +66,19 @@ export interface SkippedFile {
   readonly note: string;
 }
 
+/** A file whose syntax tree has errors: the AST rules ran on the parts that parse. */
+export interface ParseError {
+  readonly path: string;
+  /** 1-based position of the first syntax error. */
+  readonly line: number;
+  readonly column: number;
+  readonly message: string;
+}
+
 /** Counters for one analysis run. */
 export interface AnalysisStats {
   readonly files: number;
+  /** Files whose syntax tree has no error (files with errors are listed in {@link AnalysisReport.parseErrors}). */
   readonly parsedFiles: number;
   readonly lines: number;
   readonly bytes: number;
@@ -80,6 +90,8 @@ export interface AnalysisReport {
   /** Sorted: introduced first, then by severity (highest first), path, line, column, rule. */
   readonly findings: ReadonlyArray<Finding>;
   readonly skipped: ReadonlyArray<SkippedFile>;
+  /** Files that do not parse cleanly, sorted by path; their findings on the parts that parse are in `findings`. */
+  readonly parseErrors: ReadonlyArray<ParseError>;
   readonly stats: AnalysisStats;
 }
 

@@ -48,7 +48,7 @@ export const codeExecutionRules: ReadonlyArray<Rule> = [
     title: 'Template rendered from a non-constant string',
     category: 'code-execution',
     severity: 'high',
-    cwe: [cwe(94), cwe(1336)],
+    cwe: [cwe(1336), cwe(94)],
     languages: ['python'],
     calls: ['flask.render_template_string', 'jinja2.Template', 'mako.template.Template', '*.from_string'],
     predicate: (m) => {

@@ -14,7 +14,7 @@ export const weakHashRules: ReadonlyArray<Rule> = [
     title: 'Weak hash function (MD5/SHA-1)',
     category: 'weak-hash',
     severity: 'medium',
-    cwe: [cwe(327), cwe(328)],
+    cwe: [cwe(328), cwe(327)],
     languages: ['python'],
     calls: [
       'hashlib.md5',
@@ -48,7 +48,7 @@ export const weakHashRules: ReadonlyArray<Rule> = [
     title: 'Weak hash function (MD5/SHA-1)',
     category: 'weak-hash',
     severity: 'medium',
-    cwe: [cwe(327), cwe(328)],
+    cwe: [cwe(328), cwe(327)],
     languages: JS_FAMILY,
     calls: [
       'crypto.createHash',
