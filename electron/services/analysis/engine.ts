@@ -135,8 +135,19 @@ function firstSyntaxError(root: Node, path: string): ParseError {
   const cursor = root.walk();
   try {
     for (;;) {
-      const node = cursor.currentNode;
+      let node = cursor.currentNode;
       if (node.isError || node.isMissing) {
+        // recovery often wraps good statements in one ERROR node from the top of the file: the error is the
+        // innermost error inside it, or else its first stray token
+        for (let depth = 0; depth < 64; depth++) {
+          const inner: Node | undefined = node.children.find((c) => c !== null && (c.isError || c.isMissing || c.hasError)) ?? undefined;
+          if (inner !== undefined) {
+            node = inner;
+            continue;
+          }
+          if (node.isError) node = node.children.find((c) => c !== null && !c.isNamed) ?? node;
+          break;
+        }
         const line = node.startPosition.row + 1;
         const column = node.startPosition.column + 1;
         const message = node.isMissing ? `syntax error: missing ${node.type} at line ${line}` : `syntax error at line ${line}, column ${column}`;
