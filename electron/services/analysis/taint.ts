@@ -105,6 +105,7 @@ const FILE_CLEAN: ReadonlySet<SinkKind> = new Set(['html', 'redirect', 'url']);
 const SANITISERS: ReadonlyArray<readonly [RegExp, ReadonlyArray<SinkKind> | 'all']> = [
   [/^(builtins\.)?(int|float|bool|len|abs|round|ord|hash|id|complex|Number|parseInt|parseFloat|isNaN|Boolean|Math\.\w+|uuid\.UUID|UUID|datetime\.\w+|\w*\.isdigit|\w*\.isalnum|\w*\.isnumeric)$/, 'all'],
   [/(^|\.)[A-Za-z_]*(saniti[sz]e|Saniti[sz]e|saniti[sz]er|Saniti[sz]er)[A-Za-z_]*$|^(DOMPurify|dompurify|xss|sanitize-html|isomorphic-dompurify)(\.sanitize)?$/, 'all'],
+  [/^(escape-html|html-escaper\.escape|he\.(encode|escape)|lodash\.escape|lodash\.escape|underscore\.escape|validator\.escape|entities\.(encode\w*|escape\w*)|escape-goat\.htmlEscape|xss-filters\.\w+)$/, ['html']],
   [/^(shlex|pipes)\.quote$|(^|\.)(shellescape|shell-quote\.quote|shellQuote|escapeShellArg|quote_shell)$/, ['shell']],
   [/^(html|cgi|markupsafe|jinja2|flask|django\.utils\.html|bleach|xml\.sax\.saxutils)\.(escape|clean|conditional_escape|quoteattr)$|^(escape|conditional_escape|format_html|bleach\.clean)$/, ['html']],
   [/(^|\.)(sanitize|sanitizeHtml|escape|escapeHtml|escapeHTML|encodeHTML|purify|encode|htmlEscape|xss|filterXSS|sanitizeUrl|encodeForHTML)$/i, ['html']],

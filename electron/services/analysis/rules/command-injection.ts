@@ -39,7 +39,7 @@ function dangerousArgv(m: RuleMatch, argv: ReadonlyArray<Node>): boolean {
   if (program.type === 'list_splat' || program.type === 'spread_element') return m.code.isUnsafe(program, 'shell');
   if (m.code.isUnsafe(program, 'shell')) return true;
   // data as an argument of a fixed program is argument injection only where the program runs code from its arguments
-  if (programName !== undefined && !INTERPRETERS.test(programName.trim())) return false;
+  if (programName !== undefined && !INTERPRETERS.test(programName.trim()) && !SHELLS.test(programName.trim())) return false;
   return argv.some((a) => m.code.isTainted(a, 'shell'));
 }
 
