@@ -99,6 +99,8 @@ const JS_SOURCES: ReadonlyArray<RegExp> = [
 ];
 const PY_FILE_READS = /^(open|io\.open|builtins\.open|codecs\.open)\(\)\.(read|readline|readlines)\(\)$|^socket\.socket\(\)\.(recv|recvfrom)\(\)$|\.recv\(\)$/;
 
+const LOCAL_SOURCES = /^(sys\.(argv|stdin)|os\.(environ|environb|getenv)|(builtins\.)?(raw_)?input\(\)|process\.(argv|env|stdin)|(readline\.)?question\(\))/;
+const LOCAL_CLEAN: ReadonlySet<SinkKind> = new Set(['path', 'html', 'redirect', 'url']);
 const JS_FILE_READS = /^(fs|fs\/promises|fs\.promises)\.(readFileSync|readFile)\(\)$|^\w*[Ss]ocket\.(read|recv)\(\)$/;
 const FILE_CLEAN: ReadonlySet<SinkKind> = new Set(['html', 'redirect', 'url']);
 
@@ -234,7 +236,10 @@ export function createTaint(host: TaintHost): Taint {
 
   function sourceValue(node: Node, name: string): Value | undefined {
     if (!sources.some((s) => s.test(name))) return undefined;
-    return { level: TAINTED, steps: [{ node, message: `untrusted data enters: ${name.replace(/\(\)/g, '(…)').slice(0, 80)}` }] };
+    const steps = [{ node, message: `untrusted data enters: ${name.replace(/\(\)/g, '(…)').slice(0, 80)}` }];
+    // the local user's own arguments, environment and terminal reach commands and code, but choosing a
+    // path, a page or a URL with them crosses no trust boundary
+    return LOCAL_SOURCES.test(name) ? { level: TAINTED, clean: LOCAL_CLEAN, steps } : { level: TAINTED, steps };
   }
 
   function sanitiserOf(name: string): ReadonlyArray<SinkKind> | 'all' | undefined {

@@ -2,7 +2,7 @@
  * HTML injection: markup built from data inserted into the DOM or marked safe — CWE-79.
  */
 import { JS_FAMILY } from '../types';
-import { callee, JS_HTML_SANITIZERS, JS_SOURCE_WORDS, mentionsAny, PY_SOURCE_WORDS } from './patterns';
+import { callee, JS_HTML_SANITIZERS, JS_SOURCE_WORDS, mentionsAny, PY_WEB_SOURCE_WORDS } from './patterns';
 import { cwe, type RuleMatch, type Rule } from './rule';
 import type { Node } from 'web-tree-sitter';
 
@@ -31,8 +31,10 @@ const MAX_CLIMB = 24;
  */
 function htmlBuiltFromData(m: RuleMatch, builders: ReadonlySet<string>): boolean {
   const literal = m.capture('finding');
-  if (literal === undefined || !mentionsAny(m, m.code.language === 'python' ? PY_SOURCE_WORDS : JS_SOURCE_WORDS)) return false;
+  if (literal === undefined || !mentionsAny(m, m.code.language === 'python' ? PY_WEB_SOURCE_WORDS : JS_SOURCE_WORDS)) return false;
   if (!HTML_TAG.test(literal.text)) return false;
+  // a literal that is a statement of its own (a docstring) builds nothing
+  if (literal.parent?.type === 'expression_statement') return false;
   let outer = literal;
   let current = literal.parent;
   for (let i = 0; current !== null && i < MAX_CLIMB && builders.has(current.type); i++) {
@@ -44,18 +46,11 @@ function htmlBuiltFromData(m: RuleMatch, builders: ReadonlySet<string>): boolean
     if (current.type !== 'argument_list' && current.type !== 'arguments' && current.type !== 'attribute' && current.type !== 'member_expression' && current.type !== 'list' && current.type !== 'tuple' && current.type !== 'array') outer = current;
     current = current.parent;
   }
+  // nothing is spliced into a lone literal without substitutions
+  if (outer.id === literal.id && !/interpolation|template_substitution/.test(literal.namedChildren.map((c) => c?.type ?? '').join(' '))) return false;
   if (!m.code.isTainted(outer, 'html')) return false;
   m.reportAt(outer);
   return true;
-}
-
-/** True when the enclosing Python function is a web route (a decorator names a route or HTTP method). */
-function inPythonRoute(node: Node): boolean {
-  let current: Node | null = node.parent;
-  while (current !== null && current.type !== 'function_definition') current = current.parent;
-  const decorated = current?.parent;
-  if (decorated?.type !== 'decorated_definition') return false;
-  return decorated.namedChildren.some((d) => d?.type === 'decorator' && /\.(route|get|post|put|patch|delete)\s*\(|^@(api_view|require_http_methods)/.test(d.text));
 }
 
 /** Rules for markup built from data. */
@@ -116,8 +111,9 @@ export const domInjectionRules: ReadonlyArray<Rule> = [
     severity: 'high',
     cwe: [cwe(79)],
     languages: JS_FAMILY,
-    query: `((string) @finding (#match? @finding "<\\s*/?\\s*[a-zA-Z]"))
-      ((template_string) @finding (#match? @finding "<\\s*/?\\s*[a-zA-Z]"))`,
+    query: `(binary_expression left: (string) @finding)
+      (binary_expression left: (identifier) right: (string) @finding)
+      (template_string (template_substitution)) @finding`,
     predicate: (m) => htmlBuiltFromData(m, JS_BUILDERS),
     message: 'Markup is assembled from untrusted data without escaping, so the data can add tags and script (cross-site scripting).',
     remediation: 'Render through a template engine that escapes, or escape each value (he.encode, escape-html) before it is put into markup.',
@@ -231,7 +227,11 @@ export const domInjectionRules: ReadonlyArray<Rule> = [
     cwe: [cwe(79)],
     languages: ['python'],
     // anchored on the literal that holds a tag (a query over every `+` is quadratic on long chains)
-    query: `((string) @finding (#match? @finding "<\\s*/?\\s*[a-zA-Z]"))`,
+    // literals that take part in building a string (the first child constrained, so long chains never keep a match open)
+    query: `(binary_operator left: (string) @finding)
+      (binary_operator left: (identifier) right: (string) @finding)
+      (call function: (attribute object: (string) @finding attribute: (identifier) @m) (#eq? @m "format"))
+      (string (interpolation)) @finding`,
     predicate: (m) => htmlBuiltFromData(m, PY_BUILDERS),
     message: 'Markup is assembled from request data without escaping, so the data can add tags and script (cross-site scripting).',
     remediation: 'Render a template with autoescaping, or escape each value with markupsafe.escape()/html.escape() (Django: format_html()).',
@@ -250,17 +250,25 @@ export const domInjectionRules: ReadonlyArray<Rule> = [
       'werkzeug.wrappers.Response',
       ...['HttpResponse', 'HttpResponseBadRequest', 'HttpResponseNotFound', 'HttpResponseForbidden', 'HttpResponseServerError', 'HttpResponseNotAllowed'].flatMap((c) => [`django.http.${c}`, `django.http.response.${c}`]),
     ],
-    query: `(return_statement (_) @value) @finding`,
+    // a route handler (anchored on its decorator, so a file without routes costs nothing) returns its page
+    query: `(decorated_definition (decorator) @decorator definition: (function_definition) @handler
+      (#match? @decorator "[.](route|get|post|put|patch|delete)[ ]*[(]|^@(api_view|require_http_methods)"))`,
     predicate: (m) => {
-      const node = m.capture('finding');
-      if (node === undefined || !mentionsAny(m, PY_SOURCE_WORDS)) return false;
-      if (node.type === 'return_statement') {
-        const value = m.capture('value');
-        if (value === undefined || !inPythonRoute(node)) return false;
-        // a dict or a jsonify() result is sent as JSON
-        if (value.type === 'dictionary' || value.type === 'list' || /(^|\.)(jsonify|json_response|JSONResponse|redirect|render_template)\(/.test(m.code.qualifiedName(value) ?? '')) return false;
-        const body = value.type === 'tuple' ? (value.namedChildren[0] ?? undefined) : value;
-        return body !== undefined && body.type !== 'call' && m.code.isTainted(body, 'html');
+      const node = m.capture('finding') ?? m.capture('handler');
+      if (node === undefined || !mentionsAny(m, PY_WEB_SOURCE_WORDS)) return false;
+      if (node.type === 'function_definition') {
+        for (const ret of node.descendantsOfType('return_statement')) {
+          const value = ret?.namedChildren[0];
+          if (ret === null || value === null || value === undefined) continue;
+          // a dict or a jsonify() result is sent as JSON; a nested function's return is not the page
+          if (value.type === 'dictionary' || value.type === 'list' || value.type === 'call') continue;
+          const body = value.type === 'tuple' ? (value.namedChildren[0] ?? undefined) : value;
+          if (body !== undefined && body.type !== 'call' && m.code.isTainted(body, 'html')) {
+            m.reportAt(ret);
+            return true;
+          }
+        }
+        return false;
       }
       const body = m.code.argument(node, 0) ?? m.code.keywordArgument(node, 'content') ?? m.code.keywordArgument(node, 'response');
       if (body === undefined || body.type === 'dictionary') return false;
@@ -298,7 +306,8 @@ export const domInjectionRules: ReadonlyArray<Rule> = [
     cwe: [cwe(79)],
     languages: ['python'],
     calls: ['django.utils.html.format_html', '*.unescape', 'django.utils.html.html_safe'],
-    query: `(class_definition superclasses: (argument_list [(identifier) (attribute)] @base)) @finding
+    query: `(class_definition superclasses: (argument_list (identifier) @base) (#any-of? @base "SafeString" "SafeText" "SafeData" "SafeBytes" "SafeUnicode")) @finding
+      (class_definition superclasses: (argument_list (attribute attribute: (identifier) @base)) (#any-of? @base "SafeString" "SafeText" "SafeData" "SafeBytes" "SafeUnicode")) @finding
       (function_definition name: (identifier) @n (#eq? @n "__html__")) @finding
       (decorator (identifier) @n (#eq? @n "html_safe")) @finding
       (call arguments: (argument_list (keyword_argument name: (identifier) @k value: (true)) @finding) (#eq? @k "is_safe"))
@@ -307,8 +316,7 @@ export const domInjectionRules: ReadonlyArray<Rule> = [
     predicate: (m) => {
       const node = m.capture('finding');
       if (node === undefined) return false;
-      const base = m.capture('base');
-      if (base !== undefined) return /(^|\.)(SafeString|SafeText|SafeData|SafeBytes|SafeUnicode)$/.test(m.code.qualifiedName(base) ?? base.text);
+      if (m.capture('base') !== undefined) return true;
       if (node.type === 'call') {
         const name = m.code.calleeName(node) ?? '';
         // format_html('...' % x) formats before escaping; Markup.unescape turns escaped text back into markup

@@ -3,7 +3,7 @@
  */
 import { JS_FAMILY } from '../types';
 import type { Node } from 'web-tree-sitter';
-import { callee, JS_SOURCE_WORDS, mentionsAny, PY_SOURCE_WORDS } from './patterns';
+import { callee, JS_SOURCE_WORDS, mentionsAny, PY_WEB_SOURCE_WORDS } from './patterns';
 import { cwe, type Rule, type RuleMatch } from './rule';
 
 const FILE_CALL = /(^|\.)(open|send_file|FileResponse|remove|unlink|rmdir|listdir|scandir|makedirs|rename|replace|copy|copy2|copyfile|copytree|move|rmtree|Path|PurePath|ZipFile|stat|lstat|chmod|chown|exists|isfile|readFile|readFileSync|writeFile|writeFileSync|appendFile|appendFileSync|createReadStream|createWriteStream|openSync|unlinkSync|rm|rmSync|readdir|readdirSync|statSync|access|accessSync|copyFile|copyFileSync|renameSync|mkdir|mkdirSync|outputFile|readJson|readJSON|sendFile|sendfile|download)$/;
@@ -28,13 +28,9 @@ const PY_FILE_SINKS = [
   'flask.send_file',
   'flask.helpers.send_file',
   'werkzeug.utils.send_file',
-  'os.stat',
-  'os.lstat',
   'os.chmod',
   'os.chown',
   'os.truncate',
-  'os.path.exists',
-  'os.path.isfile',
   'pathlib.Path.open',
   'django.http.FileResponse',
   ...['open', 'remove', 'unlink', 'rmdir', 'listdir', 'scandir', 'makedirs', 'rename', 'replace'].map((f) => `os.${f}`),
@@ -59,14 +55,15 @@ export const pathTraversalRules: ReadonlyArray<Rule> = [
     languages: ['python'],
     calls: PY_FILE_SINKS,
     predicate: (m) => {
-      if (!mentionsAny(m, PY_SOURCE_WORDS)) return false;
+      if (!mentionsAny(m, PY_WEB_SOURCE_WORDS)) return false;
       const call = m.capture('finding');
       const name = callee(m) ?? '';
       const positional = m.code.positionalArguments(call);
       // the path arguments: both for copy/move/rename, the first otherwise
       const paths = /^(shutil\.|os\.(rename|replace))/.test(name) ? positional.slice(0, 2) : positional.slice(0, 1);
       const args = [...paths, m.code.keywordArgument(call, 'file'), m.code.keywordArgument(call, 'path_or_file')].filter((a): a is Node => a !== undefined);
-      return args.some((arg) => m.code.isTainted(arg, 'path'));
+      // a literal path is the author's
+      return args.some((arg) => arg.type !== 'string' && arg.type !== 'concatenated_string' && m.code.isTainted(arg, 'path'));
     },
     message: 'A file path is built from request input; "../" in it reaches files outside the intended directory.',
     remediation: 'Reduce the name with werkzeug.utils.secure_filename() or os.path.basename(), or resolve the path and check it stays under the base directory (Path.resolve().is_relative_to(base)).',
@@ -81,8 +78,9 @@ export const pathTraversalRules: ReadonlyArray<Rule> = [
     calls: ['os.path.join', 'posixpath.join', 'ntpath.join'],
     predicate: (m) => {
       const call = m.capture('finding');
-      if (call === undefined || !mentionsAny(m, PY_SOURCE_WORDS)) return false;
-      return m.code.positionalArguments(call).slice(1).some((a) => m.code.isTainted(a, 'path')) && !feedsFileCall(m, call);
+      if (call === undefined || !mentionsAny(m, PY_WEB_SOURCE_WORDS)) return false;
+      const parts = m.code.positionalArguments(call).slice(1).filter((a) => a.type !== 'string');
+      return parts.length > 0 && parts.some((a) => m.code.isTainted(a, 'path')) && !feedsFileCall(m, call);
     },
     message: 'Request input is joined into a path; "../" or an absolute path in it (os.path.join drops everything before an absolute part) leaves the base directory.',
     remediation: 'Use secure_filename()/basename() on the input, or resolve the joined path and check it stays under the base directory.',
@@ -97,7 +95,7 @@ export const pathTraversalRules: ReadonlyArray<Rule> = [
     // the left operand is a name or call, so long `a + b + ...` chains never keep a match open
     query: `(binary_operator left: [(identifier) (attribute) (call)] @left operator: "/" right: (_) @right) @finding`,
     predicate: (m) => {
-      if (!mentionsAny(m, PY_SOURCE_WORDS)) return false;
+      if (!mentionsAny(m, PY_WEB_SOURCE_WORDS)) return false;
       const left = m.capture('left');
       const node = m.capture('finding');
       if (left === undefined || node === undefined) return false;
