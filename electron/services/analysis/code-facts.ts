@@ -372,7 +372,16 @@ export function createCodeFacts(
           break;
         case 'call_expression': {
           const fn = current.childForFieldName('function');
-          return fn !== null && (fn.type === 'import' || (fn.type === 'identifier' && fn.text === 'require'));
+          if (fn !== null && (fn.type === 'import' || (fn.type === 'identifier' && fn.text === 'require'))) return true;
+          // `const vm = new NodeVM()` / `const s = sandbox()`: an instance made by an imported constructor or factory
+          // (a plain identifier callee only: `a.b().c()` chains are not followed)
+          return fn?.type === 'identifier' && map.has(fn.text);
+        }
+        case 'new_expression': {
+          const ctor = current.childForFieldName('constructor');
+          if (ctor === null) return false;
+          current = ctor;
+          break;
         }
         case 'identifier':
           return map.has(current.text);

@@ -180,8 +180,11 @@ function sinkInputs(target: Node): Node[] {
   if (args !== null) {
     return args.namedChildren.filter((a): a is Node => a !== null && a.type !== 'comment').map((a) => (a.type === 'keyword_argument' ? (a.childForFieldName('value') ?? a) : a));
   }
-  const right = target.childForFieldName('right') ?? target.childForFieldName('value');
-  if (right !== null) return [right];
+  // an assignment's value; otherwise the expression itself (a string built from data)
+  if (target.type.includes('assignment') || target.type === 'variable_declarator' || target.type === 'pair' || target.type === 'return_statement') {
+    const right = target.childForFieldName('right') ?? target.childForFieldName('value') ?? target.namedChildren[0] ?? null;
+    if (right !== null) return [right];
+  }
   return [target];
 }
 

@@ -1236,7 +1236,7 @@ export function createTaint(host: TaintHost): Taint {
       }
     }
     // str(x), String(x), a plain function: carries the taint of its arguments
-    if (/^(str|String|repr|format|bytes|bytearray|list|tuple|dict|set|sorted|reversed|f?string|unicode|path\.join|path\.resolve|os\.path\.join|os\.path\.abspath|os\.path\.normpath|os\.path\.realpath|posixpath\.join|urllib\.parse\.urljoin|Buffer\.from|decodeURIComponent|decodeURI|unescape|atob|Object\.assign|Object\.values|Array\.from|base64\.\w*decode|binascii\.\w+|urllib\.parse\.(unquote|unquote_plus|urlparse|urlsplit)|codecs\.decode|textwrap\.dedent|pathlib\.Path|pathlib\.PurePath|os\.fsencode|os\.fsdecode|path\.normalize|url\.parse|URL|util\.format|sprintf|vsprintf|printf)$/.test(name)) {
+    if (/^(str|String|repr|format|bytes|bytearray|list|tuple|dict|set|sorted|reversed|f?string|unicode|path\.join|path\.resolve|os\.path\.join|os\.path\.abspath|os\.path\.normpath|os\.path\.realpath|posixpath\.join|urllib\.parse\.urljoin|Buffer\.from|decodeURIComponent|decodeURI|unescape|atob|Object\.assign|Object\.values|Array\.from|base64\.\w*decode|binascii\.\w+|urllib\.parse\.(unquote|unquote_plus|urlparse|urlsplit)|codecs\.decode|textwrap\.dedent|pathlib\.Path|pathlib\.PurePath|os\.fsencode|os\.fsdecode|path\.normalize|url\.parse|URL|util\.format|sprintf|vsprintf|printf)$|(^|\.)(asKey|createSecretKey|createPrivateKey)$/.test(name)) {
       const j = join(args.length > 0 ? args : [V_CONST]);
       return j.level === TAINTED ? withStep(j, node, `through ${name}()`) : j;
     }

@@ -112,8 +112,8 @@ export const codeExecutionRules: ReadonlyArray<Rule> = [
       const name = callee(m) ?? '';
       const call = m.capture('finding');
       // new VM(...).run(code): only on a vm2 machine
-      if (/\.run$/.test(name)) return /^vm2\.(VM|NodeVM)\(\)/.test(name) && m.code.isUnsafe(m.code.argument(call, 0), 'code');
-      if (/^vm2\.(VM|NodeVM)$/.test(name) || !/^(vm|vm2|safe-eval|notevil|static-eval)(\.|$)/.test(name)) return false;
+      if (/\.run$/.test(name)) return /^(vm2\.(VM|NodeVM)|sandbox)\(\)\.run$/.test(name) && m.code.isUnsafe(m.code.argument(call, 0), 'code');
+      if (/^vm2\.(VM|NodeVM)$/.test(name) || !/^(vm|vm2|safe-eval|notevil|static-eval|sandbox)(\.|$)/.test(name)) return false;
       return m.code.isUnsafe(m.code.argument(call, 0), 'code');
     },
     message: 'The vm module compiles and runs code; it is not a security sandbox (Node.js docs), so the code runs with this process’s reach.',

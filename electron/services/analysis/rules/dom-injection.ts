@@ -7,7 +7,8 @@ import { cwe, type RuleMatch, type Rule } from './rule';
 import type { Node } from 'web-tree-sitter';
 
 function unsafeHtml(m: RuleMatch, value: Node | undefined): boolean {
-  if (value === undefined || m.code.isStatic(value)) return false;
+  // constants, numbers and sanitised values (DOMPurify, xss, sanitize-html…, through local names too) are safe
+  if (value === undefined || !m.code.isUnsafe(value, 'html')) return false;
   if (value.type === 'call_expression') {
     const name = m.code.calleeName(value) ?? '';
     if (JS_HTML_SANITIZERS.some((s) => s.test(name))) return false;
@@ -133,9 +134,8 @@ export const domInjectionRules: ReadonlyArray<Rule> = [
       if (!/^(res|resp|response|reply|ctx\.res|ctx\.response|h)\.(send|write|end)$/.test(name)) return false;
       const body = m.code.argument(call, 0);
       if (body === undefined || body.type === 'object' || body.type === 'array') return false;
-      if (m.code.isTainted(body, 'html')) return true;
-      // markup assembled here from any run-time value
-      return m.code.isUnsafe(body, 'html') && m.code.isStringLike(body) && HTML_TAG.test(m.code.literalText(body).slice(0, 16_384));
+      // request data (a value of unknown origin may well be escaped already: the HTML rules above judge markup)
+      return m.code.isTainted(body, 'html');
     },
     message: 'Data is written into an HTML response without escaping; markup or script in it runs in the visitor’s browser (cross-site scripting).',
     remediation: 'Render a template that escapes, escape the value (escape-html), or send JSON with res.json().',
