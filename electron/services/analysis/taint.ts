@@ -74,7 +74,7 @@ export interface Taint {
 
 const PY_SOURCES: ReadonlyArray<RegExp> = [
   /^(flask\.)?request\.(args|form|values|files|json|data|cookies|headers|get_json|get_data|view_args|GET|POST|FILES|COOKIES|META|body|query_params|path_params|match_info|rel_url|query|query_string|url|full_path|path|stream|environ|content|params|raw_body|text)\b/,
-  /^(self\.)?request\.(GET|POST|FILES|body|query_params|data|COOKIES|META|headers|args|form|json|params)\b/,
+  /^(self\.)?request\.(GET|POST|FILES|body|query_params|data|COOKIES|META|headers|args|form|json|params|get|get_full_path|path_info)\b/,
   /^(builtins\.)?(input|raw_input)\(\)$/,
   /^sys\.(argv|stdin)\b/,
   /^os\.(environ\b|getenv\(\)$|environb\b)/,
