@@ -61,6 +61,49 @@ export const codeExecutionRules: ReadonlyArray<Rule> = [
     remediation: 'Render a fixed template file and pass the data as context variables.',
   },
   {
+    id: 'python.code-execution.interpreter',
+    title: 'Code run through an embedded interpreter',
+    category: 'code-execution',
+    severity: 'high',
+    cwe: [cwe(95), cwe(94)],
+    languages: ['python'],
+    calls: ['*.push', '*.runsource', '*.runcode', '_xxsubinterpreters.run_string', '_testcapi.run_in_subinterp', 'test.support.run_in_subinterp', '*.run_in_subinterp'],
+    predicate: (m) => {
+      const call = m.capture('finding');
+      const name = callee(m) ?? '';
+      if (/\.(push|runsource|runcode)$/.test(name) && !m.code.mentions(/\bimport code\b|\bfrom code import\b|InteractiveConsole|InteractiveInterpreter/)) return false;
+      const args = m.code.positionalArguments(call);
+      const source = /run_string$/.test(name) ? args[1] : args[0];
+      return source !== undefined && m.code.isUnsafe(source, 'code');
+    },
+    message: 'An interactive console or sub-interpreter runs this string as Python code.',
+    remediation: 'Do not feed data to an interpreter; dispatch to predefined functions instead.',
+  },
+  {
+    id: 'python.code-execution.namespace-exposed',
+    title: 'Module namespace handed to a template or looked up by data',
+    category: 'code-execution',
+    severity: 'medium',
+    cwe: [cwe(96), cwe(94)],
+    languages: ['python'],
+    query: `(call arguments: (argument_list (call function: (identifier) @g arguments: (argument_list) (#any-of? @g "globals" "locals")))) @finding
+      (call function: (attribute object: (call function: (identifier) @g) attribute: (identifier) @m) (#any-of? @g "globals" "locals") (#any-of? @m "get" "__getitem__")) @finding
+      (subscript value: (call function: (identifier) @g) (#any-of? @g "globals" "locals")) @finding`,
+    predicate: (m) => {
+      const node = m.capture('finding');
+      if (node === undefined) return false;
+      if (node.type === 'subscript') {
+        const key = node.childForFieldName('subscript');
+        return key !== null && m.code.isTainted(key, 'code');
+      }
+      if (m.capture('m') !== undefined) return m.code.isTainted(m.code.argument(node, 0), 'code');
+      // render(request, "page.html", globals()): every module name, including functions, reaches the template
+      return /(^|\.)(render|render_to_response|render_to_string|render_template|TemplateResponse)$/.test(m.code.calleeName(node) ?? '');
+    },
+    message: 'The module’s whole namespace is reachable here: a template gets every global (functions included), or request data picks which global is used.',
+    remediation: 'Pass a dict with exactly the values needed; map request values to allowed functions with an explicit table.',
+  },
+  {
     id: 'js.code-execution.eval',
     title: 'eval() of a string',
     category: 'code-execution',
