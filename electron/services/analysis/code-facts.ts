@@ -420,7 +420,19 @@ export function createCodeFacts(
       case 'call': {
         const fn = node.childForFieldName('function');
         const q = fn === null ? undefined : qualifiedPython(fn, nesting + 1);
-        return q === undefined ? undefined : `${q}()`;
+        if (q === undefined) return undefined;
+        // getattr(os, "system") is os.system; __import__("os") and importlib.import_module("os") are os
+        if (q === 'getattr' || q === 'builtins.getattr') {
+          const target = argument(node, 0);
+          const attribute = stringValue(argument(node, 1));
+          const base = target === undefined ? undefined : qualifiedPython(target, nesting + 1);
+          if (base !== undefined && attribute !== undefined && /^[A-Za-z_]\w*$/.test(attribute)) return `${base}.${attribute}`;
+        }
+        if (q === '__import__' || q === 'builtins.__import__' || q === 'importlib.import_module') {
+          const moduleName = stringValue(argument(node, 0));
+          if (moduleName !== undefined && /^[A-Za-z_][\w.]*$/.test(moduleName)) return moduleName;
+        }
+        return `${q}()`;
       }
       case 'subscript': {
         const value = node.childForFieldName('value');

@@ -75,6 +75,8 @@ const SOURCE_EXTENSIONS = /\.(py|pyw|pyi|js|mjs|cjs|jsx|ts|mts|cts|tsx|go|java|k
 interface NeedleQuery {
   readonly rule: Rule;
   readonly needles: ReadonlyArray<string>;
+  /** Run only on files whose text matches (the rule's {@link Rule.fileGate}); `needles` is then empty. */
+  readonly fileGate?: RegExp;
   readonly query: QueryType;
 }
 
@@ -289,6 +291,12 @@ function compileLanguage(language: LanguageId, grammar: Language, rules: Readonl
     };
     // each top-level unit of query text is exactly one pattern
     const patterns = analyseQuery(rule.query);
+    // a rule gated on the file's text keeps all its patterns out of the shared pass (see Rule.fileGate)
+    if (rule.fileGate !== undefined) {
+      const query = compile(patterns.map((p) => p.source).join('\n'));
+      needleQueries.push({ rule, needles: [], fileGate: rule.fileGate, query });
+      continue;
+    }
     const gated = patterns.filter((p) => p.needles.length > 0);
     for (const pattern of patterns) {
       if (pattern.needles.length > 0) continue;
@@ -496,6 +504,15 @@ export async function createAnalyzer(options: CreateAnalyzerOptions = {}): Promi
         });
       };
       for (const gated of spec.needleQueries) {
+        if (gated.fileGate !== undefined) {
+          if (!code.mentions(gated.fileGate)) continue;
+          for (const match of gated.query.matches(root)) {
+            const byName = capturesByName(match.captures);
+            const target = byName.get('finding')?.[0] ?? match.captures[0]?.node;
+            if (target !== undefined) report(gated.rule, target, byName);
+          }
+          continue;
+        }
         // only the lines holding one of the pattern's words can match; a ranged query visits just those
         const ranges = rowsContaining(file.text, lineStarts, gated.needles);
         if (ranges !== undefined && ranges.length === 0) continue;

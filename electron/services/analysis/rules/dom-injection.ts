@@ -112,6 +112,7 @@ export const domInjectionRules: ReadonlyArray<Rule> = [
     severity: 'high',
     cwe: [cwe(79)],
     languages: JS_FAMILY,
+    fileGate: JS_SOURCE_WORDS[0],
     query: `(binary_expression left: (string) @finding)
       (binary_expression left: (identifier) right: (string) @finding)
       (template_string (template_substitution)) @finding`,
@@ -226,6 +227,7 @@ export const domInjectionRules: ReadonlyArray<Rule> = [
     severity: 'high',
     cwe: [cwe(79)],
     languages: ['python'],
+    fileGate: PY_WEB_SOURCE_WORDS[0],
     // anchored on the literal that holds a tag (a query over every `+` is quadratic on long chains)
     // literals that take part in building a string (the first child constrained, so long chains never keep a match open)
     query: `(binary_operator left: (string) @finding)
@@ -243,6 +245,7 @@ export const domInjectionRules: ReadonlyArray<Rule> = [
     severity: 'high',
     cwe: [cwe(79)],
     languages: ['python'],
+    fileGate: PY_WEB_SOURCE_WORDS[0],
     calls: [
       'flask.make_response',
       'flask.Response',

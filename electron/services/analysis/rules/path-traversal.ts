@@ -92,6 +92,7 @@ export const pathTraversalRules: ReadonlyArray<Rule> = [
     severity: 'high',
     cwe: [cwe(22)],
     languages: ['python'],
+    fileGate: PY_WEB_SOURCE_WORDS[0],
     // the left operand is a name or call, so long `a + b + ...` chains never keep a match open
     query: `(binary_operator left: [(identifier) (attribute) (call)] @left operator: "/" right: (_) @right) @finding`,
     predicate: (m) => {

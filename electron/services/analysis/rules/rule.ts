@@ -95,6 +95,12 @@ export interface Rule {
    * captures the call as `@finding` and its callee as `@callee`. A rule has `calls`, `query` or both.
    */
   readonly calls?: ReadonlyArray<string>;
+  /**
+   * Text a file must contain for the rule's `query` to run on it at all (its patterns then leave the
+   * shared pass over every file): for rules whose anchors are common (strings, operators) but whose
+   * findings need something rare (a request object, a route decorator). `calls` are not gated.
+   */
+  readonly fileGate?: RegExp;
   /** Decides matches a query alone cannot; absent means every match is a finding. */
   readonly predicate?: (match: RuleMatch) => boolean;
   readonly message: string;
