@@ -60,6 +60,8 @@ export interface TaintHost {
   stringValue(node: Node | null | undefined): string | undefined;
   /** The innermost function, lambda or class around a node (the root for module level). */
   scopeOf(node: Node): Node;
+  /** True when a local name is bound by an import. */
+  isImported(name: string): boolean;
 }
 
 /** The flow engine of one file. */
@@ -101,6 +103,11 @@ const PY_FILE_READS = /^(open|io\.open|builtins\.open|codecs\.open)\(\)\.(read|r
 
 const LOCAL_SOURCES = /^(sys\.(argv|stdin)|os\.(environ|environb|getenv)|(builtins\.)?(raw_)?input\(\)|process\.(argv|env|stdin)|(readline\.)?question\(\))/;
 const LOCAL_CLEAN: ReadonlySet<SinkKind> = new Set(['path', 'html', 'redirect', 'url']);
+const OWN_URL_CLEAN: ReadonlySet<SinkKind> = new Set(['redirect', 'url']);
+/** The start of a URL that already fixes where it goes: a scheme and host, or a path on this site. */
+const FIXED_DESTINATION = /^([a-z][\w+.-]*:\/\/[^/%{}$\s]+[/?#]|\/(?![/\\]))/i;
+/** The application's own URL, as the request reports it. */
+const OWN_URL = /^(flask\.)?request\.(path|full_path|get_full_path|path_info|script_root|base_url|url_root|host_url)\b|^(req|request)\.(path|originalUrl|baseUrl)\b/;
 const JS_FILE_READS = /^(fs|fs\/promises|fs\.promises)\.(readFileSync|readFile)\(\)$|^\w*[Ss]ocket\.(read|recv)\(\)$/;
 const FILE_CLEAN: ReadonlySet<SinkKind> = new Set(['html', 'redirect', 'url']);
 
@@ -239,7 +246,8 @@ export function createTaint(host: TaintHost): Taint {
     const steps = [{ node, message: `untrusted data enters: ${name.replace(/\(\)/g, '(…)').slice(0, 80)}` }];
     // the local user's own arguments, environment and terminal reach commands and code, but choosing a
     // path, a page or a URL with them crosses no trust boundary
-    return LOCAL_SOURCES.test(name) ? { level: TAINTED, clean: LOCAL_CLEAN, steps } : { level: TAINTED, steps };
+    if (LOCAL_SOURCES.test(name)) return { level: TAINTED, clean: LOCAL_CLEAN, steps };
+    return OWN_URL.test(name) ? { level: TAINTED, clean: OWN_URL_CLEAN, steps } : { level: TAINTED, steps };
   }
 
   function sanitiserOf(name: string): ReadonlyArray<SinkKind> | 'all' | undefined {
@@ -891,7 +899,15 @@ export function createTaint(host: TaintHost): Taint {
           return s === undefined ? V_CONST : { level: CONST, value: s };
         }
         const joined = join(parts);
-        return joined.level <= SAFE ? (joined.level === CONST ? V_CONST : V_SAFE) : withStep(joined, node, 'built into a string');
+        if (joined.level <= SAFE) return joined.level === CONST ? V_CONST : V_SAFE;
+        // data after a fixed start (`https://host/…${x}`, `/path/${x}`, or a first part not from a source) cannot choose where a URL goes
+        const first = node.namedChildren.find((c) => c !== null && c.type !== 'string_start');
+        const fixed =
+          first !== undefined && first !== null && (first.type === 'string_content' || first.type === 'string_fragment')
+            ? FIXED_DESTINATION.test(first.text)
+            : (parts[0]?.level ?? TAINTED) < TAINTED;
+        const built = withStep(joined, node, 'built into a string');
+        return fixed ? cleaned(built, ['url', 'redirect']) : built;
       }
       case 'concatenated_string': {
         const parts = children(node, ctx, nesting);
@@ -995,6 +1011,12 @@ export function createTaint(host: TaintHost): Taint {
         const rv = right === null ? V_UNKNOWN : evaluate(right, ctx, nesting);
         const folded = fold(op, lv, rv);
         if (folded !== undefined) return folded;
+        if ((op === '+' || op === '%') && rv.level === TAINTED) {
+          // `"https://host/" + x`, `base + x`, `"https://host/%s" % x`: the destination is fixed before the data
+          const fixed =
+            lv.level === CONST ? typeof lv.value === 'string' && FIXED_DESTINATION.test(lv.value) : op === '+' && lv.level < TAINTED;
+          if (fixed) return cleaned(withStep(join([lv, rv]), node, 'built into a string'), ['url', 'redirect']);
+        }
         if (['==', '!=', '===', '!==', '<', '>', '<=', '>=', 'instanceof', 'in', '-', '*', '/', '**', '//', '&', '|', '^', '<<', '>>', '>>>'].includes(op) && !(op === '%' || op === '+')) {
           // comparisons and arithmetic give numbers and booleans (a string * n is still that string)
           if (op === '*' && (lv.level >= UNKNOWN || rv.level >= UNKNOWN) && python) return join([lv, rv]);
@@ -1227,6 +1249,8 @@ export function createTaint(host: TaintHost): Taint {
       method = fn.childForFieldName(python ? 'attribute' : 'property')?.text ?? '';
       receiver = receiverNode === null ? V_UNKNOWN : evaluate(receiverNode, ctx, nesting);
     } else if (fn !== null && fn.type !== 'identifier') evaluate(fn, ctx, nesting);
+    // `requests.get(url)`, `path.join(a, b)`: a function of an imported module, not a method of a value
+    if (receiverNode?.type === 'identifier' && host.isImported(receiverNode.text)) receiver = undefined;
     // container writes taint the container
     if (receiverNode?.type === 'identifier' && CONTAINER_WRITES.has(method)) {
       const incoming = join(args);
@@ -1250,6 +1274,9 @@ export function createTaint(host: TaintHost): Taint {
       // (a lookup keyed by request data returns stored data, not the request's)
       const passes = python ? STRING_METHODS_PY.has(method) : JS_PASS_METHODS.has(method);
       const all = passes ? join([receiver, ...args]) : receiver;
+      if (method === 'format' && all.level === TAINTED && typeof receiver.value === 'string' && FIXED_DESTINATION.test(receiver.value)) {
+        return cleaned(withStep(all, node, 'through .format()'), ['url', 'redirect']);
+      }
       if (all.level === CONST && passes && receiver.level === CONST) return V_CONST;
       if (all.level === TAINTED) return withStep(all, node, `through .${method}()`);
       return all.level === CONST ? V_UNKNOWN : join([V_UNKNOWN, all]);

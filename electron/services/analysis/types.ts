@@ -26,7 +26,10 @@ export type RuleCategory =
   | 'insecure-randomness'
   | 'dom-injection'
   | 'denied-import'
-  | 'secrets';
+  | 'secrets'
+  | 'ssrf'
+  | 'open-redirect'
+  | 'xxe';
 
 /** Every category, in the order reports list them. */
 export const RULE_CATEGORIES: ReadonlyArray<RuleCategory> = [
@@ -42,6 +45,9 @@ export const RULE_CATEGORIES: ReadonlyArray<RuleCategory> = [
   'dom-injection',
   'denied-import',
   'secrets',
+  'ssrf',
+  'open-redirect',
+  'xxe',
 ];
 
 /** One file to analyse. */

@@ -14,6 +14,7 @@ import { sandboxEscapeRules } from './sandbox-escape';
 import { sqlInjectionRules } from './sql-injection';
 import { tlsVerificationRules } from './tls-verification';
 import { weakCryptoRules } from './weak-crypto';
+import { webRequestRules } from './web-requests';
 import { weakHashRules } from './weak-hash';
 
 /** Every built-in AST rule. */
@@ -31,4 +32,5 @@ export const builtinRules: ReadonlyArray<Rule> = [
   ...domInjectionRules,
   ...deniedImportRules,
   ...hardcodedSecretRules,
+  ...webRequestRules,
 ];

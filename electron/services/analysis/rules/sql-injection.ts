@@ -5,12 +5,15 @@ import { JS_FAMILY } from '../types';
 import { callee, SQL_WORDS } from './patterns';
 import { cwe, type RuleMatch, type Rule } from './rule';
 
+const SQL_ONLY_METHODS = /(^|\.)(execute|executemany|executescript|mogrify|read_sql|read_sql_query|raw|RawSQL|text|query|whereRaw|\$queryRawUnsafe|\$executeRawUnsafe|unsafe|fetch|fetchrow|fetchval)$/;
+
 function builtQuery(m: RuleMatch): boolean {
   const call = m.capture('finding');
   const query = m.code.argument(call, 0) ?? m.code.keywordArgument(call, 'sql') ?? m.code.keywordArgument(call, 'query');
   if (query === undefined || query.type === 'object' || query.type === 'dictionary') return false;
-  // request data as the statement itself, or SQL text assembled at run time (the first 16 KiB of literal text is plenty to recognise SQL)
-  if (m.code.isTainted(query, 'sql')) return true;
+  // request data as the statement itself (for methods that only ever take SQL), or SQL text assembled at run
+  // time (the first 16 KiB of literal text is plenty to recognise SQL)
+  if (SQL_ONLY_METHODS.test(callee(m) ?? '') && m.code.isTainted(query, 'sql')) return true;
   return m.code.isDynamicString(query) && m.code.isUnsafe(query, 'sql') && SQL_WORDS.test(m.code.literalText(query).slice(0, 16_384));
 }
 
