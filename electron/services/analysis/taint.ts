@@ -104,6 +104,7 @@ const PY_FILE_READS = /^(open|io\.open|builtins\.open|codecs\.open)\(\)\.(read|r
 const LOCAL_SOURCES = /^(sys\.(argv|stdin)|os\.(environ|environb|getenv)|(builtins\.)?(raw_)?input\(\)|process\.(argv|env|stdin)|(readline\.)?question\(\))/;
 const LOCAL_CLEAN: ReadonlySet<SinkKind> = new Set(['path', 'html', 'redirect', 'url']);
 const OWN_URL_CLEAN: ReadonlySet<SinkKind> = new Set(['redirect', 'url']);
+const RUNTIME_FACTS = /^(process\.(execPath|argv0|platform|arch|pid|version|versions|execArgv)|sys\.(executable|platform|prefix|exec_prefix|version|version_info)|os\.(sep|pathsep|linesep|curdir|pardir|devnull)|os\.path\.(sep|pathsep))$/;
 /** The start of a URL that already fixes where it goes: a scheme and host, or a path on this site. */
 const FIXED_DESTINATION = /^([a-z][\w+.-]*:\/\/[^/%{}$\s]+[/?#]|\/(?![/\\]))/i;
 /** The application's own URL, as the request reports it. */
@@ -346,6 +347,8 @@ export function createTaint(host: TaintHost): Taint {
       const s = sourceValue(node, q);
       if (s !== undefined) return s;
     }
+    // a name bound by an import is code or configuration of this program, not data from outside
+    if (host.isImported(name)) return V_SAFE;
     return V_UNKNOWN;
   }
 
@@ -980,6 +983,10 @@ export function createTaint(host: TaintHost): Taint {
         const ov = evaluate(object, ctx, nesting);
         const prop = node.childForFieldName(python ? 'attribute' : 'property')?.text ?? '';
         if (prop === 'length' && !python) return ov.level === CONST ? V_CONST : V_SAFE;
+        // the runtime's own facts (process.execPath, sys.executable, __dirname-like paths) are not data
+        if (q !== undefined && RUNTIME_FACTS.test(q)) return V_SAFE;
+        // a member of an imported module (subprocess.PIPE, config.TABLE) is the program's own
+        if (ov.level === SAFE && object.type === 'identifier' && host.isImported(object.text)) return V_SAFE;
         // an attribute of a constant is not known to us (a module's constant, an enum member): unknown but not data
         return ov.level >= TAINTED ? ov : ov.level === CONST && object.type !== 'identifier' ? V_CONST : V_UNKNOWN;
       }

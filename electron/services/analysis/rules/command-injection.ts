@@ -12,7 +12,9 @@ import { callee } from './patterns';
 import { cwe, type Rule, type RuleMatch } from './rule';
 
 const SHELLS = /^(\/usr)?(\/bin\/)?(ba|z|k|da|c|tc|fi)?sh(\.exe)?$|^(cmd(\.exe)?|powershell(\.exe)?|pwsh)$/;
-const INTERPRETERS = /(^|\/)(python[0-9.]*|pypy[0-9]*|node|nodejs|perl|ruby|php|java|deno|bun|awk|gawk|env|sudo|doas|xargs|ssh|osascript|Rscript|lua|tclsh|expect|find|git)$/;
+const INTERPRETERS = /(^|\/)(python[0-9.]*|pypy[0-9]*|node|nodejs|perl|ruby|php|java|deno|bun|awk|gawk|osascript|Rscript|lua|tclsh|expect)$/;
+const ARGUMENT_RUNNERS = /(^|\/)(env|sudo|doas|xargs|ssh|find|git)$/;
+const CODE_FLAG = /^(-c|-e|-E|--eval|-p|--print|-r|-m|-Command|\/c)$/;
 const SHELL_FLAG = /^(-c|\/c|-Command|-lc|-ic|-ec)$/i;
 
 /** The elements of a list or array literal (following a local name to its value), or undefined. */
@@ -38,9 +40,19 @@ function dangerousArgv(m: RuleMatch, argv: ReadonlyArray<Node>): boolean {
   }
   if (program.type === 'list_splat' || program.type === 'spread_element') return m.code.isUnsafe(program, 'shell');
   if (m.code.isUnsafe(program, 'shell')) return true;
-  // data as an argument of a fixed program is argument injection only where the program runs code from its arguments
-  if (programName !== undefined && !INTERPRETERS.test(programName.trim()) && !SHELLS.test(programName.trim())) return false;
-  return argv.some((a) => m.code.isTainted(a, 'shell'));
+  // data as an argument of a fixed program is argument injection only where the program runs code from its arguments:
+  // tools that take commands anywhere in their arguments (git, ssh, env, sudo, find, xargs), and interpreters in their
+  // script position or after a code flag (`python script.py <data>` passes data to the script, not code)
+  // a program that is a fact of the runtime (process.execPath, sys.executable) is this interpreter itself
+  if (programName === undefined && m.code.valueOf(program).level > 1) return argv.some((a) => m.code.isTainted(a, 'shell'));
+  const program_ = (programName ?? 'python').trim();
+  if (ARGUMENT_RUNNERS.test(program_)) return argv.slice(1).some((a) => m.code.isTainted(a, 'shell'));
+  if (!INTERPRETERS.test(program_) && !SHELLS.test(program_)) return false;
+  return argv.slice(1).some((a, i) => {
+    const previous = i === 0 ? undefined : m.code.stringValue(argv[i]);
+    const codePosition = i === 0 || (previous !== undefined && CODE_FLAG.test(previous.trim()));
+    return codePosition && m.code.isTainted(a, 'shell');
+  });
 }
 
 /** A command given either as a list literal (an argument vector) or a single value (a program, or a line for a shell). */
