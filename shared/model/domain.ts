@@ -48,6 +48,11 @@ export const Finding = z.object({
   tool: z.string(),
   /** Stable fingerprint (survives line moves) used for de-duplication and SARIF. */
   fingerprint: z.string(),
+  /** Where the data came from and how it reached the finding, source first, sink last (taint findings only). */
+  flow: z
+    .array(z.object({ path: z.string(), line: z.number().int().positive(), column: z.number().int().positive(), message: z.string() }))
+    .readonly()
+    .optional(),
 });
 export type Finding = z.infer<typeof Finding>;
 

@@ -20,7 +20,10 @@ import { join, relative } from 'node:path';
 import type { Finding } from '../../shared/model/domain';
 import { createAnalyzer } from '../../electron/services/analysis/engine';
 import { createAnalysisPool } from '../../electron/services/analysis/pool';
+import { decodeSource } from '../../electron/services/analysis/encoding';
 import type { AnalysisFile } from '../../electron/services/analysis/types';
+import { loadCorpus, scoreByLanguage } from '../integration/analysis/corpus';
+import { measureRuleSuites, ORIGINAL_CATEGORIES, totals } from './rule-suites';
 
 const QUICK = process.env['BENCH_QUICK'] === '1';
 const CORPUS_FILES = QUICK ? 60 : 500;
@@ -303,6 +306,93 @@ function categoryOf(f: Finding): string {
   return f.ruleId.startsWith('secrets.') ? 'secrets' : (f.ruleId.split('.')[1] ?? f.ruleId);
 }
 
+function twoDecimals(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+// ---------------------------------------------------------------- quality per category, speed on a real code base
+
+/** Recall and false positives per category and language on our own labelled corpus (test/fixtures/threats). */
+async function labelledCorpusFigures(): Promise<void> {
+  const corpus = loadCorpus();
+  const analyzer = await createAnalyzer({ deniedImports: corpus.deniedImports });
+  const report = analyzer.analyzeFiles(corpus.files);
+  analyzer.close();
+  for (const score of scoreByLanguage(corpus, report.findings)) {
+    emit(`analysis.labelled.${score.language}.${score.category}.recall`, score.labelled === 0 ? 0 : (100 * score.found) / score.labelled, '%', {
+      found: score.found,
+      labelled: score.labelled,
+      false_positives: score.falsePositives,
+      safe_files: score.safeFiles,
+    });
+  }
+}
+
+/** Python standard library: Gatehouse (cold, in-process, with data flow) against Bandit, per file. */
+async function stdlibAgainstBandit(dir: string): Promise<void> {
+  const root = process.env['GATEHOUSE_BENCH_STDLIB'] ?? '/usr/lib/python3.11';
+  if (!existsSync(root)) {
+    log(`${root} not found; the standard-library comparison is skipped`);
+    return;
+  }
+  const paths = listPython(root);
+  const cpuStarted = ownCpuSeconds();
+  const started = performance.now();
+  const files = paths.map((path) => ({ path, text: decodeSource(path, readFileSync(path)) }));
+  const analyzer = await createAnalyzer();
+  const report = analyzer.analyzeFiles(files);
+  const ourSeconds = (performance.now() - started) / 1000;
+  const ourCpu = ownCpuSeconds() - cpuStarted;
+  analyzer.close();
+  log(`stdlib: gatehouse ${ourSeconds.toFixed(1)} s (${ourCpu.toFixed(1)} s CPU) on ${files.length} files, ${report.findings.length} findings, ${report.parseErrors.length} with syntax errors`);
+  const bandit = runBandit(root, join(dir, 'bandit-stdlib.json'));
+  log(`stdlib: ${bandit.version} ${bandit.seconds.toFixed(1)} s (${bandit.cpuSeconds?.toFixed(1) ?? '?'} s CPU), ${bandit.results.length} results`);
+  const lines = files.reduce((n, f) => n + countLines(f.text), 0);
+  emit('analysis.stdlib.gatehouse_ms_per_file', (1000 * ourSeconds) / files.length, 'ms/file', { files: files.length, lines, seconds: twoDecimals(ourSeconds), cpu_seconds: twoDecimals(ourCpu), findings: report.findings.length, parse_errors: report.parseErrors.length, root });
+  emit('analysis.stdlib.bandit_ms_per_file', (1000 * bandit.seconds) / files.length, 'ms/file', { seconds: twoDecimals(bandit.seconds), cpu_seconds: bandit.cpuSeconds === undefined ? undefined : twoDecimals(bandit.cpuSeconds), results: bandit.results.length, version: bandit.version });
+  emit('analysis.stdlib.speedup_vs_bandit', bandit.seconds / ourSeconds, 'ratio', {
+    goal: '>= 5',
+    cpu_ratio: bandit.cpuSeconds === undefined ? undefined : twoDecimals(bandit.cpuSeconds / ourCpu),
+    mode: 'wall clock, cold in-process Gatehouse (grammars, rules, data flow) vs bandit -r',
+  });
+}
+
+/** Recall / false positives per language on public rule test suites, when GATEHOUSE_RULE_SUITES points at them. */
+async function ruleSuiteFigures(): Promise<void> {
+  const root = process.env['GATEHOUSE_RULE_SUITES'];
+  if (root === undefined || !existsSync(root)) {
+    log('GATEHOUSE_RULE_SUITES not set; public rule-suite figures skipped');
+    return;
+  }
+  const { scores } = await measureRuleSuites(root);
+  for (const s of scores) {
+    emit(`analysis.rule_suites.${s.language}.${s.category}.recall`, s.positives === 0 ? 0 : (100 * s.found) / s.positives, '%', {
+      found: s.found,
+      positives: s.positives,
+      fp_rate: s.negatives === 0 ? 0 : twoDecimals((100 * s.falsePositives) / s.negatives),
+      false_positives: s.falsePositives,
+      negatives: s.negatives,
+    });
+  }
+  for (const language of ['python', 'js'] as const) {
+    const t = totals(scores.filter((s) => s.language === language && ORIGINAL_CATEGORIES.has(s.category)));
+    emit(`analysis.rule_suites.${language}.recall`, 100 * t.recall, '%', { fp_rate: twoDecimals(100 * t.fpRate), found: t.found, positives: t.positives, false_positives: t.falsePositives, negatives: t.negatives, goal: 'recall >= 80, fp_rate <= 5' });
+  }
+}
+
+function listPython(root: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, entry.name);
+      if (entry.isDirectory()) walk(p);
+      else if (entry.isFile() && entry.name.endsWith('.py')) out.push(p);
+    }
+  };
+  walk(root);
+  return out.sort();
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'gh-analysis-bench-'));
   try {
@@ -410,6 +500,10 @@ async function main(): Promise<void> {
     }
     emit('analysis.categories_covered', alsoFlaggedByUs, 'categories', { of: flaggedByBandit, goal: 'every category Bandit flags' });
     log(`bandit results outside the shared categories: ${JSON.stringify(Object.fromEntries(unmapped))}`);
+
+    await labelledCorpusFigures();
+    await stdlibAgainstBandit(dir);
+    await ruleSuiteFigures();
 
     // A 10,000-line file and a 1,000-file proposal, each in its own process for a clean peak RSS.
     const baseline = runScenario('baseline');

@@ -8,12 +8,14 @@
 import { lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
+import packageJson from '../../../package.json';
 import { Severity, type Finding } from '../../../shared/model/domain';
 import { ErrorCode, GatehouseError } from '../../../shared/model/result';
+import { decodeSource } from '../../services/analysis/encoding';
 import { createAnalyzer, severityRank } from '../../services/analysis/engine';
 import { mergeFindings } from '../../services/analysis/merge';
 import { importSarif, toSarif } from '../../services/analysis/sarif';
-import { DEFAULT_MAX_FILE_BYTES, type AnalysisFile, type SkippedFile } from '../../services/analysis/types';
+import { DEFAULT_MAX_FILE_BYTES, type AnalysisFile, type ParseError, type SkippedFile } from '../../services/analysis/types';
 import { CliExit, emit, EXIT_CHECK_FAILED, EXIT_USAGE } from '../io';
 
 const FORMATS = ['text', 'json', 'sarif'] as const;
@@ -21,6 +23,8 @@ type Format = (typeof FORMATS)[number];
 // Directories that are never part of a change under review.
 const SKIP_DIRS = new Set(['.git', 'node_modules', '.hg', '.svn']);
 const MAX_FILES = 200_000;
+// where SARIF consumers read about the tool, when the package names a home page
+const homepage = (packageJson as { homepage?: string }).homepage;
 
 interface ScanOptions {
   readonly format?: string;
@@ -72,7 +76,8 @@ function readTargets(paths: ReadonlyArray<string>): { files: AnalysisFile[]; ski
       return;
     }
     if (files.length >= MAX_FILES) throw new CliExit(EXIT_USAGE, `more than ${MAX_FILES} files under the given paths; scan a narrower set`);
-    files.push({ path, text: readFileSync(absolute, 'utf8') });
+    // bytes, decoded by the analyser's rules (UTF-8, or a Python file's PEP 263 declaration)
+    files.push({ path, text: decodeSource(path, readFileSync(absolute)) });
   };
   for (const p of paths) visit(resolve(p), true);
   return { files, skipped };
@@ -84,23 +89,29 @@ function summaryOf(findings: ReadonlyArray<Finding>): Record<Severity, number> {
   return counts;
 }
 
-function summaryLine(findings: ReadonlyArray<Finding>, files: number, skipped: number): string {
+function summaryLine(findings: ReadonlyArray<Finding>, files: number, skipped: number, parseErrors: number): string {
   const counts = summaryOf(findings);
   const parts = (['critical', 'high', 'medium', 'low', 'info'] as const).filter((s) => counts[s] > 0).map((s) => `${counts[s]} ${s}`);
   const found = findings.length === 0 ? 'no findings' : `${findings.length} finding${findings.length === 1 ? '' : 's'} (${parts.join(', ')})`;
-  return `${found} in ${files} file${files === 1 ? '' : 's'}${skipped > 0 ? `, ${skipped} skipped` : ''}`;
+  const broken = parseErrors > 0 ? `, ${parseErrors} with syntax errors` : '';
+  return `${found} in ${files} file${files === 1 ? '' : 's'}${broken}${skipped > 0 ? `, ${skipped} skipped` : ''}`;
 }
 
-function textReport(findings: ReadonlyArray<Finding>, skipped: ReadonlyArray<SkippedFile>, files: number): string {
+function textReport(findings: ReadonlyArray<Finding>, skipped: ReadonlyArray<SkippedFile>, parseErrors: ReadonlyArray<ParseError>, files: number): string {
   const lines: string[] = [];
   for (const f of findings) {
     const tool = f.tool === 'gatehouse' ? '' : ` [${f.tool}]`;
     lines.push(`${f.path}:${f.startLine}:${f.startColumn} ${f.severity} ${f.ruleId}${tool}  ${f.title}`);
     for (const line of f.snippet.split('\n').slice(0, 3)) lines.push(`    ${line}`);
     lines.push(`    ${f.message}`);
+    if (f.flow !== undefined && f.flow.length > 0) {
+      lines.push(`    flow: ${f.flow.map((step) => `${step.line}: ${step.message}`).join(' → ')}`);
+    }
+    lines.push(`    fix: ${f.remediation}`);
   }
+  for (const e of parseErrors) lines.push(`syntax error ${e.path}:${e.line}:${e.column}: ${e.message}; findings on the parts that parse are listed`);
   for (const s of skipped) lines.push(`skipped ${s.path}: ${s.note}`);
-  lines.push(summaryLine(findings, files, skipped.length));
+  lines.push(summaryLine(findings, files, skipped.length, parseErrors.length));
   return lines.join('\n');
 }
 
@@ -141,6 +152,7 @@ export function registerScanCommands(program: Command): void {
         imported.push([...importSarif(text, { root: process.cwd() })]);
       }
 
+      const startTime = new Date();
       const targets = readTargets(paths);
       const analyzer = await createAnalyzer({ deniedImports: options.denyImport });
       let report;
@@ -151,15 +163,27 @@ export function registerScanCommands(program: Command): void {
       }
       const findings = mergeFindings(report.findings, ...imported);
       const skipped = [...targets.skipped, ...report.skipped];
+      const parseErrors = report.parseErrors;
+      const endTime = new Date();
 
       const body = (): string => {
         switch (format) {
           case 'sarif':
-            return `${JSON.stringify(toSarif(findings, { rules: analyzer.rules }), null, 2)}\n`;
+            return `${JSON.stringify(
+              toSarif(findings, {
+                rules: analyzer.rules,
+                toolVersion: packageJson.version,
+                ...(homepage === undefined ? {} : { informationUri: homepage }),
+                root: process.cwd(),
+                invocation: { startTime, endTime, parseErrors, skipped },
+              }),
+              null,
+              2,
+            )}\n`;
           case 'json':
-            return `${JSON.stringify({ findings, skipped, stats: report.stats, summary: summaryOf(findings) }, null, 2)}\n`;
+            return `${JSON.stringify({ findings, skipped, parseErrors, stats: report.stats, summary: summaryOf(findings) }, null, 2)}\n`;
           case 'text':
-            return `${textReport(findings, skipped, targets.files.length)}\n`;
+            return `${textReport(findings, skipped, parseErrors, targets.files.length)}\n`;
         }
       };
 
@@ -169,8 +193,8 @@ export function registerScanCommands(program: Command): void {
         } catch (error) {
           throw new GatehouseError(ErrorCode.InvalidInput, `cannot write ${options.out}: ${error instanceof Error ? error.message : String(error)}`);
         }
-        emit(json, { out: options.out, format, findings: findings.length, summary: summaryOf(findings), skipped: skipped.length }, () =>
-          `${summaryLine(findings, targets.files.length, skipped.length)}; ${format} report written to ${options.out}`,
+        emit(json, { out: options.out, format, findings: findings.length, summary: summaryOf(findings), skipped: skipped.length, parseErrors: parseErrors.length }, () =>
+          `${summaryLine(findings, targets.files.length, skipped.length, parseErrors.length)}; ${format} report written to ${options.out}`,
         );
       } else if (format === 'text') emit(false, undefined, () => body());
       else process.stdout.write(body());

@@ -9,6 +9,7 @@
  */
 import type { Node, Query } from 'web-tree-sitter';
 import type { CodeFacts } from './rules/rule';
+import { createTaint, isDangerous, TAINTED, UNKNOWN, type Taint } from './taint';
 import { rowsContaining } from './line-ranges';
 import type { LanguageId } from './types';
 
@@ -95,6 +96,7 @@ export function createCodeFacts(
     .map((node) => ({ node, start: node.startIndex, end: node.endIndex }))
     .sort((a, b) => a.start - b.start || b.end - a.end);
   let bindings: Map<string, string> | undefined;
+  const placedBindings = new Map<string, Array<{ readonly target: string; readonly start: number; readonly scope: Node }>>();
   // definitions of every name, filled by one pass over the file when a name is too common to look up by lines
   let allDefinitions: Map<string, Definition[]> | undefined;
   const definitionsByName = new Map<string, ReadonlyArray<Definition>>();
@@ -218,14 +220,45 @@ export function createCodeFacts(
 
   function bindingsMap(): Map<string, string> {
     if (bindings !== undefined) return bindings;
-    bindings = new Map();
+    // every binding also remembers where it was made, so a name resolves to the import that precedes it in
+    // its scope (a decoy `from x import exec` after an `exec(...)` call does not rename that call)
+    let current: Node | undefined;
+    const positioned = placedBindings;
+    class PlacedBindings extends Map<string, string> {
+      override set(key: string, value: string): this {
+        if (current !== undefined) {
+          const list = positioned.get(key) ?? [];
+          list.push({ target: value, start: current.startIndex, scope: scopeOf(current) });
+          positioned.set(key, list);
+        }
+        return super.set(key, value);
+      }
+    }
+    bindings = new PlacedBindings();
     const map = bindings;
     for (const captures of importMatches) {
       if (captures.length === 0) continue;
+      current = captures[0]?.node;
       if (python) bindPython(map, captures.map((c) => [c.name, c.node] as const));
       else bindJs(map, captures.map((c) => [c.name, c.node] as const));
     }
+    current = undefined;
     return map;
+  }
+
+  /** What a name refers to where `usage` reads it: the last binding before it in a scope around it. */
+  function boundName(usage: Node): string | undefined {
+    const map = bindingsMap();
+    if (!map.has(usage.text)) return undefined;
+    const list = placedBindings.get(usage.text);
+    if (list === undefined) return map.get(usage.text);
+    let best: { target: string; start: number } | undefined;
+    for (const b of list) {
+      if (b.start >= usage.startIndex) continue;
+      const scopeHolds = b.scope.id === root.id || (b.scope.startIndex <= usage.startIndex && usage.endIndex <= b.scope.endIndex);
+      if (scopeHolds && (best === undefined || b.start > best.start)) best = b;
+    }
+    return best?.target;
   }
 
   function bindPython(map: Map<string, string>, captures: ReadonlyArray<readonly [string, Node]>): void {
@@ -339,7 +372,16 @@ export function createCodeFacts(
           break;
         case 'call_expression': {
           const fn = current.childForFieldName('function');
-          return fn !== null && (fn.type === 'import' || (fn.type === 'identifier' && fn.text === 'require'));
+          if (fn !== null && (fn.type === 'import' || (fn.type === 'identifier' && fn.text === 'require'))) return true;
+          // `const vm = new NodeVM()` / `const s = sandbox()`: an instance made by an imported constructor or factory
+          // (a plain identifier callee only: `a.b().c()` chains are not followed)
+          return fn?.type === 'identifier' && map.has(fn.text);
+        }
+        case 'new_expression': {
+          const ctor = current.childForFieldName('constructor');
+          if (ctor === null) return false;
+          current = ctor;
+          break;
         }
         case 'identifier':
           return map.has(current.text);
@@ -369,7 +411,7 @@ export function createCodeFacts(
     if (nesting > MAX_NESTING) return undefined;
     switch (node.type) {
       case 'identifier':
-        return bindingsMap().get(node.text) ?? node.text;
+        return boundName(node) ?? node.text;
       case 'attribute': {
         const object = qualifiedPython(node.childForFieldName('object') ?? node, nesting + 1);
         const attribute = node.childForFieldName('attribute')?.text;
@@ -378,7 +420,19 @@ export function createCodeFacts(
       case 'call': {
         const fn = node.childForFieldName('function');
         const q = fn === null ? undefined : qualifiedPython(fn, nesting + 1);
-        return q === undefined ? undefined : `${q}()`;
+        if (q === undefined) return undefined;
+        // getattr(os, "system") is os.system; __import__("os") and importlib.import_module("os") are os
+        if (q === 'getattr' || q === 'builtins.getattr') {
+          const target = argument(node, 0);
+          const attribute = stringValue(argument(node, 1));
+          const base = target === undefined ? undefined : qualifiedPython(target, nesting + 1);
+          if (base !== undefined && attribute !== undefined && /^[A-Za-z_]\w*$/.test(attribute)) return `${base}.${attribute}`;
+        }
+        if (q === '__import__' || q === 'builtins.__import__' || q === 'importlib.import_module') {
+          const moduleName = stringValue(argument(node, 0));
+          if (moduleName !== undefined && /^[A-Za-z_][\w.]*$/.test(moduleName)) return moduleName;
+        }
+        return `${q}()`;
       }
       case 'subscript': {
         const value = node.childForFieldName('value');
@@ -398,7 +452,7 @@ export function createCodeFacts(
     if (nesting > MAX_NESTING) return undefined;
     switch (node.type) {
       case 'identifier':
-        return bindingsMap().get(node.text) ?? node.text;
+        return boundName(node) ?? node.text;
       case 'this':
         return 'this';
       case 'member_expression':
@@ -534,63 +588,6 @@ export function createCodeFacts(
       if (child.type === 'string_fragment' || child.type === 'escape_sequence') out += child.text;
     }
     return out;
-  }
-
-  function isStatic(node: Node | null | undefined, depth = 0, seen: Set<number> = new Set(), nesting = 0): boolean {
-    if (node === null || node === undefined) return false;
-    if (depth > MAX_FLOW_DEPTH || nesting > MAX_NESTING || seen.has(node.id)) return false;
-    seen.add(node.id);
-    const all = (nodes: ReadonlyArray<Node | null>): boolean =>
-      nodes.every((c) => c === null || c.type === 'comment' || isStatic(c, depth, seen, nesting + 1));
-    switch (node.type) {
-      case 'integer':
-      case 'float':
-      case 'number':
-      case 'true':
-      case 'false':
-      case 'none':
-      case 'null':
-      case 'undefined':
-      case 'ellipsis':
-      case 'regex':
-        return true;
-      case 'string':
-        return python ? all(node.namedChildren.filter((c) => c?.type === 'interpolation').map((c) => c?.namedChildren[0] ?? null)) : true;
-      case 'template_string':
-        return all(node.namedChildren.filter((c) => c?.type === 'template_substitution').map((c) => c?.namedChildren[0] ?? null));
-      case 'concatenated_string':
-      case 'unary_operator':
-      case 'unary_expression':
-      case 'binary_operator':
-      case 'binary_expression':
-      case 'parenthesized_expression':
-      case 'tuple':
-      case 'list':
-      case 'set':
-      case 'array':
-      case 'expression_list':
-      case 'as_expression':
-      case 'satisfies_expression':
-        return all(node.namedChildren);
-      case 'conditional_expression': {
-        const kids = node.namedChildren;
-        return all([kids[0] ?? null, kids[2] ?? null]);
-      }
-      case 'ternary_expression':
-        return all([node.childForFieldName('consequence'), node.childForFieldName('alternative')]);
-      case 'dictionary':
-      case 'object':
-        return all(
-          node.namedChildren.map((p) => (p?.type === 'pair' ? p.childForFieldName('value') : p?.type === 'comment' ? null : p)),
-        );
-      case 'identifier': {
-        if (!python && node.text === 'undefined') return true;
-        const values = resolve(node);
-        return values !== undefined && values.length > 0 && values.every((v) => isStatic(v, depth + 1, seen, nesting + 1));
-      }
-      default:
-        return false;
-    }
   }
 
   function isStringLike(node: Node | null | undefined, depth = 0, seen: Set<number> = new Set(), nesting = 0): boolean {
@@ -755,13 +752,21 @@ export function createCodeFacts(
     return names;
   }
 
+  let taint: Taint | undefined;
+  const flow = (): Taint =>
+    (taint ??= createTaint({ language, root, qualifiedName, calleeName, stringValue, scopeOf, isImported: (name) => bindingsMap().has(name) }));
+
   return {
     language,
+    valueOf: (node) => flow().valueOf(node),
+    isTainted: (node, kind) => node !== null && node !== undefined && isDangerous(flow().valueOf(node), kind, TAINTED),
+    isUnsafe: (node, kind) => node !== null && node !== undefined && isDangerous(flow().valueOf(node), kind, UNKNOWN),
+    isDead: (node) => flow().isDead(node),
     qualifiedName,
     isImported: (name) => bindingsMap().has(name),
     calleeName,
-    isStatic: (node) => isStatic(node),
-    isDynamicString: (node) => isStringLike(node) && !isStatic(node),
+    isStatic: (node) => node !== null && node !== undefined && flow().valueOf(node).level === 0,
+    isDynamicString: (node) => isStringLike(node) && !(node !== null && node !== undefined && flow().valueOf(node).level <= 1),
     isStringLike: (node) => isStringLike(node),
     literalText: (node) => literalText(node),
     stringValue,

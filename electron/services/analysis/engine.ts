@@ -16,7 +16,8 @@ import { lineStartsOf, rowAt, rowsContaining } from './line-ranges';
 import { analyseQuery, splitQuery } from './query-text';
 import { loadGrammars, languageForPath } from './languages';
 import { builtinRules } from './rules';
-import type { Rule, RuleMatch } from './rules/rule';
+import type { CodeFacts, Rule, RuleMatch } from './rules/rule';
+import { TAINTED } from './taint';
 import { GENERIC_SECRET, redactSecret, scanSecrets, SECRET_CWE, secretDetectors } from './secrets';
 import {
   DEFAULT_MAX_FILE_BYTES,
@@ -25,6 +26,7 @@ import {
   type AnalysisReport,
   type AnalyzerOptions,
   type LanguageId,
+  type ParseError,
   type RuleCategory,
   type SkippedFile,
 } from './types';
@@ -73,6 +75,8 @@ const SOURCE_EXTENSIONS = /\.(py|pyw|pyi|js|mjs|cjs|jsx|ts|mts|cts|tsx|go|java|k
 interface NeedleQuery {
   readonly rule: Rule;
   readonly needles: ReadonlyArray<string>;
+  /** Run only on files whose text matches (the rule's {@link Rule.fileGate}); `needles` is then empty. */
+  readonly fileGate?: RegExp;
   readonly query: QueryType;
 }
 
@@ -123,6 +127,84 @@ interface RawFinding {
   readonly snippet: string;
   /** What the fingerprint hashes: the matched code with whitespace collapsed (secrets: redacted). */
   readonly identity: string;
+  readonly flow?: ReadonlyArray<FlowStep>;
+}
+
+type FlowStep = NonNullable<Finding['flow']>[number];
+
+/** The first ERROR or MISSING node of a tree with errors, as a parse error. */
+function firstSyntaxError(root: Node, path: string): ParseError {
+  const cursor = root.walk();
+  try {
+    for (;;) {
+      let node = cursor.currentNode;
+      if (node.isError || node.isMissing) {
+        // recovery often wraps good statements in one ERROR node from the top of the file: the error is the
+        // innermost error inside it, or else its first stray token
+        for (let depth = 0; depth < 64; depth++) {
+          const inner: Node | undefined = node.children.find((c) => c !== null && (c.isError || c.isMissing || c.hasError)) ?? undefined;
+          if (inner !== undefined) {
+            node = inner;
+            continue;
+          }
+          if (node.isError) node = node.children.find((c) => c !== null && !c.isNamed) ?? node;
+          break;
+        }
+        const line = node.startPosition.row + 1;
+        const column = node.startPosition.column + 1;
+        const message = node.isMissing ? `syntax error: missing ${node.type} at line ${line}` : `syntax error at line ${line}, column ${column}`;
+        return { path, line, column, message };
+      }
+      // descend only into subtrees that hold an error
+      if (node.hasError && cursor.gotoFirstChild()) continue;
+      while (!cursor.gotoNextSibling()) {
+        if (!cursor.gotoParent()) return { path, line: 1, column: 1, message: 'syntax error' };
+      }
+    }
+  } finally {
+    cursor.delete();
+  }
+}
+
+/** Masks the text of every string literal inside `target` where it appears in `text` (a key finding must not print the key). */
+function maskLiterals(text: string, target: Node): string {
+  let out = text;
+  for (const fragment of target.descendantsOfType(['string_content', 'string_fragment'])) {
+    if (fragment === null || fragment.text.length === 0) continue;
+    out = out.split(fragment.text).join(redactSecret(fragment.text));
+  }
+  return out;
+}
+
+/** The nodes whose values reach a finding: a call's arguments, an assignment's value, or the node itself. */
+function sinkInputs(target: Node): Node[] {
+  const args = target.childForFieldName('arguments');
+  if (args !== null) {
+    return args.namedChildren.filter((a): a is Node => a !== null && a.type !== 'comment').map((a) => (a.type === 'keyword_argument' ? (a.childForFieldName('value') ?? a) : a));
+  }
+  // an assignment's value; otherwise the expression itself (a string built from data)
+  if (target.type.includes('assignment') || target.type === 'variable_declarator' || target.type === 'pair' || target.type === 'return_statement') {
+    const right = target.childForFieldName('right') ?? target.childForFieldName('value') ?? target.namedChildren[0] ?? null;
+    if (right !== null) return [right];
+  }
+  return [target];
+}
+
+/** Source → sink steps when data from a source reaches the finding (the first such input). */
+function flowInto(code: CodeFacts, target: Node, path: string, title: string): ReadonlyArray<FlowStep> | undefined {
+  for (const input of sinkInputs(target)) {
+    const value = code.valueOf(input);
+    if (value.level !== TAINTED || value.steps === undefined || value.steps.length === 0) continue;
+    const steps: FlowStep[] = value.steps.map((s) => ({
+      path,
+      line: s.node.startPosition.row + 1,
+      column: s.node.startPosition.column + 1,
+      message: s.message,
+    }));
+    steps.push({ path, line: target.startPosition.row + 1, column: target.startPosition.column + 1, message: `reaches the sink: ${title}` });
+    return steps;
+  }
+  return undefined;
 }
 
 /** Compares findings the way the review view lists them: introduced first, then severity, then place. */
@@ -209,6 +291,12 @@ function compileLanguage(language: LanguageId, grammar: Language, rules: Readonl
     };
     // each top-level unit of query text is exactly one pattern
     const patterns = analyseQuery(rule.query);
+    // a rule gated on the file's text keeps all its patterns out of the shared pass (see Rule.fileGate)
+    if (rule.fileGate !== undefined) {
+      const query = compile(patterns.map((p) => p.source).join('\n'));
+      needleQueries.push({ rule, needles: [], fileGate: rule.fileGate, query });
+      continue;
+    }
     const gated = patterns.filter((p) => p.needles.length > 0);
     for (const pattern of patterns) {
       if (pattern.needles.length > 0) continue;
@@ -352,9 +440,9 @@ export async function createAnalyzer(options: CreateAnalyzerOptions = {}): Promi
   };
   const descriptors = [...ruleDescriptors(rules), ...secretRuleDescriptors()];
 
-  function astFindings(file: AnalysisFile, language: LanguageId, lineStarts: ReadonlyArray<number>): RawFinding[] | 'timeout' {
+  function astFindings(file: AnalysisFile, language: LanguageId, lineStarts: ReadonlyArray<number>): { raw: RawFinding[]; parseError?: ParseError } | 'timeout' {
     const grammar = grammars.get(language);
-    if (grammar === undefined) return [];
+    if (grammar === undefined) return { raw: [] };
     const spec = compiledFor(language);
     const deadline = Date.now() + PARSE_DEADLINE_MS;
     grammar.parser.reset();
@@ -373,12 +461,16 @@ export async function createAnalyzer(options: CreateAnalyzerOptions = {}): Promi
       }
       const code = createCodeFacts(root, language, spec.facts, isDenied, file.text, lineStarts, importMatches, scopeNodes);
       const raw: RawFinding[] = [];
-      const report = (rule: Rule, target: Node, byName: ReadonlyMap<string, Node[]>): void => {
+      const report = (rule: Rule, matched: Node, byName: ReadonlyMap<string, Node[]>): void => {
+        let target = matched;
         if (rule.predicate !== undefined) {
           const ruleMatch: RuleMatch = {
             capture: (name) => byName.get(name)?.[0],
             captures: (name) => byName.get(name) ?? [],
             code,
+            reportAt: (node) => {
+              target = node;
+            },
           };
           let hit: boolean;
           try {
@@ -388,6 +480,9 @@ export async function createAnalyzer(options: CreateAnalyzerOptions = {}): Promi
           }
           if (!hit) return;
         }
+        // code in a branch whose condition folds to false never runs
+        if (code.isDead(target)) return;
+        const flow = flowInto(code, target, file.path, rule.title);
         const startLine = target.startPosition.row + 1;
         const endLine = target.endPosition.row + 1;
         raw.push({
@@ -403,11 +498,21 @@ export async function createAnalyzer(options: CreateAnalyzerOptions = {}): Promi
           startColumn: target.startPosition.column + 1,
           endLine,
           endColumn: target.endPosition.column + 1,
-          snippet: snippetOf(file.text, lineStarts, startLine, endLine),
-          identity: normaliseIdentity(target.text),
+          snippet: rule.category === 'secrets' ? maskLiterals(snippetOf(file.text, lineStarts, startLine, endLine), target) : snippetOf(file.text, lineStarts, startLine, endLine),
+          identity: rule.category === 'secrets' ? maskLiterals(normaliseIdentity(target.text), target) : normaliseIdentity(target.text),
+          ...(flow === undefined ? {} : { flow }),
         });
       };
       for (const gated of spec.needleQueries) {
+        if (gated.fileGate !== undefined) {
+          if (!code.mentions(gated.fileGate)) continue;
+          for (const match of gated.query.matches(root)) {
+            const byName = capturesByName(match.captures);
+            const target = byName.get('finding')?.[0] ?? match.captures[0]?.node;
+            if (target !== undefined) report(gated.rule, target, byName);
+          }
+          continue;
+        }
         // only the lines holding one of the pattern's words can match; a ranged query visits just those
         const ranges = rowsContaining(file.text, lineStarts, gated.needles);
         if (ranges !== undefined && ranges.length === 0) continue;
@@ -456,7 +561,8 @@ export async function createAnalyzer(options: CreateAnalyzerOptions = {}): Promi
         ]);
         for (const r of rulesForCall) report(r, call, byName);
       }
-      return removeContained(raw);
+      const parseError = root.hasError ? firstSyntaxError(root, file.path) : undefined;
+      return { raw: removeContained(raw), ...(parseError === undefined ? {} : { parseError }) };
     } finally {
       tree.delete();
     }
@@ -469,7 +575,8 @@ export async function createAnalyzer(options: CreateAnalyzerOptions = {}): Promi
       const to = positionAt(lineStarts, match.blockEnd ?? match.end);
       const line = lineText(file.text, lineStarts, from.line);
       const lineStart = lineStarts[from.line - 1] ?? 0;
-      const secretEndInLine = Math.min(match.end - lineStart, line.length);
+      // the whole value is masked: a block (a PEM key written on one line) up to its end, not only the header
+      const secretEndInLine = Math.min((match.blockEnd ?? match.end) - lineStart, line.length);
       const redactedLine = line.slice(0, from.column - 1) + redactSecret(match.secret) + line.slice(secretEndInLine);
       const snippet = redactedLine.trimEnd().slice(0, SNIPPET_MAX_CHARS);
       out.push({
@@ -496,6 +603,7 @@ export async function createAnalyzer(options: CreateAnalyzerOptions = {}): Promi
     const started = performance.now();
     const findings: Finding[] = [];
     const skipped: SkippedFile[] = [];
+    const parseErrors: ParseError[] = [];
     let parsedFiles = 0;
     let lines = 0;
     let bytes = 0;
@@ -511,7 +619,7 @@ export async function createAnalyzer(options: CreateAnalyzerOptions = {}): Promi
       const language = languageForPath(file.path, file.text);
       const raw: RawFinding[] = secretFindings(file, lineStarts);
       if (language !== undefined) {
-        let ast: RawFinding[] | 'timeout' | AnalysisFailedError;
+        let ast: { raw: RawFinding[]; parseError?: ParseError } | 'timeout' | AnalysisFailedError;
         try {
           ast = astFindings(file, language, lineStarts);
         } catch (error) {
@@ -523,8 +631,10 @@ export async function createAnalyzer(options: CreateAnalyzerOptions = {}): Promi
         if (ast === 'timeout') skipped.push({ path: file.path, reason: 'timeout', note: `parsing took over ${PARSE_DEADLINE_MS / 1000} s; AST rules not run (secrets were scanned)` });
         else if (ast instanceof AnalysisFailedError) skipped.push({ path: file.path, reason: 'error', note: `${ast.message}; AST rules not run (secrets were scanned)` });
         else {
-          parsedFiles++;
-          raw.push(...ast);
+          // a file with syntax errors still gets the findings of the parts that parse, and is listed as not parsing
+          if (ast.parseError === undefined) parsedFiles++;
+          else parseErrors.push(ast.parseError);
+          raw.push(...ast.raw);
         }
       }
       const added = file.addedLines === undefined ? undefined : file.addedLines instanceof Set ? file.addedLines : new Set(file.addedLines);
@@ -552,6 +662,7 @@ export async function createAnalyzer(options: CreateAnalyzerOptions = {}): Promi
           introduced,
           tool: TOOL_NAME,
           fingerprint: fingerprintOf(f.ruleId, file.path, f.identity, occurrence),
+          ...(f.flow === undefined ? {} : { flow: f.flow }),
         });
       }
     }
@@ -559,6 +670,7 @@ export async function createAnalyzer(options: CreateAnalyzerOptions = {}): Promi
     return {
       findings,
       skipped,
+      parseErrors,
       stats: { files: files.length, parsedFiles, lines, bytes, durationMs: performance.now() - started },
     };
   }

@@ -17,6 +17,7 @@ export {
   type CreateAnalyzerOptions,
   type RuleDescriptor,
 } from './engine';
+export { declaredPythonEncoding, decodeSource } from './encoding';
 export { AnalysisCancelledError, AnalysisFailedError, RuleDefinitionError, SarifInputError } from './errors';
 export { globMatcher } from './glob';
 export { languageForPath } from './languages';
@@ -32,6 +33,7 @@ export {
   type AnalysisStats,
   type AnalyzerOptions,
   type LanguageId,
+  type ParseError,
   type RuleCategory,
   type SkippedFile,
 } from './types';

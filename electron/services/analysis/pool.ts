@@ -98,10 +98,12 @@ function splitBySize(files: ReadonlyArray<AnalysisFile>, parts: number): Analysi
 function mergeReports(parts: ReadonlyArray<AnalysisReport>, durationMs: number): AnalysisReport {
   const findings: Finding[] = parts.flatMap((p) => p.findings).sort(compareFindings);
   const skipped: SkippedFile[] = parts.flatMap((p) => p.skipped).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const parseErrors = parts.flatMap((p) => p.parseErrors ?? []).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const sum = (key: 'files' | 'parsedFiles' | 'lines' | 'bytes'): number => parts.reduce((n, p) => n + p.stats[key], 0);
   return {
     findings,
     skipped,
+    parseErrors,
     stats: { files: sum('files'), parsedFiles: sum('parsedFiles'), lines: sum('lines'), bytes: sum('bytes'), durationMs },
   };
 }
@@ -209,7 +211,7 @@ export function createAnalysisPool(options: AnalysisPoolOptions = {}): AnalysisP
     if (signal?.aborted === true) return Promise.reject(new AnalysisCancelledError());
     const started = performance.now();
     if (files.length === 0) {
-      return Promise.resolve({ findings: [], skipped: [], stats: { files: 0, parsedFiles: 0, lines: 0, bytes: 0, durationMs: 0 } });
+      return Promise.resolve({ findings: [], skipped: [], parseErrors: [], stats: { files: 0, parsedFiles: 0, lines: 0, bytes: 0, durationMs: 0 } });
     }
     return new Promise<AnalysisReport>((resolve, reject) => {
       const onAbort = (): void => failJob(job, new AnalysisCancelledError());

@@ -11,13 +11,14 @@
  * `security-severity` or Bandit's `issue_severity`); all of those are read. The input is checked with zod
  * first; anything else is refused with a {@link SarifInputError}.
  */
-import { fileURLToPath } from 'node:url';
-import { isAbsolute, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { z } from 'zod';
 import type { Finding, Severity } from '../../../shared/model/domain';
 import { fingerprintOf, TOOL_NAME, type RuleDescriptor } from './engine';
 import { SarifInputError } from './errors';
 import { redactSecretsIn } from './secrets';
+import type { ParseError, SkippedFile } from './types';
 
 /** The partialFingerprints key our own fingerprints travel under. */
 export const FINGERPRINT_KEY = 'gatehouse/v1';
@@ -84,6 +85,13 @@ const Result = z.looseObject({
   fingerprints: z.record(z.string(), z.string()).optional(),
   baselineState: z.enum(['new', 'unchanged', 'updated', 'absent']).optional(),
   properties: Properties.optional(),
+  codeFlows: z
+    .array(
+      z.looseObject({
+        threadFlows: z.array(z.looseObject({ locations: z.array(z.looseObject({ location: Location.extend({ message: Message.optional() }).optional() })) })),
+      }),
+    )
+    .optional(),
 });
 const Run = z.looseObject({
   tool: z.looseObject({ driver: ToolComponent, extensions: z.array(ToolComponent).optional() }),
@@ -105,7 +113,24 @@ export interface ToSarifOptions {
   /** Descriptors of the rules our tool ran (all of them are listed, as CodeQL lists its queries). */
   readonly rules?: ReadonlyArray<RuleDescriptor>;
   readonly toolVersion?: string;
+  /** Where to read about the tool (`tool.driver.informationUri`). */
+  readonly informationUri?: string;
+  /**
+   * The scanned root: finding paths are relative to it. Given, locations are relative URIs against
+   * `%SRCROOT%` (declared in `originalUriBaseIds`); absent, they are absolute `file://` URIs.
+   */
+  readonly root?: string;
+  /** The run itself: when, and what could not be analysed (written as `invocations`). */
+  readonly invocation?: {
+    readonly startTime: Date;
+    readonly endTime: Date;
+    readonly parseErrors?: ReadonlyArray<ParseError>;
+    readonly skipped?: ReadonlyArray<SkippedFile>;
+  };
 }
+
+/** The uriBaseId relative locations are written against. */
+export const SRCROOT = '%SRCROOT%';
 
 function encodePath(path: string): string {
   return path
@@ -124,12 +149,61 @@ function ruleFromFinding(f: Finding): SarifRuleSource {
 function sarifRule(rule: SarifRuleSource): Record<string, unknown> {
   return {
     id: rule.id,
-    name: rule.id,
+    // a name in words (SARIF §3.49.7), distinct from the dotted id
+    name: rule.title,
     shortDescription: { text: rule.title },
     fullDescription: { text: rule.message },
     help: { text: rule.remediation },
     defaultConfiguration: { level: LEVEL[rule.severity] },
-    properties: { tags: ['security', ...rule.cwe], 'security-severity': SECURITY_SEVERITY[rule.severity], precision: 'high', 'problem.severity': LEVEL[rule.severity] === 'none' ? 'recommendation' : LEVEL[rule.severity] },
+    // the rule's primary CWE comes first (consumers that show one CWE take the first tag)
+    properties: { tags: [...rule.cwe, 'security'], 'security-severity': SECURITY_SEVERITY[rule.severity], precision: 'high', 'problem.severity': LEVEL[rule.severity] === 'none' ? 'recommendation' : LEVEL[rule.severity] },
+  };
+}
+
+/** An artifact location: relative to %SRCROOT% when the root is known, an absolute file URI otherwise. */
+function artifactLocation(path: string, root: string | undefined): Record<string, unknown> {
+  if (root !== undefined && !isAbsolute(path)) return { uri: encodePath(path), uriBaseId: SRCROOT };
+  return { uri: pathToFileURL(resolve(root ?? process.cwd(), path)).href };
+}
+
+/** A finding's source → sink steps as a SARIF codeFlow with one thread flow. */
+function codeFlowOf(flow: NonNullable<Finding['flow']>, root: string | undefined): Record<string, unknown> {
+  return {
+    message: { text: `${flow[0]?.message ?? 'source'} → line ${flow[flow.length - 1]?.line ?? 0}` },
+    threadFlows: [
+      {
+        locations: flow.map((step) => ({
+          location: {
+            physicalLocation: { artifactLocation: artifactLocation(step.path, root), region: { startLine: step.line, startColumn: step.column } },
+            message: { text: step.message },
+          },
+        })),
+      },
+    ],
+  };
+}
+
+/** The run's invocation: its times, and a notification per file that did not parse or was not analysed. */
+function invocationOf(invocation: NonNullable<ToSarifOptions['invocation']>, root: string | undefined): Record<string, unknown> {
+  const notifications = [
+    ...(invocation.parseErrors ?? []).map((e) => ({
+      level: 'error',
+      descriptor: { id: 'gatehouse/parse-error' },
+      message: { text: `${e.path} does not parse: ${e.message}; findings on the parts that parse are reported` },
+      locations: [{ physicalLocation: { artifactLocation: artifactLocation(e.path, root), region: { startLine: e.line, startColumn: e.column } } }],
+    })),
+    ...(invocation.skipped ?? []).map((s) => ({
+      level: 'warning',
+      descriptor: { id: `gatehouse/skipped-${s.reason}` },
+      message: { text: `${s.path} not analysed: ${s.note}` },
+      locations: [{ physicalLocation: { artifactLocation: artifactLocation(s.path, root) } }],
+    })),
+  ];
+  return {
+    executionSuccessful: true,
+    startTimeUtc: invocation.startTime.toISOString(),
+    endTimeUtc: invocation.endTime.toISOString(),
+    ...(notifications.length > 0 ? { toolExecutionNotifications: notifications } : {}),
   };
 }
 
@@ -171,7 +245,7 @@ export function toSarif(findings: ReadonlyArray<Finding>, options: ToSarifOption
         locations: [
           {
             physicalLocation: {
-              artifactLocation: { uri: encodePath(f.path), uriBaseId: '%SRCROOT%' },
+              artifactLocation: artifactLocation(f.path, options.root),
               region: {
                 startLine: f.startLine,
                 startColumn: f.startColumn,
@@ -184,11 +258,22 @@ export function toSarif(findings: ReadonlyArray<Finding>, options: ToSarifOption
         ],
         partialFingerprints: { [FINGERPRINT_KEY]: f.fingerprint },
         baselineState: f.introduced ? 'new' : 'unchanged',
+        ...(f.flow === undefined || f.flow.length === 0 ? {} : { codeFlows: [codeFlowOf(f.flow, options.root)] }),
         properties,
       };
     });
+    const ours = tool === TOOL_NAME;
     return {
-      tool: { driver: { name: tool, ...(tool === TOOL_NAME && options.toolVersion !== undefined ? { version: options.toolVersion } : {}), rules: rules.map(sarifRule) } },
+      tool: {
+        driver: {
+          name: tool,
+          ...(ours && options.toolVersion !== undefined ? { version: options.toolVersion } : {}),
+          ...(ours && options.informationUri !== undefined ? { informationUri: options.informationUri } : {}),
+          rules: rules.map(sarifRule),
+        },
+      },
+      ...(ours && options.invocation !== undefined ? { invocations: [invocationOf(options.invocation, options.root)] } : {}),
+      ...(options.root !== undefined ? { originalUriBaseIds: { [SRCROOT]: { uri: pathToFileURL(`${resolve(options.root)}/`).href } } } : {}),
       columnKind: 'utf16CodeUnits',
       results,
     };
@@ -398,6 +483,13 @@ export function importSarif(input: unknown, options: ImportSarifOptions = {}): R
         occurrences.set(key, occurrence + 1);
         fingerprint = fingerprintOf(`${toolName}:${ruleId}`, path, identity, occurrence);
       }
+      const flow: Array<{ path: string; line: number; column: number; message: string }> = [];
+      for (const step of result.codeFlows?.[0]?.threadFlows[0]?.locations ?? []) {
+        const at = step.location?.physicalLocation;
+        const line = at?.region?.startLine;
+        if (line === undefined) continue;
+        flow.push({ path: pathOf(at?.artifactLocation?.uri, options.root) || path, line, column: at?.region?.startColumn ?? 1, message: step.location?.message?.text ?? '' });
+      }
       findings.push({
         ruleId,
         title,
@@ -414,6 +506,7 @@ export function importSarif(input: unknown, options: ImportSarifOptions = {}): R
         introduced,
         tool: tools,
         fingerprint,
+        ...(flow.length === 0 ? {} : { flow }),
       });
     }
   }

@@ -313,6 +313,6 @@ export function redactSecret(secret: string): string {
 export function redactSecretsIn(text: string, codeFile = true): string {
   const found = [...scanSecrets(text, codeFile)].sort((a, b) => b.start - a.start);
   let out = text;
-  for (const match of found) out = out.slice(0, match.start) + redactSecret(match.secret) + out.slice(match.end);
+  for (const match of found) out = out.slice(0, match.start) + redactSecret(match.secret) + out.slice(match.blockEnd ?? match.end);
   return out;
 }

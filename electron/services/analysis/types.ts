@@ -26,7 +26,10 @@ export type RuleCategory =
   | 'insecure-randomness'
   | 'dom-injection'
   | 'denied-import'
-  | 'secrets';
+  | 'secrets'
+  | 'ssrf'
+  | 'open-redirect'
+  | 'xxe';
 
 /** Every category, in the order reports list them. */
 export const RULE_CATEGORIES: ReadonlyArray<RuleCategory> = [
@@ -42,6 +45,9 @@ export const RULE_CATEGORIES: ReadonlyArray<RuleCategory> = [
   'dom-injection',
   'denied-import',
   'secrets',
+  'ssrf',
+  'open-redirect',
+  'xxe',
 ];
 
 /** One file to analyse. */
@@ -66,9 +72,19 @@ export interface SkippedFile {
   readonly note: string;
 }
 
+/** A file whose syntax tree has errors: the AST rules ran on the parts that parse. */
+export interface ParseError {
+  readonly path: string;
+  /** 1-based position of the first syntax error. */
+  readonly line: number;
+  readonly column: number;
+  readonly message: string;
+}
+
 /** Counters for one analysis run. */
 export interface AnalysisStats {
   readonly files: number;
+  /** Files whose syntax tree has no error (files with errors are listed in {@link AnalysisReport.parseErrors}). */
   readonly parsedFiles: number;
   readonly lines: number;
   readonly bytes: number;
@@ -80,6 +96,8 @@ export interface AnalysisReport {
   /** Sorted: introduced first, then by severity (highest first), path, line, column, rule. */
   readonly findings: ReadonlyArray<Finding>;
   readonly skipped: ReadonlyArray<SkippedFile>;
+  /** Files that do not parse cleanly, sorted by path; their findings on the parts that parse are in `findings`. */
+  readonly parseErrors: ReadonlyArray<ParseError>;
   readonly stats: AnalysisStats;
 }
 

@@ -57,6 +57,27 @@ describe('gatehouse scan', () => {
     expect(run.stdout.trim().split('\n').pop()).toBe('2 findings (1 high, 1 medium) in 2 files');
   });
 
+  it('reports a file that does not parse (path, first error line) in text, JSON and SARIF, with the findings of the parts that parse', async () => {
+    mkdirSync(join(dir, 'mixed'), { recursive: true });
+    writeFileSync(join(dir, 'mixed/broken.py'), 'import os\n\nos.system(cmd)\n\ndef (:\n    pass\n');
+    // PEP 263: a Latin-1 file is decoded as declared, not called binary
+    writeFileSync(join(dir, 'mixed/latin.py'), Buffer.concat([Buffer.from('# -*- coding: latin-1 -*-\nimport os\nname = "'), Buffer.from([0xe9, 0xe8, 0xe0, 0xf9]), Buffer.from('"\nos.system("echo " + name + cmd)\n')]));
+    const text = await gatehouse(['scan', 'mixed'], dir);
+    expect(text.stdout).toContain('syntax error mixed/broken.py:5:');
+    expect(text.stdout).toContain('mixed/broken.py:3:1 high python.command-injection.os-system');
+    expect(text.stdout).toContain('mixed/latin.py:4:1 high python.command-injection.os-system');
+    expect(text.stdout).not.toContain('skipped mixed/latin.py');
+    expect(text.stdout.trim().split('\n').pop()).toBe('2 findings (2 high) in 2 files, 1 with syntax errors');
+    const json = JSON.parse((await gatehouse(['scan', 'mixed', '--format', 'json'], dir)).stdout) as { parseErrors: Array<{ path: string; line: number }>; stats: { parsedFiles: number } };
+    expect(json.parseErrors).toEqual([expect.objectContaining({ path: 'mixed/broken.py', line: 5 })]);
+    expect(json.stats.parsedFiles).toBe(1);
+    const sarif = JSON.parse((await gatehouse(['scan', 'mixed', '--format', 'sarif'], dir)).stdout) as {
+      runs: Array<{ invocations: Array<{ toolExecutionNotifications: Array<{ level: string; message: { text: string }; locations: Array<{ physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }> }> }> }>;
+    };
+    const notes = sarif.runs[0]?.invocations[0]?.toolExecutionNotifications ?? [];
+    expect(notes.map((n) => [n.level, n.locations[0]?.physicalLocation.artifactLocation.uri, n.locations[0]?.physicalLocation.region.startLine])).toEqual([['error', 'mixed/broken.py', 5]]);
+  });
+
   it('exits 1 with --fail-on when a finding at or above the severity exists, 0 otherwise', async () => {
     expect((await gatehouse(['scan', 'repo', '--fail-on', 'high'], dir)).code).toBe(1);
     expect((await gatehouse(['scan', 'clean', '--fail-on', 'high'], dir)).code).toBe(0);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createAnalyzer } from '../../../electron/services/analysis/engine';
 import { RULE_CATEGORIES } from '../../../electron/services/analysis/types';
-import { loadCorpus, scoreCorpus } from './corpus';
+import { loadCorpus, scoreByLanguage, scoreCorpus } from './corpus';
 
 describe('labelled threat corpus', () => {
   it('has vulnerable and safe files in Python and JavaScript/TypeScript for every category', () => {
@@ -41,6 +41,16 @@ describe('labelled threat corpus', () => {
     // the counts are the point of this test: print them
     console.table(table);
     console.log(`corpus: ${total.found}/${total.labelled} labelled lines found, ${total.fp} false positives`);
+    // and per category, per language: recall and false positives
+    console.table(
+      scoreByLanguage(corpus, report.findings).map((s) => ({
+        category: s.category,
+        language: s.language,
+        recall: `${s.found}/${s.labelled} (${((100 * s.found) / Math.max(1, s.labelled)).toFixed(1)} %)`,
+        'false positives': s.falsePositives,
+        'safe files': s.safeFiles,
+      })),
+    );
     for (const s of scores) {
       expect(s.missed.map((m) => `${m.path}:${m.line} ${m.rule}`), `${s.category} missed`).toEqual([]);
       expect(s.safeFindings.map((f) => `${f.path}:${f.startLine} ${f.ruleId}`), `${s.category} safe`).toEqual([]);

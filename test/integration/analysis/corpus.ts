@@ -115,3 +115,37 @@ export function scoreCorpus(corpus: Corpus, findings: ReadonlyArray<Finding>): R
     };
   });
 }
+
+/** Scores for one category in one language family (Python, or JavaScript/TypeScript). */
+export interface LanguageScore {
+  readonly category: string;
+  readonly language: 'python' | 'js';
+  readonly labelled: number;
+  readonly found: number;
+  /** Findings on safe files plus findings on unlabelled lines of vulnerable files. */
+  readonly falsePositives: number;
+  readonly safeFiles: number;
+}
+
+function familyOf(path: string): 'python' | 'js' | undefined {
+  if (/\.(py|pyw|pyi)$/.test(path)) return 'python';
+  if (/\.(js|mjs|cjs|jsx|ts|mts|cts|tsx)$/.test(path)) return 'js';
+  return undefined;
+}
+
+/** Recall and false positives per category and per language family. */
+export function scoreByLanguage(corpus: Corpus, findings: ReadonlyArray<Finding>): ReadonlyArray<LanguageScore> {
+  const out: LanguageScore[] = [];
+  for (const score of scoreCorpus(corpus, findings)) {
+    for (const language of ['python', 'js'] as const) {
+      const inLanguage = (path: string): boolean => familyOf(path) === language;
+      const labels = corpus.labels.filter((l) => l.path.startsWith(`${score.category}/`) && inLanguage(l.path));
+      const safeFiles = corpus.files.filter((f) => f.category === score.category && f.kind === 'safe' && inLanguage(f.path)).length;
+      if (labels.length === 0 && safeFiles === 0) continue;
+      const missed = score.missed.filter((l) => inLanguage(l.path)).length;
+      const falsePositives = [...score.safeFindings, ...score.unlabelledFindings].filter((f) => inLanguage(f.path)).length;
+      out.push({ category: score.category, language, labelled: labels.length, found: labels.length - missed, falsePositives, safeFiles });
+    }
+  }
+  return out;
+}

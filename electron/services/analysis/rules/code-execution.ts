@@ -15,6 +15,7 @@ export const codeExecutionRules: ReadonlyArray<Rule> = [
     cwe: [cwe(95), cwe(94)],
     languages: ['python'],
     calls: ['eval', 'builtins.eval'],
+    predicate: (m) => m.code.isUnsafe(m.code.argument(m.capture('finding'), 0), 'code'),
     message: 'eval() runs its argument as Python code; anything that reaches it can do what this process can.',
     remediation: 'Parse data instead of evaluating it: ast.literal_eval() for Python literals, json.loads() for JSON.',
   },
@@ -26,6 +27,7 @@ export const codeExecutionRules: ReadonlyArray<Rule> = [
     cwe: [cwe(95), cwe(94)],
     languages: ['python'],
     calls: ['exec', 'builtins.exec'],
+    predicate: (m) => m.code.isUnsafe(m.code.argument(m.capture('finding'), 0), 'code'),
     message: 'exec() runs its argument as Python statements.',
     remediation: 'Call the intended functions directly; dispatch through a dict of allowed callables instead of building code.',
   },
@@ -46,7 +48,7 @@ export const codeExecutionRules: ReadonlyArray<Rule> = [
     title: 'Template rendered from a non-constant string',
     category: 'code-execution',
     severity: 'high',
-    cwe: [cwe(94), cwe(1336)],
+    cwe: [cwe(1336), cwe(94)],
     languages: ['python'],
     calls: ['flask.render_template_string', 'jinja2.Template', 'mako.template.Template', '*.from_string'],
     predicate: (m) => {
@@ -59,6 +61,49 @@ export const codeExecutionRules: ReadonlyArray<Rule> = [
     remediation: 'Render a fixed template file and pass the data as context variables.',
   },
   {
+    id: 'python.code-execution.interpreter',
+    title: 'Code run through an embedded interpreter',
+    category: 'code-execution',
+    severity: 'high',
+    cwe: [cwe(95), cwe(94)],
+    languages: ['python'],
+    calls: ['*.push', '*.runsource', '*.runcode', '_xxsubinterpreters.run_string', '_testcapi.run_in_subinterp', 'test.support.run_in_subinterp', '*.run_in_subinterp'],
+    predicate: (m) => {
+      const call = m.capture('finding');
+      const name = callee(m) ?? '';
+      if (/\.(push|runsource|runcode)$/.test(name) && !m.code.mentions(/\bimport code\b|\bfrom code import\b|InteractiveConsole|InteractiveInterpreter/)) return false;
+      const args = m.code.positionalArguments(call);
+      const source = /run_string$/.test(name) ? args[1] : args[0];
+      return source !== undefined && m.code.isUnsafe(source, 'code');
+    },
+    message: 'An interactive console or sub-interpreter runs this string as Python code.',
+    remediation: 'Do not feed data to an interpreter; dispatch to predefined functions instead.',
+  },
+  {
+    id: 'python.code-execution.namespace-exposed',
+    title: 'Module namespace handed to a template or looked up by data',
+    category: 'code-execution',
+    severity: 'medium',
+    cwe: [cwe(96), cwe(94)],
+    languages: ['python'],
+    query: `(call arguments: (argument_list (call function: (identifier) @g arguments: (argument_list) (#any-of? @g "globals" "locals")))) @finding
+      (call function: (attribute object: (call function: (identifier) @g) attribute: (identifier) @m) (#any-of? @g "globals" "locals") (#any-of? @m "get" "__getitem__")) @finding
+      (subscript value: (call function: (identifier) @g) (#any-of? @g "globals" "locals")) @finding`,
+    predicate: (m) => {
+      const node = m.capture('finding');
+      if (node === undefined) return false;
+      if (node.type === 'subscript') {
+        const key = node.childForFieldName('subscript');
+        return key !== null && m.code.isTainted(key, 'code');
+      }
+      if (m.capture('m') !== undefined) return m.code.isTainted(m.code.argument(node, 0), 'code');
+      // render(request, "page.html", globals()): every module name, including functions, reaches the template
+      return /(^|\.)(render|render_to_response|render_to_string|render_template|TemplateResponse)$/.test(m.code.calleeName(node) ?? '');
+    },
+    message: 'The module’s whole namespace is reachable here: a template gets every global (functions included), or request data picks which global is used.',
+    remediation: 'Pass a dict with exactly the values needed; map request values to allowed functions with an explicit table.',
+  },
+  {
     id: 'js.code-execution.eval',
     title: 'eval() of a string',
     category: 'code-execution',
@@ -66,6 +111,7 @@ export const codeExecutionRules: ReadonlyArray<Rule> = [
     cwe: [cwe(95), cwe(94)],
     languages: JS_FAMILY,
     calls: ['eval'],
+    predicate: (m) => m.code.isUnsafe(m.code.argument(m.capture('finding'), 0), 'code'),
     message: 'eval() runs its argument as JavaScript with the caller’s privileges.',
     remediation: 'Use JSON.parse() for data, or a lookup table of allowed functions instead of evaluating code.',
   },
@@ -77,6 +123,7 @@ export const codeExecutionRules: ReadonlyArray<Rule> = [
     cwe: [cwe(95), cwe(94)],
     languages: JS_FAMILY,
     calls: ['Function'],
+    predicate: (m) => m.code.positionalArguments(m.capture('finding')).some((a) => m.code.isUnsafe(a, 'code')),
     message: 'new Function(...) compiles its string arguments into code, like eval().',
     remediation: 'Write the function in source, or select among predefined functions by name.',
   },
@@ -88,7 +135,11 @@ export const codeExecutionRules: ReadonlyArray<Rule> = [
     cwe: [cwe(95)],
     languages: JS_FAMILY,
     calls: ['setTimeout', 'setInterval', 'setImmediate', 'execScript'],
-    predicate: (m) => m.code.isStringLike(m.code.argument(m.capture('finding'), 0)),
+    predicate: (m) => {
+      const body = m.code.argument(m.capture('finding'), 0);
+      // a string body that is a constant is the author's own code; one built from data is injection
+      return m.code.isStringLike(body) ? !m.code.isStatic(body) : body !== undefined && m.code.isTainted(body, 'code');
+    },
     message: 'A timer given a string evaluates that string as code when it fires.',
     remediation: 'Pass a function: setTimeout(() => doWork(), delay).',
   },
@@ -99,7 +150,15 @@ export const codeExecutionRules: ReadonlyArray<Rule> = [
     severity: 'high',
     cwe: [cwe(94)],
     languages: JS_FAMILY,
-    calls: ['vm.runInThisContext', 'vm.runInNewContext', 'vm.runInContext', 'vm.compileFunction', 'vm.Script', 'vm.SourceTextModule'],
+    calls: ['vm.runInThisContext', 'vm.runInNewContext', 'vm.runInContext', 'vm.compileFunction', 'vm.Script', 'vm.SourceTextModule', 'vm2.VM', 'vm2.NodeVM', 'vm2.VMScript', '*.run', 'safe-eval', 'notevil', 'static-eval'],
+    predicate: (m) => {
+      const name = callee(m) ?? '';
+      const call = m.capture('finding');
+      // new VM(...).run(code): only on a vm2 machine
+      if (/\.run$/.test(name)) return /^(vm2\.(VM|NodeVM)|sandbox)\(\)\.run$/.test(name) && m.code.isUnsafe(m.code.argument(call, 0), 'code');
+      if (/^vm2\.(VM|NodeVM)$/.test(name) || !/^(vm|vm2|safe-eval|notevil|static-eval|sandbox)(\.|$)/.test(name)) return false;
+      return m.code.isUnsafe(m.code.argument(call, 0), 'code');
+    },
     message: 'The vm module compiles and runs code; it is not a security sandbox (Node.js docs), so the code runs with this process’s reach.',
     remediation: 'Do not run untrusted code in-process; use a separate, locked-down process or container.',
   },

@@ -35,6 +35,8 @@ export const deserializationRules: ReadonlyArray<Rule> = [
     cwe: [cwe(502)],
     languages: ['python'],
     calls: [...PICKLE_LIKE],
+    // a literal in the source is the author's own data
+    predicate: (m) => !m.code.isStatic(m.code.argument(m.capture('finding'), 0)),
     message: 'Unpickling runs constructors named by the data itself; a crafted payload executes code on load.',
     remediation: 'Exchange data as JSON (json.loads) or another schema-checked format; never unpickle data from outside the process.',
   },
@@ -58,8 +60,11 @@ export const deserializationRules: ReadonlyArray<Rule> = [
     languages: ['python'],
     calls: ['yaml.load', 'yaml.load_all', 'yaml.unsafe_load', 'yaml.unsafe_load_all'],
     predicate: (m) => {
-      if (/unsafe_load/.test(callee(m) ?? '')) return true;
       const call = m.capture('finding');
+      const document = m.code.argument(call, 0);
+      // a constant document is the author's own, unless it carries object-constructing tags itself
+      if (m.code.isStatic(document)) return /!!python\//.test(m.code.literalText(document));
+      if (/unsafe_load/.test(callee(m) ?? '')) return true;
       const loader = m.code.keywordArgument(call, 'Loader') ?? m.code.argument(call, 1);
       if (loader === undefined) return true;
       return !SAFE_YAML_LOADERS.test(m.code.qualifiedName(loader) ?? loader.text);

@@ -2,16 +2,55 @@
  * HTML injection: markup built from data inserted into the DOM or marked safe — CWE-79.
  */
 import { JS_FAMILY } from '../types';
-import { callee, JS_HTML_SANITIZERS } from './patterns';
+import { callee, JS_HTML_SANITIZERS, JS_SOURCE_WORDS, mentionsAny, PY_WEB_SOURCE_WORDS } from './patterns';
 import { cwe, type RuleMatch, type Rule } from './rule';
 import type { Node } from 'web-tree-sitter';
 
 function unsafeHtml(m: RuleMatch, value: Node | undefined): boolean {
-  if (value === undefined || m.code.isStatic(value)) return false;
+  // constants, numbers and sanitised values (DOMPurify, xss, sanitize-html…, through local names too) are safe
+  if (value === undefined || !m.code.isUnsafe(value, 'html')) return false;
   if (value.type === 'call_expression') {
     const name = m.code.calleeName(value) ?? '';
     if (JS_HTML_SANITIZERS.some((s) => s.test(name))) return false;
   }
+  return true;
+}
+
+/** A literal HTML tag in a string's constant text. */
+const HTML_TAG = /<\s*\/?\s*[a-zA-Z][\w:-]*(\s[^<>]*)?\/?>|<\s*[a-zA-Z][\w:-]*\s+[\w:-]+\s*=/;
+/** Templates Flask renders with autoescaping on. */
+const AUTOESCAPED_TEMPLATE = /\.(html|htm|xml|xhtml|svg)$/i;
+
+const PY_BUILDERS = new Set(['binary_operator', 'concatenated_string', 'parenthesized_expression', 'attribute', 'call', 'argument_list', 'list', 'tuple']);
+const JS_BUILDERS = new Set(['binary_expression', 'parenthesized_expression', 'member_expression', 'call_expression', 'arguments', 'array', 'template_substitution', 'template_string']);
+const MAX_CLIMB = 24;
+
+/**
+ * From a literal holding an HTML tag, climbs to the whole string-building expression around it
+ * (`"<a>" + x + "</a>"`, `"<b>%s</b>" % x`, `"<i>{}</i>".format(x)`, `["<p>", x].join("")`) and reports it
+ * when data from a source reaches it unescaped.
+ */
+function htmlBuiltFromData(m: RuleMatch, builders: ReadonlySet<string>): boolean {
+  const literal = m.capture('finding');
+  if (literal === undefined || !mentionsAny(m, m.code.language === 'python' ? PY_WEB_SOURCE_WORDS : JS_SOURCE_WORDS)) return false;
+  if (!HTML_TAG.test(literal.text)) return false;
+  // a literal that is a statement of its own (a docstring) builds nothing
+  if (literal.parent?.type === 'expression_statement') return false;
+  let outer = literal;
+  let current = literal.parent;
+  for (let i = 0; current !== null && i < MAX_CLIMB && builders.has(current.type); i++) {
+    // a call is part of the string only as a string method (.format/.join/.concat/util.format) on it
+    if (current.type === 'call' || current.type === 'call_expression') {
+      const name = m.code.calleeName(current) ?? '';
+      if (!/(^|\.)(format|join|concat|replace)$|^util\.format$/.test(name)) break;
+    }
+    if (current.type !== 'argument_list' && current.type !== 'arguments' && current.type !== 'attribute' && current.type !== 'member_expression' && current.type !== 'list' && current.type !== 'tuple' && current.type !== 'array') outer = current;
+    current = current.parent;
+  }
+  // nothing is spliced into a lone literal without substitutions
+  if (outer.id === literal.id && !/interpolation|template_substitution/.test(literal.namedChildren.map((c) => c?.type ?? '').join(' '))) return false;
+  if (!m.code.isTainted(outer, 'html')) return false;
+  m.reportAt(outer);
   return true;
 }
 
@@ -67,6 +106,102 @@ export const domInjectionRules: ReadonlyArray<Rule> = [
     remediation: 'Render the data as children (React escapes it), or sanitise with DOMPurify.sanitize() first.',
   },
   {
+    id: 'js.dom-injection.html-from-data',
+    title: 'HTML built from untrusted data',
+    category: 'dom-injection',
+    severity: 'high',
+    cwe: [cwe(79)],
+    languages: JS_FAMILY,
+    fileGate: JS_SOURCE_WORDS[0],
+    query: `(binary_expression left: (string) @finding)
+      (binary_expression left: (identifier) right: (string) @finding)
+      (template_string (template_substitution)) @finding`,
+    predicate: (m) => htmlBuiltFromData(m, JS_BUILDERS),
+    message: 'Markup is assembled from untrusted data without escaping, so the data can add tags and script (cross-site scripting).',
+    remediation: 'Render through a template engine that escapes, or escape each value (he.encode, escape-html) before it is put into markup.',
+  },
+  {
+    id: 'js.dom-injection.response-from-data',
+    title: 'Response body written from data',
+    category: 'dom-injection',
+    severity: 'high',
+    cwe: [cwe(79)],
+    languages: JS_FAMILY,
+    calls: ['*.send', '*.write', '*.end'],
+    predicate: (m) => {
+      const call = m.capture('finding');
+      const name = callee(m) ?? '';
+      // an Express/Koa/http response object, by name
+      if (!/^(res|resp|response|reply|ctx\.res|ctx\.response|h)\.(send|write|end)$/.test(name)) return false;
+      const body = m.code.argument(call, 0);
+      if (body === undefined || body.type === 'object' || body.type === 'array') return false;
+      // request data (a value of unknown origin may well be escaped already: the HTML rules above judge markup)
+      return m.code.isTainted(body, 'html');
+    },
+    message: 'Data is written into an HTML response without escaping; markup or script in it runs in the visitor’s browser (cross-site scripting).',
+    remediation: 'Render a template that escapes, escape the value (escape-html), or send JSON with res.json().',
+  },
+  {
+    id: 'js.dom-injection.jquery-html',
+    title: 'jQuery builds HTML from data',
+    category: 'dom-injection',
+    severity: 'high',
+    cwe: [cwe(79)],
+    languages: JS_FAMILY,
+    calls: ['$', 'jQuery', '*.append', '*.prepend', '*.after', '*.before', '*.wrap', '*.wrapAll', '*.wrapInner', '*.replaceWith', '*.insertBefore', '*.insertAfter', '*.appendTo', '*.prependTo', '*.globalEval', '*.parseHTML'],
+    predicate: (m) => {
+      const call = m.capture('finding');
+      const name = callee(m) ?? '';
+      const arg = m.code.argument(call, 0);
+      if (arg === undefined || m.code.isStatic(arg)) return false;
+      if (name === '$' || name === 'jQuery' || /^(jquery|jQuery)$/.test(name)) {
+        // $(data) parses markup (and runs selectors) from data
+        return m.code.isTainted(arg, 'html') || (m.code.isUnsafe(arg, 'html') && HTML_TAG.test(m.code.literalText(arg)));
+      }
+      if (/(^|\.)(globalEval)$/.test(name)) return m.code.isUnsafe(arg, 'code');
+      // a jQuery chain: $(...).append(x)
+      if (!/^(\$|jQuery)(\(\))?\./.test(name) && !/^(\$|jQuery)\(\)/.test(name)) return false;
+      return m.code.isTainted(arg, 'html') || (m.code.isUnsafe(arg, 'html') && m.code.isStringLike(arg) && HTML_TAG.test(m.code.literalText(arg)));
+    },
+    message: 'jQuery parses this argument as HTML; markup or script from data runs in the page.',
+    remediation: 'Use .text() or build elements with $("<tag>").text(value); sanitise markup with DOMPurify first if HTML is required.',
+  },
+  {
+    id: 'js.dom-injection.trust-bypass',
+    title: 'Framework escaping bypassed',
+    category: 'dom-injection',
+    severity: 'medium',
+    cwe: [cwe(79)],
+    languages: JS_FAMILY,
+    calls: ['*.trustAsHtml', '*.trustAsJs', '*.trustAsCss', '*.trustAsUrl', '*.trustAsResourceUrl', '*.trustAs', '*.bypassSecurityTrustHtml', '*.bypassSecurityTrustScript', '*.bypassSecurityTrustStyle', '*.bypassSecurityTrustUrl', '*.bypassSecurityTrustResourceUrl', '*.enabled', '*.resourceUrlWhitelist', '*.resourceUrlAllowlist'],
+    query: `(assignment_expression left: (member_expression property: (property_identifier) @p) right: [(function_expression) (arrow_function)] @fn (#eq? @p "escape")) @finding
+      (pair key: (property_identifier) @p value: (object (pair key: (property_identifier) @k)) (#eq? @p "dangerouslySetInnerHTML") (#eq? @k "__html")) @finding`,
+    predicate: (m) => {
+      const node = m.capture('finding');
+      if (node === undefined) return false;
+      if (node.type === 'assignment_expression') {
+        // Mustache.escape = (v) => v: an escape function that returns its input
+        const fn = m.capture('fn');
+        const params = fn?.childForFieldName('parameters') ?? fn?.childForFieldName('parameter');
+        const first = params?.type === 'identifier' ? params.text : params?.namedChildren[0]?.text;
+        const body = fn?.childForFieldName('body');
+        return first !== undefined && body !== null && body !== undefined && new RegExp(`^(\\{\\s*return\\s+)?${first.replace(/[$]/g, '\\$')}\\s*;?\\s*\\}?$`).test(body.text.trim());
+      }
+      if (node.type === 'pair') {
+        const value = node.childForFieldName('value')?.namedChildren.find((p) => p?.type === 'pair')?.childForFieldName('value');
+        return value !== null && value !== undefined && unsafeHtml(m, value);
+      }
+      const name = callee(m) ?? '';
+      const args = m.code.positionalArguments(node);
+      if (/\.enabled$/.test(name)) return /sce/i.test(name) && args[0]?.type === 'false';
+      if (/resourceUrl(Whitelist|Allowlist)$/.test(name)) return /['"`]\*\*['"`]|\/\/\*\*/.test(args[0]?.text ?? '');
+      const value = /\.trustAs$/.test(name) ? args[1] : args[0];
+      return value !== undefined && !m.code.isStatic(value);
+    },
+    message: 'This marks data as trusted markup, script, style or URL (or turns the framework’s escaping off), so whatever the data holds is used unescaped.',
+    remediation: 'Let the framework escape; sanitise with DOMPurify before trusting markup, and never trust values that come from users.',
+  },
+  {
     id: 'python.dom-injection.mark-safe',
     title: 'Data marked as safe HTML',
     category: 'dom-injection',
@@ -84,6 +219,122 @@ export const domInjectionRules: ReadonlyArray<Rule> = [
     predicate: (m) => !m.code.isStatic(m.code.argument(m.capture('finding'), 0)),
     message: 'Marking a value built from data as safe turns off template escaping for it, so markup in the data is rendered.',
     remediation: 'Let the template escape the value; for HTML fragments use django.utils.html.format_html() or markupsafe.escape().',
+  },
+  {
+    id: 'python.dom-injection.html-from-data',
+    title: 'HTML built from request data',
+    category: 'dom-injection',
+    severity: 'high',
+    cwe: [cwe(79)],
+    languages: ['python'],
+    fileGate: PY_WEB_SOURCE_WORDS[0],
+    // anchored on the literal that holds a tag (a query over every `+` is quadratic on long chains)
+    // literals that take part in building a string (the first child constrained, so long chains never keep a match open)
+    query: `(binary_operator left: (string) @finding)
+      (binary_operator left: (identifier) right: (string) @finding)
+      (call function: (attribute object: (string) @finding attribute: (identifier) @m) (#eq? @m "format"))
+      (string (interpolation)) @finding`,
+    predicate: (m) => htmlBuiltFromData(m, PY_BUILDERS),
+    message: 'Markup is assembled from request data without escaping, so the data can add tags and script (cross-site scripting).',
+    remediation: 'Render a template with autoescaping, or escape each value with markupsafe.escape()/html.escape() (Django: format_html()).',
+  },
+  {
+    id: 'python.dom-injection.response-from-data',
+    title: 'Response body taken from request data',
+    category: 'dom-injection',
+    severity: 'high',
+    cwe: [cwe(79)],
+    languages: ['python'],
+    fileGate: PY_WEB_SOURCE_WORDS[0],
+    calls: [
+      'flask.make_response',
+      'flask.Response',
+      'werkzeug.Response',
+      'werkzeug.wrappers.Response',
+      ...['HttpResponse', 'HttpResponseBadRequest', 'HttpResponseNotFound', 'HttpResponseForbidden', 'HttpResponseServerError', 'HttpResponseNotAllowed'].flatMap((c) => [`django.http.${c}`, `django.http.response.${c}`]),
+    ],
+    // a route handler (anchored on its decorator, so a file without routes costs nothing) returns its page
+    query: `(decorated_definition (decorator) @decorator definition: (function_definition) @handler
+      (#match? @decorator "[.](route|get|post|put|patch|delete)[ ]*[(]|^@(api_view|require_http_methods)"))`,
+    predicate: (m) => {
+      const node = m.capture('finding') ?? m.capture('handler');
+      if (node === undefined || !mentionsAny(m, PY_WEB_SOURCE_WORDS)) return false;
+      if (node.type === 'function_definition') {
+        for (const ret of node.descendantsOfType('return_statement')) {
+          const value = ret?.namedChildren[0];
+          if (ret === null || value === null || value === undefined) continue;
+          // a dict or a jsonify() result is sent as JSON; a nested function's return is not the page
+          if (value.type === 'dictionary' || value.type === 'list' || value.type === 'call') continue;
+          const body = value.type === 'tuple' ? (value.namedChildren[0] ?? undefined) : value;
+          if (body !== undefined && body.type !== 'call' && m.code.isTainted(body, 'html')) {
+            m.reportAt(ret);
+            return true;
+          }
+        }
+        return false;
+      }
+      const body = m.code.argument(node, 0) ?? m.code.keywordArgument(node, 'content') ?? m.code.keywordArgument(node, 'response');
+      if (body === undefined || body.type === 'dictionary') return false;
+      return m.code.isTainted(body, 'html');
+    },
+    message: 'Request data is sent back as the response body without escaping; a browser renders any markup in it (reflected cross-site scripting).',
+    remediation: 'Render a template with autoescaping, escape the value (markupsafe.escape), or return JSON with jsonify().',
+  },
+  {
+    id: 'python.dom-injection.unescaped-template',
+    title: 'Template rendered without autoescaping',
+    category: 'dom-injection',
+    severity: 'medium',
+    cwe: [cwe(79)],
+    languages: ['python'],
+    calls: ['flask.render_template'],
+    predicate: (m) => {
+      const call = m.capture('finding');
+      const name = m.code.argument(call, 0) ?? m.code.keywordArgument(call, 'template_name_or_list');
+      if (name === undefined) return false;
+      const value = m.code.valueOf(name).value;
+      if (typeof value === 'string' && AUTOESCAPED_TEMPLATE.test(value)) return false;
+      // only when data is passed in
+      const args = call?.childForFieldName('arguments')?.namedChildren ?? [];
+      return args.some((a) => a !== null && a.id !== name.id && (a.type === 'dictionary_splat' || (a.type === 'keyword_argument' && !m.code.isStatic(a.childForFieldName('value')))) || (a !== null && a.id !== name.id && a.type !== 'keyword_argument' && !m.code.isStatic(a)));
+    },
+    message: 'Flask autoescapes only .html/.htm/.xml/.xhtml templates; this template is rendered with data and no escaping.',
+    remediation: 'Give the template an .html extension, or escape values in it with |e.',
+  },
+  {
+    id: 'python.dom-injection.escaping-bypass',
+    title: 'Escaping switched off or bypassed',
+    category: 'dom-injection',
+    severity: 'medium',
+    cwe: [cwe(79)],
+    languages: ['python'],
+    calls: ['django.utils.html.format_html', '*.unescape', 'django.utils.html.html_safe'],
+    query: `(class_definition superclasses: (argument_list (identifier) @base) (#any-of? @base "SafeString" "SafeText" "SafeData" "SafeBytes" "SafeUnicode")) @finding
+      (class_definition superclasses: (argument_list (attribute attribute: (identifier) @base)) (#any-of? @base "SafeString" "SafeText" "SafeData" "SafeBytes" "SafeUnicode")) @finding
+      (function_definition name: (identifier) @n (#eq? @n "__html__")) @finding
+      (decorator (identifier) @n (#eq? @n "html_safe")) @finding
+      (call arguments: (argument_list (keyword_argument name: (identifier) @k value: (true)) @finding) (#eq? @k "is_safe"))
+      (pair key: (string (string_content) @k) value: [(false) (none)] (#eq? @k "autoescape")) @finding
+      (keyword_argument name: (identifier) @k value: (false) (#eq? @k "autoescape")) @finding`,
+    predicate: (m) => {
+      const node = m.capture('finding');
+      if (node === undefined) return false;
+      if (m.capture('base') !== undefined) return true;
+      if (node.type === 'call') {
+        const name = m.code.calleeName(node) ?? '';
+        // format_html('...' % x) formats before escaping; Markup.unescape turns escaped text back into markup
+        if (/format_html$/.test(name)) return m.code.isDynamicString(m.code.argument(node, 0));
+        if (/html_safe$/.test(name)) return true;
+        return /^(markupsafe|flask|jinja2)\.Markup\.unescape$|(^|\.)Markup\(\)\.unescape$/.test(name);
+      }
+      if (node.type === 'keyword_argument' && node.parent?.parent?.type === 'call') {
+        // Environment(autoescape=False) is reported by the Jinja2 rule
+        return !/(^|\.)Environment$/.test(m.code.calleeName(node.parent.parent) ?? '');
+      }
+      return true;
+    },
+    message: 'This turns off escaping (a Safe* subclass, __html__, is_safe=True, autoescape off, format_html of a pre-built string), so data that reaches it is rendered as markup.',
+    remediation: 'Keep autoescaping on and escape values where they are inserted; pass values to format_html() as arguments, not pre-formatted.',
   },
   {
     id: 'python.dom-injection.autoescape-off',

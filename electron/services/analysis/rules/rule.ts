@@ -10,6 +10,7 @@
  */
 import type { Node } from 'web-tree-sitter';
 import type { Severity } from '../../../../shared/model/domain';
+import type { SinkKind, Value } from '../taint';
 import type { LanguageId, RuleCategory } from '../types';
 
 /** Facts about the file a match is in, computed lazily and shared by every rule. */
@@ -53,6 +54,14 @@ export interface CodeFacts {
   purposeNames(node: Node): ReadonlyArray<string>;
   /** True when the file's text contains `word` (a string, or a pattern) anywhere: a cheap gate before costlier questions. */
   mentions(word: string | RegExp): boolean;
+  /** The abstract value of an expression where it stands (flow-sensitive: branches joined, dead branches skipped; see taint.ts). */
+  valueOf(node: Node): Value;
+  /** True when data from a source (request, argv, stdin, environment, file or socket) may reach `node` unsanitised for `kind`. */
+  isTainted(node: Node | null | undefined, kind: SinkKind): boolean;
+  /** True when `node` is a run-time value (not a constant, not a number or allow-listed choice) not sanitised for `kind`. */
+  isUnsafe(node: Node | null | undefined, kind: SinkKind): boolean;
+  /** True when the node is in a branch that never runs (its condition folds to a constant). */
+  isDead(node: Node): boolean;
   /** True when the module (or a parent package of it) is on the policy's deny list. */
   isDeniedModule(moduleName: string): boolean;
 }
@@ -64,6 +73,8 @@ export interface RuleMatch {
   /** Every node captured under `name`. */
   captures(name: string): ReadonlyArray<Node>;
   readonly code: CodeFacts;
+  /** Reports the finding on another node than the match (an anchor's enclosing expression). */
+  reportAt(node: Node): void;
 }
 
 /** One AST rule. */
@@ -84,6 +95,12 @@ export interface Rule {
    * captures the call as `@finding` and its callee as `@callee`. A rule has `calls`, `query` or both.
    */
   readonly calls?: ReadonlyArray<string>;
+  /**
+   * Text a file must contain for the rule's `query` to run on it at all (its patterns then leave the
+   * shared pass over every file): for rules whose anchors are common (strings, operators) but whose
+   * findings need something rare (a request object, a route decorator). `calls` are not gated.
+   */
+  readonly fileGate?: RegExp;
   /** Decides matches a query alone cannot; absent means every match is a finding. */
   readonly predicate?: (match: RuleMatch) => boolean;
   readonly message: string;

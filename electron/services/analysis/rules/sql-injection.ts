@@ -5,10 +5,16 @@ import { JS_FAMILY } from '../types';
 import { callee, SQL_WORDS } from './patterns';
 import { cwe, type RuleMatch, type Rule } from './rule';
 
+const SQL_ONLY_METHODS = /(^|\.)(execute|executemany|executescript|mogrify|read_sql|read_sql_query|raw|RawSQL|text|query|whereRaw|\$queryRawUnsafe|\$executeRawUnsafe|unsafe|fetch|fetchrow|fetchval)$/;
+
 function builtQuery(m: RuleMatch): boolean {
-  const query = m.code.argument(m.capture('finding'), 0);
-  // the first 16 KiB of literal text is plenty to recognise SQL
-  return m.code.isDynamicString(query) && SQL_WORDS.test(m.code.literalText(query).slice(0, 16_384));
+  const call = m.capture('finding');
+  const query = m.code.argument(call, 0) ?? m.code.keywordArgument(call, 'sql') ?? m.code.keywordArgument(call, 'query');
+  if (query === undefined || query.type === 'object' || query.type === 'dictionary') return false;
+  // request data as the statement itself (for methods that only ever take SQL), or SQL text assembled at run
+  // time (the first 16 KiB of literal text is plenty to recognise SQL)
+  if (SQL_ONLY_METHODS.test(callee(m) ?? '') && m.code.isTainted(query, 'sql')) return true;
+  return m.code.isDynamicString(query) && m.code.isUnsafe(query, 'sql') && SQL_WORDS.test(m.code.literalText(query).slice(0, 16_384));
 }
 
 /** Rules for SQL text assembled from data. */
@@ -20,11 +26,21 @@ export const sqlInjectionRules: ReadonlyArray<Rule> = [
     severity: 'high',
     cwe: [cwe(89)],
     languages: ['python'],
-    calls: ['*.execute', '*.executemany', '*.executescript', '*.raw', '*.mogrify', '*.read_sql', '*.read_sql_query', '*.text', '*.extra'],
+    calls: ['*.execute', '*.executemany', '*.executescript', '*.raw', '*.mogrify', '*.read_sql', '*.read_sql_query', '*.text', '*.extra', '*.RawSQL', '*.fetch', '*.fetchrow', '*.fetchval', '*.run'],
     predicate: (m) => {
       const name = callee(m) ?? '';
       // a bare `text(...)` is SQLAlchemy's only when imported from it
       if (/(^|\.)text$/.test(name) && !name.startsWith('sqlalchemy')) return false;
+      // asyncpg's fetch*/pg8000's run take SQL; elsewhere those names mean other things, so the text must read as SQL
+      if (/\.(fetch|fetchrow|fetchval|run)$/.test(name) && !m.code.mentions(/\b(asyncpg|pg8000|aiopg|psycopg)\b/)) return false;
+      if (/\.extra$/.test(name)) {
+        // QuerySet.extra(where=[...], select={...}): any run-time text in its SQL fragments
+        const call = m.capture('finding');
+        return ['where', 'select', 'tables', 'order_by'].some((k) => {
+          const v = m.code.keywordArgument(call, k);
+          return v !== undefined && (m.code.isTainted(v, 'sql') || (m.code.isUnsafe(v, 'sql') && /\b(format|%|\+)/.test(v.text)));
+        }) || builtQuery(m);
+      }
       return builtQuery(m);
     },
     message: 'The SQL text is assembled from run-time values (f-string, +, % or .format) before it is executed, so those values can change the statement.',

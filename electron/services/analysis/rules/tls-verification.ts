@@ -26,11 +26,12 @@ export const tlsVerificationRules: ReadonlyArray<Rule> = [
     languages: ['python'],
     calls: ['ssl._create_unverified_context', 'ssl._create_stdlib_context'],
     query: `(keyword_argument name: (identifier) @k value: (_) @v (#eq? @k "cert_reqs")) @finding
+      (assignment right: (attribute attribute: (identifier) @k) (#eq? @k "_create_unverified_context")) @finding
       (assignment left: (attribute attribute: (identifier) @k) right: (_) @v (#any-of? @k "verify_mode" "check_hostname")) @finding`,
     predicate: (m) => {
       const value = m.capture('v');
       if (value === undefined) return true;
-      return value.type === 'false' || /CERT_NONE/.test(value.text);
+      return value.type === 'false' || /CERT_NONE|CERT_OPTIONAL/.test(value.text) || /^(NONE|CERT_NONE|OPTIONAL|CERT_OPTIONAL)$/.test(m.code.stringValue(value) ?? '');
     },
     message: 'The SSL context does not check certificates or host names, so the connection can be intercepted.',
     remediation: 'Use ssl.create_default_context() and keep check_hostname=True and verify_mode=CERT_REQUIRED.',

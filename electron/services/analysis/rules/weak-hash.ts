@@ -14,7 +14,7 @@ export const weakHashRules: ReadonlyArray<Rule> = [
     title: 'Weak hash function (MD5/SHA-1)',
     category: 'weak-hash',
     severity: 'medium',
-    cwe: [cwe(327), cwe(328)],
+    cwe: [cwe(328), cwe(327)],
     languages: ['python'],
     calls: [
       'hashlib.md5',
@@ -37,7 +37,7 @@ export const weakHashRules: ReadonlyArray<Rule> = [
       const usedForSecurity = m.code.keywordArgument(call, 'usedforsecurity');
       // Python 3.9+: usedforsecurity=False declares a non-security use (checksums, cache keys)
       if (usedForSecurity !== undefined && m.code.isFalsy(usedForSecurity)) return false;
-      if (name === 'hashlib.new') return WEAK.test(m.code.stringValue(m.code.argument(call, 0)) ?? '');
+      if (name === 'hashlib.new') return WEAK.test(m.code.stringValue(m.code.argument(call, 0) ?? m.code.keywordArgument(call, 'name')) ?? '');
       return true;
     },
     message: 'MD5 and SHA-1 have practical collisions and are far too fast for passwords or tokens.',
@@ -48,7 +48,7 @@ export const weakHashRules: ReadonlyArray<Rule> = [
     title: 'Weak hash function (MD5/SHA-1)',
     category: 'weak-hash',
     severity: 'medium',
-    cwe: [cwe(327), cwe(328)],
+    cwe: [cwe(328), cwe(327)],
     languages: JS_FAMILY,
     calls: [
       'crypto.createHash',

@@ -41,9 +41,12 @@ const CASES: Record<string, { readonly vulnerable: ReadonlyArray<Vulnerable>; re
       { path: 'a.py', code: ['from subprocess import Popen as P', 'P(cmd, shell=True)'], rule: 'python.command-injection.subprocess-shell', line: 2, column: 1 },
       { path: 'a.js', code: ["const cp = require('child_process');", 'cp.execSync(`git ${args}`);'], rule: 'js.command-injection.exec', line: 2, column: 1 },
       { path: 'a.ts', code: ["import { spawn } from 'node:child_process';", "spawn('sh', [arg], { shell: true });"], rule: 'js.command-injection.spawn-shell', line: 2, column: 1 },
+      { path: 'a.py', code: ['import subprocess', 'subprocess.run(cmd, shell=False)'], rule: 'python.command-injection.program-from-data', line: 2, column: 1 },
+      { path: 'a.py', code: ['import os, sys', 'os.execl("/bin/bash", "bash", "-c", sys.argv[1])'], rule: 'python.command-injection.program-from-data', line: 2, column: 1 },
+      { path: 'a.js', code: ["const { spawn } = require('child_process');", "spawn('bash', ['-c', process.argv[2]]);"], rule: 'js.command-injection.program-from-data', line: 2, column: 1 },
     ],
     safe: [
-      { path: 'a.py', code: ['import subprocess', 'subprocess.run(["ls", path])', 'subprocess.run("ls", shell=True)', 'subprocess.run(cmd, shell=False)'] },
+      { path: 'a.py', code: ['import subprocess', 'subprocess.run(["ls", path])', 'subprocess.run("ls", shell=True)', 'subprocess.run(["git", "status"], shell=False)'] },
       { path: 'a.js', code: ["const { execFile, exec } = require('child_process');", "execFile('ls', [dir]);", "exec('uptime');", 're.exec(s);'] },
     ],
   },

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Ajv from 'ajv-draft-04';
+import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { Finding } from '../../../../shared/model/domain';
 import { ErrorCode } from '../../../../shared/model/result';
@@ -30,7 +32,7 @@ describe('SARIF out', () => {
   it('writes rules with CodeQL-style CWE tags, results with regions, fingerprints and baseline state', async () => {
     const analyzer = await sharedAnalyzer();
     const findings = await variedFindings();
-    const log = toSarif(findings, { rules: analyzer.rules, toolVersion: '0.1.0' });
+    const log = toSarif(findings, { rules: analyzer.rules, toolVersion: '0.1.0', root: '/repo' });
     expect(log.version).toBe('2.1.0');
     expect(log.runs).toHaveLength(1);
     const run = log.runs[0];
@@ -41,8 +43,11 @@ describe('SARIF out', () => {
     expect(rules.map((r) => r.id)).toEqual(expect.arrayContaining(analyzer.rules.map((r) => r.id)));
     for (const rule of rules) {
       const tags = rule.properties?.['tags'] as string[];
-      expect(tags[0]).toBe('security');
-      for (const tag of tags.slice(1)) expect(tag).toMatch(/^external\/cwe\/cwe-[1-9]\d*$/);
+      // the primary CWE first, then the other CWEs, then 'security'
+      expect(tags[tags.length - 1]).toBe('security');
+      for (const tag of tags.slice(0, -1)) expect(tag).toMatch(/^external\/cwe\/cwe-[1-9]\d*$/);
+      expect(rule.name).toBeTruthy();
+      expect(rule.name).not.toBe(rule.id);
       expect(Number(rule.properties?.['security-severity'])).toBeGreaterThanOrEqual(0);
       expect(rule.shortDescription?.text).toBeTruthy();
       expect(rule.help?.text).toBeTruthy();
@@ -65,8 +70,8 @@ describe('SARIF out', () => {
 
   it('round-trips: our SARIF re-imported gives the same findings', async () => {
     const findings = [...(await variedFindings()), ...(await projectFindings())];
-    const text = JSON.stringify(toSarif(findings));
-    const back = importSarif(text);
+    const text = JSON.stringify(toSarif(findings, { root: '/repo' }));
+    const back = importSarif(text, { root: '/repo' });
     expect(back).toEqual(findings);
     for (const f of back) expect(Finding.safeParse(f).success).toBe(true);
   });
@@ -183,6 +188,66 @@ describe('de-duplication', () => {
   it('round-trips merged findings with their tool list', async () => {
     const merged = mergeFindings(await projectFindings(), importSarif(sample('bandit')));
     // runs are per tool, so the order comes back grouped; the findings are the same
-    expect([...importSarif(JSON.stringify(toSarif(merged)))].sort(compareFindings)).toEqual(merged);
+    expect([...importSarif(JSON.stringify(toSarif(merged, { root: '/repo' })), { root: '/repo' })].sort(compareFindings)).toEqual(merged);
+  });
+});
+
+describe('SARIF against the OASIS SARIF 2.1.0 JSON Schema', () => {
+  const schema = JSON.parse(readFileSync(join(SAMPLES, 'sarif-schema-2.1.0.json'), 'utf8')) as Record<string, unknown>;
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  addFormats(ajv);
+  const validate = ajv.compile(schema);
+
+  async function flowFindings(): Promise<ReadonlyArray<Finding>> {
+    const analyzer = await sharedAnalyzer();
+    return analyzer.analyzeFiles([
+      { path: 'app/run.py', text: 'import os\nfrom flask import request\ndef f():\n    cmd = request.args["c"]\n    os.system("ls " + cmd)\n' },
+      { path: 'app/broken.py', text: 'def (:\n    pass\nimport os\nos.system(x)\n' },
+    ]).findings;
+  }
+
+  it('validates a log with rules, code flows, invocations, notifications and relative URIs', async () => {
+    const analyzer = await sharedAnalyzer();
+    const findings = [...(await variedFindings()), ...(await flowFindings()), ...(await projectFindings())];
+    expect(findings.some((f) => (f.flow?.length ?? 0) > 1)).toBe(true);
+    const log = toSarif(findings, {
+      rules: analyzer.rules,
+      toolVersion: '1.2.3',
+      informationUri: 'https://gatehouse.invalid/docs',
+      root: '/repo',
+      invocation: {
+        startTime: new Date('2026-01-01T00:00:00Z'),
+        endTime: new Date('2026-01-01T00:00:01Z'),
+        parseErrors: [{ path: 'app/broken.py', line: 1, column: 1, message: 'syntax error at line 1, column 1' }],
+        skipped: [{ path: 'logo.png', reason: 'binary', note: 'binary content (NUL byte); not analysed' }],
+      },
+    });
+    const ok = validate(JSON.parse(JSON.stringify(log)));
+    expect(validate.errors ?? []).toEqual([]);
+    expect(ok).toBe(true);
+    const run = log.runs[0] as Record<string, unknown> & { invocations?: Array<Record<string, unknown>>; results?: Array<Record<string, unknown>> };
+    expect(run.invocations?.[0]?.['toolExecutionNotifications']).toHaveLength(2);
+    expect(run.results?.some((r) => Array.isArray(r['codeFlows']))).toBe(true);
+  });
+
+  it('validates a log with absolute file URIs when no root is given, and a log of imported tools', async () => {
+    const findings = [...(await flowFindings()), ...importSarif(sample('bandit')), ...importSarif(sample('gitleaks'))];
+    const log = toSarif(findings);
+    expect(validate(JSON.parse(JSON.stringify(log)))).toBe(true);
+    const uri = log.runs[0]?.results?.[0]?.locations?.[0]?.physicalLocation?.artifactLocation?.uri ?? '';
+    expect(uri.startsWith('file:///')).toBe(true);
+  });
+
+  it('catches a log that breaks the schema (the validation can fail)', () => {
+    const broken = { version: '2.1.0', runs: [{ tool: { driver: { name: 'x' } }, results: [{ message: {}, level: 'fatal' }] }] };
+    expect(validate(broken)).toBe(false);
+  });
+
+  it('carries a finding’s flow through SARIF codeFlows and back', async () => {
+    const findings = await flowFindings();
+    const flowing = findings.find((f) => f.flow !== undefined);
+    expect(flowing?.flow?.map((s) => s.line)).toEqual([4, 5]);
+    const back = importSarif(JSON.stringify(toSarif(findings, { root: '/repo' })), { root: '/repo' });
+    expect(back.find((f) => f.fingerprint === flowing?.fingerprint)?.flow).toEqual(flowing?.flow);
   });
 });

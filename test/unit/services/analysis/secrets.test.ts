@@ -110,6 +110,26 @@ describe('secret detection', () => {
     expect((await findingsIn('a.cfg', [`api_key = ${TOKENS.generic.replace(/[#!$]/g, 'q')}`])).length).toBe(1);
   });
 
+  it('masks the whole of a one-line PEM key in every output, not only its header', async () => {
+    const body = randomOf(`${ALNUM}+/`, 560, 14);
+    const text = `KEY = "-----BEGIN RSA PRIVATE KEY-----\\n${body}\\n-----END RSA PRIVATE KEY-----"`;
+    const findings = await findingsIn('keys.py', [text]);
+    const key = findings.find((f) => f.ruleId === 'secrets.private-key');
+    expect(key).toBeDefined();
+    // no run of the key body survives in the snippet (what SARIF, JSON, the console and the audit log show)
+    for (let i = 0; i + 12 <= body.length; i += 12) expect(key?.snippet).not.toContain(body.slice(i, i + 12));
+    const imported = redactSecretsIn(text);
+    for (let i = 0; i + 12 <= body.length; i += 12) expect(imported).not.toContain(body.slice(i, i + 12));
+  });
+
+  it('masks a literal key passed where a signing key goes', async () => {
+    const secret = randomOf(ALNUM, 12, 15);
+    const findings = await findingsIn('auth.js', ["const jwt = require('jsonwebtoken');", `const t = jwt.sign(payload, '${secret}');`]);
+    const hit = findings.find((f) => f.ruleId === 'js.secrets.hardcoded-key-argument');
+    expect(hit?.snippet).toBeDefined();
+    expect(hit?.snippet).not.toContain(secret);
+  });
+
   it('redacts secrets in text from other scanners', () => {
     const redacted = redactSecretsIn(`token = "${TOKENS.github}"`);
     expect(redacted).not.toContain(TOKENS.github);

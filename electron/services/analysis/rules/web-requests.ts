@@ -1,0 +1,198 @@
+/**
+ * Where a server sends requests and visitors, and how it reads XML, when data chooses: server-side
+ * request forgery (CWE-918, and the cloud metadata address anywhere), open redirects (CWE-601) and XML
+ * external entities (CWE-611).
+ */
+import type { Node } from 'web-tree-sitter';
+import { JS_FAMILY } from '../types';
+import { callee } from './patterns';
+import { cwe, type Rule, type RuleMatch } from './rule';
+
+/** The URL argument of an HTTP client call: positional `index`, or a `url`/`uri` option. */
+function urlArgument(m: RuleMatch, call: Node | undefined, index: number): Node | undefined {
+  return m.code.argument(call, index) ?? m.code.keywordArgument(call, 'url') ?? m.code.keywordArgument(call, 'uri');
+}
+
+const PY_HTTP = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'];
+const JS_HTTP = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options', 'request'];
+
+/** Rules for requests, redirects and XML parsers steered by data. */
+export const webRequestRules: ReadonlyArray<Rule> = [
+  {
+    id: 'python.ssrf.request-from-data',
+    title: 'Server-side request to a URL from request data',
+    category: 'ssrf',
+    severity: 'high',
+    cwe: [cwe(918)],
+    languages: ['python'],
+    calls: [
+      ...PY_HTTP.flatMap((v) => [`requests.${v}`, `httpx.${v}`]),
+      'requests.request',
+      'httpx.request',
+      'urllib.request.urlopen',
+      'urllib.request.Request',
+      'urllib.urlopen',
+      'urllib2.urlopen',
+      'http.client.HTTPConnection',
+      'http.client.HTTPSConnection',
+    ],
+    predicate: (m) => {
+      const call = m.capture('finding');
+      const name = callee(m) ?? '';
+      return m.code.isTainted(urlArgument(m, call, /\.request$/.test(name) ? 1 : 0), 'url');
+    },
+    message: 'The server fetches a URL that request data chooses, so a caller can make it reach internal services or the cloud metadata endpoint (server-side request forgery).',
+    remediation: 'Take only an identifier from the request and map it to a fixed URL, or check the parsed host against an allow-list before fetching.',
+  },
+  {
+    id: 'js.ssrf.request-from-data',
+    title: 'Server-side request to a URL from request data',
+    category: 'ssrf',
+    severity: 'high',
+    cwe: [cwe(918)],
+    languages: JS_FAMILY,
+    calls: [
+      'fetch',
+      'node-fetch',
+      'axios',
+      ...JS_HTTP.map((v) => `axios.${v}`),
+      'got',
+      ...JS_HTTP.map((v) => `got.${v}`),
+      'request',
+      ...JS_HTTP.map((v) => `request.${v}`),
+      'needle',
+      'http.get',
+      'http.request',
+      'https.get',
+      'https.request',
+      '*.goto',
+      '*.navigate',
+    ],
+    predicate: (m) => {
+      const call = m.capture('finding');
+      const name = callee(m) ?? '';
+      // page.goto(url) / Page.navigate({ url }): a headless browser fetching for the server
+      if (/\.(goto|navigate)$/.test(name) && !m.code.mentions(/puppeteer|playwright|chrome-remote-interface|phantom/)) return false;
+      return m.code.isTainted(urlArgument(m, call, 0), 'url');
+    },
+    message: 'The server fetches a URL that request data chooses, so a caller can make it reach internal services or the cloud metadata endpoint (server-side request forgery).',
+    remediation: 'Map an identifier from the request to a fixed URL, or parse the URL and check its host against an allow-list (and block private ranges) before fetching.',
+  },
+  ...(['python', 'js'] as const).map(
+    (family): Rule => ({
+      id: `${family}.ssrf.metadata-address`,
+      title: 'Cloud metadata address in code',
+      category: 'ssrf',
+      severity: 'medium',
+      cwe: [cwe(918)],
+      languages: family === 'python' ? ['python'] : JS_FAMILY,
+      fileGate: /169\.254\.169\.254|fd00:ec2::254/,
+      query:
+        family === 'python'
+          ? `((string) @finding (#match? @finding "169[.]254[.]169[.]254|fd00:ec2::254"))`
+          : `((string) @finding (#match? @finding "169[.]254[.]169[.]254|fd00:ec2::254"))
+        ((template_string) @finding (#match? @finding "169[.]254[.]169[.]254|fd00:ec2::254"))`,
+      message: 'The instance metadata endpoint hands out the machine’s cloud credentials; code that reaches it (or lets a request reach it) can take them.',
+      remediation: 'Use the cloud SDK’s credential provider (with IMDSv2) instead of calling the address, and block it from any user-steered fetch.',
+    }),
+  ),
+  {
+    id: 'python.open-redirect.redirect-from-data',
+    title: 'Redirect to a URL from request data',
+    category: 'open-redirect',
+    severity: 'medium',
+    cwe: [cwe(601)],
+    languages: ['python'],
+    calls: ['flask.redirect', 'werkzeug.utils.redirect', 'django.shortcuts.redirect', 'django.http.HttpResponseRedirect', 'django.http.HttpResponsePermanentRedirect', 'django.http.response.HttpResponseRedirect'],
+    predicate: (m) => m.code.isTainted(m.code.argument(m.capture('finding'), 0) ?? m.code.keywordArgument(m.capture('finding'), 'location') ?? m.code.keywordArgument(m.capture('finding'), 'redirect_to'), 'redirect'),
+    message: 'The redirect target comes from the request, so a link to this site can send visitors anywhere (open redirect, a phishing aid).',
+    remediation: 'Redirect only to relative paths or allow-listed hosts: check with url_has_allowed_host_and_scheme() (Django) or urlparse(url).netloc == "".',
+  },
+  {
+    id: 'js.open-redirect.redirect-from-data',
+    title: 'Redirect to a URL from untrusted data',
+    category: 'open-redirect',
+    severity: 'medium',
+    cwe: [cwe(601)],
+    languages: JS_FAMILY,
+    calls: ['*.redirect', 'location.assign', 'location.replace', 'window.open'],
+    query: `(assignment_expression left: [(member_expression property: (property_identifier) @p) (identifier) @p] right: (_) @value
+        (#any-of? @p "href" "location")) @finding`,
+    predicate: (m) => {
+      const node = m.capture('finding');
+      if (node === undefined) return false;
+      if (node.type === 'assignment_expression') {
+        const left = node.childForFieldName('left');
+        const target = left === null ? '' : (m.code.qualifiedName(left) ?? left.text);
+        // location = x, location.href = x, window.location(.href) = x
+        if (!/(^|\.)location(\.href)?$/.test(target)) return false;
+        return m.code.isTainted(m.capture('value'), 'redirect');
+      }
+      const name = callee(m) ?? '';
+      if (/\.redirect$/.test(name) && !/^(res|response|reply|ctx|h)\.redirect$/.test(name)) return false;
+      const args = m.code.positionalArguments(node);
+      // res.redirect([status,] url)
+      const target = args.length > 1 && /\.redirect$/.test(name) ? args[1] : args[0];
+      return m.code.isTainted(target, 'redirect');
+    },
+    message: 'The redirect target comes from untrusted data, so a link to this site can send visitors anywhere (open redirect).',
+    remediation: 'Redirect only to relative paths or to hosts on an allow-list; reject values with a scheme or a leading "//".',
+  },
+  {
+    id: 'python.xxe.xml-parser',
+    title: 'XML parsed with entity expansion',
+    category: 'xxe',
+    severity: 'medium',
+    cwe: [cwe(611), cwe(776)],
+    languages: ['python'],
+    calls: [
+      'xml.etree.ElementTree.parse',
+      'xml.etree.ElementTree.fromstring',
+      'xml.etree.ElementTree.XML',
+      'xml.etree.ElementTree.iterparse',
+      'xml.etree.cElementTree.parse',
+      'xml.etree.cElementTree.fromstring',
+      'xml.dom.minidom.parse',
+      'xml.dom.minidom.parseString',
+      'xml.dom.pulldom.parse',
+      'xml.dom.pulldom.parseString',
+      'xml.sax.parse',
+      'xml.sax.parseString',
+      'lxml.etree.XMLParser',
+      'lxml.etree.fromstring',
+      'lxml.etree.parse',
+      'lxml.etree.XML',
+    ],
+    predicate: (m) => {
+      const call = m.capture('finding');
+      const name = callee(m) ?? '';
+      if (name === 'lxml.etree.XMLParser') {
+        const resolve = m.code.keywordArgument(call, 'resolve_entities');
+        const network = m.code.keywordArgument(call, 'no_network');
+        return (resolve !== undefined && resolve.type === 'true') || (network !== undefined && m.code.isFalsy(network)) || m.code.keywordArgument(call, 'load_dtd')?.type === 'true';
+      }
+      // lxml with an explicit parser: that parser's own call decides
+      if (/^lxml\./.test(name) && m.code.positionalArguments(call).length > 1) return false;
+      const input = m.code.argument(call, 0) ?? m.code.keywordArgument(call, 'source');
+      return input !== undefined && !m.code.isStatic(input);
+    },
+    message: 'The standard XML parsers expand entities: a crafted document can read local files or reach the network (lxml), or exhaust memory with nested entities (billion laughs).',
+    remediation: 'Parse untrusted XML with defusedxml (defusedxml.ElementTree.parse/fromstring), or an lxml XMLParser(resolve_entities=False, no_network=True).',
+  },
+  {
+    id: 'js.xxe.external-entities',
+    title: 'XML parsed with external entities enabled',
+    category: 'xxe',
+    severity: 'high',
+    cwe: [cwe(611)],
+    languages: JS_FAMILY,
+    calls: ['libxmljs.parseXml', 'libxmljs.parseXmlString', 'libxmljs2.parseXml', 'libxmljs2.parseXmlString', '*.parseXmlString', '*.parseXml'],
+    predicate: (m) => {
+      const call = m.capture('finding');
+      const noent = m.code.keywordArgument(call, 'noent');
+      return noent !== undefined && noent.type === 'true';
+    },
+    message: 'noent: true substitutes external entities, so a crafted document can read local files or make the server fetch URLs (XXE).',
+    remediation: 'Leave noent off (the default) when parsing documents from outside.',
+  },
+];

@@ -1,0 +1,1330 @@
+/**
+ * Intra-procedural data flow over tree-sitter trees: what a value may be where a rule looks at it.
+ *
+ * Each function (and the module's top level) is interpreted once, statement by statement, with an
+ * environment from local names to abstract values. An abstract value has a level — a constant known
+ * at analysis time, a harmless run-time value (a number, a boolean, an allow-listed choice), an unknown
+ * run-time value (a parameter, a call result), or data from a source (request objects, argv, stdin,
+ * environment, file and socket reads) — plus the sanitisers it has been through and, for source data,
+ * the steps it took. Branches are joined (a name assigned in one branch only may still hold the old
+ * value), loops run twice, branches whose condition folds to a constant are skipped as dead, and a
+ * branch that ends in return/raise/throw does not flow on. The walk remembers the value of every
+ * expression it evaluated, so a rule's question about a sink argument is a map look-up.
+ *
+ * It is deliberately intra-procedural: a call's result carries the taint of its receiver and
+ * arguments, free variables take the value of the enclosing scope at its end.
+ */
+import type { Node } from 'web-tree-sitter';
+import type { LanguageId } from './types';
+
+/** Value levels, ordered: a join takes the highest. */
+export const CONST = 0;
+export const SAFE = 1;
+export const UNKNOWN = 2;
+export const TAINTED = 3;
+export type Level = typeof CONST | typeof SAFE | typeof UNKNOWN | typeof TAINTED;
+
+/** What a sanitiser makes a value safe for. */
+export type SinkKind = 'shell' | 'sql' | 'html' | 'path' | 'url' | 'code' | 'redirect' | 'ldap' | 'xpath';
+
+/** One step of a flow: a node and what happened there. */
+export interface FlowNodeStep {
+  readonly node: Node;
+  readonly message: string;
+}
+
+/** An abstract value. */
+export interface Value {
+  readonly level: Level;
+  /** The folded constant, when known. */
+  readonly value?: string | number | boolean | null;
+  /** Sink kinds this (run-time) value has been sanitised for. */
+  readonly clean?: ReadonlySet<SinkKind>;
+  /** Source data: the steps from the source to here. */
+  readonly steps?: ReadonlyArray<FlowNodeStep>;
+}
+
+const V_CONST: Value = { level: CONST };
+const V_SAFE: Value = { level: SAFE };
+const V_UNKNOWN: Value = { level: UNKNOWN };
+const MAX_STEPS = 8;
+const MAX_NESTING = 300;
+const MAX_EVALUATIONS = 200_000;
+
+/** What the flow engine needs from the file's facts. */
+export interface TaintHost {
+  readonly language: LanguageId;
+  readonly root: Node;
+  qualifiedName(node: Node | null | undefined): string | undefined;
+  calleeName(call: Node | null | undefined): string | undefined;
+  stringValue(node: Node | null | undefined): string | undefined;
+  /** The innermost function, lambda or class around a node (the root for module level). */
+  scopeOf(node: Node): Node;
+  /** True when a local name is bound by an import. */
+  isImported(name: string): boolean;
+}
+
+/** The flow engine of one file. */
+export interface Taint {
+  /** The value of an expression where it stands. */
+  valueOf(node: Node): Value;
+  /** True when the node sits in a branch whose condition folds to a constant that skips it. */
+  isDead(node: Node): boolean;
+}
+
+// ------------------------------------------------------------------ sources and sanitisers
+
+const PY_SOURCES: ReadonlyArray<RegExp> = [
+  /^(flask\.)?request\.(args|form|values|files|json|data|cookies|headers|get_json|get_data|view_args|GET|POST|FILES|COOKIES|META|body|query_params|path_params|match_info|rel_url|query|query_string|url|full_path|path|stream|environ|content|params|raw_body|text)\b/,
+  /^(self\.)?request\.(GET|POST|FILES|body|query_params|data|COOKIES|META|headers|args|form|json|params|get|get_full_path|path_info)\b/,
+  /^(builtins\.)?(input|raw_input)\(\)$/,
+  /^sys\.(argv|stdin)\b/,
+  /^os\.(environ\b|getenv\(\)$|environb\b)/,
+  /^(fastapi|starlette\.requests)\.Request\b/,
+  /^(cgi\.FieldStorage|urllib\.parse\.parse_qs|urllib\.parse\.parse_qsl)\(\)/,
+  /^event(\[\]|\.get\(\))/,
+  /^(bottle\.)?request\.(query|forms|params|json|files|cookies|GET|POST)\b/,
+  /^(tornado\.web\.RequestHandler|self)\.get_(argument|arguments|query_argument|body_argument|cookie|secure_cookie)\(\)$/,
+];
+const JS_SOURCES: ReadonlyArray<RegExp> = [
+  /^(req|request)\.(query|params|body|headers|cookies|signedCookies|files?|url|originalUrl|path|hostname|ip|param|get|header)\b/,
+  /^(req|request)\.(param|get|header)\(\)$/,
+  /^ctx\.(query|params|request\.(body|query|files?|url|href|header)|req\.(url|query|body|headers)|url|href|path|header|headers|cookies\.get\(\))\b/,
+  /^(document\.)?location\.(search|hash|href|pathname)\b/,
+  /^document\.(URL|documentURI|referrer|cookie)\b/,
+  /^window\.name$/,
+  /^process\.(argv|env|stdin)\b/,
+  /^URLSearchParams\b/,
+  /^event\.(body|queryStringParameters|pathParameters|headers|multiValueQueryStringParameters)\b/,
+  /^(readline\.)?question\(\)$/,
+  /^(message|msg|e|event|ev)\.data$/,
+];
+const PY_FILE_READS = /^(open|io\.open|builtins\.open|codecs\.open)\(\)\.(read|readline|readlines)\(\)$|^socket\.socket\(\)\.(recv|recvfrom)\(\)$|\.recv\(\)$/;
+
+const LOCAL_SOURCES = /^(sys\.(argv|stdin)|os\.(environ|environb|getenv)|(builtins\.)?(raw_)?input\(\)|process\.(argv|env|stdin)|(readline\.)?question\(\))/;
+const LOCAL_CLEAN: ReadonlySet<SinkKind> = new Set(['path', 'html', 'redirect', 'url']);
+const OWN_URL_CLEAN: ReadonlySet<SinkKind> = new Set(['redirect', 'url']);
+const RUNTIME_FACTS = /^(process\.(execPath|argv0|platform|arch|pid|version|versions|execArgv)|sys\.(executable|platform|prefix|exec_prefix|version|version_info)|os\.(sep|pathsep|linesep|curdir|pardir|devnull)|os\.path\.(sep|pathsep))$/;
+/** The start of a URL that already fixes where it goes: a scheme and host, or a path on this site. */
+const FIXED_DESTINATION = /^([a-z][\w+.-]*:\/\/[^/%{}$\s]+[/?#]|\/(?![/\\]))/i;
+/** The application's own URL, as the request reports it. */
+const OWN_URL = /^(flask\.)?request\.(path|full_path|get_full_path|path_info|script_root|base_url|url_root|host_url)\b|^(req|request)\.(path|originalUrl|baseUrl)\b/;
+const JS_FILE_READS = /^(fs|fs\/promises|fs\.promises)\.(readFileSync|readFile)\(\)$|^\w*[Ss]ocket\.(read|recv)\(\)$/;
+const FILE_CLEAN: ReadonlySet<SinkKind> = new Set(['html', 'redirect', 'url']);
+
+const SANITISERS: ReadonlyArray<readonly [RegExp, ReadonlyArray<SinkKind> | 'all']> = [
+  [/^(builtins\.)?(int|float|bool|len|abs|round|ord|hash|id|complex|Number|parseInt|parseFloat|isNaN|Boolean|Math\.\w+|uuid\.UUID|UUID|datetime\.\w+|\w*\.isdigit|\w*\.isalnum|\w*\.isnumeric)$/, 'all'],
+  [/(^|\.)[A-Za-z_]*(saniti[sz]e|Saniti[sz]e|saniti[sz]er|Saniti[sz]er)[A-Za-z_]*$|^(DOMPurify|dompurify|xss|sanitize-html|isomorphic-dompurify)(\.sanitize)?$/, 'all'],
+  [/^(escape-html|html-escaper\.escape|he\.(encode|escape)|lodash\.escape|lodash\.escape|underscore\.escape|validator\.escape|entities\.(encode\w*|escape\w*)|escape-goat\.htmlEscape|xss-filters\.\w+)$/, ['html']],
+  [/^(shlex|pipes)\.quote$|(^|\.)(shellescape|shell-quote\.quote|shellQuote|escapeShellArg|quote_shell)$/, ['shell']],
+  [/^(html|cgi|markupsafe|jinja2|flask|django\.utils\.html|bleach|xml\.sax\.saxutils)\.(escape|clean|conditional_escape|quoteattr)$|^(escape|conditional_escape|format_html|bleach\.clean)$/, ['html']],
+  [/(^|\.)(sanitize|sanitizeHtml|escape|escapeHtml|escapeHTML|encodeHTML|purify|encode|htmlEscape|xss|filterXSS|sanitizeUrl|encodeForHTML)$/i, ['html']],
+  [/(^|\.)(secure_filename|safe_join|basename)$|^(os\.path|posixpath|ntpath|path|path\.posix|path\.win32)\.basename$/, ['path']],
+  [/^(urllib\.parse\.quote|urllib\.parse\.quote_plus|urllib\.parse\.urlencode|encodeURIComponent|encodeURI|querystring\.escape)$/, ['url', 'shell', 'redirect', 'html']],
+  [/(^|\.)(escape_string|escape_literal|quote_ident|literal|escapeId|sqlstring\.escape|mysql\.escape|pg-format|format_sql|escape_filter_chars|escape_dn_chars|ldap3?\.utils\.conv\.escape_filter_chars)$/, ['sql', 'ldap']],
+  [/(^|\.)(url_has_allowed_host_and_scheme|is_safe_url)$/, ['redirect', 'url']],
+  [/^(ast\.literal_eval|json\.loads|json\.load|JSON\.parse|JSON\.stringify|json\.dumps)$/, ['code', 'shell', 'sql']],
+];
+
+const STRING_METHODS_PY = new Set(['format', 'join', 'replace', 'strip', 'lstrip', 'rstrip', 'lower', 'upper', 'title', 'capitalize', 'casefold', 'encode', 'decode', 'split', 'rsplit', 'splitlines', 'partition', 'ljust', 'rjust', 'center', 'zfill', 'expandtabs', 'format_map', 'removeprefix', 'removesuffix', 'get', 'getlist', 'pop', 'copy', 'values', 'items', 'keys', 'read', 'readline', 'readlines', 'getvalue', 'group', 'groups', 'groupdict']);
+const JS_PASS_METHODS = new Set(['toString', 'trim', 'trimStart', 'trimEnd', 'toLowerCase', 'toUpperCase', 'concat', 'join', 'replace', 'replaceAll', 'slice', 'substring', 'substr', 'padStart', 'padEnd', 'repeat', 'split', 'at', 'charAt', 'normalize', 'get', 'getAll', 'valueOf', 'map', 'filter', 'flat', 'format', 'toLocaleLowerCase', 'toLocaleUpperCase', 'then']);
+const CONTAINER_WRITES = new Set(['append', 'extend', 'insert', 'add', 'update', 'push', 'unshift', 'set', 'setdefault', 'write', 'writelines', 'appendleft', 'extendleft', 'concat']);
+
+// ------------------------------------------------------------------ abstract values
+
+function unionClean(a: ReadonlySet<SinkKind> | undefined, b: ReadonlySet<SinkKind> | undefined): ReadonlySet<SinkKind> | undefined {
+  if (a === undefined || b === undefined) return undefined;
+  const out = new Set<SinkKind>();
+  for (const k of a) if (b.has(k)) out.add(k);
+  return out.size === 0 ? undefined : out;
+}
+
+/** Joins values that may each reach a point (branches), or that are combined into one (concatenation). */
+export function join(values: ReadonlyArray<Value>): Value {
+  if (values.length === 0) return V_CONST;
+  if (values.length === 1) return values[0] ?? V_CONST;
+  let level: Level = CONST;
+  for (const v of values) if (v.level > level) level = v.level;
+  if (level <= SAFE) {
+    const first = values[0];
+    const same = first !== undefined && first.value !== undefined && values.every((v) => v.value === first.value);
+    return level === CONST ? (same ? { level, value: first.value } : V_CONST) : V_SAFE;
+  }
+  // the sanitisers of the run-time parts that share the top level: a value is clean only if every such part is
+  let clean: ReadonlySet<SinkKind> | undefined;
+  let first = true;
+  let steps: ReadonlyArray<FlowNodeStep> | undefined;
+  for (const v of values) {
+    if (v.level < UNKNOWN) continue;
+    clean = first ? v.clean : unionClean(clean, v.clean);
+    first = false;
+    if (steps === undefined && v.level === TAINTED && v.clean === undefined) steps = v.steps;
+    if (steps === undefined && v.level === TAINTED) steps = v.steps;
+  }
+  if (level === TAINTED) {
+    // an unknown part sanitised for nothing does not make a tainted value unsanitised for a kind it was cleaned for,
+    // but it is run-time data of its own: keep the cleaning of the tainted parts only
+    let taintClean: ReadonlySet<SinkKind> | undefined;
+    let firstTaint = true;
+    for (const v of values) {
+      if (v.level !== TAINTED) continue;
+      taintClean = firstTaint ? v.clean : unionClean(taintClean, v.clean);
+      firstTaint = false;
+    }
+    return { level, clean: taintClean, steps };
+  }
+  return clean === undefined ? V_UNKNOWN : { level, clean };
+}
+
+function withStep(v: Value, node: Node, message: string): Value {
+  if (v.level !== TAINTED) return v;
+  const steps = v.steps ?? [];
+  if (steps.length > 0 && steps[steps.length - 1]?.node.startPosition.row === node.startPosition.row) return v;
+  const next = steps.length >= MAX_STEPS ? [...steps.slice(0, 1), ...steps.slice(steps.length - MAX_STEPS + 2)] : steps;
+  return { ...v, steps: [...next, { node, message }] };
+}
+
+function cleaned(v: Value, kinds: ReadonlyArray<SinkKind> | 'all'): Value {
+  if (kinds === 'all') return v.level === CONST ? v : V_SAFE;
+  if (v.level < UNKNOWN) return v;
+  const clean = new Set<SinkKind>(v.clean ?? []);
+  for (const k of kinds) clean.add(k);
+  return { ...v, clean };
+}
+
+/** True when a value may carry content that is dangerous for a sink of that kind, at or above `level`. */
+export function isDangerous(v: Value, kind: SinkKind, level: Level = UNKNOWN): boolean {
+  return v.level >= level && !(v.clean?.has(kind) ?? false);
+}
+
+function pyNumber(text: string): number | undefined {
+  const t = text.replace(/_/g, '').toLowerCase();
+  if (/[jl]$/.test(t)) return undefined;
+  const n = /^0[oO]/.test(t) ? parseInt(t.slice(2), 8) : Number(t);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+function truthy(v: string | number | boolean | null): boolean {
+  return v !== null && v !== 0 && v !== '' && v !== false;
+}
+
+// ------------------------------------------------------------------ the interpreter
+
+type Env = Map<string, Value>;
+
+interface ScopeResult {
+  /** Values of evaluated expressions, by node id. */
+  readonly values: Map<number, Value>;
+  /** The environment where the scope ends (what its nested functions see). */
+  readonly final: Env;
+  /** Names assigned anywhere in the scope. */
+  readonly assigned: Set<string>;
+}
+
+const PY_SCOPE_TYPES = new Set(['function_definition', 'lambda', 'class_definition']);
+const JS_SCOPE_TYPES = new Set([
+  'function_declaration',
+  'function_expression',
+  'function',
+  'arrow_function',
+  'method_definition',
+  'generator_function_declaration',
+  'generator_function',
+]);
+
+/** Creates the lazily evaluated flow engine of one parsed file. */
+export function createTaint(host: TaintHost): Taint {
+  const python = host.language === 'python';
+  const sources = python ? PY_SOURCES : JS_SOURCES;
+  const scopeTypes = python ? PY_SCOPE_TYPES : JS_SCOPE_TYPES;
+  const results = new Map<number, ScopeResult>();
+  const inProgress = new Set<number>();
+  const dead: Array<[number, number]> = [];
+  let evaluations = 0;
+
+  function sourceValue(node: Node, name: string): Value | undefined {
+    if (!sources.some((s) => s.test(name))) return undefined;
+    const steps = [{ node, message: `untrusted data enters: ${name.replace(/\(\)/g, '(…)').slice(0, 80)}` }];
+    // the local user's own arguments, environment and terminal reach commands and code, but choosing a
+    // path, a page or a URL with them crosses no trust boundary
+    if (LOCAL_SOURCES.test(name)) return { level: TAINTED, clean: LOCAL_CLEAN, steps };
+    return OWN_URL.test(name) ? { level: TAINTED, clean: OWN_URL_CLEAN, steps } : { level: TAINTED, steps };
+  }
+
+  function sanitiserOf(name: string): ReadonlyArray<SinkKind> | 'all' | undefined {
+    for (const [pattern, kinds] of SANITISERS) if (pattern.test(name)) return kinds;
+    return undefined;
+  }
+
+  /** Parameters of a function that a web framework fills from the request. */
+  function handlerParameters(scope: Node): boolean {
+    if (python) {
+      const parent = scope.parent;
+      if (parent?.type !== 'decorated_definition') return false;
+      for (const d of parent.namedChildren) {
+        if (d?.type !== 'decorator') continue;
+        if (/\.(route|get|post|put|patch|delete|api_route|websocket)\s*\(/.test(d.text) || /^@(api_view|require_http_methods|app\.\w+)/.test(d.text)) return true;
+      }
+      return false;
+    }
+    // Express/Koa/Fastify style: a callback given to app.get(...)/router.post(...)
+    const args = scope.parent;
+    const call = args?.parent;
+    if (args?.type !== 'arguments' || call?.type !== 'call_expression') return false;
+    const fn = call.childForFieldName('function');
+    return fn?.type === 'member_expression' && /^(get|post|put|patch|delete|all|use|route|handle)$/.test(fn.childForFieldName('property')?.text ?? '');
+  }
+
+  function bindingNames(pattern: Node | null, out: Node[] = []): Node[] {
+    if (pattern === null) return out;
+    switch (pattern.type) {
+      case 'identifier':
+      case 'shorthand_property_identifier_pattern':
+        out.push(pattern);
+        return out;
+      case 'default_parameter':
+      case 'typed_default_parameter':
+        return bindingNames(pattern.childForFieldName('name'), out);
+      case 'assignment_pattern':
+        return bindingNames(pattern.childForFieldName('left'), out);
+      case 'required_parameter':
+      case 'optional_parameter':
+        return bindingNames(pattern.childForFieldName('pattern'), out);
+      case 'pair_pattern':
+        return bindingNames(pattern.childForFieldName('value'), out);
+      case 'typed_parameter':
+      case 'list_splat_pattern':
+      case 'dictionary_splat_pattern':
+      case 'rest_pattern':
+      case 'object_pattern':
+      case 'array_pattern':
+      case 'tuple_pattern':
+      case 'list_pattern':
+      case 'pattern_list':
+      case 'parameters':
+      case 'formal_parameters':
+      case 'parenthesized_expression':
+        for (const c of pattern.namedChildren) if (c !== null && c.type !== 'type' && c.type !== 'type_annotation') bindingNames(c, out);
+        return out;
+      default:
+        return out;
+    }
+  }
+
+  function analyse(scope: Node): ScopeResult {
+    const known = results.get(scope.id);
+    if (known !== undefined) return known;
+    const result: ScopeResult = { values: new Map(), final: new Map(), assigned: new Set() };
+    if (inProgress.has(scope.id)) return result;
+    inProgress.add(scope.id);
+    try {
+      run(scope, result);
+    } finally {
+      inProgress.delete(scope.id);
+    }
+    results.set(scope.id, result);
+    return result;
+  }
+
+  /** The value a free name has in the scopes around `scope`. */
+  function outerValue(scope: Node, name: string, node: Node): Value {
+    if (scope.id === host.root.id) return builtinValue(name, node);
+    const outer = host.scopeOf(scope);
+    const r = analyse(outer);
+    const v = r.final.get(name);
+    if (v !== undefined) return v;
+    return outerValue(outer, name, node);
+  }
+
+  function builtinValue(name: string, node: Node): Value {
+    if (python) {
+      if (name === 'True') return { level: CONST, value: true };
+      if (name === 'False') return { level: CONST, value: false };
+      if (name === 'None') return { level: CONST, value: null };
+    } else if (name === 'undefined') return { level: CONST, value: null };
+    const q = host.qualifiedName(node);
+    if (q !== undefined) {
+      const s = sourceValue(node, q);
+      if (s !== undefined) return s;
+    }
+    // a name bound by an import is code or configuration of this program, not data from outside
+    if (host.isImported(name)) return V_SAFE;
+    return V_UNKNOWN;
+  }
+
+  function run(scope: Node, result: ScopeResult): void {
+    const env: Env = new Map();
+    const isRoot = scope.id === host.root.id;
+    if (!isRoot) {
+      const params = scope.childForFieldName('parameters') ?? scope.childForFieldName('parameter');
+      const fromRequest = params !== null && handlerParameters(scope);
+      for (const p of bindingNames(params)) {
+        if (python && (p.text === 'self' || p.text === 'cls')) {
+          env.set(p.text, V_UNKNOWN);
+          continue;
+        }
+        env.set(p.text, fromRequest ? { level: TAINTED, steps: [{ node: p, message: `request parameter \`${p.text}\` of a route handler` }] } : V_UNKNOWN);
+      }
+    }
+    const ctx = { env, result, scope };
+    const body = isRoot ? scope : scope.childForFieldName('body');
+    if (body === null) return;
+    if (!python && scope.type === 'arrow_function' && body.type !== 'statement_block') {
+      evaluate(body, ctx, 0);
+    } else {
+      const out = block(body, ctx, 0);
+      for (const [k, v] of out ?? env) result.final.set(k, v);
+      return;
+    }
+    for (const [k, v] of env) result.final.set(k, v);
+  }
+
+  interface Ctx {
+    env: Env;
+    readonly result: ScopeResult;
+    readonly scope: Node;
+  }
+
+  /** Runs the statements of a block; returns the environment after it, or undefined when it always ends (return/raise). */
+  function block(node: Node, ctx: Ctx, nesting: number): Env | undefined {
+    let ended = false;
+    for (const stmt of node.namedChildren) {
+      if (stmt === null) continue;
+      // statements after a return/raise still get values (unreachable code is still reviewed), but the block ends
+      if (statement(stmt, ctx, nesting + 1)) ended = true;
+    }
+    return ended ? undefined : ctx.env;
+  }
+
+  function markDead(node: Node | null): void {
+    if (node !== null) dead.push([node.startIndex, node.endIndex]);
+  }
+
+  function copy(env: Env): Env {
+    return new Map(env);
+  }
+
+  function joinEnvs(envs: ReadonlyArray<Env | undefined>): Env | undefined {
+    const live = envs.filter((e): e is Env => e !== undefined);
+    if (live.length === 0) return undefined;
+    if (live.length === 1) return live[0];
+    const keys = new Set<string>();
+    for (const e of live) for (const k of e.keys()) keys.add(k);
+    const out: Env = new Map();
+    for (const k of keys) {
+      const vs: Value[] = [];
+      let missing = false;
+      for (const e of live) {
+        const v = e.get(k);
+        if (v === undefined) missing = true;
+        else vs.push(v);
+      }
+      // defined on one path only: on the other it is whatever it was outside (unknown to us here)
+      out.set(k, missing ? join([...vs, V_UNKNOWN]) : join(vs));
+    }
+    return out;
+  }
+
+  /** Names a condition proves safe on its true (`whenTrue`) or false branch: allow-list membership and equality with constants. */
+  function guardedNames(cond: Node | null, ctx: Ctx, whenTrue: boolean, nesting: number): string[] {
+    if (cond === null || nesting > MAX_NESTING) return [];
+    switch (cond.type) {
+      case 'parenthesized_expression':
+        return guardedNames(cond.namedChildren[0] ?? null, ctx, whenTrue, nesting + 1);
+      case 'not_operator':
+        return guardedNames(cond.childForFieldName('argument'), ctx, !whenTrue, nesting + 1);
+      case 'unary_expression':
+        return cond.childForFieldName('operator')?.text === '!' ? guardedNames(cond.childForFieldName('argument'), ctx, !whenTrue, nesting + 1) : [];
+      case 'boolean_operator':
+      case 'binary_expression': {
+        const op = cond.childForFieldName('operator')?.text;
+        if ((op === 'and' || op === '&&') && whenTrue) {
+          return [...guardedNames(cond.childForFieldName('left'), ctx, true, nesting + 1), ...guardedNames(cond.childForFieldName('right'), ctx, true, nesting + 1)];
+        }
+        if ((op === 'or' || op === '||') && !whenTrue) {
+          return [...guardedNames(cond.childForFieldName('left'), ctx, false, nesting + 1), ...guardedNames(cond.childForFieldName('right'), ctx, false, nesting + 1)];
+        }
+        if (op === '===' || op === '==' || op === '!==' || op === '!=') {
+          const positive = op === '===' || op === '==';
+          if (positive !== whenTrue) return [];
+          const left = cond.childForFieldName('left');
+          const right = cond.childForFieldName('right');
+          if (left?.type === 'identifier' && right !== null && evaluate(right, ctx, nesting + 1).level === CONST) return [left.text];
+          if (right?.type === 'identifier' && left !== null && evaluate(left, ctx, nesting + 1).level === CONST) return [right.text];
+        }
+        return [];
+      }
+      case 'comparison_operator': {
+        const parts = cond.namedChildren.filter((c): c is Node => c !== null);
+        const ops = cond.children.filter((c) => c !== null && !c.isNamed).map((c) => c?.text ?? '');
+        if (parts.length !== 2 || ops.length < 1) return [];
+        const op = ops.join(' ');
+        const [left, right] = parts as [Node, Node];
+        const positive = op === 'in' || op === '==' || op === 'is';
+        const negative = op === 'not in' || op === '!=' || op === 'is not';
+        if (!((positive && whenTrue) || (negative && !whenTrue))) return [];
+        if (left.type === 'identifier' && evaluate(right, ctx, nesting + 1).level === CONST) return [left.text];
+        if (right.type === 'identifier' && (op === '==' || op === '!=') && evaluate(left, ctx, nesting + 1).level === CONST) return [right.text];
+        return [];
+      }
+      case 'call':
+      case 'call_expression': {
+        if (!whenTrue) return [];
+        const fn = cond.childForFieldName('function');
+        const args = (cond.childForFieldName('arguments')?.namedChildren ?? []).filter((a): a is Node => a !== null);
+        // ALLOWED.includes(x) / ALLOWED.has(x) with a constant collection
+        if (fn?.type === 'member_expression') {
+          const method = fn.childForFieldName('property')?.text;
+          const object = fn.childForFieldName('object');
+          const arg = args[0];
+          if ((method === 'includes' || method === 'has') && object !== null && arg?.type === 'identifier' && evaluate(object, ctx, nesting + 1).level === CONST) return [arg.text];
+          // /^[a-z]+$/.test(x): an anchored pattern that rejects everything else
+          if (method === 'test' && object?.type === 'regex' && /^\^.*\$$/.test(object.childForFieldName('pattern')?.text ?? '') && arg?.type === 'identifier') return [arg.text];
+        }
+        const name = host.calleeName(cond) ?? '';
+        const arg = args[1];
+        if (/^re\.(fullmatch|match)$/.test(name) && arg?.type === 'identifier') {
+          const pattern = host.stringValue(args[0]);
+          if (pattern !== undefined && pattern.endsWith('$') && (name === 're.fullmatch' || pattern.startsWith('^') || name === 're.match')) return [arg.text];
+        }
+        if (/(^|\.)(isdigit|isnumeric|isalnum|isidentifier)$/.test(name) && fn?.type === 'attribute') {
+          const object = fn.childForFieldName('object');
+          if (object?.type === 'identifier') return [object.text];
+        }
+        return [];
+      }
+      default:
+        return [];
+    }
+  }
+
+  function withGuards(env: Env, names: ReadonlyArray<string>): Env {
+    if (names.length === 0) return env;
+    const out = copy(env);
+    for (const n of names) {
+      const v = out.get(n);
+      if (v === undefined || v.level >= UNKNOWN) out.set(n, V_SAFE);
+    }
+    return out;
+  }
+
+  function conditionConstant(cond: Node | null, ctx: Ctx, nesting: number): boolean | undefined {
+    if (cond === null) return undefined;
+    const v = evaluate(cond, ctx, nesting + 1);
+    return v.level === CONST && v.value !== undefined ? truthy(v.value) : undefined;
+  }
+
+  /** Runs a branch body in its own copy of the environment. */
+  function branch(body: Node | null, ctx: Ctx, env: Env, nesting: number): Env | undefined {
+    if (body === null) return env;
+    const saved = ctx.env;
+    ctx.env = copy(env);
+    try {
+      if (body.type === 'block' || body.type === 'statement_block') return block(body, ctx, nesting);
+      if (body.type === 'else_clause') return branch(body.childForFieldName('body') ?? body.namedChildren[0] ?? null, ctx, ctx.env, nesting);
+      return statement(body, ctx, nesting) ? undefined : ctx.env;
+    } finally {
+      ctx.env = saved;
+    }
+  }
+
+  function ifStatement(node: Node, ctx: Ctx, nesting: number): boolean {
+    // Python: condition, consequence, then elif_clause* and else_clause; JS: condition, consequence, alternative
+    const clauses: Array<{ cond: Node | null; body: Node | null }> = [{ cond: node.childForFieldName('condition'), body: node.childForFieldName('consequence') }];
+    let elseBody: Node | null = null;
+    if (python) {
+      for (const alt of node.childrenForFieldName('alternative')) {
+        if (alt === null) continue;
+        if (alt.type === 'elif_clause') clauses.push({ cond: alt.childForFieldName('condition'), body: alt.childForFieldName('consequence') });
+        else elseBody = alt.childForFieldName('body');
+      }
+    } else {
+      const alt = node.childForFieldName('alternative');
+      if (alt !== null) elseBody = alt.namedChildren.find((c) => c !== null && c.type !== 'comment') ?? null;
+    }
+    let env = ctx.env;
+    const outs: Array<Env | undefined> = [];
+    let reachedElse = true;
+    for (const clause of clauses) {
+      const constant = conditionConstant(clause.cond, { ...ctx, env }, nesting);
+      if (constant === false) {
+        markDead(clause.body);
+        continue;
+      }
+      const trueEnv = withGuards(env, guardedNames(clause.cond, { ...ctx, env }, true, nesting));
+      outs.push(branch(clause.body, ctx, trueEnv, nesting));
+      if (constant === true) {
+        reachedElse = false;
+        // the rest never runs
+        const idx = clauses.indexOf(clause);
+        for (const later of clauses.slice(idx + 1)) markDead(later.body);
+        markDead(elseBody);
+        break;
+      }
+      env = withGuards(env, guardedNames(clause.cond, { ...ctx, env }, false, nesting));
+    }
+    if (reachedElse) outs.push(branch(elseBody, ctx, env, nesting));
+    const after = joinEnvs(outs);
+    if (after === undefined) return true;
+    ctx.env = after;
+    return false;
+  }
+
+  function loop(body: Node | null, ctx: Ctx, nesting: number, bind?: () => void, alternative?: Node | null): void {
+    const before = ctx.env;
+    // twice: the second round sees what the first assigned
+    let env = copy(before);
+    for (let round = 0; round < 2; round++) {
+      ctx.env = env;
+      bind?.();
+      const out = branch(body, ctx, ctx.env, nesting);
+      env = joinEnvs([before, out, ctx.env]) ?? copy(before);
+    }
+    ctx.env = env;
+    if (alternative) {
+      const out = branch(alternative, ctx, ctx.env, nesting);
+      if (out !== undefined) ctx.env = joinEnvs([env, out]) ?? env;
+    }
+  }
+
+  function assign(target: Node | null, value: Value, ctx: Ctx, at: Node, nesting: number): void {
+    if (target === null || nesting > MAX_NESTING) return;
+    switch (target.type) {
+      case 'identifier':
+      case 'shorthand_property_identifier_pattern': {
+        ctx.env.set(target.text, withStep(value, at, `assigned to \`${target.text}\``));
+        ctx.result.assigned.add(target.text);
+        return;
+      }
+      case 'pattern_list':
+      case 'tuple_pattern':
+      case 'list_pattern':
+      case 'array_pattern':
+      case 'object_pattern':
+      case 'expression_list':
+      case 'tuple':
+      case 'list':
+      case 'list_splat_pattern':
+      case 'rest_pattern':
+      case 'pair_pattern':
+      case 'assignment_pattern':
+      case 'parenthesized_expression':
+        for (const c of bindingNames(target.type === 'expression_list' || target.type === 'tuple' || target.type === 'list' ? target : target)) {
+          ctx.env.set(c.text, withStep(value, at, `assigned to \`${c.text}\``));
+          ctx.result.assigned.add(c.text);
+        }
+        if (target.type === 'expression_list' || target.type === 'tuple' || target.type === 'list') {
+          for (const c of target.namedChildren) if (c !== null && c.type !== 'identifier') assign(c, value, ctx, at, nesting + 1);
+        }
+        return;
+      case 'subscript':
+      case 'attribute':
+      case 'member_expression':
+      case 'subscript_expression': {
+        // x[k] = v / x.k = v: the container now holds v too
+        const object = target.childForFieldName(target.type === 'subscript' ? 'value' : 'object');
+        evaluate(target, ctx, nesting + 1);
+        if (object?.type === 'identifier' && value.level >= UNKNOWN) {
+          const prior = ctx.env.get(object.text) ?? lookup(object, ctx);
+          ctx.env.set(object.text, join([prior, withStep(value, at, `stored in \`${object.text}\``)]));
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  function terminates(node: Node): boolean {
+    if (!python) return false;
+    // abort(403), sys.exit(), os._exit(): calls that do not return
+    const expr = node.namedChildren[0];
+    if (expr?.type !== 'call') return false;
+    const name = host.calleeName(expr) ?? '';
+    return /^(flask\.)?abort$|^sys\.exit$|^os\._exit$|^exit$|^quit$/.test(name);
+  }
+
+  /** Runs one statement; returns true when it always leaves the block (return, raise, throw, break, continue). */
+  function statement(node: Node, ctx: Ctx, nesting: number): boolean {
+    if (nesting > MAX_NESTING || evaluations > MAX_EVALUATIONS) return false;
+    switch (node.type) {
+      case 'expression_statement': {
+        for (const c of node.namedChildren) if (c !== null) evaluate(c, ctx, nesting + 1);
+        return terminates(node);
+      }
+      case 'lexical_declaration':
+      case 'variable_declaration': {
+        for (const d of node.namedChildren) {
+          if (d?.type !== 'variable_declarator') continue;
+          const value = d.childForFieldName('value');
+          const v = value === null ? { level: CONST, value: null } as Value : evaluate(value, ctx, nesting + 1);
+          assign(d.childForFieldName('name'), v, ctx, d, nesting + 1);
+        }
+        return false;
+      }
+      case 'return_statement':
+      case 'throw_statement':
+      case 'raise_statement':
+        for (const c of node.namedChildren) if (c !== null) evaluate(c, ctx, nesting + 1);
+        return true;
+      case 'break_statement':
+      case 'continue_statement':
+        return true;
+      case 'if_statement':
+        return ifStatement(node, ctx, nesting + 1);
+      case 'for_statement':
+      case 'for_in_statement': {
+        if (python || node.type === 'for_in_statement') {
+          const left = node.childForFieldName('left');
+          const right = node.childForFieldName('right');
+          const rv = right === null ? V_UNKNOWN : evaluate(right, ctx, nesting + 1);
+          // `for k in obj` (JS for-in) iterates keys: harmless only if the object is constant
+          loop(node.childForFieldName('body'), ctx, nesting + 1, () => {
+            if (left === null) return;
+            if (left.type === 'lexical_declaration' || left.type === 'variable_declaration') {
+              for (const d of left.namedChildren) if (d?.type === 'variable_declarator') assign(d.childForFieldName('name'), rv, ctx, left, nesting + 1);
+            } else assign(left, rv, ctx, left, nesting + 1);
+          }, python ? node.childForFieldName('alternative') : null);
+        } else {
+          const init = node.childForFieldName('initializer');
+          if (init !== null) statement(init, ctx, nesting + 1);
+          loop(node.childForFieldName('body'), ctx, nesting + 1, () => {
+            const cond = node.childForFieldName('condition');
+            if (cond !== null) evaluate(cond, ctx, nesting + 1);
+            const inc = node.childForFieldName('increment');
+            if (inc !== null) evaluate(inc, ctx, nesting + 1);
+          });
+        }
+        return false;
+      }
+      case 'while_statement':
+      case 'do_statement': {
+        const cond = node.childForFieldName('condition');
+        if (node.type === 'while_statement' && conditionConstant(cond, ctx, nesting) === false) {
+          markDead(node.childForFieldName('body'));
+          return false;
+        }
+        loop(node.childForFieldName('body'), ctx, nesting + 1, () => {
+          if (cond !== null) evaluate(cond, ctx, nesting + 1);
+        }, python ? node.childForFieldName('alternative') : null);
+        return false;
+      }
+      case 'try_statement': {
+        const before = copy(ctx.env);
+        const body = node.childForFieldName('body');
+        const afterBody = branch(body, ctx, ctx.env, nesting + 1);
+        // a handler may run after any prefix of the body: start it from the join of before and after
+        const handlerStart = joinEnvs([before, afterBody]) ?? before;
+        const outs: Array<Env | undefined> = [afterBody];
+        let finalizer: Node | null = null;
+        for (const c of node.namedChildren) {
+          if (c === null) continue;
+          if (c.type === 'except_clause' || c.type === 'except_group_clause' || c.type === 'catch_clause') {
+            const handlerBody = c.childForFieldName('body') ?? c.namedChildren.find((k) => k?.type === 'block') ?? null;
+            outs.push(branch(handlerBody, ctx, handlerStart, nesting + 1));
+          } else if (c.type === 'else_clause') {
+            outs[0] = afterBody === undefined ? undefined : branch(c.childForFieldName('body'), ctx, afterBody, nesting + 1);
+          } else if (c.type === 'finally_clause') finalizer = c.childForFieldName('body') ?? c.namedChildren.find((k) => k?.type === 'block' || k?.type === 'statement_block') ?? null;
+        }
+        const handler = node.childForFieldName('handler');
+        if (handler !== null && !outs.some((_, i) => i > 0)) outs.push(branch(handler.childForFieldName('body'), ctx, handlerStart, nesting + 1));
+        const fin = node.childForFieldName('finalizer');
+        if (fin !== null) finalizer = fin.childForFieldName('body') ?? fin;
+        const after = joinEnvs(outs);
+        if (finalizer !== null) {
+          const finEnv = branch(finalizer, ctx, after ?? handlerStart, nesting + 1);
+          if (finEnv === undefined) return true;
+          if (after !== undefined) ctx.env = finEnv;
+        }
+        if (after === undefined) return true;
+        ctx.env = after;
+        return false;
+      }
+      case 'with_statement': {
+        for (const item of node.descendantsOfType('with_item')) {
+          if (item === null) continue;
+          const value = item.childForFieldName('value');
+          if (value === null) continue;
+          if (value.type === 'as_pattern') {
+            const inner = value.namedChildren[0] ?? null;
+            const v = inner === null ? V_UNKNOWN : evaluate(inner, ctx, nesting + 1);
+            const alias = value.childForFieldName('alias');
+            assign(alias?.namedChildren[0] ?? alias, v, ctx, value, nesting + 1);
+          } else evaluate(value, ctx, nesting + 1);
+        }
+        const out = branch(node.childForFieldName('body'), ctx, ctx.env, nesting + 1);
+        if (out === undefined) return true;
+        ctx.env = out;
+        return false;
+      }
+      case 'switch_statement': {
+        const value = node.childForFieldName('value');
+        if (value !== null) evaluate(value, ctx, nesting + 1);
+        const outs: Array<Env | undefined> = [ctx.env];
+        for (const c of node.childForFieldName('body')?.namedChildren ?? []) {
+          if (c === null) continue;
+          const saved = ctx.env;
+          ctx.env = copy(saved);
+          let ended = false;
+          for (const s of c.childrenForFieldName('body')) {
+            if (s !== null && statement(s, ctx, nesting + 1)) {
+              ended = true;
+              break;
+            }
+          }
+          outs.push(ended ? undefined : ctx.env);
+          ctx.env = saved;
+        }
+        ctx.env = joinEnvs(outs) ?? ctx.env;
+        return false;
+      }
+      case 'match_statement': {
+        const subject = node.childForFieldName('subject');
+        if (subject !== null) evaluate(subject, ctx, nesting + 1);
+        const outs: Array<Env | undefined> = [ctx.env];
+        for (const c of node.childForFieldName('body')?.namedChildren ?? []) {
+          if (c?.type === 'case_clause') outs.push(branch(c.childForFieldName('consequence'), ctx, ctx.env, nesting + 1));
+        }
+        ctx.env = joinEnvs(outs) ?? ctx.env;
+        return false;
+      }
+      case 'block':
+      case 'statement_block': {
+        const out = branch(node, ctx, ctx.env, nesting + 1);
+        if (out === undefined) return true;
+        ctx.env = out;
+        return false;
+      }
+      case 'labeled_statement':
+      case 'export_statement': {
+        const inner = node.childForFieldName('body') ?? node.childForFieldName('declaration');
+        if (inner !== null) return statement(inner, ctx, nesting + 1);
+        for (const c of node.namedChildren) if (c !== null && c.type !== 'statement_identifier') evaluate(c, ctx, nesting + 1);
+        return false;
+      }
+      case 'decorated_definition': {
+        const def = node.childForFieldName('definition');
+        for (const c of node.namedChildren) if (c?.type === 'decorator') evaluate(c, ctx, nesting + 1);
+        if (def !== null) statement(def, ctx, nesting + 1);
+        return false;
+      }
+      case 'function_definition':
+      case 'class_definition':
+      case 'function_declaration':
+      case 'generator_function_declaration':
+      case 'class_declaration':
+      case 'abstract_class_declaration': {
+        const name = node.childForFieldName('name');
+        if (name !== null) {
+          ctx.env.set(name.text, V_UNKNOWN);
+          ctx.result.assigned.add(name.text);
+        }
+        // default values and decorators run here; the bodies are scopes of their own
+        const params = node.childForFieldName('parameters');
+        if (params !== null) for (const d of params.descendantsOfType(['default_parameter', 'typed_default_parameter'])) {
+          const v = d?.childForFieldName('value');
+          if (v) evaluate(v, ctx, nesting + 1);
+        }
+        return false;
+      }
+      case 'global_statement':
+      case 'nonlocal_statement':
+      case 'import_statement':
+      case 'import_from_statement':
+      case 'future_import_statement':
+      case 'pass_statement':
+      case 'comment':
+      case 'empty_statement':
+        return false;
+      default:
+        for (const c of node.namedChildren) if (c !== null) evaluate(c, ctx, nesting + 1);
+        return false;
+    }
+  }
+
+  function lookup(node: Node, ctx: Ctx): Value {
+    const v = ctx.env.get(node.text);
+    if (v !== undefined) return v;
+    if (ctx.result.assigned.has(node.text) && ctx.scope.id !== host.root.id) return V_UNKNOWN;
+    return outerValue(ctx.scope, node.text, node);
+  }
+
+  function record(node: Node, v: Value, ctx: Ctx): Value {
+    ctx.result.values.set(node.id, v);
+    return v;
+  }
+
+  /** The value of an expression in the current environment (recorded for later questions). */
+  function evaluate(node: Node, ctx: Ctx, nesting: number): Value {
+    evaluations++;
+    if (nesting > MAX_NESTING || evaluations > MAX_EVALUATIONS) return V_UNKNOWN;
+    return record(node, evaluateInner(node, ctx, nesting + 1), ctx);
+  }
+
+  function children(node: Node, ctx: Ctx, nesting: number): Value[] {
+    const out: Value[] = [];
+    for (const c of node.namedChildren) if (c !== null && c.type !== 'comment') out.push(evaluate(c, ctx, nesting));
+    return out;
+  }
+
+  function evaluateInner(node: Node, ctx: Ctx, nesting: number): Value {
+    switch (node.type) {
+      case 'integer':
+      case 'float':
+        return { level: CONST, value: pyNumber(node.text) ?? null };
+      case 'number': {
+        const n = Number(node.text.replace(/_/g, ''));
+        return { level: CONST, value: Number.isFinite(n) ? n : null };
+      }
+      case 'true':
+        return { level: CONST, value: true };
+      case 'false':
+        return { level: CONST, value: false };
+      case 'none':
+      case 'null':
+      case 'undefined':
+        return { level: CONST, value: null };
+      case 'regex':
+      case 'ellipsis':
+        return V_CONST;
+      case 'string':
+      case 'template_string': {
+        const parts: Value[] = [];
+        for (const c of node.namedChildren) {
+          if (c === null) continue;
+          if (c.type === 'interpolation' || c.type === 'template_substitution') {
+            const inner = c.namedChildren.find((k) => k !== null && k.type !== 'format_specifier' && k.type !== 'type_conversion');
+            if (inner) parts.push(evaluate(inner, ctx, nesting));
+          }
+        }
+        if (parts.length === 0) {
+          const s = host.stringValue(node);
+          return s === undefined ? V_CONST : { level: CONST, value: s };
+        }
+        const joined = join(parts);
+        if (joined.level <= SAFE) return joined.level === CONST ? V_CONST : V_SAFE;
+        // data after a fixed start (`https://host/…${x}`, `/path/${x}`, or a first part not from a source) cannot choose where a URL goes
+        const first = node.namedChildren.find((c) => c !== null && c.type !== 'string_start');
+        const fixed =
+          first !== undefined && first !== null && (first.type === 'string_content' || first.type === 'string_fragment')
+            ? FIXED_DESTINATION.test(first.text)
+            : (parts[0]?.level ?? TAINTED) < TAINTED;
+        const built = withStep(joined, node, 'built into a string');
+        return fixed ? cleaned(built, ['url', 'redirect']) : built;
+      }
+      case 'concatenated_string': {
+        const parts = children(node, ctx, nesting);
+        const s = host.stringValue(node);
+        const j = join(parts);
+        return j.level === CONST && s !== undefined ? { level: CONST, value: s } : j;
+      }
+      case 'identifier': {
+        const v = lookup(node, ctx);
+        return v;
+      }
+      case 'this':
+      case 'super':
+        return V_UNKNOWN;
+      case 'parenthesized_expression':
+      case 'await':
+      case 'await_expression':
+      case 'non_null_expression':
+      case 'as_expression':
+      case 'satisfies_expression':
+      case 'type_assertion':
+      case 'spread_element':
+      case 'list_splat':
+      case 'dictionary_splat':
+      case 'expression_statement': {
+        const inner = node.namedChildren.find((c) => c !== null && c.type !== 'comment' && c.type !== 'type_annotation' && !c.type.endsWith('type'));
+        return inner ? evaluate(inner, ctx, nesting) : V_UNKNOWN;
+      }
+      case 'sequence_expression':
+      case 'expression_list': {
+        const parts = children(node, ctx, nesting);
+        return node.type === 'sequence_expression' ? (parts[parts.length - 1] ?? V_UNKNOWN) : join(parts);
+      }
+      case 'assignment':
+      case 'assignment_expression': {
+        const right = node.childForFieldName('right');
+        const v = right === null ? V_UNKNOWN : evaluate(right, ctx, nesting);
+        assign(node.childForFieldName('left'), v, ctx, node, nesting);
+        return v;
+      }
+      case 'augmented_assignment':
+      case 'augmented_assignment_expression': {
+        const left = node.childForFieldName('left');
+        const right = node.childForFieldName('right');
+        const lv = left === null ? V_UNKNOWN : evaluate(left, ctx, nesting);
+        const rv = right === null ? V_UNKNOWN : evaluate(right, ctx, nesting);
+        const op = node.childForFieldName('operator')?.text ?? '';
+        const v = fold(op.replace(/=$/, ''), lv, rv) ?? join([lv, rv]);
+        if (left?.type === 'identifier') {
+          ctx.env.set(left.text, withStep(v, node, `appended to \`${left.text}\``));
+          ctx.result.assigned.add(left.text);
+        } else assign(left, v, ctx, node, nesting);
+        return v;
+      }
+      case 'named_expression': {
+        const value = node.childForFieldName('value');
+        const v = value === null ? V_UNKNOWN : evaluate(value, ctx, nesting);
+        assign(node.childForFieldName('name'), v, ctx, node, nesting);
+        return v;
+      }
+      case 'attribute':
+      case 'member_expression': {
+        const q = host.qualifiedName(node);
+        if (q !== undefined) {
+          const s = sourceValue(node, q);
+          if (s !== undefined) return s;
+        }
+        const object = node.childForFieldName('object');
+        if (object === null) return V_UNKNOWN;
+        const ov = evaluate(object, ctx, nesting);
+        const prop = node.childForFieldName(python ? 'attribute' : 'property')?.text ?? '';
+        if (prop === 'length' && !python) return ov.level === CONST ? V_CONST : V_SAFE;
+        // the runtime's own facts (process.execPath, sys.executable, __dirname-like paths) are not data
+        if (q !== undefined && RUNTIME_FACTS.test(q)) return V_SAFE;
+        // a member of an imported module (subprocess.PIPE, config.TABLE) is the program's own
+        if (ov.level === SAFE && object.type === 'identifier' && host.isImported(object.text)) return V_SAFE;
+        // an attribute of a constant is not known to us (a module's constant, an enum member): unknown but not data
+        return ov.level >= TAINTED ? ov : ov.level === CONST && object.type !== 'identifier' ? V_CONST : V_UNKNOWN;
+      }
+      case 'subscript':
+      case 'subscript_expression': {
+        const q = host.qualifiedName(node);
+        if (q !== undefined) {
+          const s = sourceValue(node, q);
+          if (s !== undefined) return s;
+        }
+        const object = node.childForFieldName(python ? 'value' : 'object');
+        const ov = object === null ? V_UNKNOWN : evaluate(object, ctx, nesting);
+        for (const c of node.childrenForFieldName(python ? 'subscript' : 'index')) if (c !== null) evaluate(c, ctx, nesting);
+        return ov.level === CONST ? V_CONST : ov;
+      }
+      case 'call':
+      case 'call_expression':
+      case 'new_expression':
+        return call(node, ctx, nesting);
+      case 'binary_operator':
+      case 'binary_expression':
+      case 'boolean_operator': {
+        const left = node.childForFieldName('left');
+        const right = node.childForFieldName('right');
+        const op = node.childForFieldName('operator')?.text ?? '';
+        const lv = left === null ? V_UNKNOWN : evaluate(left, ctx, nesting);
+        if ((op === 'and' || op === '&&') && lv.level === CONST && lv.value !== undefined && !truthy(lv.value)) return lv;
+        if ((op === 'or' || op === '||') && lv.level === CONST && lv.value !== undefined && truthy(lv.value)) return lv;
+        const rv = right === null ? V_UNKNOWN : evaluate(right, ctx, nesting);
+        const folded = fold(op, lv, rv);
+        if (folded !== undefined) return folded;
+        if ((op === '+' || op === '%') && rv.level === TAINTED) {
+          // `"https://host/" + x`, `base + x`, `"https://host/%s" % x`: the destination is fixed before the data
+          const fixed =
+            lv.level === CONST ? typeof lv.value === 'string' && FIXED_DESTINATION.test(lv.value) : op === '+' && lv.level < TAINTED;
+          if (fixed) return cleaned(withStep(join([lv, rv]), node, 'built into a string'), ['url', 'redirect']);
+        }
+        if (['==', '!=', '===', '!==', '<', '>', '<=', '>=', 'instanceof', 'in', '-', '*', '/', '**', '//', '&', '|', '^', '<<', '>>', '>>>'].includes(op) && !(op === '%' || op === '+')) {
+          // comparisons and arithmetic give numbers and booleans (a string * n is still that string)
+          if (op === '*' && (lv.level >= UNKNOWN || rv.level >= UNKNOWN) && python) return join([lv, rv]);
+          return lv.level === CONST && rv.level === CONST ? V_CONST : V_SAFE;
+        }
+        return join([lv, rv]);
+      }
+      case 'comparison_operator': {
+        const parts = children(node, ctx, nesting);
+        const ops = node.children.filter((c) => c !== null && !c.isNamed).map((c) => c?.text ?? '');
+        if (parts.length === 2 && ops.length === 1 && parts.every((p) => p.level === CONST && p.value !== undefined)) {
+          const f = fold(ops[0] ?? '', parts[0] ?? V_UNKNOWN, parts[1] ?? V_UNKNOWN);
+          if (f !== undefined) return f;
+        }
+        return parts.every((p) => p.level === CONST) ? V_CONST : V_SAFE;
+      }
+      case 'not_operator':
+      case 'unary_operator':
+      case 'unary_expression': {
+        const arg = node.childForFieldName('argument') ?? node.namedChildren[0];
+        const v = arg ? evaluate(arg, ctx, nesting) : V_UNKNOWN;
+        const op = node.type === 'not_operator' ? 'not' : (node.childForFieldName('operator')?.text ?? node.children[0]?.text ?? '');
+        if (v.level === CONST && v.value !== undefined) {
+          if (op === 'not' || op === '!') return { level: CONST, value: !truthy(v.value) };
+          if (op === '-' && typeof v.value === 'number') return { level: CONST, value: -v.value };
+          if (op === '+' && typeof v.value === 'number') return v;
+          if (op === 'typeof' || op === 'void') return V_CONST;
+        }
+        if (op === 'not' || op === '!' || op === '-' || op === '+' || op === '~' || op === 'typeof' || op === 'delete') return v.level === CONST ? V_CONST : V_SAFE;
+        return v;
+      }
+      case 'conditional_expression':
+      case 'ternary_expression': {
+        let cond: Node | null | undefined;
+        let yes: Node | null | undefined;
+        let no: Node | null | undefined;
+        if (python) [yes, cond, no] = [node.namedChildren[0], node.namedChildren[1], node.namedChildren[2]];
+        else [cond, yes, no] = [node.childForFieldName('condition'), node.childForFieldName('consequence'), node.childForFieldName('alternative')];
+        const c = cond ? evaluate(cond, ctx, nesting) : V_UNKNOWN;
+        if (c.level === CONST && c.value !== undefined) {
+          const taken = truthy(c.value) ? yes : no;
+          markDead((truthy(c.value) ? no : yes) ?? null);
+          return taken ? evaluate(taken, ctx, nesting) : V_UNKNOWN;
+        }
+        const guarded = guardedNames(cond ?? null, ctx, true, nesting);
+        const saved = ctx.env;
+        ctx.env = withGuards(saved, guarded);
+        const yv = yes ? evaluate(yes, ctx, nesting) : V_UNKNOWN;
+        ctx.env = withGuards(saved, guardedNames(cond ?? null, ctx, false, nesting));
+        const nv = no ? evaluate(no, ctx, nesting) : V_UNKNOWN;
+        ctx.env = saved;
+        return join([yv, nv]);
+      }
+      case 'list':
+      case 'tuple':
+      case 'set':
+      case 'array':
+        return join(children(node, ctx, nesting));
+      case 'dictionary':
+      case 'object': {
+        const parts: Value[] = [];
+        for (const p of node.namedChildren) {
+          if (p === null || p.type === 'comment') continue;
+          if (p.type === 'pair') {
+            const key = p.childForFieldName('key');
+            if (key !== null && key.type !== 'property_identifier' && key.type !== 'identifier') evaluate(key, ctx, nesting);
+            const value = p.childForFieldName('value');
+            if (value !== null) parts.push(evaluate(value, ctx, nesting));
+          } else if (p.type === 'shorthand_property_identifier') parts.push(lookup(p, ctx));
+          else if (p.type === 'method_definition') continue;
+          else parts.push(evaluate(p, ctx, nesting));
+        }
+        return join(parts);
+      }
+      case 'list_comprehension':
+      case 'set_comprehension':
+      case 'generator_expression':
+      case 'dictionary_comprehension': {
+        const saved = ctx.env;
+        ctx.env = copy(saved);
+        for (const clause of node.namedChildren) {
+          if (clause?.type === 'for_in_clause') {
+            const right = clause.childForFieldName('right');
+            const rv = right === null ? V_UNKNOWN : evaluate(right, ctx, nesting);
+            assign(clause.childForFieldName('left'), rv, ctx, clause, nesting);
+          } else if (clause?.type === 'if_clause') {
+            for (const c of clause.namedChildren) if (c !== null) evaluate(c, ctx, nesting);
+          }
+        }
+        const body = node.childForFieldName('body');
+        const v = body === null ? V_UNKNOWN : evaluate(body, ctx, nesting);
+        ctx.env = saved;
+        return v.level === CONST ? V_CONST : v;
+      }
+      case 'pair': {
+        const value = node.childForFieldName('value');
+        return value === null ? V_UNKNOWN : evaluate(value, ctx, nesting);
+      }
+      case 'keyword_argument': {
+        const value = node.childForFieldName('value');
+        return value === null ? V_UNKNOWN : evaluate(value, ctx, nesting);
+      }
+      case 'lambda':
+      case 'arrow_function':
+      case 'function_expression':
+      case 'function':
+      case 'generator_function':
+      case 'class':
+        return V_UNKNOWN;
+      case 'jsx_element':
+      case 'jsx_self_closing_element':
+      case 'jsx_fragment':
+        children(node, ctx, nesting);
+        return V_SAFE;
+      case 'decorator':
+      case 'ERROR':
+        // a part that does not parse could hold anything
+        children(node, ctx, nesting);
+        return V_UNKNOWN;
+      default: {
+        const parts = children(node, ctx, nesting);
+        const j = join(parts);
+        return j.level === CONST ? V_CONST : j.level === TAINTED ? j : V_UNKNOWN;
+      }
+    }
+  }
+
+  function fold(op: string, a: Value, b: Value): Value | undefined {
+    if (a.level !== CONST || b.level !== CONST) return undefined;
+    const x = a.value;
+    const y = b.value;
+    if (x === undefined || y === undefined) return V_CONST;
+    const num = typeof x === 'number' && typeof y === 'number';
+    const str = typeof x === 'string' && typeof y === 'string';
+    let r: string | number | boolean | null | undefined;
+    switch (op) {
+      case '+':
+        r = num ? x + y : str ? x + y : undefined;
+        break;
+      case '-':
+        r = num ? x - y : undefined;
+        break;
+      case '*':
+        r = num ? x * y : undefined;
+        break;
+      case '/':
+        r = num && y !== 0 ? x / y : undefined;
+        break;
+      case '//':
+        r = num && y !== 0 ? Math.floor(x / y) : undefined;
+        break;
+      case '%':
+        r = num && y !== 0 ? ((x % y) + y) % y : undefined;
+        break;
+      case '**':
+        r = num ? x ** y : undefined;
+        break;
+      case '<':
+        r = num || str ? x < y : undefined;
+        break;
+      case '>':
+        r = num || str ? x > y : undefined;
+        break;
+      case '<=':
+        r = num || str ? x <= y : undefined;
+        break;
+      case '>=':
+        r = num || str ? x >= y : undefined;
+        break;
+      case '==':
+      case '===':
+      case 'is':
+        r = x === y;
+        break;
+      case '!=':
+      case '!==':
+      case 'is not':
+        r = x !== y;
+        break;
+      case 'and':
+      case '&&':
+        r = truthy(x) ? y : x;
+        break;
+      case 'or':
+      case '||':
+      case '??':
+        r = op === '??' ? (x === null ? y : x) : truthy(x) ? x : y;
+        break;
+      default:
+        r = undefined;
+    }
+    return r === undefined || (typeof r === 'number' && !Number.isFinite(r)) ? V_CONST : { level: CONST, value: r };
+  }
+
+  function call(node: Node, ctx: Ctx, nesting: number): Value {
+    const fn = node.childForFieldName(node.type === 'new_expression' ? 'constructor' : 'function');
+    const argsNode = node.childForFieldName('arguments');
+    const args: Value[] = [];
+    const argNodes: Node[] = [];
+    if (argsNode !== null) {
+      if (argsNode.type === 'template_string' || argsNode.type === 'generator_expression') args.push(evaluate(argsNode, ctx, nesting));
+      else {
+        for (const a of argsNode.namedChildren) {
+          if (a === null || a.type === 'comment') continue;
+          argNodes.push(a);
+          args.push(evaluate(a, ctx, nesting));
+        }
+      }
+    }
+    const name = host.calleeName(node) ?? '';
+    if (name !== '') {
+      const s = sourceValue(node, `${name}()`);
+      if (s !== undefined) return s;
+      // file and socket contents feed code, commands, queries and loaders; they are not a reflected-markup source
+      if (python ? PY_FILE_READS.test(`${name}()`) : JS_FILE_READS.test(`${name}()`)) {
+        return { level: TAINTED, clean: FILE_CLEAN, steps: [{ node, message: `data read from a file or socket: ${name}` }] };
+      }
+      const kinds = sanitiserOf(name);
+      if (kinds !== undefined) {
+        const j = join(args.length > 0 ? args : [V_UNKNOWN]);
+        return kinds === 'all' ? (j.level === CONST ? V_CONST : V_SAFE) : cleaned(withStep(j, node, `passed through ${name}`), kinds);
+      }
+    }
+    // the receiver of a method call (`x.format(...)`, `sep.join(parts)`)
+    let receiver: Value | undefined;
+    let method = '';
+    let receiverNode: Node | null = null;
+    if (fn !== null && (fn.type === 'attribute' || fn.type === 'member_expression')) {
+      receiverNode = fn.childForFieldName('object');
+      method = fn.childForFieldName(python ? 'attribute' : 'property')?.text ?? '';
+      receiver = receiverNode === null ? V_UNKNOWN : evaluate(receiverNode, ctx, nesting);
+    } else if (fn !== null && fn.type !== 'identifier') evaluate(fn, ctx, nesting);
+    // `requests.get(url)`, `path.join(a, b)`: a function of an imported module, not a method of a value
+    if (receiverNode?.type === 'identifier' && host.isImported(receiverNode.text)) receiver = undefined;
+    // container writes taint the container
+    if (receiverNode?.type === 'identifier' && CONTAINER_WRITES.has(method)) {
+      const incoming = join(args);
+      if (incoming.level >= UNKNOWN) {
+        ctx.env.set(receiverNode.text, join([receiver ?? V_UNKNOWN, withStep(incoming, node, `added to \`${receiverNode.text}\``)]));
+        ctx.result.assigned.add(receiverNode.text);
+      }
+    }
+    // str(x), String(x), a plain function: carries the taint of its arguments
+    if (/^(str|String|repr|format|bytes|bytearray|list|tuple|dict|set|sorted|reversed|f?string|unicode|path\.join|path\.resolve|os\.path\.join|os\.path\.abspath|os\.path\.normpath|os\.path\.realpath|posixpath\.join|urllib\.parse\.urljoin|Buffer\.from|decodeURIComponent|decodeURI|unescape|atob|Object\.assign|Object\.values|Array\.from|base64\.\w*decode|binascii\.\w+|urllib\.parse\.(unquote|unquote_plus|urlparse|urlsplit)|codecs\.decode|textwrap\.dedent|pathlib\.Path|pathlib\.PurePath|os\.fsencode|os\.fsdecode|path\.normalize|url\.parse|URL|util\.format|sprintf|vsprintf|printf)$|(^|\.)(asKey|createSecretKey|createPrivateKey)$/.test(name)) {
+      const j = join(args.length > 0 ? args : [V_CONST]);
+      return j.level === TAINTED ? withStep(j, node, `through ${name}()`) : j;
+    }
+    // x.replace(/\.\./g, '') / re.sub(r'\.\.', '', x): removing dot-dot segments is a path sanitiser
+    if ((method === 'replace' || method === 'replaceAll' || name === 're.sub') && /\\\.\\\.|\.\./.test(argNodes[0]?.text ?? '')) {
+      const input = name === 're.sub' ? (args[2] ?? V_UNKNOWN) : (receiver ?? V_UNKNOWN);
+      return cleaned(input, ['path']);
+    }
+    if (receiver !== undefined) {
+      // string and collection methods carry what goes in; any other method carries only its receiver's taint
+      // (a lookup keyed by request data returns stored data, not the request's)
+      const passes = python ? STRING_METHODS_PY.has(method) : JS_PASS_METHODS.has(method);
+      const all = passes ? join([receiver, ...args]) : receiver;
+      if (method === 'format' && all.level === TAINTED && typeof receiver.value === 'string' && FIXED_DESTINATION.test(receiver.value)) {
+        return cleaned(withStep(all, node, 'through .format()'), ['url', 'redirect']);
+      }
+      if (all.level === CONST && passes && receiver.level === CONST) return V_CONST;
+      if (all.level === TAINTED) return withStep(all, node, `through .${method}()`);
+      return all.level === CONST ? V_UNKNOWN : join([V_UNKNOWN, all]);
+    }
+    return V_UNKNOWN;
+  }
+
+  function isDead(node: Node): boolean {
+    const start = node.startIndex;
+    for (const [s, e] of dead) if (s <= start && start < e) return true;
+    return false;
+  }
+
+  function enclosingScope(node: Node): Node {
+    let scope = host.scopeOf(node);
+    // a lambda/arrow is a scope of its own only for its parameters; class bodies run where they stand
+    while (scope.id !== host.root.id && !scopeTypes.has(scope.type)) scope = host.scopeOf(scope);
+    return scope;
+  }
+
+  function valueOf(node: Node): Value {
+    const scope = enclosingScope(node);
+    const r = analyse(scope);
+    const known = r.values.get(node.id);
+    if (known !== undefined) return known;
+    // not reached by the walk (dead code, a nested construct it does not model): evaluate it in the scope's final state
+    const ctx: Ctx = { env: copy(r.final), result: { values: new Map(), final: r.final, assigned: r.assigned }, scope };
+    return evaluate(node, ctx, 0);
+  }
+
+  return {
+    valueOf,
+    isDead: (node) => {
+      // dead ranges are found by walking the scope the node is in (and the scopes around it)
+      let scope = enclosingScope(node);
+      for (;;) {
+        analyse(scope);
+        if (scope.id === host.root.id) break;
+        scope = enclosingScope(scope);
+      }
+      return isDead(node);
+    },
+  };
+}

@@ -1,0 +1,180 @@
+import { describe, expect, it } from 'vitest';
+import { findingsIn } from './analyzer';
+
+/** `rule@line` of every finding, for compact expectations. */
+async function hits(path: string, lines: ReadonlyArray<string>): Promise<string[]> {
+  return (await findingsIn(path, lines)).map((f) => `${f.ruleId}@${f.startLine}`);
+}
+
+describe('data flow: branches', () => {
+  it('keeps "maybe tainted" across an if that only sometimes overwrites the value', async () => {
+    const found = await hits('a.py', [
+      'import os',
+      'from flask import request',
+      'def f():',
+      '    x = request.args.get("x")',
+      '    if not x:',
+      '        x = "default"',
+      '    os.system("ls " + x)',
+    ]);
+    expect(found).toContain('python.command-injection.os-system@7');
+  });
+
+  it('knows a value assigned a constant on every path is constant', async () => {
+    const found = await hits('a.py', ['import os', 'def f(flag):', '    if flag:', '        cmd = "ls"', '    else:', '        cmd = "ls -la"', '    os.system(cmd)']);
+    expect(found).toEqual([]);
+  });
+
+  it('does not let a branch that returns spill into the code after it', async () => {
+    const found = await hits('a.py', [
+      'import os',
+      'from flask import request',
+      'def f():',
+      '    x = "safe"',
+      '    if request.args.get("raw"):',
+      '        x = request.args["raw"]',
+      '        return "no"',
+      '    os.system("ls " + x)',
+    ]);
+    expect(found).toEqual([]);
+  });
+});
+
+describe('data flow: constants and dead branches', () => {
+  it('does not flag eval/exec of constants, or .format() of a constant', async () => {
+    const found = await hits('a.py', [
+      'import sqlite3',
+      'CODE = "print(1)"',
+      'def f(conn):',
+      '    eval("this is safe")',
+      '    exec(CODE)',
+      '    conn.execute("SELECT 1 WHERE {}".format("x"))',
+    ]);
+    expect(found).toEqual([]);
+  });
+
+  it('skips a branch whose condition folds to false, and keeps the one that folds to true', async () => {
+    const found = await hits('a.py', [
+      'import subprocess',
+      'def f(cmd):',
+      '    if 7*42 - 86 > 300:',
+      '        subprocess.call(cmd, shell=True)',
+      '    if 7*42 - 86 > 200:',
+      '        subprocess.call(cmd, shell=True)',
+    ]);
+    expect(found).toEqual(['python.command-injection.subprocess-shell@6']);
+  });
+
+  it('folds JavaScript conditions too', async () => {
+    const found = await hits('a.js', ['const cp = require("child_process");', 'function f(c) {', '  if (false) { cp.exec(c); }', '  if (1 + 1 === 2) { cp.exec(c); }', '}']);
+    expect(found).toEqual(['js.command-injection.exec@4']);
+  });
+});
+
+describe('data flow: sanitisers', () => {
+  it('treats int(), shlex.quote, html.escape and allow-lists as sanitising', async () => {
+    const found = await hits('a.py', [
+      'import os, shlex, html',
+      'from flask import request, make_response',
+      'def f():',
+      '    n = int(request.args["n"])',
+      '    os.system("head -n %d log" % n)',
+      '    name = shlex.quote(request.args["name"])',
+      '    os.system("ls " + name)',
+      '    mode = request.args["mode"]',
+      '    if mode not in ("fast", "slow"):',
+      '        return "bad"',
+      '    os.system("run --" + mode)',
+      '    return make_response("<b>" + html.escape(request.args["q"]) + "</b>")',
+    ]);
+    expect(found).toEqual([]);
+  });
+
+  it('a sanitiser for one sink is not one for another', async () => {
+    const found = await hits('a.py', ['import shlex', 'from flask import request, make_response', 'def f():', '    return make_response("<b>" + shlex.quote(request.args["q"]) + "</b>")']);
+    expect(found).toContain('python.dom-injection.response-from-data@4');
+  });
+});
+
+describe('data flow: containers, string building and calls', () => {
+  it('follows data through lists, dicts, join, format and f-strings', async () => {
+    const found = await hits('a.py', [
+      'import os',
+      'from flask import request',
+      'def f():',
+      '    parts = ["ls"]',
+      '    parts.append(request.args["dir"])',
+      '    os.system(" ".join(parts))',
+      '    opts = {}',
+      '    opts["x"] = request.form["x"]',
+      '    os.system("run {}".format(opts["x"]))',
+      '    os.system(f"echo {request.args[\'y\']}")',
+    ]);
+    expect(found).toEqual(['python.command-injection.os-system@6', 'python.command-injection.os-system@9', 'python.command-injection.os-system@10']);
+  });
+
+  it('follows Express request data through template literals, spread and array joins into a path', async () => {
+    const found = await hits('a.js', [
+      "const fs = require('fs');",
+      "const path = require('path');",
+      'app.get("/f", (req, res) => {',
+      '  const parts = ["/srv", ...[req.query.name]];',
+      '  res.send(fs.readFileSync(parts.join("/")));',
+      '});',
+    ]);
+    expect(found).toContain('js.path-traversal.user-path@5');
+  });
+
+  it('reports the flow from source to sink, line by line', async () => {
+    const findings = await findingsIn('a.py', ['import os', 'from flask import request', 'def f():', '    host = request.args["h"]', '    cmd = "ping " + host', '    os.system(cmd)']);
+    const flow = findings.find((f) => f.ruleId === 'python.command-injection.os-system')?.flow;
+    expect(flow?.map((s) => s.line)).toEqual([4, 5, 6]);
+    expect(flow?.[0]?.message).toMatch(/request\.args/);
+    expect(flow?.[flow.length - 1]?.message).toMatch(/sink/);
+  });
+});
+
+describe('name resolution by scope and position', () => {
+  it('does not let an import after a call rename that call', async () => {
+    const found = await hits('a.py', ['def run(data):', '    pass', 'exec(data)', '', '', '', '', '', 'from something import exec', 'exec(data)']);
+    expect(found).toEqual(['python.code-execution.exec@3']);
+  });
+});
+
+describe('new sinks', () => {
+  it('models os.spawn*/os.exec*, asyncio exec and sh -c argument lists', async () => {
+    const found = await hits('a.py', [
+      'import os, sys, asyncio',
+      'os.spawnl(os.P_WAIT, "/bin/bash", "-c", sys.argv[1])',
+      'os.execve("/bin/sh", ["/bin/sh", "-c", sys.argv[1]], os.environ)',
+      'asyncio.create_subprocess_exec("bash", "-c", sys.argv[1])',
+      'os.execl("/bin/ls", "ls", "-l")',
+    ]);
+    expect(found).toEqual([
+      'python.command-injection.program-from-data@2',
+      'python.command-injection.program-from-data@3',
+      'python.command-injection.program-from-data@4',
+    ]);
+  });
+
+  it('finds hard-coded keys in secret positions even with low entropy', async () => {
+    const py = await hits('a.py', ['import jwt', 'from flask import Flask', 'app = Flask(__name__)', "app.secret_key = 'a'", "t = jwt.encode({}, 'secret', algorithm='HS256')"]);
+    expect(py).toEqual(['python.secrets.hardcoded-key-argument@4', 'python.secrets.hardcoded-key-argument@5']);
+    const js = await hits('a.js', ["const session = require('express-session');", "app.use(session({ secret: 'a' }));"]);
+    expect(js).toEqual(['js.secrets.hardcoded-key-argument@2']);
+  });
+
+  it('finds weak ciphers, short keys and obsolete TLS, and not the strong forms', async () => {
+    const found = await hits('a.py', [
+      'import ssl',
+      'from Crypto.Cipher import DES, AES',
+      'from cryptography.hazmat.primitives.asymmetric import rsa',
+      'c = DES.new(key, DES.MODE_ECB)',
+      'k = rsa.generate_private_key(public_exponent=65537, key_size=1024)',
+      'ctx = ssl.SSLContext(ssl.PROTOCOL_TLSv1)',
+      'ok1 = AES.new(key, AES.MODE_GCM)',
+      'ok2 = rsa.generate_private_key(public_exponent=65537, key_size=4096)',
+    ]);
+    expect(found).toEqual(['python.weak-hash.weak-cipher@4', 'python.weak-hash.short-key@5', 'python.tls-verification.weak-protocol@6']);
+  });
+});
