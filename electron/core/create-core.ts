@@ -34,6 +34,7 @@ import { createStderrLogger, type Logger } from './logger';
 import { callerSession, createOperator, lockSession, operatorView, sessionView, unlockOperator, type OperatorDeps } from './operators';
 import { createRepositoryHandles, governanceOf, repositoryView, type RepositoryHandles } from './repositories';
 import { createAnalysisCache, importProposal, listProposalRows, proposalFile, showProposal, type ReviewDeps } from './review';
+import { acknowledgementCheck, openViewedMarkStore, setViewed, viewedFiles } from './viewed-marks';
 import { cancelComparison, migrateCore, startComparison, type RunningComparisons } from './sandbox-runs';
 
 /** What a core needs to start. */
@@ -178,6 +179,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
   };
   const handles = createRepositoryHandles(context);
   const review: ReviewDeps = { ctx: context, handles, cache: createAnalysisCache() };
+  const viewedMarks = openViewedMarkStore(appDb, clock);
   const operatorDeps: OperatorDeps = { operators, sessions, protector: choice.protector, audit, events };
   const running: RunningComparisons = new Map();
   const background = new Set<Promise<unknown>>();
@@ -221,8 +223,10 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     'proposal:show': (input) => showProposal(review, input.repositoryId, input.proposalId),
     'proposal:file': (input) => proposalFile(review, input.repositoryId, input.proposalId, input.path),
     'proposal:import': (input) => importProposal(review, input),
-    'proposal:approve': (input) => decide(review, input, 'approve', input.reason),
+    'proposal:approve': (input) => decide(review, input, 'approve', input.reason, acknowledgementCheck(viewedMarks, input.acknowledgements)),
     'proposal:reject': (input) => decide(review, input, 'reject', input.reason),
+    'review:viewed': (input) => viewedFiles(review, viewedMarks, input.repositoryId, input.proposalId),
+    'review:setViewed': (input) => setViewed(review, viewedMarks, input),
     'approval:revoke': (input) => revoke(review, input),
     'approval:exportDsse': (input) => exportDsse(review, input.repositoryId, input.proposalId),
     'proposal:apply': async (input) => {

@@ -239,6 +239,7 @@ export function approvalView(
     status,
     statusDetail: detail,
     token: stored.token,
+    ...(stored.claims.acknowledgements === undefined ? {} : { acknowledgements: stored.claims.acknowledgements }),
   };
 }
 

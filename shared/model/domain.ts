@@ -41,6 +41,11 @@ export const Finding = z.object({
   tool: z.string(),
   /** Stable fingerprint (survives line moves) used for de-duplication and SARIF. */
   fingerprint: z.string(),
+  /** For a dataflow finding: the steps from source to sink (SARIF `codeFlows`), when traced. */
+  flow: z
+    .array(z.object({ path: z.string(), line: z.number().int().positive(), column: z.number().int().positive(), message: z.string() }))
+    .readonly()
+    .optional(),
 });
 export type Finding = z.infer<typeof Finding>;
 

@@ -318,7 +318,7 @@ function ReviewBody({ detail, role, refreshing }: { readonly detail: ProposalDet
           </div>
         </aside>
       </div>
-      <DecisionDialog kind={decision} summary={summary} operator={session.data?.operator.name ?? ''} onClose={() => setDecision(null)} />
+      <DecisionDialog kind={decision} detail={detail} viewed={viewed} operator={session.data?.operator.name ?? ''} onClose={() => setDecision(null)} />
     </main>
   );
 }

@@ -1,5 +1,6 @@
 /** Channels for repositories, proposals, review, decisions and apply. */
 import { z } from 'zod';
+import { Acknowledgement, Acknowledgements } from '../../model/acknowledgement';
 import { Assessment, Finding, Oid, RiskLevel, Role } from '../../model/domain';
 import { SandboxComparison } from '../../model/sandbox';
 import { channel } from '../define';
@@ -57,6 +58,8 @@ export const ApprovalView = z.object({
   status: z.enum(['valid', 'expired', 'revoked', 'outdated', 'invalid']),
   statusDetail: z.string(),
   token: z.string(),
+  /** What the approver explicitly accepted, as signed (open CRITICAL/HIGH findings, unviewed files). */
+  acknowledgements: z.array(Acknowledgement).readonly().optional(),
 });
 export type ApprovalView = z.infer<typeof ApprovalView>;
 
@@ -146,6 +149,10 @@ export const FileContentsView = z.object({
 });
 export type FileContentsView = z.infer<typeof FileContentsView>;
 
+/** The files the unlocked operator has marked viewed on a revision. */
+export const ViewedView = z.object({ headOid: Oid, paths: z.array(z.string()).readonly() });
+export type ViewedView = z.infer<typeof ViewedView>;
+
 const RevisionRef = {
   repositoryId: Id,
   proposalId: ProposalId,
@@ -222,9 +229,33 @@ export const reviewChannels = {
   /** Signs an approval of the exact revision the reviewer saw. */
   'proposal:approve': channel({
     summary: 'Approve this exact revision (signed, expiring)',
-    input: z.object({ ...RevisionRef, reason: Reason }).strict(),
+    input: z
+      .object({
+        ...RevisionRef,
+        reason: Reason,
+        /**
+         * Sent by the console (even empty): main then refuses unless every CRITICAL/HIGH finding the revision
+         * introduces and every file the signer has not marked viewed is acknowledged; the list is signed.
+         */
+        acknowledgements: Acknowledgements.optional(),
+      })
+      .strict(),
     output: ApprovalView,
     access: ['reviewer', 'lead'],
+  }),
+  /** The files of a proposal's current revision the unlocked operator has marked viewed. */
+  'review:viewed': channel({
+    summary: 'Files you have marked viewed on the current revision',
+    input: z.object({ repositoryId: Id, proposalId: ProposalId }).strict(),
+    output: ViewedView,
+    access: 'session',
+  }),
+  /** Marks or unmarks one file of the revision the operator sees (per operator, per revision). */
+  'review:setViewed': channel({
+    summary: 'Mark a file viewed or not viewed',
+    input: z.object({ repositoryId: Id, proposalId: ProposalId, headOid: Oid, path: z.string().min(1).max(4096), viewed: z.boolean() }).strict(),
+    output: ViewedView,
+    access: 'session',
   }),
   /** Signs a rejection of the exact revision the reviewer saw. */
   'proposal:reject': channel({
