@@ -22,7 +22,7 @@ import { UnlockView } from '../features/session/UnlockView';
 import { navigate, routeHref, useRoute, type Route, type ViewName } from './router';
 import { ShortcutHelp } from './ShortcutHelp';
 import { isTypingTarget, useShortcuts } from './shortcuts';
-import { useColorScheme } from './theme';
+import { setThemeChoice, useColorScheme, useThemeChoice, type ThemeChoice } from './theme';
 import { AuditView, CheckpointsView, QueueView, ReviewView, SettingsView } from './views';
 
 /** Sets a body data attribute for tests and styles; removes it when the value is null. */
@@ -163,6 +163,7 @@ function Shell({ session, demo }: { readonly session: NonNullable<SessionView>; 
           <button type="button" onClick={() => lock.mutate({})} disabled={lock.isPending} data-testid="lock-session">
             Lock
           </button>
+          <ThemeSwitch />
           <button type="button" className="icon-button" aria-label="Keyboard shortcuts" onClick={() => setHelp(true)} data-testid="show-shortcuts">
             ?
           </button>
@@ -177,6 +178,21 @@ function Shell({ session, demo }: { readonly session: NonNullable<SessionView>; 
       <SwitchOperatorDialog open={switching} onClose={() => setSwitching(false)} current={session.operator.name} demo={demo} />
       <ShortcutHelp open={help} onClose={() => setHelp(false)} />
     </div>
+  );
+}
+
+/** Light, dark, or the system's scheme. */
+function ThemeSwitch() {
+  const choice = useThemeChoice();
+  return (
+    <label className="inline-field theme-switch">
+      <span className="visually-hidden">Theme</span>
+      <select value={choice} onChange={(event) => setThemeChoice(event.target.value as ThemeChoice)} data-testid="theme-switch" title="Theme">
+        <option value="system">System theme</option>
+        <option value="light">Light theme</option>
+        <option value="dark">Dark theme</option>
+      </select>
+    </label>
   );
 }
 

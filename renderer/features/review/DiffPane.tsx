@@ -12,7 +12,7 @@ import type { FileChangeView, FileContentsView } from '../../../shared/ipc/chann
 import type { Finding, Severity } from '../../../shared/model/domain';
 import type { ColorScheme } from '../../app/theme';
 import { Loading } from '../../components/Loading';
-import { monaco, resolveLanguage } from './monaco-setup';
+import { DIFF_THEMES, monaco, resolveLanguage } from './monaco-setup';
 
 /** A request to show a line (a new nonce re-reveals the same line). */
 export interface RevealTarget {
@@ -28,6 +28,8 @@ export interface DiffPaneProps {
   readonly contents: FileContentsView;
   readonly findings: ReadonlyArray<Finding>;
   readonly inline: boolean;
+  /** Hide changes in leading and trailing whitespace (the reviewer's toggle; off by default). */
+  readonly hideWhitespace?: boolean;
   readonly scheme: ColorScheme;
   readonly reveal: RevealTarget | null;
 }
@@ -109,7 +111,7 @@ export function warmUpDiffEditor(): void {
 }
 
 /** The diff editor for one file. */
-export function DiffPane({ file, contents, findings, inline, scheme, reveal }: DiffPaneProps) {
+export function DiffPane({ file, contents, findings, inline, hideWhitespace = false, scheme, reveal }: DiffPaneProps) {
   const [editor, setEditor] = useState<MonacoDiffEditor | null>(null);
   // Models are named per pane, so a pane mounting while another unmounts never shares one.
   const instance = useId().replace(/[^A-Za-z0-9]/g, '');
@@ -131,16 +133,24 @@ export function DiffPane({ file, contents, findings, inline, scheme, reveal }: D
       scrollBeyondLastLine: false,
       fontSize: 13,
       lineNumbersMinChars: 4,
-      // Whitespace can change meaning (Python, YAML, Makefiles): never hide it from a reviewer.
-      ignoreTrimWhitespace: false,
+      // Whitespace can change meaning (Python, YAML, Makefiles): shown unless the reviewer hides it.
+      ignoreTrimWhitespace: hideWhitespace,
       renderControlCharacters: true,
       unicodeHighlight: { invisibleCharacters: true, ambiguousCharacters: true, nonBasicASCII: false },
       renderMarginRevertIcon: false,
       renderIndicators: true,
       domReadOnly: true,
     }),
-    [inline],
+    [inline, hideWhitespace],
   );
+
+  // Monaco's text boxes need names (WCAG 4.1.2). The diff editor's originalAriaLabel / modifiedAriaLabel
+  // options arrive empty in 0.57, so each side is named on its own editor.
+  useEffect(() => {
+    if (editor === null) return;
+    editor.getOriginalEditor().updateOptions({ ariaLabel: `${contents.path}, before (base), read-only` });
+    editor.getModifiedEditor().updateOptions({ ariaLabel: `${contents.path}, after (this revision), read-only` });
+  }, [editor, contents.path]);
 
   // Markers and glyphs for this file, then "ready" once the diff for these texts is computed.
   useEffect(() => {
@@ -240,6 +250,7 @@ export function DiffPane({ file, contents, findings, inline, scheme, reveal }: D
       data-markers={isReady ? String(ready.markers) : ''}
       data-marker-lines={isReady ? ready.lines : ''}
       data-view={inline ? 'inline' : 'side-by-side'}
+      role="region"
       aria-label={`Diff of ${contents.path}`}
       aria-busy={!isReady}
     >
@@ -251,7 +262,7 @@ export function DiffPane({ file, contents, findings, inline, scheme, reveal }: D
         modifiedModelPath={`gatehouse-diff:/${instance}/modified`}
         keepCurrentOriginalModel
         keepCurrentModifiedModel
-        theme={scheme === 'dark' ? 'vs-dark' : 'vs'}
+        theme={scheme === 'dark' ? DIFF_THEMES.dark : DIFF_THEMES.light}
         options={options}
         loading={<Loading label="Loading the diff editor…" />}
         onMount={(mounted) => setEditor(mounted)}

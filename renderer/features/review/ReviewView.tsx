@@ -27,7 +27,7 @@ import { DecisionDialog, type DecisionKind } from './DecisionDialog';
 import { DecisionPanel } from './DecisionPanel';
 import type { RevealTarget } from './DiffPane';
 import { FileTree } from './FileTree';
-import { FindingsPanel } from './FindingsPanel';
+import { FindingsPanel, type FindingPlace } from './FindingsPanel';
 import { fileWarnings, findingKey, firstFileToOpen, orderFiles, orderFindingsForWalk } from './review-model';
 import { SandboxPanel } from './SandboxPanel';
 import { useViewedMarks } from './viewed-marks';
@@ -43,6 +43,7 @@ export async function preloadDiffEditor(): Promise<void> {
 
 type Tab = 'findings' | 'risk' | 'sandbox' | 'decision';
 const inlineKey = 'gatehouse.diff.inline';
+const whitespaceKey = 'gatehouse.diff.hideWhitespace';
 
 /** Props of {@link ReviewView}. */
 export interface ReviewViewProps {
@@ -108,6 +109,7 @@ function ReviewBody({ detail, role, refreshing }: { readonly detail: ProposalDet
   const [tab, setTab] = useState<Tab>('findings');
   const [decision, setDecision] = useState<DecisionKind | null>(null);
   const [inline, setInline] = useState(() => window.localStorage.getItem(inlineKey) === 'true');
+  const [hideWhitespace, setHideWhitespace] = useState(() => window.localStorage.getItem(whitespaceKey) === 'true');
   const [walkNote, setWalkNote] = useState<string | null>(null);
   const { viewed, toggle: toggleViewed } = useViewedMarks(repositoryId, proposalId, summary.headOid);
 
@@ -134,6 +136,12 @@ function ReviewBody({ detail, role, refreshing }: { readonly detail: ProposalDet
     setCurrentPath(finding.path);
     setCurrentFinding(findingKey(finding));
     setReveal((previous) => ({ path: finding.path, line: finding.startLine, column: finding.startColumn, nonce: (previous?.nonce ?? 0) + 1 }));
+    setWalkNote(null);
+  }, []);
+
+  const revealPlace = useCallback((place: FindingPlace): void => {
+    setCurrentPath(place.path);
+    setReveal((previous) => ({ path: place.path, line: place.line, column: place.column, nonce: (previous?.nonce ?? 0) + 1 }));
     setWalkNote(null);
   }, []);
 
@@ -168,7 +176,14 @@ function ReviewBody({ detail, role, refreshing }: { readonly detail: ProposalDet
       return !value;
     });
   };
+  const toggleWhitespace = (): void => {
+    setHideWhitespace((value) => {
+      window.localStorage.setItem(whitespaceKey, String(!value));
+      return !value;
+    });
+  };
   useShortcuts({
+    w: toggleWhitespace,
     j: () => stepFile(1),
     k: () => stepFile(-1),
     n: () => stepFinding(1),
@@ -256,6 +271,9 @@ function ReviewBody({ detail, role, refreshing }: { readonly detail: ProposalDet
                 <button type="button" onClick={toggleInline} aria-pressed={inline} data-testid="toggle-inline" aria-label={inline ? 'Show side by side (i)' : 'Show inline (i)'}>
                   {inline ? 'Side by side' : 'Inline'}
                 </button>
+                <button type="button" onClick={toggleWhitespace} aria-pressed={hideWhitespace} data-testid="toggle-whitespace" title="Hide or show whitespace-only changes (w)">
+                  {hideWhitespace ? 'Whitespace hidden' : 'Whitespace shown'}
+                </button>
                 <label className="inline-check">
                   <input type="checkbox" checked={viewed.has(currentFile.path)} onChange={() => toggleViewed(currentFile.path)} data-testid="toggle-viewed" />
                   Viewed
@@ -277,6 +295,7 @@ function ReviewBody({ detail, role, refreshing }: { readonly detail: ProposalDet
                   contents={contents.data}
                   findings={findingsByPath.get(currentFile.path) ?? []}
                   inline={inline}
+                  hideWhitespace={hideWhitespace}
                   scheme={scheme}
                   reveal={reveal}
                 />
@@ -303,7 +322,9 @@ function ReviewBody({ detail, role, refreshing }: { readonly detail: ProposalDet
             ))}
           </div>
           <div className="tab-panel" role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
-            {tab === 'findings' && <FindingsPanel findings={detail.findings} currentPath={currentFile?.path ?? null} currentKey={currentFinding} onSelect={selectFinding} />}
+            {tab === 'findings' && (
+              <FindingsPanel findings={detail.findings} currentPath={currentFile?.path ?? null} currentKey={currentFinding} onSelect={selectFinding} onReveal={revealPlace} />
+            )}
             {tab === 'risk' && <AssessmentPanel detail={detail} />}
             {tab === 'sandbox' && (
               <SandboxPanel
@@ -342,6 +363,7 @@ function DiffOrPlaceholder({
   contents,
   findings,
   inline,
+  hideWhitespace,
   scheme,
   reveal,
 }: {
@@ -349,6 +371,7 @@ function DiffOrPlaceholder({
   readonly contents: FileContentsView;
   readonly findings: ReadonlyArray<Finding>;
   readonly inline: boolean;
+  readonly hideWhitespace: boolean;
   readonly scheme: 'light' | 'dark';
   readonly reveal: RevealTarget | null;
 }) {
@@ -364,7 +387,7 @@ function DiffOrPlaceholder({
   }
   return (
     <Suspense fallback={<Loading label="Loading the diff editor…" testId="diff-loading" />}>
-      <DiffPane file={file} contents={contents} findings={findings} inline={inline} scheme={scheme} reveal={reveal} />
+      <DiffPane file={file} contents={contents} findings={findings} inline={inline} hideWhitespace={hideWhitespace} scheme={scheme} reveal={reveal} />
     </Suspense>
   );
 }
