@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import packageJson from '../../package.json';
 import { registerApprovalCommands } from './commands/approval';
 import { registerAuditCommands } from './commands/audit';
+import { registerCommentCommands } from './commands/comment';
 import { registerPolicyCommands } from './commands/policy';
 import { registerScanCommands } from './commands/scan';
 import { registerVerifyCommands } from './commands/verify';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerPolicyCommands(program);
   registerApprovalCommands(program);
   registerVerifyCommands(program);
+  registerCommentCommands(program);
   return program;
 }
 

@@ -24,6 +24,7 @@ import { createSandbox, type Sandbox } from '../services/sandbox';
 import { appHealth, appInfo, type ShellInfo } from './app-info';
 import { auditExport, auditSearch, auditVerify, type VerifyControl } from './audit-log';
 import { createAuditTrail } from './audit-trail';
+import { deleteDraft, listComments, migrateComments, publishDrafts, requestChanges, saveDraft } from './comments';
 import { checkpointCreate, checkpointList, checkpointPreview, checkpointRollback, startPeriodicCheckpoints } from './checkpoints';
 import type { CoreContext } from './context';
 import { prepareDataDir, type DataLayout } from './data-dir';
@@ -108,6 +109,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
   let shell = config.shell;
   const appDb = openDatabase({ file: layout.appDb });
   migrateCore(appDb);
+  migrateComments(appDb);
 
   const auditStore = await openAuditStore({
     file: layout.auditDb,
@@ -223,10 +225,23 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     'proposal:show': (input) => showProposal(review, input.repositoryId, input.proposalId),
     'proposal:file': (input) => proposalFile(review, input.repositoryId, input.proposalId, input.path),
     'proposal:import': (input) => importProposal(review, input),
-    'proposal:approve': (input) => decide(review, input, 'approve', input.reason, acknowledgementCheck(viewedMarks, input.acknowledgements)),
-    'proposal:reject': (input) => decide(review, input, 'reject', input.reason),
+    'proposal:approve': async (input) => {
+      const view = await decide(review, input, 'approve', input.reason, acknowledgementCheck(viewedMarks, input.acknowledgements));
+      publishDrafts(context, input.repositoryId, input.proposalId, { kind: 'approve', jti: view.jti });
+      return view;
+    },
+    'proposal:reject': async (input) => {
+      const view = await decide(review, input, 'reject', input.reason);
+      publishDrafts(context, input.repositoryId, input.proposalId, { kind: 'reject', jti: view.jti });
+      return view;
+    },
     'review:viewed': (input) => viewedFiles(review, viewedMarks, input.repositoryId, input.proposalId),
     'review:setViewed': (input) => setViewed(review, viewedMarks, input),
+    'proposal:requestChanges': (input) => requestChanges(review, input, input.reason),
+    'comment:list': (input, call) => listComments(review, { operatorId: call.session?.operatorId ?? null }, input.repositoryId, input.proposalId),
+    'comment:draft': (input) => saveDraft(review, input),
+    'comment:delete': (input) => deleteDraft(context, input.commentId),
+    'comment:publish': (input) => ({ published: publishDrafts(context, input.repositoryId, input.proposalId, null) }),
     'approval:revoke': (input) => revoke(review, input),
     'approval:exportDsse': (input) => exportDsse(review, input.repositoryId, input.proposalId),
     'proposal:apply': async (input) => {

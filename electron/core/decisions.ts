@@ -35,7 +35,8 @@ export interface SeenRevision {
   readonly treeOid: string;
 }
 
-function assertSameRevision(state: RevisionState, seen: SeenRevision): void {
+/** Refuses a decision on a revision other than the one the reviewer saw. */
+export function assertSameRevision(state: RevisionState, seen: SeenRevision): void {
   if (state.proposal.headOid !== seen.headOid || state.proposal.treeOid !== seen.treeOid) {
     throw new GatehouseError(
       ErrorCode.Conflict,
@@ -45,7 +46,8 @@ function assertSameRevision(state: RevisionState, seen: SeenRevision): void {
   }
 }
 
-function sandboxSummary(state: RevisionState): SandboxSummary {
+/** The sandbox result a decision carries. */
+export function sandboxSummary(state: RevisionState): SandboxSummary {
   const s = state.sandbox;
   if (s === null) return { status: 'not-run' };
   if (s.head.status === 'unavailable') return { status: 'unavailable', runId: s.head.runId };

@@ -12,6 +12,7 @@ import type { Result } from '../model/result';
 import { appChannels } from './channels/app';
 import { auditChannels } from './channels/audit';
 import { checkpointChannels } from './channels/checkpoints';
+import { commentChannels } from './channels/comments';
 import { reviewChannels } from './channels/review';
 import { sessionChannels } from './channels/session';
 import { event } from './define';
@@ -23,6 +24,7 @@ export const channels = {
   ...reviewChannels,
   ...checkpointChannels,
   ...auditChannels,
+  ...commentChannels,
 } as const;
 
 /** A channel name. */

@@ -68,6 +68,11 @@ export const Assessment = z.object({
 });
 export type Assessment = z.infer<typeof Assessment>;
 
-/** A decision an operator signs. */
-export const Decision = z.enum(['approve', 'reject']);
+/**
+ * A decision an operator signs.
+ *
+ * `request_changes` is signed like the others but never counts towards the gate: it sends the
+ * published comments back to the proposal's author and stands until a new revision arrives.
+ */
+export const Decision = z.enum(['approve', 'reject', 'request_changes']);
 export type Decision = z.infer<typeof Decision>;

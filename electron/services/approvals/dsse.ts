@@ -30,7 +30,7 @@ const Oid = z.string().regex(/^[0-9a-f]{40}$/);
 export const AttestedDecision = z
   .object({
     jti: z.string(),
-    decision: z.enum(['approve', 'reject']),
+    decision: z.enum(['approve', 'reject', 'request_changes']),
     signer: z.object({ keyId: z.string(), name: z.string(), role: z.enum(['reviewer', 'auditor', 'lead']) }).strict(),
     reason: z.string(),
     risk: z.enum(['MINIMAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL']),

@@ -1,7 +1,7 @@
 /** Channels for repositories, proposals, review, decisions and apply. */
 import { z } from 'zod';
 import { Acknowledgement, Acknowledgements } from '../../model/acknowledgement';
-import { Assessment, Finding, Oid, RiskLevel, Role } from '../../model/domain';
+import { Assessment, Decision, Finding, Oid, RiskLevel, Role } from '../../model/domain';
 import { SandboxComparison } from '../../model/sandbox';
 import { channel } from '../define';
 
@@ -50,7 +50,7 @@ export const ApprovalView = z.object({
   operatorName: z.string(),
   keyId: z.string(),
   role: Role,
-  decision: z.enum(['approve', 'reject']),
+  decision: Decision,
   reason: z.string(),
   headOid: z.string(),
   issuedAt: z.string(),
