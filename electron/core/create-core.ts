@@ -23,6 +23,7 @@ import { defaultPolicyYaml, loadPolicy } from '../services/policy';
 import { createSandbox, type Sandbox } from '../services/sandbox';
 import { appHealth, appInfo, type ShellInfo } from './app-info';
 import { auditExport, auditSearch, auditVerify, type VerifyControl } from './audit-log';
+import { exportAuditView, verifyAuditExport } from './audit-exports';
 import { createAuditTrail } from './audit-trail';
 import { deleteDraft, listComments, migrateComments, publishDrafts, requestChanges, saveDraft } from './comments';
 import { checkpointCreate, checkpointList, checkpointPreview, checkpointRollback, startPeriodicCheckpoints } from './checkpoints';
@@ -278,6 +279,8 @@ export async function createCore(config: CoreConfig): Promise<Core> {
       return { cancelled: current !== null };
     },
     'audit:export': () => auditExport(context),
+    'audit:exportView': (input) => exportAuditView(context, input),
+    'audit:verifyExport': (input) => verifyAuditExport(context, input.file),
     'policy:get': async (input) => {
       const handle = await handles.get(input.repositoryId);
       const governance = await governanceOf(context, handle);
