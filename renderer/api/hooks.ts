@@ -97,6 +97,8 @@ const staleAfter: { readonly [E in Exclude<EventName, 'session:changed' | 'sandb
     'checkpoint:list',
     'checkpoint:preview',
     'policy:get',
+    'comment:list',
+    'review:viewed',
   ],
   'audit:appended': ['audit:search', 'audit:counts'],
   'sandbox:finished': ['proposal:show', 'proposal:list'],

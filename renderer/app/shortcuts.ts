@@ -41,6 +41,7 @@ export const shortcutList: ReadonlyArray<{ readonly where: string; readonly shor
       { keys: 'w', does: 'Hide / show whitespace changes' },
       { keys: 'a', does: 'Approve (opens the decision dialog)' },
       { keys: 'r', does: 'Reject (opens the decision dialog)' },
+      { keys: 'c', does: 'Request changes (publishes your draft comments)' },
     ],
   },
   {

@@ -19,14 +19,15 @@ import {
   type RequiredAcknowledgement,
 } from '../../../shared/model/acknowledgement';
 import { Severity } from '../../../shared/model/domain';
-import { useApprove, useReject } from '../../api/review';
+import { useApprove, useReject, useRequestChanges } from '../../api/review';
+import type { ChangeRequestView } from '../../../shared/ipc/channels/comments';
 import { RoleBadge, SeverityBadge } from '../../components/badges';
 import { Dialog } from '../../components/Dialog';
 import { ErrorNote } from '../../components/ErrorNote';
 import { TimeAgo, exactTime, shortOid } from '../../components/time';
 
 /** Which decision. */
-export type DecisionKind = 'approve' | 'reject';
+export type DecisionKind = 'approve' | 'reject' | 'request_changes';
 
 /** Props of {@link DecisionDialog}. */
 export interface DecisionDialogProps {
@@ -34,23 +35,30 @@ export interface DecisionDialogProps {
   readonly detail: ProposalDetail;
   /** Files the signer has marked viewed on this revision. */
   readonly viewed: ReadonlySet<string>;
+  /** The signer's draft comments on this proposal: published with the decision. */
+  readonly drafts: number;
   readonly operator: string;
   readonly onClose: () => void;
 }
 
 /** The noun a decision is signed as ("You sign an approval …"). */
 export function decisionNoun(kind: DecisionKind): string {
-  return kind === 'approve' ? 'an approval' : 'a rejection';
+  return kind === 'approve' ? 'an approval' : kind === 'reject' ? 'a rejection' : 'a request for changes';
 }
+
+const VERBS: Readonly<Record<DecisionKind, string>> = { approve: 'Approve', reject: 'Reject', request_changes: 'Request changes on' };
+const SUBMIT: Readonly<Record<DecisionKind, string>> = { approve: 'Sign approval', reject: 'Sign rejection', request_changes: 'Sign request for changes' };
 
 const worstFirst = [...Severity.options].reverse();
 
 /** The decision dialog. */
-export function DecisionDialog({ kind, detail, viewed, operator, onClose }: DecisionDialogProps) {
+export function DecisionDialog({ kind, detail, viewed, drafts, operator, onClose }: DecisionDialogProps) {
   const { summary } = detail;
   const approve = useApprove();
   const reject = useReject();
-  const mutation = kind === 'reject' ? reject : approve;
+  const requestChanges = useRequestChanges();
+  const mutation = kind === 'reject' ? reject : kind === 'request_changes' ? requestChanges : approve;
+  const [requested, setRequested] = useState<ChangeRequestView | null>(null);
   const [reason, setReason] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
   const [signed, setSigned] = useState<ApprovalView | null>(null);
@@ -71,9 +79,11 @@ export function DecisionDialog({ kind, detail, viewed, operator, onClose }: Deci
     setReason('');
     setProblem(null);
     setSigned(null);
+    setRequested(null);
     setChosen(new Map());
     approve.reset();
     reject.reset();
+    requestChanges.reset();
     onClose();
   };
   const submit = (event: FormEvent): void => {
@@ -86,21 +96,37 @@ export function DecisionDialog({ kind, detail, viewed, operator, onClose }: Deci
     }
     // The contract's own schema says what a valid input is; main checks it again.
     const parsed =
-      kind === 'approve' ? channels['proposal:approve'].input.safeParse({ ...revision, acknowledgements }) : channels['proposal:reject'].input.safeParse(revision);
+      kind === 'approve'
+        ? channels['proposal:approve'].input.safeParse({ ...revision, acknowledgements })
+        : channels[kind === 'reject' ? 'proposal:reject' : 'proposal:requestChanges'].input.safeParse(revision);
     if (!parsed.success) {
       setProblem(parsed.error.issues.map((issue) => issue.message).join('; '));
       return;
     }
     setProblem(null);
     if (kind === 'approve') approve.mutate({ ...revision, acknowledgements }, { onSuccess: setSigned });
-    else reject.mutate(revision, { onSuccess: setSigned });
+    else if (kind === 'reject') reject.mutate(revision, { onSuccess: setSigned });
+    else requestChanges.mutate(revision, { onSuccess: setRequested });
   };
 
-  const verb = kind === 'reject' ? 'Reject' : 'Approve';
+  const verb = VERBS[kind ?? 'approve'];
   return (
     <Dialog open={kind !== null} title={`${verb} ${summary.proposalId}`} onClose={close} testId="decision-dialog" wide>
       {signed !== null ? (
         <SignedDecision approval={signed} onDone={close} />
+      ) : requested !== null ? (
+        <div className="signed" data-testid="signed-decision" data-decision="request_changes" data-jti={requested.jti}>
+          <p>
+            <strong>Changes requested</strong> and signed by {requested.operatorName} <RoleBadge role={requested.role} />.{' '}
+            {requested.comments} comment{requested.comments === 1 ? '' : 's'} published and sent back to the author. The proposal stays in “changes
+            requested” until a new revision arrives.
+          </p>
+          <div className="row end">
+            <button type="button" className="primary" onClick={close} data-testid="signed-done" autoFocus>
+              Done
+            </button>
+          </div>
+        </div>
       ) : (
         <form className="form" onSubmit={submit} aria-label={`${verb} this revision`}>
           <DecisionFacts detail={detail} viewed={viewed} />
@@ -108,6 +134,13 @@ export function DecisionDialog({ kind, detail, viewed, operator, onClose }: Deci
             You sign {kind === null ? 'a decision' : decisionNoun(kind)} of exactly this revision (head <code title={summary.headOid}>{shortOid(summary.headOid)}</code>, tree{' '}
             <code title={summary.treeOid}>{shortOid(summary.treeOid)}</code>) as <strong>{operator}</strong>. If the branch moves before you sign, Gatehouse
             refuses; a later revision needs a new decision.
+          </p>
+          <p className={kind === 'request_changes' && drafts === 0 ? 'warn-text' : 'muted'} data-testid="decision-drafts" data-drafts={drafts}>
+            {drafts === 0
+              ? kind === 'request_changes'
+                ? 'You have no draft comments: say in the reason what must change, or comment on lines first.'
+                : 'You have no draft comments.'
+              : `Your ${drafts} draft comment${drafts === 1 ? ' is' : 's are'} published with this decision${kind === 'request_changes' ? ' and sent back to the author' : ''}.`}
           </p>
           {kind === 'approve' && required.length > 0 && (
             <fieldset className="acknowledgements" data-testid="acknowledgements" data-required={required.length} data-outstanding={outstanding}>
@@ -150,7 +183,7 @@ export function DecisionDialog({ kind, detail, viewed, operator, onClose }: Deci
               data-autofocus
               aria-invalid={problem !== null}
               data-testid="decision-reason"
-              placeholder={kind === 'reject' ? 'What must change before this can be approved' : 'What you checked and why it is safe'}
+              placeholder={kind === 'approve' ? 'What you checked and why it is safe' : 'What must change before this can be approved'}
             />
           </label>
           {problem !== null && (
@@ -165,11 +198,11 @@ export function DecisionDialog({ kind, detail, viewed, operator, onClose }: Deci
             </button>
             <button
               type="submit"
-              className={kind === 'reject' ? 'danger' : 'primary'}
+              className={kind === 'approve' ? 'primary' : kind === 'reject' ? 'danger' : ''}
               disabled={mutation.isPending || (kind === 'approve' && (outstanding > 0 || tooMany))}
               data-testid="decision-submit"
             >
-              {mutation.isPending ? 'Signing…' : kind === 'reject' ? 'Sign rejection' : 'Sign approval'}
+              {mutation.isPending ? 'Signing…' : SUBMIT[kind ?? 'approve']}
             </button>
           </div>
         </form>

@@ -13,6 +13,7 @@ import type { Finding, Severity } from '../../../shared/model/domain';
 import type { ColorScheme } from '../../app/theme';
 import { Loading } from '../../components/Loading';
 import { DIFF_THEMES, monaco, resolveLanguage } from './monaco-setup';
+import type { CommentSide, CommentView } from '../../../shared/ipc/channels/comments';
 
 /** A request to show a line (a new nonce re-reveals the same line). */
 export interface RevealTarget {
@@ -32,6 +33,10 @@ export interface DiffPaneProps {
   readonly hideWhitespace?: boolean;
   readonly scheme: ColorScheme;
   readonly reveal: RevealTarget | null;
+  /** Comments on this file that have a line in the current revision (drafts and published). */
+  readonly comments?: ReadonlyArray<CommentView>;
+  /** A line was chosen to comment on: a click on its number, or the cursor moved to it. */
+  readonly onLineSelect?: (side: CommentSide, line: number) => void;
 }
 
 function markerSeverity(severity: Severity): monaco.MarkerSeverity {
@@ -111,7 +116,7 @@ export function warmUpDiffEditor(): void {
 }
 
 /** The diff editor for one file. */
-export function DiffPane({ file, contents, findings, inline, hideWhitespace = false, scheme, reveal }: DiffPaneProps) {
+export function DiffPane({ file, contents, findings, inline, hideWhitespace = false, scheme, reveal, comments = [], onLineSelect }: DiffPaneProps) {
   const [editor, setEditor] = useState<MonacoDiffEditor | null>(null);
   // Models are named per pane, so a pane mounting while another unmounts never shares one.
   const instance = useId().replace(/[^A-Za-z0-9]/g, '');
@@ -224,6 +229,52 @@ export function DiffPane({ file, contents, findings, inline, hideWhitespace = fa
     modifiedEditor.revealLineInCenter(reveal.line, monaco.editor.ScrollType.Smooth);
     modifiedEditor.setPosition({ lineNumber: reveal.line, column: reveal.column });
   }, [editor, reveal, contents.path, ready]);
+
+  // Comments sit on their line in each side's editor: a glyph and the text on hover.
+  const commentDecorations = useRef<{ original: monaco.editor.IEditorDecorationsCollection; modified: monaco.editor.IEditorDecorationsCollection } | null>(null);
+  useEffect(() => {
+    if (editor === null) return;
+    commentDecorations.current ??= {
+      original: editor.getOriginalEditor().createDecorationsCollection(),
+      modified: editor.getModifiedEditor().createDecorationsCollection(),
+    };
+    const forSide = (side: CommentSide): monaco.editor.IModelDeltaDecoration[] =>
+      comments
+        .filter((comment) => comment.side === side && comment.currentLine !== null)
+        .map((comment) => ({
+          range: { startLineNumber: comment.currentLine ?? 1, startColumn: 1, endLineNumber: comment.currentLine ?? 1, endColumn: 1 },
+          options: {
+            isWholeLine: true,
+            className: comment.state === 'draft' ? 'gh-comment-line gh-comment-draft' : 'gh-comment-line',
+            linesDecorationsClassName: comment.state === 'draft' ? 'gh-comment-mark gh-comment-mark-draft' : 'gh-comment-mark',
+            hoverMessage: { value: `**${comment.authorName}${comment.state === 'draft' ? ' (draft)' : ''}:** ${comment.body}` },
+          },
+        }));
+    commentDecorations.current.original.set(forSide('base'));
+    commentDecorations.current.modified.set(forSide('head'));
+  }, [editor, comments, ready]);
+
+  // A click on a line number, or the cursor on a line, chooses the line to comment on.
+  const lineSelect = useRef(onLineSelect);
+  lineSelect.current = onLineSelect;
+  useEffect(() => {
+    if (editor === null) return undefined;
+    const subscriptions = (['base', 'head'] as const).flatMap((side) => {
+      const sideEditor = side === 'base' ? editor.getOriginalEditor() : editor.getModifiedEditor();
+      return [
+        sideEditor.onMouseDown((event) => {
+          if (event.target.type === monaco.editor.MouseTargetType.GUTTER_LINE_NUMBERS && event.target.position !== null) {
+            lineSelect.current?.(side, event.target.position.lineNumber);
+          }
+        }),
+        sideEditor.onDidChangeCursorPosition((event) => lineSelect.current?.(side, event.position.lineNumber)),
+      ];
+    });
+    return () => {
+      for (const subscription of subscriptions) subscription.dispose();
+      commentDecorations.current = null;
+    };
+  }, [editor]);
 
   // @monaco-editor/react disposes models before their editor, which Monaco 0.57 reports as an error;
   // it keeps them here (keepCurrent*Model) and they are disposed once the editor is gone.

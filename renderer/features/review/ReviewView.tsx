@@ -11,7 +11,8 @@ import { canCall } from '../../api/access';
 import { useAppInfo } from '../../api/app';
 import { call } from '../../api/client';
 import { channelKey } from '../../api/hooks';
-import { useProposal, useProposalFile, useRepositories } from '../../api/review';
+import { useComments, useProposal, useProposalFile, useRepositories } from '../../api/review';
+import type { CommentSide, CommentView } from '../../../shared/ipc/channels/comments';
 import { useSession } from '../../api/session';
 import { lazyWithPreload } from '../../app/lazy';
 import { routeHref } from '../../app/router';
@@ -27,6 +28,7 @@ import { DecisionDialog, type DecisionKind } from './DecisionDialog';
 import { DecisionPanel } from './DecisionPanel';
 import type { RevealTarget } from './DiffPane';
 import { FileTree } from './FileTree';
+import { CommentsPanel, type CommentTarget } from './CommentsPanel';
 import { FindingsPanel, type FindingPlace } from './FindingsPanel';
 import { fileWarnings, findingKey, firstFileToOpen, orderFiles, orderFindingsForWalk } from './review-model';
 import { SandboxPanel } from './SandboxPanel';
@@ -41,7 +43,7 @@ export async function preloadDiffEditor(): Promise<void> {
   module.warmUpDiffEditor();
 }
 
-type Tab = 'findings' | 'risk' | 'sandbox' | 'decision';
+type Tab = 'findings' | 'comments' | 'risk' | 'sandbox' | 'decision';
 const inlineKey = 'gatehouse.diff.inline';
 const whitespaceKey = 'gatehouse.diff.hideWhitespace';
 
@@ -112,9 +114,16 @@ function ReviewBody({ detail, role, refreshing }: { readonly detail: ProposalDet
   const [hideWhitespace, setHideWhitespace] = useState(() => window.localStorage.getItem(whitespaceKey) === 'true');
   const [walkNote, setWalkNote] = useState<string | null>(null);
   const { viewed, toggle: toggleViewed } = useViewedMarks(repositoryId, proposalId, summary.headOid);
+  const conversation = useComments(repositoryId, proposalId);
+  const [commentTarget, setCommentTarget] = useState<CommentTarget | null>(null);
+  const canComment = canCall(role, 'comment:draft') && !summary.applied;
 
   // A file can vanish when the branch moves; fall back to the first one.
   const currentFile = files.find((file) => file.path === currentPath) ?? files[0] ?? null;
+  const fileComments = useMemo(
+    () => (conversation.data?.comments ?? []).filter((comment) => comment.path === currentFile?.path && comment.currentLine !== null),
+    [conversation.data, currentFile],
+  );
   const currentIndex = currentFile === null ? -1 : files.indexOf(currentFile);
   const contents = useProposalFile(repositoryId, proposalId, currentFile?.path ?? null);
 
@@ -192,6 +201,7 @@ function ReviewBody({ detail, role, refreshing }: { readonly detail: ProposalDet
     i: toggleInline,
     a: () => canDecide && setDecision('approve'),
     r: () => canDecide && setDecision('reject'),
+    c: () => canDecide && setDecision('request_changes'),
   });
   useEffect(() => {
     if (currentFinding !== null) document.querySelector('.finding.current')?.scrollIntoView({ block: 'nearest' });
@@ -199,6 +209,7 @@ function ReviewBody({ detail, role, refreshing }: { readonly detail: ProposalDet
 
   const tabs: ReadonlyArray<{ readonly id: Tab; readonly label: string }> = [
     { id: 'findings', label: `Findings (${detail.findings.length})` },
+    { id: 'comments', label: `Comments (${conversation.data?.comments.length ?? 0})` },
     { id: 'risk', label: 'Risk' },
     { id: 'sandbox', label: 'Sandbox' },
     { id: 'decision', label: 'Decision' },
@@ -226,6 +237,11 @@ function ReviewBody({ detail, role, refreshing }: { readonly detail: ProposalDet
             head <code title={summary.headOid}>{shortOid(summary.headOid)}</code> on base <code title={summary.baseOid}>{shortOid(summary.baseOid)}</code>
           </span>
           <TimeAgo iso={summary.committedAt} />
+          {conversation.data?.reviewState === 'changes-requested' && (
+            <span className="badge outdated" data-testid="changes-requested">
+              changes requested by {conversation.data.changeRequests.filter((request) => request.current).map((request) => request.operatorName).join(', ')}
+            </span>
+          )}
           <span className={detail.gate.allowed ? 'ok-text' : 'warn-text'} data-testid="header-gate">
             {detail.gate.summary}
           </span>
@@ -298,6 +314,8 @@ function ReviewBody({ detail, role, refreshing }: { readonly detail: ProposalDet
                   hideWhitespace={hideWhitespace}
                   scheme={scheme}
                   reveal={reveal}
+                  comments={fileComments}
+                  onLineSelect={canComment ? (side, line) => setCommentTarget({ path: currentFile.path, side, line }) : undefined}
                 />
               )}
             </>
@@ -325,6 +343,17 @@ function ReviewBody({ detail, role, refreshing }: { readonly detail: ProposalDet
             {tab === 'findings' && (
               <FindingsPanel findings={detail.findings} currentPath={currentFile?.path ?? null} currentKey={currentFinding} onSelect={selectFinding} onReveal={revealPlace} />
             )}
+            {tab === 'comments' && (
+              <CommentsPanel
+                conversation={conversation.data}
+                repositoryId={repositoryId}
+                proposalId={proposalId}
+                headOid={summary.headOid}
+                canComment={canComment}
+                target={commentTarget}
+                onReveal={revealPlace}
+              />
+            )}
             {tab === 'risk' && <AssessmentPanel detail={detail} />}
             {tab === 'sandbox' && (
               <SandboxPanel
@@ -339,7 +368,7 @@ function ReviewBody({ detail, role, refreshing }: { readonly detail: ProposalDet
           </div>
         </aside>
       </div>
-      <DecisionDialog kind={decision} detail={detail} viewed={viewed} operator={session.data?.operator.name ?? ''} onClose={() => setDecision(null)} />
+      <DecisionDialog kind={decision} detail={detail} viewed={viewed} drafts={(conversation.data?.comments ?? []).filter((comment) => comment.state === 'draft').length} operator={session.data?.operator.name ?? ''} onClose={() => setDecision(null)} />
     </main>
   );
 }
@@ -366,6 +395,8 @@ function DiffOrPlaceholder({
   hideWhitespace,
   scheme,
   reveal,
+  comments,
+  onLineSelect,
 }: {
   readonly file: FileChangeView;
   readonly contents: FileContentsView;
@@ -373,6 +404,8 @@ function DiffOrPlaceholder({
   readonly inline: boolean;
   readonly hideWhitespace: boolean;
   readonly scheme: 'light' | 'dark';
+  readonly comments: ReadonlyArray<CommentView>;
+  readonly onLineSelect: ((side: CommentSide, line: number) => void) | undefined;
   readonly reveal: RevealTarget | null;
 }) {
   const why = contents.binary || file.binary ? 'binary' : contents.tooLarge || file.tooLarge ? 'too-large' : file.gitlink ? 'gitlink' : contents.original === null && contents.modified === null ? 'no-text' : null;
@@ -387,7 +420,17 @@ function DiffOrPlaceholder({
   }
   return (
     <Suspense fallback={<Loading label="Loading the diff editor…" testId="diff-loading" />}>
-      <DiffPane file={file} contents={contents} findings={findings} inline={inline} hideWhitespace={hideWhitespace} scheme={scheme} reveal={reveal} />
+      <DiffPane
+        file={file}
+        contents={contents}
+        findings={findings}
+        inline={inline}
+        hideWhitespace={hideWhitespace}
+        scheme={scheme}
+        reveal={reveal}
+        comments={comments}
+        {...(onLineSelect === undefined ? {} : { onLineSelect })}
+      />
     </Suspense>
   );
 }
