@@ -5,7 +5,7 @@
 import { Suspense, useEffect, useRef, useState } from 'react';
 import type { SessionView } from '../../shared/ipc/channels/session';
 import { useAppInfo } from '../api/app';
-import { useEventInvalidation } from '../api/hooks';
+import { useEventInvalidation, useGatehouseEvent } from '../api/hooks';
 import { useLock, useOperators, useSession } from '../api/session';
 import { RoleBadge } from '../components/badges';
 import { ErrorBoundary } from '../components/ErrorBoundary';
@@ -175,8 +175,39 @@ function Shell({ session, demo }: { readonly session: NonNullable<SessionView>; 
           <RouteView route={route} role={role} />
         </Suspense>
       </ErrorBoundary>
+      <Notifications />
       <SwitchOperatorDialog open={switching} onClose={() => setSwitching(false)} current={session.operator.name} demo={demo} />
       <ShortcutHelp open={help} onClose={() => setHelp(false)} />
+    </div>
+  );
+}
+
+/**
+ * Automatic actions announced where the operator is: an apply the post-apply check rolled back shows as a
+ * notification until dismissed (and as a banner on the proposal and its queue row).
+ */
+function Notifications() {
+  const [items, setItems] = useState<ReadonlyArray<{ readonly id: number; readonly repositoryId: string; readonly text: string }>>([]);
+  const next = useRef(1);
+  useGatehouseEvent('repo:changed', (payload) => {
+    if (!payload.what.includes('post-apply check')) return;
+    const id = next.current;
+    next.current += 1;
+    setItems((previous) => [...previous, { id, repositoryId: payload.repositoryId, text: `Gatehouse ${payload.what}.` }]);
+  });
+  if (items.length === 0) return null;
+  return (
+    <div className="notifications" role="status" aria-live="polite">
+      {items.map((item) => (
+        <div key={item.id} className="notification" data-testid="notification" data-repository-id={item.repositoryId}>
+          <span>
+            <strong>Automatic rollback.</strong> {item.text} The proposal shows why.
+          </span>
+          <button type="button" className="icon-button" aria-label="Dismiss" onClick={() => setItems((previous) => previous.filter((other) => other.id !== item.id))} data-testid="notification-dismiss">
+            ×
+          </button>
+        </div>
+      ))}
     </div>
   );
 }

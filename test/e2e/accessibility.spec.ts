@@ -51,7 +51,7 @@ test('every view passes axe in both themes', async ({ gatehouse }, testInfo) => 
   await page.getByTestId('nav-audit').click();
   await expect(page.getByTestId('audit-table')).toHaveAttribute('data-first-page-ready', 'true');
   await expectAccessible(page, testInfo, 'audit');
-  await page.locator('[data-testid="audit-row"]').first().click();
+  await page.locator('[data-testid="audit-row"]').first().locator('[role="cell"]').first().click();
   await expect(page.getByTestId('event-detail')).toBeVisible();
   await expectAccessible(page, testInfo, 'audit-detail');
 

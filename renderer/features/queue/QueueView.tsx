@@ -318,6 +318,11 @@ function QueueRow({
         <div className="muted small" data-testid="approvals-needs">
           {row.approvals.needs}
         </div>
+        {row.automaticRollback != null && (
+          <div className="badge fail" data-testid="queue-auto-rollback" title={row.automaticRollback.reasons.join('; ')}>
+            apply rolled back automatically
+          </div>
+        )}
       </td>
     </tr>
   );

@@ -4,7 +4,7 @@
  */
 import { useQueryClient } from '@tanstack/react-query';
 import { Suspense, useCallback, useEffect, useMemo, useState } from 'react';
-import type { FileChangeView, FileContentsView, ProposalDetail } from '../../../shared/ipc/channels/review';
+import type { ActivityItem, AutomaticRollbackView, FileChangeView, FileContentsView, LandedView, ProposalDetail } from '../../../shared/ipc/channels/review';
 import type { Finding, Role } from '../../../shared/model/domain';
 import { ErrorCode } from '../../../shared/model/result';
 import { canCall } from '../../api/access';
@@ -22,7 +22,7 @@ import { RiskBadge, ScoreMeter } from '../../components/badges';
 import { EmptyState } from '../../components/EmptyState';
 import { ErrorNote } from '../../components/ErrorNote';
 import { Loading } from '../../components/Loading';
-import { TimeAgo, shortOid } from '../../components/time';
+import { TimeAgo, exactTime, shortOid } from '../../components/time';
 import { AssessmentPanel } from './AssessmentPanel';
 import { DecisionDialog, type DecisionKind } from './DecisionDialog';
 import { DecisionPanel } from './DecisionPanel';
@@ -43,7 +43,7 @@ export async function preloadDiffEditor(): Promise<void> {
   module.warmUpDiffEditor();
 }
 
-type Tab = 'findings' | 'comments' | 'risk' | 'sandbox' | 'decision';
+type Tab = 'findings' | 'comments' | 'risk' | 'sandbox' | 'decision' | 'activity';
 const inlineKey = 'gatehouse.diff.inline';
 const whitespaceKey = 'gatehouse.diff.hideWhitespace';
 
@@ -213,6 +213,7 @@ function ReviewBody({ detail, role, refreshing }: { readonly detail: ProposalDet
     { id: 'risk', label: 'Risk' },
     { id: 'sandbox', label: 'Sandbox' },
     { id: 'decision', label: 'Decision' },
+    { id: 'activity', label: 'Activity' },
   ];
 
   return (
@@ -252,6 +253,8 @@ function ReviewBody({ detail, role, refreshing }: { readonly detail: ProposalDet
           )}
         </div>
       </header>
+      {summary.automaticRollback != null && <AutomaticRollbackBanner rollback={summary.automaticRollback} />}
+      {detail.landed != null && <LandedBanner landed={detail.landed} />}
       <div className="review-grid">
         <FileTree files={files} findingsByPath={findingsByPath} current={currentFile?.path ?? null} viewed={viewed} onOpen={openFile} onToggleViewed={toggleViewed} />
         <section className="diff-area" aria-label="Diff">
@@ -364,12 +367,64 @@ function ReviewBody({ detail, role, refreshing }: { readonly detail: ProposalDet
                 dockerReachable={info.data?.docker.reachable ?? null}
               />
             )}
+            {tab === 'activity' && <ActivityPanel activity={detail.activity ?? []} />}
             {tab === 'decision' && <DecisionPanel detail={detail} role={role} repository={repository} onDecide={setDecision} />}
           </div>
         </aside>
       </div>
       <DecisionDialog kind={decision} detail={detail} viewed={viewed} drafts={(conversation.data?.comments ?? []).filter((comment) => comment.state === 'draft').length} operator={session.data?.operator.name ?? ''} onClose={() => setDecision(null)} />
     </main>
+  );
+}
+
+/** Says that Gatehouse rolled the apply back by itself, and why. */
+function AutomaticRollbackBanner({ rollback }: { readonly rollback: AutomaticRollbackView }) {
+  return (
+    <div className="banner banner-danger" role="alert" data-testid="auto-rollback-banner" data-checkpoint-id={rollback.checkpointId}>
+      <strong>Gatehouse rolled this apply back automatically</strong> <TimeAgo iso={rollback.at} />
+      {rollback.appliedBy !== null && (
+        <>
+          {' '}
+          (applied by {rollback.appliedBy}
+          {rollback.appliedAt !== null && <> at {exactTime(rollback.appliedAt)}</>})
+        </>
+      )}
+      : the post-apply check found {rollback.reasons.join('; ') || 'a regression'}. The target branch is back at checkpoint <code>{rollback.checkpointId}</code>; the
+      proposal can be applied again once that is understood.
+    </div>
+  );
+}
+
+/** An applied proposal shows the revision that landed, frozen. */
+function LandedBanner({ landed }: { readonly landed: LandedView }) {
+  return (
+    <div className="banner banner-ok" data-testid="landed-banner" data-checkpoint-id={landed.checkpointId} data-by={landed.by}>
+      <strong>Applied</strong> by {landed.by} at {exactTime(landed.at)}: the target moved from <code title={landed.previousTargetHead}>{shortOid(landed.previousTargetHead)}</code> to{' '}
+      <code title={landed.newTargetHead}>{shortOid(landed.newTargetHead)}</code>, after checkpoint <code>{landed.checkpointId}</code>. This page shows the revision that landed;{' '}
+      {landed.approvals.length} approval{landed.approvals.length === 1 ? ' was' : 's were'} used.
+    </div>
+  );
+}
+
+/** What happened to the proposal, newest first; automatic actions marked. */
+function ActivityPanel({ activity }: { readonly activity: ReadonlyArray<ActivityItem> }) {
+  return (
+    <section className="activity-panel" data-testid="activity-panel" aria-label="Activity">
+      {activity.length === 0 ? (
+        <p className="muted">Nothing recorded yet.</p>
+      ) : (
+        <ol className="activity-list">
+          {activity.map((item) => (
+            <li key={item.seq} data-testid="activity-item" data-action={item.action} data-automatic={item.automatic ? 'true' : 'false'} className={item.automatic ? 'automatic' : ''}>
+              <span className="muted small">
+                <TimeAgo iso={item.at} /> · #{item.seq}
+              </span>{' '}
+              {item.automatic && <span className="badge neutral">automatic</span>} {item.summary}
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
   );
 }
 

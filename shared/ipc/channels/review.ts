@@ -55,13 +55,51 @@ export const ApprovalView = z.object({
   headOid: z.string(),
   issuedAt: z.string(),
   expiresAt: z.string(),
-  status: z.enum(['valid', 'expired', 'revoked', 'outdated', 'invalid']),
+  /** `used`: counted by the apply that landed the proposal. */
+  status: z.enum(['valid', 'expired', 'revoked', 'outdated', 'invalid', 'used']),
   statusDetail: z.string(),
   token: z.string(),
   /** What the approver explicitly accepted, as signed (open CRITICAL/HIGH findings, unviewed files). */
   acknowledgements: z.array(Acknowledgement).readonly().optional(),
 });
 export type ApprovalView = z.infer<typeof ApprovalView>;
+
+/** An automatic rollback of a proposal's apply by the post-apply check. */
+export const AutomaticRollbackView = z.object({
+  at: z.string(),
+  reasons: z.array(z.string()).readonly(),
+  /** The checkpoint it rolled back to. */
+  checkpointId: z.string(),
+  appliedBy: z.string().nullable(),
+  appliedAt: z.string().nullable(),
+});
+export type AutomaticRollbackView = z.infer<typeof AutomaticRollbackView>;
+
+/** The apply that landed a proposal. */
+export const LandedView = z.object({
+  at: z.string(),
+  by: z.string(),
+  /** The proposal head that was applied. */
+  head: z.string(),
+  newTargetHead: z.string(),
+  previousTargetHead: z.string(),
+  checkpointId: z.string(),
+  /** `jti`s of the approvals the apply used. */
+  approvals: z.array(z.string()).readonly(),
+});
+export type LandedView = z.infer<typeof LandedView>;
+
+/** One line of a proposal's activity. */
+export const ActivityItem = z.object({
+  seq: z.number().int(),
+  at: z.string(),
+  actor: z.string(),
+  action: z.string(),
+  /** Done by Gatehouse itself (a post-apply check, an automatic rollback). */
+  automatic: z.boolean(),
+  summary: z.string(),
+});
+export type ActivityItem = z.infer<typeof ActivityItem>;
 
 /** A queue row. */
 export const ProposalSummary = z.object({
@@ -88,6 +126,8 @@ export const ProposalSummary = z.object({
     needs: z.string(),
   }),
   applied: z.boolean(),
+  /** Set when the post-apply check rolled this proposal's apply back and it was not applied again since. */
+  automaticRollback: AutomaticRollbackView.nullable().optional(),
 });
 export type ProposalSummary = z.infer<typeof ProposalSummary>;
 
@@ -134,6 +174,10 @@ export const ProposalDetail = z.object({
   gate: GateView,
   approvals: z.array(ApprovalView).readonly(),
   sandbox: SandboxComparison.nullable(),
+  /** For an applied proposal: the apply that landed it (files, findings and diff are that revision's, frozen). */
+  landed: LandedView.nullable().optional(),
+  /** What happened to the proposal, newest first (from the audit log). */
+  activity: z.array(ActivityItem).readonly().optional(),
 });
 export type ProposalDetail = z.infer<typeof ProposalDetail>;
 
