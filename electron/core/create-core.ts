@@ -34,6 +34,7 @@ import { createDemoWorkspace } from './demo/create-demo';
 import { createEventBus, type EventBus } from './events';
 import { createStderrLogger, type Logger } from './logger';
 import { callerSession, createOperator, lockSession, operatorView, sessionView, unlockOperator, type OperatorDeps } from './operators';
+import { checkpointLabels, checkpointPreviewLines, rollbackWithReason } from './rollback-preview';
 import { createRepositoryHandles, governanceOf, repositoryView, type RepositoryHandles } from './repositories';
 import { createAnalysisCache, importProposal, listProposalRows, proposalFile, showProposal, type ReviewDeps } from './review';
 import { acknowledgementCheck, openViewedMarkStore, setViewed, viewedFiles } from './viewed-marks';
@@ -270,6 +271,9 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     'checkpoint:create': (input) => checkpointCreate(context, handles, input.repositoryId, input.reason, operatorName()),
     'checkpoint:preview': (input) => checkpointPreview(handles, input.repositoryId, input.checkpointId),
     'checkpoint:rollback': (input) => checkpointRollback(context, handles, input.repositoryId, input.checkpointId, operatorName()),
+    'checkpoint:previewLines': (input) => checkpointPreviewLines(context, handles, input.repositoryId, input.checkpointId),
+    'checkpoint:labels': (input) => checkpointLabels(handles, input.repositoryId),
+    'checkpoint:rollbackWithReason': (input) => rollbackWithReason(context, handles, input, operatorName()),
     'audit:search': (input) => auditSearch(context, input),
     'audit:counts': () => auditStore.countsByAction().map((c) => ({ action: c.action, count: c.count })),
     'audit:verify': () => auditVerify(context, verifyControl),

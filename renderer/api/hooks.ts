@@ -96,6 +96,8 @@ const staleAfter: { readonly [E in Exclude<EventName, 'session:changed' | 'sandb
     'proposal:file',
     'checkpoint:list',
     'checkpoint:preview',
+    'checkpoint:previewLines',
+    'checkpoint:labels',
     'policy:get',
     'comment:list',
     'review:viewed',

@@ -211,10 +211,17 @@ test('demo workspace: review, sandbox, two-person approval, apply, audit, rollba
   await page.locator(`[data-testid="checkpoint-row"][data-id="${checkpointId}"]`).getByTestId('checkpoint-select').click();
   await expect(page.getByTestId('checkpoint-preview')).toHaveAttribute('data-id', checkpointId);
   await expect(page.getByTestId('preview-changes')).toContainText(target.path);
+  // The preview names the apply it undoes and shows the line changes.
+  await expect(page.locator(`[data-testid="preview-undoes-item"][data-proposal="${target.name}"]`)).toContainText('by lee');
+  await page.locator(`[data-testid="preview-diff"][data-path="${target.path}"] summary`).click();
+  await expect(page.locator(`[data-testid="preview-diff"][data-path="${target.path}"]`)).toContainText('-    result = eval(');
   await snap(page, testInfo, '10-checkpoint-preview');
   await page.getByTestId('rollback-button').click();
   const rollback = page.getByTestId('rollback-dialog');
+  await expect(rollback.getByTestId('rollback-reason')).toBeFocused();
   await rollback.getByTestId('rollback-understood').check();
+  await expect(rollback.getByTestId('rollback-confirm')).toBeDisabled();
+  await rollback.getByTestId('rollback-reason').fill('The quote endpoint evaluates caller input; undo it.');
   await rollback.getByTestId('rollback-confirm').click();
   const result = page.getByTestId('rollback-result');
   await expect(result).toBeVisible({ timeout: 120_000 });

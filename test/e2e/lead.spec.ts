@@ -88,4 +88,23 @@ test('lead: apply, the landed revision frozen, then an automatic rollback announ
   await page.getByTestId('nav-queue').click();
   await expect(page.locator(`[data-testid="queue-row"][data-proposal-id="${slow}"]`).getByTestId('queue-auto-rollback')).toBeVisible();
   await snap(page, testInfo, 'l03-queue-row-rolled-back');
+
+  // The checkpoints, in plain words: the apply's checkpoint is the current state (nothing to roll back);
+  // the undo point Gatehouse took shows, line by line, what going back to it would bring back.
+  await page.getByTestId('nav-checkpoints').click();
+  const applyRow = page.locator(`[data-testid="checkpoint-row"][data-id="${checkpointId}"]`);
+  await expect(applyRow.getByTestId('checkpoint-current')).toBeVisible();
+  await applyRow.getByTestId('checkpoint-select').click();
+  const preview = page.getByTestId('checkpoint-preview');
+  await expect(preview).toHaveAttribute('data-current', 'true');
+  await expect(page.getByTestId('preview-label')).toContainText(`Before applying ${slow}`);
+  await expect(page.getByTestId('rollback-button')).toBeDisabled();
+  const undoRow = page.getByTestId('checkpoint-row').first();
+  await expect(undoRow).not.toHaveAttribute('data-id', checkpointId);
+  await undoRow.getByTestId('checkpoint-select').click();
+  await expect(page.getByTestId('preview-label')).toContainText('Undo point');
+  await page.locator('[data-testid="preview-diff"][data-path="bench.py"] summary').click();
+  await expect(page.locator('[data-testid="preview-diff"][data-path="bench.py"]')).toContainText('+time.sleep(3)');
+  await expect(page.getByTestId('rollback-button')).toBeEnabled();
+  await snap(page, testInfo, 'l04-rollback-preview');
 });

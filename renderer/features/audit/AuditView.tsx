@@ -225,6 +225,8 @@ export function AuditView({ role }: { readonly role: RoleName }) {
                         data-index={item.index}
                         data-seq={event?.seq ?? ''}
                         data-action={event?.action ?? ''}
+                        data-actor={event?.actor ?? ''}
+                        data-subject={event?.subject ?? ''}
                         data-loading={row.state === 'loading' ? 'true' : undefined}
                         onClick={() => {
                           setSelectedIndex(item.index);
