@@ -24,8 +24,12 @@ export function checkpointLabel(checkpoint: Pick<CheckpointView, 'reason' | 'ope
   const reason = checkpoint.reason.trim();
   const applying = /^before applying (\S+)(?: \(([0-9a-f]+)\))?/i.exec(reason);
   if (applying !== null) return `Before applying ${applying[1] ?? ''}${checkpoint.operator ? ` (by ${checkpoint.operator})` : ''}`;
-  const rollingBack = /^before rolling back to (\S+)/i.exec(reason);
+  // The undo point a rollback takes first reads "before rollback to <id>: <why>".
+  const rollingBack = /^before (?:rolling back|rollback) to ([A-Za-z0-9._-]+?)(?::\s*(.*))?$/i.exec(reason);
   if (rollingBack !== null) {
+    const why = rollingBack[2] ?? '';
+    const automatic = /^post-apply check: (.*)$/i.exec(why);
+    if (automatic !== null) return `Undo point: the state just before Gatehouse rolled back by itself (${automatic[1] ?? ''})`;
     const target = labelOf(rollingBack[1] ?? '');
     return `Undo point: the state just before a rollback${target === null ? '' : ` to “${target}”`}`;
   }

@@ -9,7 +9,7 @@
  */
 import { demoBaseFiles } from '../../electron/core/demo/content';
 import { expect, test } from './fixtures';
-import { acknowledgeEvery, invoke, openDemo, openProposal, snap, switchTo, valueOf } from './helpers';
+import { acknowledgeEvery, invoke, openDemo, openProposal, snap, valueOf } from './helpers';
 
 const slow = 'slow-benchmark';
 // The benchmark measures its loop; this change puts a sleep inside the measured time.
@@ -40,6 +40,7 @@ test('lead: apply, the landed revision frozen, then an automatic rollback announ
     }),
   });
   expect(imported.ok, JSON.stringify(imported.error)).toBe(true);
+  await page.reload();
   await expect(page.locator(`[data-testid="queue-row"][data-proposal-id="${slow}"]`)).toBeVisible({ timeout: 120_000 });
 
   // The reviewer approves (the one file viewed); the lead applies.
@@ -54,7 +55,9 @@ test('lead: apply, the landed revision frozen, then an automatic rollback announ
   await dialog.getByTestId('decision-reason').fill('A warm-up before measuring; tests unchanged.');
   await dialog.getByTestId('decision-submit').click();
   await dialog.getByTestId('signed-done').click();
-  await switchTo(page, 'lead');
+  // After the reload the demo's one-click unlock is gone: the lead unlocks with the demo passphrase.
+  expect((await invoke(page, 'session:unlock', { name: 'lee', passphrase: 'lee-demo-passphrase' })).ok).toBe(true);
+  await page.waitForSelector('body[data-role="lead"]');
   await page.getByTestId('tab-decision').click();
   await expect(page.getByTestId('gate')).toHaveAttribute('data-allowed', 'true');
   await page.getByTestId('apply-button').click();

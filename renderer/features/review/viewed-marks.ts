@@ -25,6 +25,8 @@ export function useViewedMarks(
   const toggle = useCallback(
     (path: string): void => {
       const key = channelKey('review:viewed', input);
+      // An answer still on its way predates this toggle: drop it, or it would undo the tick on screen.
+      void queryClient.cancelQueries({ queryKey: key });
       const before = queryClient.getQueryData<ViewedView>(key);
       const was = before?.headOid === headOid && before.paths.includes(path);
       const optimistic: ViewedView = {
