@@ -43,9 +43,11 @@ export function registerWorkspaceCommands(program: Command): void {
   program
     .command('demo')
     .option('--json', 'JSON output')
+    .option('--as <name>', 'a lead who creates it once operators exist (passphrase from GATEHOUSE_PASSPHRASE or the prompt)')
     .description('create the demo workspace: a git repository with four proposals, demo operators and policy')
-    .action(async (options: JsonOption, command: Command) => {
+    .action(async (options: JsonOption & { as?: string }, command: Command) => {
       await withCore(command, async (core) => {
+        if (options.as !== undefined) await unlockAs(core, options.as);
         const demo = await invoke(core, 'app:createDemo', {});
         emit(options.json === true, demo, () =>
           [`demo repository ${demo.repositoryId} at ${demo.path}`, ...demo.operators.map((o) => `  operator ${o.name} (${o.role}) passphrase: ${o.passphrase}`)].join('\n'),
