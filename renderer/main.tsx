@@ -7,6 +7,7 @@ import { createRoot } from 'react-dom/client';
 import { ErrorCode } from '../shared/model/result';
 import { GatehouseCallError } from './api/client';
 import { App } from './app/App';
+import { applyColorScheme } from './app/theme';
 
 function onCallError(error: unknown): void {
   // An idle lock shows up as LOCKED on whatever call came next: re-read the session to show the lock screen.
@@ -25,6 +26,7 @@ const queryClient = new QueryClient({
   mutationCache: new MutationCache({ onError: onCallError }),
 });
 
+applyColorScheme();
 const container = document.getElementById('root');
 if (container === null) throw new Error('index.html lacks #root');
 createRoot(container).render(

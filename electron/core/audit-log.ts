@@ -1,19 +1,20 @@
 /** Audit browser use cases: search with keyset paging, counts, verify with progress and cancel, export. */
 import { join } from 'node:path';
-import type { AuditEventView, AuditQuery, VerifyReportView } from '../../shared/ipc/channels/audit';
+import type { AuditEventView, AuditFilterInput, AuditQuery, VerifyReportView } from '../../shared/ipc/channels/audit';
 import { ErrorCode, GatehouseError } from '../../shared/model/result';
 import { AuditRole, type AuditEvent } from '../services/audit/events';
+import type { AuditFilter } from '../services/audit/query';
 import type { CoreContext } from './context';
 
 function eventView(event: AuditEvent): AuditEventView {
   return { ...event };
 }
 
-/** A page of events (newest first) with the total of matches for the virtual list. */
-export function auditSearch(ctx: CoreContext, query: AuditQuery) {
+/** The store's filter for the console's filters (everything but paging); an unknown role is refused. */
+export function auditFilterOf(query: AuditFilterInput): AuditFilter {
   const role = query.role === undefined || query.role === '' ? undefined : AuditRole.safeParse(query.role);
   if (role !== undefined && !role.success) throw new GatehouseError(ErrorCode.InvalidInput, `unknown role: ${query.role}`);
-  const filter = {
+  return {
     ...(query.from ? { from: query.from } : {}),
     ...(query.to ? { to: query.to } : {}),
     ...(query.actor ? { actor: query.actor } : {}),
@@ -21,7 +22,15 @@ export function auditSearch(ctx: CoreContext, query: AuditQuery) {
     ...(query.action ? { action: query.action } : {}),
     ...(query.subject ? { subject: query.subject } : {}),
     ...(query.text ? { text: query.text } : {}),
+    ...(query.actorContains ? { actorContains: query.actorContains } : {}),
+    ...(query.subjectContains ? { subjectContains: query.subjectContains } : {}),
+    ...(query.anywhere ? { anywhere: query.anywhere } : {}),
   };
+}
+
+/** A page of events (newest first) with the total of matches for the virtual list. */
+export function auditSearch(ctx: CoreContext, query: AuditQuery) {
+  const filter = auditFilterOf(query);
   const page = ctx.auditStore.search({
     ...filter,
     ...(query.beforeSeq !== undefined ? { beforeSeq: query.beforeSeq } : {}),

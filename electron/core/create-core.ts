@@ -27,6 +27,7 @@ import { auditExport, auditSearch, auditVerify, type VerifyControl } from './aud
 import { createAuditTrail, DEFAULT_SEAL_INTERVAL_MS, recordUnsealedAtOpen, startPeriodicSealing } from './audit-trail';
 import { addAgent, agentGet, agentMine, agentPolicy, agentPropose, agentRevise, agentWithdraw, listAgents, migrateAgents, revokeAgent, startAgentWatch } from './agents';
 import { deleteDraft, listComments, migrateComments, publishDrafts, requestChanges, reviewStates, saveDraft } from './comments';
+import { exportAuditView, verifyAuditExport } from './audit-exports';
 import { checkpointCreate, checkpointList, checkpointPreview, checkpointRollback, startPeriodicCheckpoints } from './checkpoints';
 import type { CoreContext } from './context';
 import { prepareDataDir, type DataLayout } from './data-dir';
@@ -38,8 +39,10 @@ import { openTrustRoots } from './trust-roots';
 import { createEventBus, type EventBus } from './events';
 import { createStderrLogger, type Logger } from './logger';
 import { callerSession, createOperator, lockSession, operatorView, sessionView, unlockOperator, type OperatorDeps } from './operators';
+import { checkpointLabels, checkpointPreviewLines, rollbackWithReason } from './rollback-preview';
 import { createRepositoryHandles, governanceOf, repositoryView, type RepositoryHandles } from './repositories';
 import { createAnalysisCache, importProposal, listProposalRows, proposalFile, showProposal, type ReviewDeps } from './review';
+import { acknowledgementCheck, openViewedMarkStore, setViewed, viewedFiles } from './viewed-marks';
 import { cancelComparison, migrateCore, startComparison, type RunningComparisons } from './sandbox-runs';
 import { sandboxExec } from './sandbox-exec';
 import { serializeTrustList } from '../services/identity/trust-list';
@@ -205,6 +208,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     if (tip !== null) trustRoots.pin(repositoryId, tip, operatorName(), clock.now());
   };
   const review: ReviewDeps = { ctx: context, handles, cache: createAnalysisCache() };
+  const viewedMarks = openViewedMarkStore(appDb, clock);
   const operatorDeps: OperatorDeps = { operators, sessions, protector: choice.protector, audit, events };
   const running: RunningComparisons = new Map();
   const background = new Set<Promise<unknown>>();
@@ -256,7 +260,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     'proposal:file': (input) => proposalFile(review, input.repositoryId, input.proposalId, input.path),
     'proposal:import': (input) => importProposal(review, input),
     'proposal:approve': async (input) => {
-      const view = await decide(review, input, 'approve', input.reason);
+      const view = await decide(review, input, 'approve', input.reason, acknowledgementCheck(viewedMarks, input.acknowledgements));
       publishDrafts(context, input.repositoryId, input.proposalId, { kind: 'approve', jti: view.jti });
       return view;
     },
@@ -265,6 +269,8 @@ export async function createCore(config: CoreConfig): Promise<Core> {
       publishDrafts(context, input.repositoryId, input.proposalId, { kind: 'reject', jti: view.jti });
       return view;
     },
+    'review:viewed': (input) => viewedFiles(review, viewedMarks, input.repositoryId, input.proposalId),
+    'review:setViewed': (input) => setViewed(review, viewedMarks, input),
     'proposal:requestChanges': (input) => requestChanges(review, input, input.reason),
     'comment:list': (input, call) => listComments(review, { operatorId: call.session?.operatorId ?? null }, input.repositoryId, input.proposalId),
     'comment:states': (input, call) => reviewStates(review, { operatorId: call.session?.operatorId ?? null }, input.repositoryId),
@@ -298,6 +304,9 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     'checkpoint:create': (input) => checkpointCreate(context, handles, input.repositoryId, input.reason, operatorName()),
     'checkpoint:preview': (input) => checkpointPreview(handles, input.repositoryId, input.checkpointId),
     'checkpoint:rollback': (input) => checkpointRollback(context, handles, input.repositoryId, input.checkpointId, operatorName()),
+    'checkpoint:previewLines': (input) => checkpointPreviewLines(context, handles, input.repositoryId, input.checkpointId),
+    'checkpoint:labels': (input) => checkpointLabels(handles, input.repositoryId),
+    'checkpoint:rollbackWithReason': (input) => rollbackWithReason(context, handles, input, operatorName()),
     'audit:search': (input) => auditSearch(context, input),
     'audit:counts': () => auditStore.countsByAction().map((c) => ({ action: c.action, count: c.count })),
     'audit:verify': () => auditVerify(context, verifyControl),
@@ -307,6 +316,8 @@ export async function createCore(config: CoreConfig): Promise<Core> {
       return { cancelled: current !== null };
     },
     'audit:export': () => auditExport(context),
+    'audit:exportView': (input) => exportAuditView(context, input),
+    'audit:verifyExport': (input) => verifyAuditExport(context, input.file),
     'policy:get': async (input) => {
       const handle = await handles.get(input.repositoryId);
       const governance = await governanceOf(context, handle);

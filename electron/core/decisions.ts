@@ -5,6 +5,7 @@
  * when the policy says so.
  */
 import type { ApprovalView } from '../../shared/ipc/channels/review';
+import type { Acknowledgement } from '../../shared/model/acknowledgement';
 import type { Decision } from '../../shared/model/domain';
 import type { Policy } from '../../shared/model/policy';
 import { ErrorCode, GatehouseError } from '../../shared/model/result';
@@ -85,8 +86,17 @@ async function shareRecords(ctx: CoreContext, handle: RepositoryHandle): Promise
   }
 }
 
+/** What an approval acknowledges, checked against the revision (viewed-marks.ts `acknowledgementCheck`). */
+export type AcknowledgementCheck = (state: RevisionState, signerOperatorId: string) => ReadonlyArray<Acknowledgement> | undefined;
+
 /** Signs an approval or a rejection of exactly the revision the reviewer saw. */
-export async function decide(deps: ReviewDeps, seen: SeenRevision, decision: Decision, reason: string): Promise<ApprovalView> {
+export async function decide(
+  deps: ReviewDeps,
+  seen: SeenRevision,
+  decision: Decision,
+  reason: string,
+  acknowledge?: AcknowledgementCheck,
+): Promise<ApprovalView> {
   const { ctx } = deps;
   const session = ctx.sessions.require(['reviewer', 'lead']);
   const state = await revisionState(deps, seen.repositoryId, seen.proposalId);
@@ -96,6 +106,7 @@ export async function decide(deps: ReviewDeps, seen: SeenRevision, decision: Dec
   const digest = state.governance.policy.digest as string;
   const revision = { base: state.proposal.baseOid ?? '', head: state.proposal.headOid, tree: state.proposal.treeOid };
   const now = ctx.clock.now();
+  const acknowledgements = decision === 'approve' ? acknowledge?.(state, session.operatorId) : undefined;
   const minted = mintApproval(
     session,
     {
@@ -108,6 +119,7 @@ export async function decide(deps: ReviewDeps, seen: SeenRevision, decision: Dec
       policyDigest: digest,
       sandbox: sandboxSummary(state),
       reason,
+      ...(acknowledgements === undefined ? {} : { acknowledgements }),
     },
     { now, lifetimeHours: policy.approvalLifetimeHours },
   );
@@ -135,6 +147,7 @@ export async function decide(deps: ReviewDeps, seen: SeenRevision, decision: Dec
       base: revision.base,
       risk: state.assessment.risk,
       reason,
+      ...(acknowledgements === undefined ? {} : { acknowledgements: [...acknowledgements] }),
       expiresAt: new Date(minted.claims.exp * 1000).toISOString(),
       token: minted.token,
     },

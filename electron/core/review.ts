@@ -9,6 +9,7 @@ import { diffLines } from 'diff';
 import type {
   ApprovalView,
   FileChangeView,
+  LandedView,
   FileContentsView,
   GateView,
   ProposalDetail,
@@ -35,6 +36,7 @@ import type { ProposalSummary as GitProposal } from '../services/git/proposals';
 import { evaluateGate, type GateResult } from '../services/policy';
 import type { CoreContext } from './context';
 import { governanceOf, type Governance, type RepositoryHandle, type RepositoryHandles } from './repositories';
+import { automaticRollbackOf, lastApply, proposalActivity } from './proposal-history';
 import { latestSandboxResult } from './sandbox-runs';
 import { changeRequestsOn } from './comments';
 import { appliesInLastHourFromRecords } from './records';
@@ -242,6 +244,7 @@ export function approvalView(
     status,
     statusDetail: detail,
     token: stored.token,
+    ...(stored.claims.acknowledgements === undefined ? {} : { acknowledgements: stored.claims.acknowledgements }),
   };
 }
 
@@ -269,6 +272,8 @@ export interface RevisionState {
   readonly sandbox: SandboxComparison | null;
   readonly gate: GateResult;
   readonly approvals: ReadonlyArray<ApprovalView>;
+  /** For an applied proposal: the apply that landed it (the analysis is of that revision). */
+  readonly landed: LandedView | null;
 }
 
 /** Applies in the last hour for a repository, counted from the persisted apply records. */
@@ -285,7 +290,8 @@ export async function revisionState(deps: ReviewDeps, repositoryId: string, prop
   const proposal = await getProposal(handle.repo, proposalId);
   if (proposal.error !== null) throw new GatehouseError(ErrorCode.Conflict, proposal.error.message);
   const governance = await governanceOf(ctx, handle);
-  const analysis = await analyseRevision(deps, handle, proposal, governance);
+  const landed = landedApply(ctx, repositoryId, proposal);
+  const analysis = await analyseRevision(deps, handle, landed === null ? proposal : landedRevision(proposal, landed), governance);
   const sandbox = latestSandboxResult(ctx, repositoryId, proposal.name, proposal.headOid);
   const assessment = assessmentWithSandbox(analysis.baseAssessment, sandbox);
   const now = ctx.clock.now();
@@ -332,7 +338,31 @@ export async function revisionState(deps: ReviewDeps, repositoryId: string, prop
     .listByProposal(repositoryId, proposal.name)
     .map((stored) => approvalView(stored, proposal.headOid, now, ctx.approvals.isRevoked(stored.claims.jti), invalidByJti.get(stored.claims.jti)))
     .reverse();
-  return { handle, proposal, governance, analysis, assessment, sandbox, gate, approvals };
+  const shownApprovals =
+    landed === null
+      ? approvals
+      : approvals.map((approval): ApprovalView =>
+          landed.approvals.includes(approval.jti)
+            ? { ...approval, status: 'used', statusDetail: `used by the apply of ${landed.at} by ${landed.by}` }
+            : approval,
+        );
+  return { handle, proposal, governance, analysis, assessment, sandbox, gate, approvals: shownApprovals, landed };
+}
+
+/**
+ * The apply that landed an applied proposal (its head is now part of the target branch), or null. Only
+ * an apply of exactly this head counts: a proposal pushed again after its apply is a new revision.
+ */
+function landedApply(ctx: CoreContext, repositoryId: string, proposal: GitProposal): LandedView | null {
+  if (proposal.baseOid !== proposal.headOid) return null;
+  const landed = lastApply(ctx, repositoryId, proposal.name);
+  if (landed === null || landed.head !== proposal.headOid || !/^[0-9a-f]{40}$/.test(landed.previousTargetHead) || !/^[0-9a-f]{40}$/.test(landed.newTargetHead)) return null;
+  return landed;
+}
+
+/** The revision that landed, as the diff from the target before the apply to the target after it. */
+function landedRevision(proposal: GitProposal, landed: LandedView): GitProposal {
+  return { ...proposal, baseOid: landed.previousTargetHead, headOid: landed.newTargetHead };
 }
 
 function fileView(file: DiffFile, findings: ReadonlyArray<Finding>): FileChangeView {
@@ -361,7 +391,7 @@ function needsText(gate: GateResult): string {
   return condition && !condition.met ? condition.message : gateSummary(gate);
 }
 
-function summaryRow(state: RevisionState, applied: boolean): ProposalRow {
+function summaryRow(ctx: CoreContext, state: RevisionState, applied: boolean): ProposalRow {
   const { handle, proposal, analysis, assessment, gate, approvals } = state;
   return {
     repositoryId: handle.record.id,
@@ -383,9 +413,10 @@ function summaryRow(state: RevisionState, applied: boolean): ProposalRow {
       valid: approvals.filter((a) => a.status === 'valid' && a.decision === 'approve').length,
       outdated: approvals.filter((a) => a.status === 'outdated').length,
       rejected: approvals.some((a) => a.status === 'valid' && a.decision === 'reject'),
-      needs: needsText(gate),
+      needs: applied ? 'applied' : needsText(gate),
     },
     applied,
+    automaticRollback: automaticRollbackOf(ctx, handle.record.id, proposal.name),
   };
 }
 
@@ -401,7 +432,7 @@ export async function listProposalRows(deps: ReviewDeps, repositoryId?: string):
       const applied = proposal.baseOid === proposal.headOid;
       if (applied) continue;
       try {
-        rows.push(summaryRow(await revisionState(deps, record.id, proposal.name), applied));
+        rows.push(summaryRow(deps.ctx, await revisionState(deps, record.id, proposal.name), applied));
       } catch (error) {
         deps.ctx.logger.warn(`could not summarise ${record.id}/${proposal.name}`, error instanceof Error ? error.message : error);
       }
@@ -421,7 +452,7 @@ export async function showProposal(deps: ReviewDeps, repositoryId: string, propo
   }));
   // After a fast-forward apply the proposal's head is part of the target branch: it is applied.
   return {
-    summary: summaryRow(state, state.proposal.baseOid === state.proposal.headOid),
+    summary: summaryRow(deps.ctx, state, state.proposal.baseOid === state.proposal.headOid),
     revisions,
     files: state.analysis.diff.files.map((f) => fileView(f, state.analysis.findings)),
     findings: state.analysis.findings,
@@ -430,6 +461,8 @@ export async function showProposal(deps: ReviewDeps, repositoryId: string, propo
     gate: gateView(state.gate),
     approvals: state.approvals,
     sandbox: state.sandbox,
+    landed: state.landed,
+    activity: proposalActivity(deps.ctx, repositoryId, state.proposal.name),
   };
 }
 
@@ -480,12 +513,14 @@ export async function proposalFile(deps: ReviewDeps, repositoryId: string, propo
   const proposal = await getProposal(handle.repo, proposalId);
   if (proposal.baseOid === null) throw new GatehouseError(ErrorCode.Conflict, `proposal ${proposalId} shares no history with the target branch`);
   const governance = await governanceOf(deps.ctx, handle);
-  const analysis = await analyseRevision(deps, handle, proposal, governance);
+  const landed = landedApply(deps.ctx, repositoryId, proposal);
+  const shown = landed === null ? proposal : landedRevision(proposal, landed);
+  const analysis = await analyseRevision(deps, handle, shown, governance);
   const file = analysis.diff.files.find((f) => f.path === path);
   if (!file) throw new GatehouseError(ErrorCode.NotFound, `${path} is not changed by ${proposalId}`);
   const contents = await fileContents(handle.repo, {
-    base: proposal.baseOid,
-    head: proposal.headOid,
+    base: shown.baseOid ?? proposal.baseOid,
+    head: shown.headOid,
     path: file.status === 'deleted' ? (file.oldPath ?? file.path) : file.path,
     ...(file.oldPath && file.oldPath !== file.path ? { oldPath: file.oldPath } : {}),
   });

@@ -27,6 +27,16 @@ export function useExportAudit(): Mutation<'audit:export'> {
   return useChannelMutation('audit:export');
 }
 
+/** Exports the whole log or the filtered view, JSON Lines or CSV, into a folder. */
+export function useExportAuditView(): Mutation<'audit:exportView'> {
+  return useChannelMutation('audit:exportView');
+}
+
+/** Opens an exported file and verifies it. */
+export function useVerifyExport(): Mutation<'audit:verifyExport'> {
+  return useChannelMutation('audit:verifyExport');
+}
+
 /** The policy in force for a repository. */
 export function usePolicy(repositoryId: string | null): Query<'policy:get'> {
   return useChannelQuery('policy:get', { repositoryId: repositoryId ?? '' }, { enabled: repositoryId !== null });

@@ -32,3 +32,24 @@ export function useRollback(): Mutation<'checkpoint:rollback'> {
     invalidates: ['checkpoint:list', 'checkpoint:preview', 'proposal:list', 'proposal:show'],
   });
 }
+
+/** The rollback preview line by line, with labels and the applies it undoes. */
+export function useCheckpointPreviewLines(repositoryId: string | null, checkpointId: string | null): Query<'checkpoint:previewLines'> {
+  return useChannelQuery(
+    'checkpoint:previewLines',
+    { repositoryId: repositoryId ?? '', checkpointId: checkpointId ?? '' },
+    { enabled: repositoryId !== null && checkpointId !== null },
+  );
+}
+
+/** Plain-language checkpoint labels and the current one. */
+export function useCheckpointLabels(repositoryId: string): Query<'checkpoint:labels'> {
+  return useChannelQuery('checkpoint:labels', { repositoryId });
+}
+
+/** Rolls back with a reason (lead). */
+export function useRollbackWithReason(): Mutation<'checkpoint:rollbackWithReason'> {
+  return useChannelMutation('checkpoint:rollbackWithReason', {
+    invalidates: ['checkpoint:list', 'checkpoint:preview', 'checkpoint:previewLines', 'checkpoint:labels', 'proposal:list', 'proposal:show'],
+  });
+}

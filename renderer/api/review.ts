@@ -8,7 +8,7 @@ type Mutation<C extends Channel> = UseMutationResult<ChannelOutput<C>, Gatehouse
 type Query<C extends Channel> = UseQueryResult<ChannelOutput<C>, GatehouseCallError>;
 
 /** What a decision or an apply makes stale. */
-const afterDecision: ReadonlyArray<Channel> = ['proposal:show', 'proposal:list'];
+const afterDecision: ReadonlyArray<Channel> = ['proposal:show', 'proposal:list', 'comment:list'];
 
 /**
  * How long a proposal or repository answer counts as fresh. Events (`repo:changed`, `sandbox:finished`,
@@ -89,4 +89,24 @@ export function useSandboxRun(): Mutation<'sandbox:run'> {
 /** Cancels a sandbox run. */
 export function useSandboxCancel(): Mutation<'sandbox:cancel'> {
   return useChannelMutation('sandbox:cancel');
+}
+
+/** Comments (published, and the caller's drafts) and requests for changes on one proposal. */
+export function useComments(repositoryId: string, proposalId: string): Query<'comment:list'> {
+  return useChannelQuery('comment:list', { repositoryId, proposalId }, { staleTime: freshFor });
+}
+
+/** Writes or edits a draft line comment. */
+export function useDraftComment(): Mutation<'comment:draft'> {
+  return useChannelMutation('comment:draft', { invalidates: ['comment:list'] });
+}
+
+/** Deletes a draft comment. */
+export function useDeleteComment(): Mutation<'comment:delete'> {
+  return useChannelMutation('comment:delete', { invalidates: ['comment:list'] });
+}
+
+/** Signs a request for changes, publishing the caller's drafts. */
+export function useRequestChanges(): Mutation<'proposal:requestChanges'> {
+  return useChannelMutation('proposal:requestChanges', { invalidates: [...afterDecision, 'comment:list'] });
 }

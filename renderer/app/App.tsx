@@ -5,7 +5,7 @@
 import { Suspense, useEffect, useRef, useState } from 'react';
 import type { SessionView } from '../../shared/ipc/channels/session';
 import { useAppInfo } from '../api/app';
-import { useEventInvalidation } from '../api/hooks';
+import { useEventInvalidation, useGatehouseEvent } from '../api/hooks';
 import { useLock, useOperators, useSession } from '../api/session';
 import { RoleBadge } from '../components/badges';
 import { ErrorBoundary } from '../components/ErrorBoundary';
@@ -22,7 +22,7 @@ import { UnlockView } from '../features/session/UnlockView';
 import { navigate, routeHref, useRoute, type Route, type ViewName } from './router';
 import { ShortcutHelp } from './ShortcutHelp';
 import { isTypingTarget, useShortcuts } from './shortcuts';
-import { useColorScheme } from './theme';
+import { setThemeChoice, useColorScheme, useThemeChoice, type ThemeChoice } from './theme';
 import { AuditView, CheckpointsView, QueueView, ReviewView, SettingsView } from './views';
 
 /** Sets a body data attribute for tests and styles; removes it when the value is null. */
@@ -163,6 +163,7 @@ function Shell({ session, demo }: { readonly session: NonNullable<SessionView>; 
           <button type="button" onClick={() => lock.mutate({})} disabled={lock.isPending} data-testid="lock-session">
             Lock
           </button>
+          <ThemeSwitch />
           <button type="button" className="icon-button" aria-label="Keyboard shortcuts" onClick={() => setHelp(true)} data-testid="show-shortcuts">
             ?
           </button>
@@ -174,9 +175,55 @@ function Shell({ session, demo }: { readonly session: NonNullable<SessionView>; 
           <RouteView route={route} role={role} />
         </Suspense>
       </ErrorBoundary>
+      <Notifications />
       <SwitchOperatorDialog open={switching} onClose={() => setSwitching(false)} current={session.operator.name} demo={demo} />
       <ShortcutHelp open={help} onClose={() => setHelp(false)} />
     </div>
+  );
+}
+
+/**
+ * Automatic actions announced where the operator is: an apply the post-apply check rolled back shows as a
+ * notification until dismissed (and as a banner on the proposal and its queue row).
+ */
+function Notifications() {
+  const [items, setItems] = useState<ReadonlyArray<{ readonly id: number; readonly repositoryId: string; readonly text: string }>>([]);
+  const next = useRef(1);
+  useGatehouseEvent('repo:changed', (payload) => {
+    if (!payload.what.includes('post-apply check')) return;
+    const id = next.current;
+    next.current += 1;
+    setItems((previous) => [...previous, { id, repositoryId: payload.repositoryId, text: `Gatehouse ${payload.what}.` }]);
+  });
+  if (items.length === 0) return null;
+  return (
+    <div className="notifications" role="status" aria-live="polite">
+      {items.map((item) => (
+        <div key={item.id} className="notification" data-testid="notification" data-repository-id={item.repositoryId}>
+          <span>
+            <strong>Automatic rollback.</strong> {item.text} The proposal shows why.
+          </span>
+          <button type="button" className="icon-button" aria-label="Dismiss" onClick={() => setItems((previous) => previous.filter((other) => other.id !== item.id))} data-testid="notification-dismiss">
+            ×
+          </button>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+/** Light, dark, or the system's scheme. */
+function ThemeSwitch() {
+  const choice = useThemeChoice();
+  return (
+    <label className="inline-field theme-switch">
+      <span className="visually-hidden">Theme</span>
+      <select value={choice} onChange={(event) => setThemeChoice(event.target.value as ThemeChoice)} data-testid="theme-switch" title="Theme">
+        <option value="system">System theme</option>
+        <option value="light">Light theme</option>
+        <option value="dark">Dark theme</option>
+      </select>
+    </label>
   );
 }
 

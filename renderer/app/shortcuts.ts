@@ -38,8 +38,10 @@ export const shortcutList: ReadonlyArray<{ readonly where: string; readonly shor
       { keys: 'n / p', does: 'Next / previous finding' },
       { keys: 'v', does: 'Mark the file viewed' },
       { keys: 'i', does: 'Toggle inline / side by side' },
+      { keys: 'w', does: 'Hide / show whitespace changes' },
       { keys: 'a', does: 'Approve (opens the decision dialog)' },
       { keys: 'r', does: 'Reject (opens the decision dialog)' },
+      { keys: 'c', does: 'Request changes (publishes your draft comments)' },
     ],
   },
   {

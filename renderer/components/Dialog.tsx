@@ -1,6 +1,6 @@
 /**
  * A modal dialog on the native <dialog> element: focus is trapped, Esc closes it, and the page
- * behind is inert, without a library.
+ * behind is inert, without a library. Focus lands on the element marked `data-autofocus`, if any.
  */
 import { useEffect, useRef, type ReactNode } from 'react';
 
@@ -20,7 +20,12 @@ export function Dialog({ open, title, onClose, children, testId, wide = false }:
   useEffect(() => {
     const dialog = ref.current;
     if (dialog === null) return;
-    if (open && !dialog.open) dialog.showModal();
+    if (open && !dialog.open) {
+      dialog.showModal();
+      // showModal() focuses the first focusable element (the close button); a dialog that names its first
+      // field with `data-autofocus` gets the focus there instead.
+      dialog.querySelector<HTMLElement>('[data-autofocus]')?.focus();
+    }
     if (!open && dialog.open) dialog.close();
   }, [open]);
   return (

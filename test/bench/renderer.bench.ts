@@ -9,6 +9,8 @@
  *   still be running) and the median of later opens; and cold, the proposal's link opened in a fresh
  *   page load (app start, chunks, Monaco start-up, no prefetch); the peer is native `git diff` writing
  *   the same revision's patch;
+ * - the decision dialog on a proposal with 500 findings: time from the Approve click to the dialog on screen
+ *   with its findings by severity, files viewed and acknowledgement list (median of RUNS opens);
  * - the audit view at 1,000,000 events, opened from a settled console: time to the first page on screen
  *   and for a jump to the middle row; the peer is the bare `audit:search` round trip for one page.
  *
@@ -117,6 +119,53 @@ function buildRepository(dir: string): { readonly path: string; readonly baseOid
   const headOid = git(repo, ['rev-parse', 'HEAD']).trim();
   git(repo, ['checkout', '-q', 'main']);
   return { path: repo, baseOid, headOid };
+}
+
+/** How many findings the decision-dialog figure wants: 50 files, 10 `eval` lines each. */
+const FINDINGS_FILES = 50;
+const FINDINGS_PER_FILE = 10;
+const FINDINGS_BRANCH = 'proposals/bench-findings';
+
+/** Adds a proposal branch whose 50 new Python files hold 10 `eval` of caller input each (500 findings). */
+function buildFindingsBranch(repo: string): string {
+  git(repo, ['checkout', '-q', '-b', FINDINGS_BRANCH, 'main']);
+  for (let index = 0; index < FINDINGS_FILES; index += 1) {
+    const lines = [`def handler_${index}(params):`];
+    for (let line = 0; line < FINDINGS_PER_FILE; line += 1) lines.push(`    value_${line} = eval(params["q${line}"])`);
+    lines.push('    return None', '');
+    const file = join(repo, 'findings', `module_${index}.py`);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, lines.join('\n'));
+  }
+  git(repo, ['add', '-A']);
+  git(repo, ['commit', '-q', '-m', `Generated change with ${FINDINGS_FILES * FINDINGS_PER_FILE} eval calls`]);
+  const head = git(repo, ['rev-parse', 'HEAD']).trim();
+  git(repo, ['checkout', '-q', 'main']);
+  return head;
+}
+
+/** The decision dialog on a proposal with 500 findings: Approve clicked → dialog with its facts on screen. */
+async function benchDecisionDialog(page: Page, repositoryId: string, proposalId: string): Promise<void> {
+  const hash = `#/review/${encodeURIComponent(repositoryId)}/${proposalId}`;
+  const dialogReady = '[data-testid="decision-dialog"][open] [data-testid="decision-facts"] ~ [data-testid="acknowledgements"]';
+  const times: number[] = [];
+  let findings = 0;
+  for (let run = 0; run < RUNS; run += 1) {
+    await reload(page, true);
+    await timeNavigation(page, hash, { ready: '[data-testid="review-view"][data-state="ready"]' });
+    findings = Number(await page.getAttribute('[data-testid="findings-panel"]', 'data-count'));
+    await page.click('[data-testid="tab-decision"]');
+    await page.waitForSelector('[data-testid="approve-button"]');
+    times.push(await timeClick(page, '[data-testid="approve-button"]', dialogReady));
+    await page.click('[data-testid="decision-cancel"]');
+  }
+  emit('review.decision-dialog-open', median(times), 'ms', {
+    findings,
+    files: FINDINGS_FILES,
+    runs: RUNS,
+    statistic: 'median',
+    meaning: 'Approve clicked → the decision dialog with open findings by severity, files viewed and acknowledgements',
+  });
 }
 
 /** A clock moving 10 minutes per read, so a million seeded events span realistic dates. */
@@ -387,6 +436,7 @@ async function main(): Promise<void> {
     await seedAudit(dataDir);
     progress(`building a repository with a ${FILES}-file, ${LINES}-line proposal`);
     const repository = buildRepository(dir);
+    const findingsHead = buildFindingsBranch(repository.path);
     core = await createCore({ dataDir, shell: { shell: 'chromium-bridge', electron: null, chromium: null }, logger: quiet });
     bridge = await launchBridge({ core, rendererDir: join(root, 'dist', 'renderer'), headless: true, viewport: { width: 1440, height: 900 } });
     const page = bridge.page;
@@ -406,6 +456,9 @@ async function main(): Promise<void> {
     if (proposal === undefined) throw new Error(`the ${BRANCH} branch was not discovered as a proposal`);
 
     await benchReview(page, added.id, proposal.proposalId, repository);
+    const withFindings = listed.find((row) => row.headOid === findingsHead);
+    if (withFindings === undefined) throw new Error(`the ${FINDINGS_BRANCH} branch was not discovered as a proposal`);
+    await benchDecisionDialog(page, added.id, withFindings.proposalId);
     await benchAudit(page);
   } finally {
     await bridge?.close().catch(() => undefined);

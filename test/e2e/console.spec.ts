@@ -13,6 +13,7 @@ import { execFileSync } from 'node:child_process';
 import type { Page, TestInfo } from '@playwright/test';
 import { demoProposals } from '../../electron/core/demo/content';
 import { expect, test } from './fixtures';
+import { acknowledgeEvery } from './helpers';
 
 /** The demo proposal that evaluates user input, and the file and line of its `eval`. */
 function evalProposal(): { readonly name: string; readonly path: string; readonly line: number } {
@@ -140,6 +141,8 @@ test('demo workspace: review, sandbox, two-person approval, apply, audit, rollba
   await page.getByTestId('tab-decision').click();
   await page.keyboard.press('a');
   const decision = page.getByTestId('decision-dialog');
+  // The eval finding and the unviewed files need an acknowledgement, signed with the approval.
+  await acknowledgeEvery(decision, /Accepted risk/);
   await decision.getByTestId('decision-reason').fill('Read the diff and the findings; tests pass in the sandbox.');
   await decision.getByTestId('decision-submit').click();
   await expect(decision.getByTestId('signed-decision')).toHaveAttribute('data-decision', 'approve');
@@ -163,6 +166,7 @@ test('demo workspace: review, sandbox, two-person approval, apply, audit, rollba
   await switchTo(page, 'lead');
   await page.getByTestId('tab-decision').click();
   await page.getByTestId('approve-button').click();
+  await acknowledgeEvery(decision, /Accepted risk/);
   await decision.getByTestId('decision-reason').fill('Second approval: the quote endpoint is what sales asked for.');
   await decision.getByTestId('decision-submit').click();
   await expect(decision.getByTestId('signed-decision')).toBeVisible();
@@ -193,9 +197,12 @@ test('demo workspace: review, sandbox, two-person approval, apply, audit, rollba
   await expect(page.locator('[data-testid="audit-row"][data-action="apply.completed"]').first()).toBeVisible();
   await page.getByTestId('verify-now').click();
   await expect(page.getByTestId('chain-status')).toHaveAttribute('data-state', 'ok', { timeout: 120_000 });
+  await page.getByTestId('audit-export-panel').locator('summary').click();
   await page.getByTestId('audit-export').click();
   await expect(page.getByTestId('audit-export-result')).toHaveAttribute('data-file', /\.jsonl$/);
-  await page.locator('[data-testid="audit-row"][data-action="apply.completed"]').first().click();
+  await page.getByTestId('audit-export-panel').locator('summary').click();
+  // A click on the row's number selects it (a click on an actor, action or subject filters by it).
+  await page.locator('[data-testid="audit-row"][data-action="apply.completed"]').first().locator('[role="cell"]').first().click();
   await expect(page.getByTestId('event-detail')).toContainText('apply.completed');
   await snap(page, testInfo, '09-audit-verified');
 
@@ -204,10 +211,17 @@ test('demo workspace: review, sandbox, two-person approval, apply, audit, rollba
   await page.locator(`[data-testid="checkpoint-row"][data-id="${checkpointId}"]`).getByTestId('checkpoint-select').click();
   await expect(page.getByTestId('checkpoint-preview')).toHaveAttribute('data-id', checkpointId);
   await expect(page.getByTestId('preview-changes')).toContainText(target.path);
+  // The preview names the apply it undoes and shows the line changes.
+  await expect(page.locator(`[data-testid="preview-undoes-item"][data-proposal="${target.name}"]`)).toContainText('by lee');
+  await page.locator(`[data-testid="preview-diff"][data-path="${target.path}"] summary`).click();
+  await expect(page.locator(`[data-testid="preview-diff"][data-path="${target.path}"]`)).toContainText('-    result = eval(');
   await snap(page, testInfo, '10-checkpoint-preview');
   await page.getByTestId('rollback-button').click();
   const rollback = page.getByTestId('rollback-dialog');
+  await expect(rollback.getByTestId('rollback-reason')).toBeFocused();
   await rollback.getByTestId('rollback-understood').check();
+  await expect(rollback.getByTestId('rollback-confirm')).toBeDisabled();
+  await rollback.getByTestId('rollback-reason').fill('The quote endpoint evaluates caller input; undo it.');
   await rollback.getByTestId('rollback-confirm').click();
   const result = page.getByTestId('rollback-result');
   await expect(result).toBeVisible({ timeout: 120_000 });

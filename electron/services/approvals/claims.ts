@@ -5,6 +5,7 @@
  * so a claim this build does not know is refused rather than ignored.
  */
 import { z } from 'zod';
+import { Acknowledgements } from '../../../shared/model/acknowledgement';
 import { Decision, Oid, RiskLevel } from '../../../shared/model/domain';
 import { KeyId } from '../identity/trust-list';
 
@@ -96,6 +97,8 @@ export const ApprovalClaims = z
     policyDigest: Digest,
     sandbox: SandboxSummary.optional(),
     reason: Reason,
+    /** What the approver explicitly accepted: open CRITICAL/HIGH findings and files not marked viewed (optional, additive). */
+    acknowledgements: Acknowledgements.optional(),
     iat: NumericDate,
     nbf: NumericDate,
     exp: NumericDate,

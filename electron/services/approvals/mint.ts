@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
+import type { Acknowledgement } from '../../../shared/model/acknowledgement';
 import type { Decision, RiskLevel, Role } from '../../../shared/model/domain';
 import { ErrorCode, GatehouseError } from '../../../shared/model/result';
 import {
@@ -45,6 +46,8 @@ export interface ApprovalRequest {
   readonly policyDigest: string;
   readonly sandbox?: SandboxSummary;
   readonly reason: string;
+  /** What the approver explicitly accepted (see shared/model/acknowledgement). */
+  readonly acknowledgements?: ReadonlyArray<Acknowledgement>;
 }
 
 /** Time and lifetime of a new token. */
@@ -116,6 +119,7 @@ export function mintApproval(signer: ApprovalSigner, request: ApprovalRequest, o
     policyDigest: request.policyDigest,
     ...(request.sandbox === undefined ? {} : { sandbox: request.sandbox }),
     reason: request.reason,
+    ...(request.acknowledgements === undefined ? {} : { acknowledgements: [...request.acknowledgements] }),
     iat,
     nbf: iat,
     exp: iat + lifetimeHours * 3600,

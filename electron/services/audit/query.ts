@@ -28,6 +28,15 @@ export interface AuditFilter {
    * FTS syntax is not interpreted: quotes, `OR`, `NEAR` and the like are taken as plain words.
    */
   readonly text?: string;
+  /** Part of the actor's name, any case (`ri` finds `Rita`). */
+  readonly actorContains?: string;
+  /** Part of the subject, any case (`quote-formula` finds `proposal:<uuid>/quote-formula`). */
+  readonly subjectContains?: string;
+  /**
+   * Anywhere in the event: part of its subject, actor or action (any case), or words of its payload (as
+   * `text`). What a person types into one search box.
+   */
+  readonly anywhere?: string;
 }
 
 /** Which page of a filtered list to fetch. Cursors are seqs; give at most one of them. */
@@ -220,6 +229,26 @@ function compile(db: Db, cache: StatementCache, features: AuditFeatures, filter:
     where.push('e.subject = ?');
     params.push(filter.subject);
   }
+  if (filter.actorContains !== undefined) {
+    where.push("e.actor LIKE ? ESCAPE '\\'");
+    params.push(containsPattern('actorContains', filter.actorContains));
+  }
+  if (filter.subjectContains !== undefined) {
+    where.push("e.subject LIKE ? ESCAPE '\\'");
+    params.push(containsPattern('subjectContains', filter.subjectContains));
+  }
+  if (filter.anywhere !== undefined && filter.anywhere.trim() !== '') {
+    const value = filter.anywhere.trim();
+    const pattern = containsPattern('anywhere', value);
+    const words = features.search ? wordsQuery(value) : null;
+    const parts = ["e.subject LIKE ? ESCAPE '\\'", "e.actor LIKE ? ESCAPE '\\'", "e.action LIKE ? ESCAPE '\\'"];
+    params.push(pattern, pattern, pattern);
+    if (words !== null) {
+      parts.push('e.seq IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)');
+      params.push(words);
+    }
+    where.push(`(${parts.join(' OR ')})`);
+  }
   return {
     from: usesText ? 'events_fts JOIN events e ON e.seq = events_fts.rowid' : 'events e',
     where,
@@ -229,6 +258,28 @@ function compile(db: Db, cache: StatementCache, features: AuditFeatures, filter:
     actions: usesText ? null : actions,
     empty,
   };
+}
+
+const MAX_CONTAINS = 500;
+
+/**
+ * A LIKE pattern matching `value` anywhere, with LIKE's own wildcards taken literally. SQLite's LIKE
+ * ignores case for ASCII letters; other letters match as typed.
+ */
+export function containsPattern(name: string, value: unknown): string {
+  if (typeof value !== 'string') throw new AuditInputError(`${name} must be a string`);
+  if (value.length > MAX_CONTAINS) throw new AuditInputError(`${name} must be at most ${MAX_CONTAINS} characters`);
+  return `%${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** The FTS query of a search box's words, or null when it has none to look for (only substring matching then). */
+function wordsQuery(text: string): string | null {
+  try {
+    return ftsQuery(text);
+  } catch (error) {
+    if (error instanceof AuditInputError && /no words/.test(error.message)) return null;
+    throw error;
+  }
 }
 
 function whereClause(conditions: ReadonlyArray<string>): string {

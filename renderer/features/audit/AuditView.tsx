@@ -7,7 +7,8 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { AuditEventView } from '../../../shared/ipc/channels/audit';
 import { Role, type Role as RoleName } from '../../../shared/model/domain';
-import { useAuditCounts, useExportAudit } from '../../api/audit';
+import { useAuditCounts, useExportAuditView, useVerifyExport } from '../../api/audit';
+import { useProposals } from '../../api/review';
 import { useShortcuts } from '../../app/shortcuts';
 import { EmptyState } from '../../components/EmptyState';
 import { ErrorNote } from '../../components/ErrorNote';
@@ -45,11 +46,11 @@ function toFilters(form: FilterForm): AuditFilters {
   return {
     from: localToIso(form.from),
     to: localToIso(form.to),
-    actor: trimmed(form.actor),
+    actorContains: trimmed(form.actor),
     role: trimmed(form.role),
     action: trimmed(form.action),
-    subject: trimmed(form.subject),
-    text: trimmed(form.text),
+    subjectContains: trimmed(form.subject),
+    anywhere: trimmed(form.text),
   };
 }
 
@@ -126,10 +127,11 @@ export function AuditView({ role }: { readonly role: RoleName }) {
         <h1 className="view-title">Audit log</h1>
         <ChainStatus />
         <span className="spacer" />
-        <ExportButton />
+        <ExportPanel filters={filters} filtered={Object.values(filters).some((value) => value !== undefined)} />
       </div>
       <form className="audit-filters" role="search" aria-label="Filter the audit log" onSubmit={(event) => event.preventDefault()}>
-        <input ref={search} type="search" placeholder="Full-text search in payloads  ( / )" aria-label="Full-text search" value={form.text} onChange={set('text')} data-testid="audit-text" />
+        <input ref={search} type="search" placeholder="Search subject, actor, action, payload  ( / )" aria-label="Search everywhere" value={form.text} onChange={set('text')} data-testid="audit-text" />
+        <ProposalPicker value={form.subject} onChange={(subject) => setForm({ ...form, subject })} />
         <select aria-label="Action" value={form.action} onChange={set('action')} data-testid="audit-action">
           <option value="">All actions</option>
           {(counts.data ?? []).map((item) => (
@@ -138,7 +140,7 @@ export function AuditView({ role }: { readonly role: RoleName }) {
             </option>
           ))}
         </select>
-        <input placeholder="Actor" aria-label="Actor" value={form.actor} onChange={set('actor')} data-testid="audit-actor" />
+        <input placeholder="Actor (part of a name)" aria-label="Actor" value={form.actor} onChange={set('actor')} data-testid="audit-actor" />
         <select aria-label="Role" value={form.role} onChange={set('role')} data-testid="audit-role">
           <option value="">All roles</option>
           {Role.options.map((option) => (
@@ -151,7 +153,7 @@ export function AuditView({ role }: { readonly role: RoleName }) {
           <option value="agent">agent</option>
           <option value="tool">tool</option>
         </select>
-        <input placeholder="Subject" aria-label="Subject" value={form.subject} onChange={set('subject')} data-testid="audit-subject" />
+        <input placeholder="Subject (part of it)" aria-label="Subject" value={form.subject} onChange={set('subject')} data-testid="audit-subject" />
         <label className="field-inline">
           From
           <input type="datetime-local" step={1} value={form.from} onChange={set('from')} data-testid="audit-from" />
@@ -165,7 +167,7 @@ export function AuditView({ role }: { readonly role: RoleName }) {
         </button>
       </form>
       {counts.isError && <ErrorNote title="Could not count events" error={counts.error} />}
-      <div className="audit-body">
+      <div className={`audit-body${selected === null ? '' : ' with-detail'}`}>
         <section className="audit-table-wrap" aria-label="Events">
           <div className="audit-table-bar small">
             <span data-testid="audit-total">
@@ -191,7 +193,7 @@ export function AuditView({ role }: { readonly role: RoleName }) {
           </div>
           {pager.headError !== null && <ErrorNote title="Could not search the audit log" error={pager.headError} onRetry={pager.retry} />}
           <div className="audit-grid" role="table" aria-label="Audit events" aria-rowcount={count + 1} data-testid="audit-table" data-total={pager.total ?? ''} data-first-page-ready={pager.firstPageReady ? 'true' : 'false'}>
-            <div className="audit-row audit-head" role="row" aria-rowindex={1}>
+            <div className="audit-row audit-head" role="row" aria-rowindex={1}>{/* the header row */}
               <span role="columnheader">Seq</span>
               <span role="columnheader">Time</span>
               <span role="columnheader">Actor</span>
@@ -199,7 +201,7 @@ export function AuditView({ role }: { readonly role: RoleName }) {
               <span role="columnheader">Action</span>
               <span role="columnheader">Subject</span>
             </div>
-            <div ref={scroller} className="audit-scroller" data-testid="audit-scroller" tabIndex={0}>
+            <div ref={scroller} className="audit-scroller" role="rowgroup" aria-label="Events, newest first" data-testid="audit-scroller" tabIndex={0}>
               {pager.headLoading && pager.total === null ? (
                 <Loading label="Searching the audit log…" />
               ) : pager.total === 0 ? (
@@ -207,7 +209,7 @@ export function AuditView({ role }: { readonly role: RoleName }) {
                   <p>{Object.values(filters).some((value) => value !== undefined) ? 'Loosen or clear the filters.' : 'Every unlock, decision, apply and rollback lands here as it happens.'}</p>
                 </EmptyState>
               ) : (
-                <div className="audit-canvas" style={{ height: virtualizer.getTotalSize() }}>
+                <div className="audit-canvas" role="presentation" style={{ height: virtualizer.getTotalSize() }}>
                   {items.map((item) => {
                     const row = pager.row(item.index);
                     const event = row.state === 'loaded' ? row.event : null;
@@ -223,6 +225,8 @@ export function AuditView({ role }: { readonly role: RoleName }) {
                         data-index={item.index}
                         data-seq={event?.seq ?? ''}
                         data-action={event?.action ?? ''}
+                        data-actor={event?.actor ?? ''}
+                        data-subject={event?.subject ?? ''}
                         data-loading={row.state === 'loading' ? 'true' : undefined}
                         onClick={() => {
                           setSelectedIndex(item.index);
@@ -248,13 +252,21 @@ export function AuditView({ role }: { readonly role: RoleName }) {
                             <span role="cell" title={event.ts}>
                               {exactTime(event.ts)}
                             </span>
-                            <span role="cell">{event.actor}</span>
+                            <span role="cell">
+                              <CellFilter label={`Show only events by ${event.actor}`} onFilter={() => setForm({ ...form, actor: event.actor })} testId="filter-actor">
+                                {event.actor}
+                              </CellFilter>
+                            </span>
                             <span role="cell">{event.role}</span>
                             <span role="cell" className="action">
-                              {event.action}
+                              <CellFilter label={`Show only ${event.action} events`} onFilter={() => setForm({ ...form, action: event.action })} testId="filter-action">
+                                {event.action}
+                              </CellFilter>
                             </span>
                             <span role="cell" className="subject" title={event.subject}>
-                              {event.subject}
+                              <CellFilter label={`Show only events about ${subjectParts(event.subject).name}`} onFilter={() => setForm({ ...form, subject: subjectParts(event.subject).filter })} testId="filter-subject">
+                                <SubjectText subject={event.subject} />
+                              </CellFilter>
                             </span>
                           </>
                         )}
@@ -266,10 +278,15 @@ export function AuditView({ role }: { readonly role: RoleName }) {
             </div>
           </div>
         </section>
-        <EventDetail event={selected} onClose={() => {
-          setSelected(null);
-          setSelectedIndex(null);
-        }} />
+        {selected !== null && (
+          <EventDetail
+            event={selected}
+            onClose={() => {
+              setSelected(null);
+              setSelectedIndex(null);
+            }}
+          />
+        )}
       </div>
       <p className="muted small">
         {role === 'auditor' ? 'As an auditor you read and verify; nothing here changes state.' : 'Read-only: the log is append-only and hash-chained.'}
@@ -278,14 +295,61 @@ export function AuditView({ role }: { readonly role: RoleName }) {
   );
 }
 
-function EventDetail({ event, onClose }: { readonly event: AuditEventView | null; readonly onClose: () => void }) {
-  if (event === null) {
-    return (
-      <aside className="event-detail empty" aria-label="Event detail" data-testid="event-detail-empty">
-        <p className="muted">Select an event to see its payload and hashes (j / k walk the rows).</p>
-      </aside>
-    );
-  }
+/** A proposal subject's parts: the proposal's name first, then where it lives. */
+export function subjectParts(subject: string): { readonly name: string; readonly context: string | null; readonly filter: string } {
+  const proposal = /^proposal:([^/]+)\/(.+)$/.exec(subject);
+  if (proposal !== null) return { name: proposal[2] ?? subject, context: `proposal · ${(proposal[1] ?? '').slice(0, 8)}`, filter: `/${proposal[2] ?? ''}` };
+  const other = /^([a-z-]+):(.+)$/.exec(subject);
+  if (other !== null) return { name: other[2] ?? subject, context: other[1] ?? null, filter: subject };
+  return { name: subject, context: null, filter: subject };
+}
+
+function SubjectText({ subject }: { readonly subject: string }) {
+  const parts = subjectParts(subject);
+  return (
+    <>
+      <span className="subject-name">{parts.name}</span>
+      {parts.context !== null && <span className="muted small"> {parts.context}</span>}
+    </>
+  );
+}
+
+/** A cell's value as a button that filters the table by it. */
+function CellFilter({ label, onFilter, testId, children }: { readonly label: string; readonly onFilter: () => void; readonly testId: string; readonly children: React.ReactNode }) {
+  return (
+    <button
+      type="button"
+      className="cell-filter"
+      title={label}
+      data-testid={testId}
+      onClick={(event) => {
+        event.stopPropagation();
+        onFilter();
+      }}
+    >
+      {children}
+    </button>
+  );
+}
+
+/** Proposals by name, from the queue, as a subject filter. */
+function ProposalPicker({ value, onChange }: { readonly value: string; readonly onChange: (subject: string) => void }) {
+  const proposals = useProposals();
+  const names = [...new Set((proposals.data ?? []).map((row) => row.proposalId))].sort();
+  const current = names.find((name) => value === `/${name}`) ?? '';
+  return (
+    <select aria-label="Proposal" value={current} onChange={(event) => onChange(event.target.value === '' ? '' : `/${event.target.value}`)} data-testid="audit-proposal">
+      <option value="">All proposals</option>
+      {names.map((name) => (
+        <option key={name} value={name}>
+          {name}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+function EventDetail({ event, onClose }: { readonly event: AuditEventView; readonly onClose: () => void }) {
   return (
     <aside className="event-detail" aria-label={`Event ${event.seq}`} data-testid="event-detail" data-seq={event.seq}>
       <div className="pane-header">
@@ -308,7 +372,9 @@ function EventDetail({ event, onClose }: { readonly event: AuditEventView | null
           <code>{event.action}</code>
         </dd>
         <dt>Subject</dt>
-        <dd className="break">{event.subject}</dd>
+        <dd className="break">
+          <SubjectText subject={event.subject} /> <code className="small">{event.subject}</code>
+        </dd>
         <dt>Previous hash</dt>
         <dd className="hash" data-testid="event-prev-hash">
           {event.prevHash}
@@ -341,10 +407,20 @@ function ChainStatus() {
         </>
       )}
       {state.status === 'done' &&
-        (state.report.ok ? (
+        (state.report.ok && state.report.headsChecked === 0 ? (
+          <span className="badge outdated" data-testid="chain-unattested" title={`verified ${exactTime(state.at)}`}>
+            links intact for {state.report.checked.toLocaleString()} events, but no signed head: nothing attests that the log was not cut short or
+            rewritten as a whole
+          </span>
+        ) : state.report.ok ? (
           <span className="badge pass" data-testid="chain-ok" title={`verified ${exactTime(state.at)}`}>
-            ✓ chain intact — {state.report.checked.toLocaleString()} events, {state.report.headsChecked} signed head
-            {state.report.headsChecked === 1 ? '' : 's'}, {formatDuration(state.report.durationMs)}
+            ✓ chain intact — {state.report.checked.toLocaleString()} events; {state.report.headsChecked} signed head
+            {state.report.headsChecked === 1 ? '' : 's'} attest
+            {state.report.headsChecked === 1 ? 's' : ''} events up to #{(state.report.lastAttestedSeq ?? state.report.checked).toLocaleString()}
+            {state.report.lastAttestedSeq !== undefined && state.report.lastAttestedSeq < state.report.checked
+              ? ` (the ${(state.report.checked - state.report.lastAttestedSeq).toLocaleString()} newer are linked, not yet attested)`
+              : ''}
+            , {formatDuration(state.report.durationMs)}
           </span>
         ) : (
           <span className="badge fail" data-testid="chain-broken">
@@ -362,19 +438,89 @@ function ChainStatus() {
   );
 }
 
-function ExportButton() {
-  const exportAudit = useExportAudit();
+/** Export the whole log or the filtered view, JSON Lines or CSV, into a folder; open an exported file and verify it. */
+function ExportPanel({ filters, filtered }: { readonly filters: AuditFilters; readonly filtered: boolean }) {
+  const exportView = useExportAuditView();
+  const verifyExport = useVerifyExport();
+  const [scope, setScope] = useState<'whole' | 'filtered'>('whole');
+  const [format, setFormat] = useState<'jsonl' | 'csv'>('jsonl');
+  const [folder, setFolder] = useState('');
+  const [toVerify, setToVerify] = useState('');
+  const run = (): void =>
+    exportView.mutate(
+      { scope, format, filter: scope === 'filtered' ? filters : {}, ...(folder.trim() === '' ? {} : { directory: folder.trim() }) },
+      { onSuccess: (done) => setToVerify(done.file) },
+    );
   return (
-    <div className="export">
-      <button type="button" onClick={() => exportAudit.mutate({})} disabled={exportAudit.isPending} data-testid="audit-export">
-        {exportAudit.isPending ? 'Exporting…' : 'Export JSON Lines'}
-      </button>
-      {exportAudit.isSuccess && (
-        <span className="small" data-testid="audit-export-result" data-file={exportAudit.data.file}>
-          Wrote {exportAudit.data.events.toLocaleString()} events to <code className="break">{exportAudit.data.file}</code>
-        </span>
-      )}
-      {exportAudit.isError && <ErrorNote title="Export failed" error={exportAudit.error} testId="audit-export-error" />}
-    </div>
+    <details className="export-panel" data-testid="audit-export-panel">
+      <summary>Export or verify a file…</summary>
+      <div className="form">
+        <fieldset className="field-set">
+          <legend>What</legend>
+          <label className="radio-line">
+            <input type="radio" name="export-scope" checked={scope === 'whole'} onChange={() => setScope('whole')} data-testid="export-scope-whole" />
+            The whole log (JSON Lines export verifies on its own: the chain and its signed heads)
+          </label>
+          <label className="radio-line">
+            <input type="radio" name="export-scope" checked={scope === 'filtered'} onChange={() => setScope('filtered')} data-testid="export-scope-filtered" />
+            Only the events the filters show{filtered ? '' : ' (no filter set: every event)'}
+          </label>
+        </fieldset>
+        <fieldset className="field-set">
+          <legend>Format</legend>
+          <label className="radio-line">
+            <input type="radio" name="export-format" checked={format === 'jsonl'} onChange={() => setFormat('jsonl')} data-testid="export-format-jsonl" />
+            JSON Lines
+          </label>
+          <label className="radio-line">
+            <input type="radio" name="export-format" checked={format === 'csv'} onChange={() => setFormat('csv')} data-testid="export-format-csv" />
+            CSV (for spreadsheets)
+          </label>
+        </fieldset>
+        <label className="field-label">
+          Save in folder (absolute path; empty: the data directory&apos;s exports folder)
+          <input value={folder} onChange={(event) => setFolder(event.target.value)} data-testid="export-folder" placeholder="/home/you/audit-exports" />
+        </label>
+        <div className="row gap">
+          <button type="button" onClick={run} disabled={exportView.isPending} data-testid="audit-export">
+            {exportView.isPending ? 'Exporting…' : 'Export'}
+          </button>
+        </div>
+        {exportView.isSuccess && (
+          <p className="small" data-testid="audit-export-result" data-file={exportView.data.file} data-events={exportView.data.events}>
+            Wrote {exportView.data.events.toLocaleString()} event{exportView.data.events === 1 ? '' : 's'} ({exportView.data.scope === 'whole' ? 'whole log' : 'filtered view'},{' '}
+            {exportView.data.format.toUpperCase()}) to <code className="break">{exportView.data.file}</code>.{' '}
+            {exportView.data.chainVerifiable ? 'It verifies on its own.' : 'Each event can be checked; the chain cannot (not every event is in it, or CSV).'}
+          </p>
+        )}
+        {exportView.isError && <ErrorNote title="Export failed" error={exportView.error} testId="audit-export-error" />}
+        <label className="field-label">
+          Exported file to verify (absolute path)
+          <input value={toVerify} onChange={(event) => setToVerify(event.target.value)} data-testid="verify-file" />
+        </label>
+        <div className="row gap">
+          <button type="button" onClick={() => verifyExport.mutate({ file: toVerify.trim() })} disabled={toVerify.trim() === '' || verifyExport.isPending} data-testid="verify-file-run">
+            {verifyExport.isPending ? 'Verifying…' : 'Open and verify'}
+          </button>
+        </div>
+        {verifyExport.isSuccess && (
+          <div
+            className={verifyExport.data.ok ? 'note ok-text' : 'note warn-text'}
+            data-testid="verify-file-result"
+            data-ok={verifyExport.data.ok ? 'true' : 'false'}
+            data-kind={verifyExport.data.kind}
+            data-events={verifyExport.data.events}
+          >
+            <strong>{verifyExport.data.ok ? '✓ Verified' : '✗ Not verified'}</strong>
+            <ul>
+              {verifyExport.data.statements.map((statement) => (
+                <li key={statement}>{statement}</li>
+              ))}
+            </ul>
+          </div>
+        )}
+        {verifyExport.isError && <ErrorNote title="Could not verify the file" error={verifyExport.error} testId="verify-file-error" />}
+      </div>
+    </details>
   );
 }

@@ -8,7 +8,8 @@ import type { RepositoryView } from '../../../shared/ipc/channels/review';
 import type { ChannelOutput } from '../../../shared/ipc/contract';
 import type { Role } from '../../../shared/model/domain';
 import { canCall } from '../../api/access';
-import { useCheckpointPreview, useCheckpoints, useCreateCheckpoint, useRollback } from '../../api/checkpoints';
+import { createTwoFilesPatch } from 'diff';
+import { useCheckpointLabels, useCheckpointPreview, useCheckpointPreviewLines, useCheckpoints, useCreateCheckpoint, useRollbackWithReason } from '../../api/checkpoints';
 import { useRepositories } from '../../api/review';
 import { navigate, routeHref } from '../../app/router';
 import { Dialog } from '../../components/Dialog';
@@ -59,9 +60,10 @@ function RepositoryCheckpoints({
   readonly role: Role;
 }) {
   const checkpoints = useCheckpoints(repository.id);
+  const labels = useCheckpointLabels(repository.id);
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [rollingBack, setRollingBack] = useState<CheckpointView | null>(null);
-  const [lastRollback, setLastRollback] = useState<ChannelOutput<'checkpoint:rollback'> | null>(null);
+  const [lastRollback, setLastRollback] = useState<ChannelOutput<'checkpoint:rollbackWithReason'> | null>(null);
   const selected = checkpoints.data?.find((checkpoint) => checkpoint.id === selectedId) ?? null;
   useEffect(() => {
     if (selectedId === null && checkpoints.data !== undefined && checkpoints.data[0] !== undefined) setSelectedId(checkpoints.data[0].id);
@@ -111,7 +113,7 @@ function RepositoryCheckpoints({
               <thead>
                 <tr>
                   <th scope="col">Taken</th>
-                  <th scope="col">Reason</th>
+                  <th scope="col">What</th>
                   <th scope="col">Operator</th>
                   <th scope="col">Branch head</th>
                   <th scope="col">Id</th>
@@ -132,8 +134,13 @@ function RepositoryCheckpoints({
                         <TimeAgo iso={checkpoint.createdAt} />
                       </button>
                     </td>
-                    <td>
-                      {checkpoint.reason}
+                    <td title={checkpoint.reason}>
+                      {labels.data?.labels[checkpoint.id] ?? checkpoint.reason}
+                      {labels.data?.currentId === checkpoint.id && (
+                        <span className="badge pass" data-testid="checkpoint-current" title="The repository is in exactly this state now">
+                          current state
+                        </span>
+                      )}
                       {checkpoint.dirty && (
                         <span className="badge outdated" title="The working tree had uncommitted changes; they are in the checkpoint">
                           dirty tree
@@ -200,11 +207,31 @@ function Preview({
   readonly onRollBack: () => void;
 }) {
   const preview = useCheckpointPreview(repository.id, checkpoint.id);
+  const lines = useCheckpointPreviewLines(repository.id, checkpoint.id);
+  const nothingDiffers = lines.data?.current === true || (preview.data !== undefined && preview.data.changes.length === 0);
   return (
-    <section className="checkpoint-preview" aria-label="Rollback preview" data-testid="checkpoint-preview" data-id={checkpoint.id}>
-      <h2>
-        Roll back to “{checkpoint.reason}”
-      </h2>
+    <section
+      className="checkpoint-preview"
+      aria-label="Rollback preview"
+      data-testid="checkpoint-preview"
+      data-id={checkpoint.id}
+      data-current={lines.data?.current === true ? 'true' : 'false'}
+    >
+      <h2 data-testid="preview-label">Roll back to “{lines.data?.label ?? checkpoint.reason}”</h2>
+      {lines.data?.current === true && (
+        <p className="ok-text" data-testid="preview-current">
+          This is the state the repository is in now.
+        </p>
+      )}
+      {lines.data !== undefined && lines.data.undoes.length > 0 && (
+        <ul className="undoes" data-testid="preview-undoes" data-count={lines.data.undoes.length}>
+          {lines.data.undoes.map((apply) => (
+            <li key={`${apply.proposal}@${apply.at}`} data-testid="preview-undoes-item" data-proposal={apply.proposal}>
+              Undoes the apply of <strong>{apply.proposal}</strong> by {apply.by} at {exactTime(apply.at)}
+            </li>
+          ))}
+        </ul>
+      )}
       <p className="small muted">
         {exactTime(checkpoint.createdAt)} by {checkpoint.operator} · {checkpoint.branch} at <code>{shortOid(checkpoint.headOid)}</code> · commit{' '}
         <code>{shortOid(checkpoint.commitOid)}</code>
@@ -221,16 +248,32 @@ function Preview({
             Rolling back changes {preview.data.changes.length} path{preview.data.changes.length === 1 ? '' : 's'} (now → checkpoint):
           </p>
           <ul className="path-changes" data-testid="preview-changes">
-            {preview.data.changes.map((change) => (
-              <li key={change.path} data-status={change.status}>
-                <span className={`status-letter status-${change.status}`}>{change.status}</span> <code>{change.path}</code>
-              </li>
-            ))}
+            {preview.data.changes.map((change) => {
+              const file = lines.data?.files.find((item) => item.path === change.path);
+              return (
+                <li key={change.path} data-status={change.status}>
+                  <span className={`status-letter status-${change.status}`}>{change.status}</span> <code>{change.path}</code>
+                  {file?.shown === true && (
+                    <details className="preview-diff" data-testid="preview-diff" data-path={change.path}>
+                      <summary>Line changes</summary>
+                      <pre className="log">{lineDiff(change.path, file.now, file.after)}</pre>
+                    </details>
+                  )}
+                </li>
+              );
+            })}
           </ul>
         </>
       )}
       {canRollBack ? (
-        <button type="button" className="danger" onClick={onRollBack} disabled={preview.isPending} data-testid="rollback-button">
+        <button
+          type="button"
+          className="danger"
+          onClick={onRollBack}
+          disabled={preview.isPending || nothingDiffers}
+          title={nothingDiffers ? 'Nothing differs: there is nothing to roll back' : undefined}
+          data-testid="rollback-button"
+        >
           Roll back to this checkpoint…
         </button>
       ) : (
@@ -242,6 +285,13 @@ function Preview({
   );
 }
 
+/** A unified diff of one file (now → after the rollback), as `git diff` shows it. */
+function lineDiff(path: string, now: string | null, after: string | null): string {
+  const patch = createTwoFilesPatch(`now/${path}`, `after-rollback/${path}`, now ?? '', after ?? '', undefined, undefined, { context: 3 });
+  // The header lines repeat the names above; the hunks are what a lead reads.
+  return patch.split('\n').slice(4).join('\n') || '(no line changes: the mode or type changed)';
+}
+
 function RollbackDialog({
   repository,
   checkpoint,
@@ -251,12 +301,14 @@ function RollbackDialog({
   readonly repository: RepositoryView;
   readonly checkpoint: CheckpointView | null;
   readonly onClose: () => void;
-  readonly onDone: (result: ChannelOutput<'checkpoint:rollback'>) => void;
+  readonly onDone: (result: ChannelOutput<'checkpoint:rollbackWithReason'>) => void;
 }) {
-  const rollback = useRollback();
+  const rollback = useRollbackWithReason();
   const [understood, setUnderstood] = useState(false);
+  const [reason, setReason] = useState('');
   const close = (): void => {
     setUnderstood(false);
+    setReason('');
     rollback.reset();
     onClose();
   };
@@ -269,6 +321,10 @@ function RollbackDialog({
             {exactTime(checkpoint.createdAt)} (<code>{checkpoint.id}</code>).
           </p>
           <p>Gatehouse first takes a checkpoint of the repository as it is now, so this rollback can itself be undone.</p>
+          <label className="field-label">
+            Why roll back (required, recorded in the audit log)
+            <textarea value={reason} onChange={(event) => setReason(event.target.value)} rows={2} required data-autofocus data-testid="rollback-reason" />
+          </label>
           <label className="inline-check">
             <input type="checkbox" checked={understood} onChange={(event) => setUnderstood(event.target.checked)} data-testid="rollback-understood" />
             I understand that the branch and working tree will be restored to this checkpoint.
@@ -282,14 +338,15 @@ function RollbackDialog({
             <button
               type="button"
               className="danger"
-              disabled={!understood || rollback.isPending}
+              disabled={!understood || reason.trim().length < 3 || rollback.isPending}
               data-testid="rollback-confirm"
               onClick={() =>
                 rollback.mutate(
-                  { repositoryId: repository.id, checkpointId: checkpoint.id, confirm: true },
+                  { repositoryId: repository.id, checkpointId: checkpoint.id, reason, confirm: true },
                   {
                     onSuccess: (result) => {
                       setUnderstood(false);
+                      setReason('');
                       rollback.reset();
                       onDone(result);
                     },
@@ -312,7 +369,7 @@ function RollbackResult({
   onUndo,
   onDismiss,
 }: {
-  readonly result: ChannelOutput<'checkpoint:rollback'>;
+  readonly result: ChannelOutput<'checkpoint:rollbackWithReason'>;
   readonly canUndo: boolean;
   readonly onUndo: () => void;
   readonly onDismiss: () => void;

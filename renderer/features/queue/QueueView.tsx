@@ -6,6 +6,7 @@ import { RiskLevel, type Role } from '../../../shared/model/domain';
 import { canCall } from '../../api/access';
 import { call } from '../../api/client';
 import { channelKey } from '../../api/hooks';
+import { useCreateDemo } from '../../api/app';
 import { useProposals, useRepositories } from '../../api/review';
 import { navigate, routeHref } from '../../app/router';
 import { ReviewView } from '../../app/views';
@@ -191,7 +192,8 @@ export function QueueView({ role }: { readonly role: Role }) {
             <p>
               {canCall(role, 'repo:add') ? (
                 <>
-                  Register a repository in <a href={routeHref({ view: 'settings' })} data-testid="queue-settings-link">Settings</a>.
+                  Register a repository in <a href={routeHref({ view: 'settings' })} data-testid="queue-settings-link">Settings</a>, or try Gatehouse on the
+                  demo workspace first. <CreateDemoButton />
                 </>
               ) : (
                 'Ask a lead to register a repository in Settings.'
@@ -318,7 +320,30 @@ function QueueRow({
         <div className="muted small" data-testid="approvals-needs">
           {row.approvals.needs}
         </div>
+        {row.automaticRollback != null && (
+          <div className="badge fail" data-testid="queue-auto-rollback" title={row.automaticRollback.reasons.join('; ')}>
+            apply rolled back automatically
+          </div>
+        )}
       </td>
     </tr>
+  );
+}
+
+/** Builds the demo workspace for a lead who already has their own operator (a newcomer's way in). */
+function CreateDemoButton() {
+  const createDemo = useCreateDemo(() => undefined);
+  return (
+    <>
+      <button type="button" className="primary" onClick={() => createDemo.mutate({})} disabled={createDemo.isPending} data-testid="queue-create-demo">
+        {createDemo.isPending ? 'Building the demo workspace…' : 'Create demo workspace'}
+      </button>
+      {createDemo.isError && <ErrorNote title="Could not build the demo" error={createDemo.error} testId="queue-demo-error" />}
+      {createDemo.isSuccess && (
+        <span className="small" data-testid="queue-demo-created">
+          Demo operators {createDemo.data.operators.map((operator) => `${operator.name} (${operator.role}, passphrase ${operator.passphrase})`).join(', ')}.
+        </span>
+      )}
+    </>
   );
 }

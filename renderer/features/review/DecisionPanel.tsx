@@ -63,6 +63,9 @@ export function DecisionPanel({ detail, role, repository, onDecide }: DecisionPa
               <button type="button" className="primary" onClick={() => onDecide('approve')} data-testid="approve-button">
                 Approve… <kbd>a</kbd>
               </button>
+              <button type="button" onClick={() => onDecide('request_changes')} data-testid="request-changes-button">
+                Request changes… <kbd>c</kbd>
+              </button>
               <button type="button" className="danger" onClick={() => onDecide('reject')} data-testid="reject-button">
                 Reject… <kbd>r</kbd>
               </button>

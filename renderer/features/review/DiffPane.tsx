@@ -12,7 +12,8 @@ import type { FileChangeView, FileContentsView } from '../../../shared/ipc/chann
 import type { Finding, Severity } from '../../../shared/model/domain';
 import type { ColorScheme } from '../../app/theme';
 import { Loading } from '../../components/Loading';
-import { monaco, resolveLanguage } from './monaco-setup';
+import { DIFF_THEMES, monaco, resolveLanguage } from './monaco-setup';
+import type { CommentSide, CommentView } from '../../../shared/ipc/channels/comments';
 
 /** A request to show a line (a new nonce re-reveals the same line). */
 export interface RevealTarget {
@@ -28,8 +29,14 @@ export interface DiffPaneProps {
   readonly contents: FileContentsView;
   readonly findings: ReadonlyArray<Finding>;
   readonly inline: boolean;
+  /** Hide changes in leading and trailing whitespace (the reviewer's toggle; off by default). */
+  readonly hideWhitespace?: boolean;
   readonly scheme: ColorScheme;
   readonly reveal: RevealTarget | null;
+  /** Comments on this file that have a line in the current revision (drafts and published). */
+  readonly comments?: ReadonlyArray<CommentView>;
+  /** A line was chosen to comment on: a click on its number, or the cursor moved to it. */
+  readonly onLineSelect?: (side: CommentSide, line: number) => void;
 }
 
 function markerSeverity(severity: Severity): monaco.MarkerSeverity {
@@ -109,7 +116,7 @@ export function warmUpDiffEditor(): void {
 }
 
 /** The diff editor for one file. */
-export function DiffPane({ file, contents, findings, inline, scheme, reveal }: DiffPaneProps) {
+export function DiffPane({ file, contents, findings, inline, hideWhitespace = false, scheme, reveal, comments = [], onLineSelect }: DiffPaneProps) {
   const [editor, setEditor] = useState<MonacoDiffEditor | null>(null);
   // Models are named per pane, so a pane mounting while another unmounts never shares one.
   const instance = useId().replace(/[^A-Za-z0-9]/g, '');
@@ -131,16 +138,24 @@ export function DiffPane({ file, contents, findings, inline, scheme, reveal }: D
       scrollBeyondLastLine: false,
       fontSize: 13,
       lineNumbersMinChars: 4,
-      // Whitespace can change meaning (Python, YAML, Makefiles): never hide it from a reviewer.
-      ignoreTrimWhitespace: false,
+      // Whitespace can change meaning (Python, YAML, Makefiles): shown unless the reviewer hides it.
+      ignoreTrimWhitespace: hideWhitespace,
       renderControlCharacters: true,
       unicodeHighlight: { invisibleCharacters: true, ambiguousCharacters: true, nonBasicASCII: false },
       renderMarginRevertIcon: false,
       renderIndicators: true,
       domReadOnly: true,
     }),
-    [inline],
+    [inline, hideWhitespace],
   );
+
+  // Monaco's text boxes need names (WCAG 4.1.2). The diff editor's originalAriaLabel / modifiedAriaLabel
+  // options arrive empty in 0.57, so each side is named on its own editor.
+  useEffect(() => {
+    if (editor === null) return;
+    editor.getOriginalEditor().updateOptions({ ariaLabel: `${contents.path}, before (base), read-only` });
+    editor.getModifiedEditor().updateOptions({ ariaLabel: `${contents.path}, after (this revision), read-only` });
+  }, [editor, contents.path]);
 
   // Markers and glyphs for this file, then "ready" once the diff for these texts is computed.
   useEffect(() => {
@@ -215,6 +230,52 @@ export function DiffPane({ file, contents, findings, inline, scheme, reveal }: D
     modifiedEditor.setPosition({ lineNumber: reveal.line, column: reveal.column });
   }, [editor, reveal, contents.path, ready]);
 
+  // Comments sit on their line in each side's editor: a glyph and the text on hover.
+  const commentDecorations = useRef<{ original: monaco.editor.IEditorDecorationsCollection; modified: monaco.editor.IEditorDecorationsCollection } | null>(null);
+  useEffect(() => {
+    if (editor === null) return;
+    commentDecorations.current ??= {
+      original: editor.getOriginalEditor().createDecorationsCollection(),
+      modified: editor.getModifiedEditor().createDecorationsCollection(),
+    };
+    const forSide = (side: CommentSide): monaco.editor.IModelDeltaDecoration[] =>
+      comments
+        .filter((comment) => comment.side === side && comment.currentLine !== null)
+        .map((comment) => ({
+          range: { startLineNumber: comment.currentLine ?? 1, startColumn: 1, endLineNumber: comment.currentLine ?? 1, endColumn: 1 },
+          options: {
+            isWholeLine: true,
+            className: comment.state === 'draft' ? 'gh-comment-line gh-comment-draft' : 'gh-comment-line',
+            linesDecorationsClassName: comment.state === 'draft' ? 'gh-comment-mark gh-comment-mark-draft' : 'gh-comment-mark',
+            hoverMessage: { value: `**${comment.authorName}${comment.state === 'draft' ? ' (draft)' : ''}:** ${comment.body}` },
+          },
+        }));
+    commentDecorations.current.original.set(forSide('base'));
+    commentDecorations.current.modified.set(forSide('head'));
+  }, [editor, comments, ready]);
+
+  // A click on a line number, or the cursor on a line, chooses the line to comment on.
+  const lineSelect = useRef(onLineSelect);
+  lineSelect.current = onLineSelect;
+  useEffect(() => {
+    if (editor === null) return undefined;
+    const subscriptions = (['base', 'head'] as const).flatMap((side) => {
+      const sideEditor = side === 'base' ? editor.getOriginalEditor() : editor.getModifiedEditor();
+      return [
+        sideEditor.onMouseDown((event) => {
+          if (event.target.type === monaco.editor.MouseTargetType.GUTTER_LINE_NUMBERS && event.target.position !== null) {
+            lineSelect.current?.(side, event.target.position.lineNumber);
+          }
+        }),
+        sideEditor.onDidChangeCursorPosition((event) => lineSelect.current?.(side, event.position.lineNumber)),
+      ];
+    });
+    return () => {
+      for (const subscription of subscriptions) subscription.dispose();
+      commentDecorations.current = null;
+    };
+  }, [editor]);
+
   // @monaco-editor/react disposes models before their editor, which Monaco 0.57 reports as an error;
   // it keeps them here (keepCurrent*Model) and they are disposed once the editor is gone.
   useEffect(() => {
@@ -240,6 +301,7 @@ export function DiffPane({ file, contents, findings, inline, scheme, reveal }: D
       data-markers={isReady ? String(ready.markers) : ''}
       data-marker-lines={isReady ? ready.lines : ''}
       data-view={inline ? 'inline' : 'side-by-side'}
+      role="region"
       aria-label={`Diff of ${contents.path}`}
       aria-busy={!isReady}
     >
@@ -251,7 +313,7 @@ export function DiffPane({ file, contents, findings, inline, scheme, reveal }: D
         modifiedModelPath={`gatehouse-diff:/${instance}/modified`}
         keepCurrentOriginalModel
         keepCurrentModifiedModel
-        theme={scheme === 'dark' ? 'vs-dark' : 'vs'}
+        theme={scheme === 'dark' ? DIFF_THEMES.dark : DIFF_THEMES.light}
         options={options}
         loading={<Loading label="Loading the diff editor…" />}
         onMount={(mounted) => setEditor(mounted)}

@@ -4,14 +4,15 @@
  */
 import { useQueryClient } from '@tanstack/react-query';
 import { Suspense, useCallback, useEffect, useMemo, useState } from 'react';
-import type { FileChangeView, FileContentsView, ProposalDetail } from '../../../shared/ipc/channels/review';
+import type { ActivityItem, AutomaticRollbackView, FileChangeView, FileContentsView, LandedView, ProposalDetail } from '../../../shared/ipc/channels/review';
 import type { Finding, Role } from '../../../shared/model/domain';
 import { ErrorCode } from '../../../shared/model/result';
 import { canCall } from '../../api/access';
 import { useAppInfo } from '../../api/app';
 import { call } from '../../api/client';
 import { channelKey } from '../../api/hooks';
-import { useProposal, useProposalFile, useRepositories } from '../../api/review';
+import { useComments, useProposal, useProposalFile, useRepositories } from '../../api/review';
+import type { CommentSide, CommentView } from '../../../shared/ipc/channels/comments';
 import { useSession } from '../../api/session';
 import { lazyWithPreload } from '../../app/lazy';
 import { routeHref } from '../../app/router';
@@ -21,13 +22,14 @@ import { RiskBadge, ScoreMeter } from '../../components/badges';
 import { EmptyState } from '../../components/EmptyState';
 import { ErrorNote } from '../../components/ErrorNote';
 import { Loading } from '../../components/Loading';
-import { TimeAgo, shortOid } from '../../components/time';
+import { TimeAgo, exactTime, shortOid } from '../../components/time';
 import { AssessmentPanel } from './AssessmentPanel';
 import { DecisionDialog, type DecisionKind } from './DecisionDialog';
 import { DecisionPanel } from './DecisionPanel';
 import type { RevealTarget } from './DiffPane';
 import { FileTree } from './FileTree';
-import { FindingsPanel } from './FindingsPanel';
+import { CommentsPanel, type CommentTarget } from './CommentsPanel';
+import { FindingsPanel, type FindingPlace } from './FindingsPanel';
 import { fileWarnings, findingKey, firstFileToOpen, orderFiles, orderFindingsForWalk } from './review-model';
 import { SandboxPanel } from './SandboxPanel';
 import { useViewedMarks } from './viewed-marks';
@@ -41,8 +43,9 @@ export async function preloadDiffEditor(): Promise<void> {
   module.warmUpDiffEditor();
 }
 
-type Tab = 'findings' | 'risk' | 'sandbox' | 'decision';
+type Tab = 'findings' | 'comments' | 'risk' | 'sandbox' | 'decision' | 'activity';
 const inlineKey = 'gatehouse.diff.inline';
+const whitespaceKey = 'gatehouse.diff.hideWhitespace';
 
 /** Props of {@link ReviewView}. */
 export interface ReviewViewProps {
@@ -108,11 +111,19 @@ function ReviewBody({ detail, role, refreshing }: { readonly detail: ProposalDet
   const [tab, setTab] = useState<Tab>('findings');
   const [decision, setDecision] = useState<DecisionKind | null>(null);
   const [inline, setInline] = useState(() => window.localStorage.getItem(inlineKey) === 'true');
+  const [hideWhitespace, setHideWhitespace] = useState(() => window.localStorage.getItem(whitespaceKey) === 'true');
   const [walkNote, setWalkNote] = useState<string | null>(null);
   const { viewed, toggle: toggleViewed } = useViewedMarks(repositoryId, proposalId, summary.headOid);
+  const conversation = useComments(repositoryId, proposalId);
+  const [commentTarget, setCommentTarget] = useState<CommentTarget | null>(null);
+  const canComment = canCall(role, 'comment:draft') && !summary.applied;
 
   // A file can vanish when the branch moves; fall back to the first one.
   const currentFile = files.find((file) => file.path === currentPath) ?? files[0] ?? null;
+  const fileComments = useMemo(
+    () => (conversation.data?.comments ?? []).filter((comment) => comment.path === currentFile?.path && comment.currentLine !== null),
+    [conversation.data, currentFile],
+  );
   const currentIndex = currentFile === null ? -1 : files.indexOf(currentFile);
   const contents = useProposalFile(repositoryId, proposalId, currentFile?.path ?? null);
 
@@ -134,6 +145,12 @@ function ReviewBody({ detail, role, refreshing }: { readonly detail: ProposalDet
     setCurrentPath(finding.path);
     setCurrentFinding(findingKey(finding));
     setReveal((previous) => ({ path: finding.path, line: finding.startLine, column: finding.startColumn, nonce: (previous?.nonce ?? 0) + 1 }));
+    setWalkNote(null);
+  }, []);
+
+  const revealPlace = useCallback((place: FindingPlace): void => {
+    setCurrentPath(place.path);
+    setReveal((previous) => ({ path: place.path, line: place.line, column: place.column, nonce: (previous?.nonce ?? 0) + 1 }));
     setWalkNote(null);
   }, []);
 
@@ -168,7 +185,14 @@ function ReviewBody({ detail, role, refreshing }: { readonly detail: ProposalDet
       return !value;
     });
   };
+  const toggleWhitespace = (): void => {
+    setHideWhitespace((value) => {
+      window.localStorage.setItem(whitespaceKey, String(!value));
+      return !value;
+    });
+  };
   useShortcuts({
+    w: toggleWhitespace,
     j: () => stepFile(1),
     k: () => stepFile(-1),
     n: () => stepFinding(1),
@@ -177,6 +201,7 @@ function ReviewBody({ detail, role, refreshing }: { readonly detail: ProposalDet
     i: toggleInline,
     a: () => canDecide && setDecision('approve'),
     r: () => canDecide && setDecision('reject'),
+    c: () => canDecide && setDecision('request_changes'),
   });
   useEffect(() => {
     if (currentFinding !== null) document.querySelector('.finding.current')?.scrollIntoView({ block: 'nearest' });
@@ -184,9 +209,11 @@ function ReviewBody({ detail, role, refreshing }: { readonly detail: ProposalDet
 
   const tabs: ReadonlyArray<{ readonly id: Tab; readonly label: string }> = [
     { id: 'findings', label: `Findings (${detail.findings.length})` },
+    { id: 'comments', label: `Comments (${conversation.data?.comments.length ?? 0})` },
     { id: 'risk', label: 'Risk' },
     { id: 'sandbox', label: 'Sandbox' },
     { id: 'decision', label: 'Decision' },
+    { id: 'activity', label: 'Activity' },
   ];
 
   return (
@@ -211,6 +238,11 @@ function ReviewBody({ detail, role, refreshing }: { readonly detail: ProposalDet
             head <code title={summary.headOid}>{shortOid(summary.headOid)}</code> on base <code title={summary.baseOid}>{shortOid(summary.baseOid)}</code>
           </span>
           <TimeAgo iso={summary.committedAt} />
+          {conversation.data?.reviewState === 'changes-requested' && (
+            <span className="badge outdated" data-testid="changes-requested">
+              changes requested by {conversation.data.changeRequests.filter((request) => request.current).map((request) => request.operatorName).join(', ')}
+            </span>
+          )}
           <span className={detail.gate.allowed ? 'ok-text' : 'warn-text'} data-testid="header-gate">
             {detail.gate.summary}
           </span>
@@ -221,6 +253,8 @@ function ReviewBody({ detail, role, refreshing }: { readonly detail: ProposalDet
           )}
         </div>
       </header>
+      {summary.automaticRollback != null && <AutomaticRollbackBanner rollback={summary.automaticRollback} />}
+      {detail.landed != null && <LandedBanner landed={detail.landed} />}
       <div className="review-grid">
         <FileTree files={files} findingsByPath={findingsByPath} current={currentFile?.path ?? null} viewed={viewed} onOpen={openFile} onToggleViewed={toggleViewed} />
         <section className="diff-area" aria-label="Diff">
@@ -256,6 +290,9 @@ function ReviewBody({ detail, role, refreshing }: { readonly detail: ProposalDet
                 <button type="button" onClick={toggleInline} aria-pressed={inline} data-testid="toggle-inline" aria-label={inline ? 'Show side by side (i)' : 'Show inline (i)'}>
                   {inline ? 'Side by side' : 'Inline'}
                 </button>
+                <button type="button" onClick={toggleWhitespace} aria-pressed={hideWhitespace} data-testid="toggle-whitespace" title="Hide or show whitespace-only changes (w)">
+                  {hideWhitespace ? 'Whitespace hidden' : 'Whitespace shown'}
+                </button>
                 <label className="inline-check">
                   <input type="checkbox" checked={viewed.has(currentFile.path)} onChange={() => toggleViewed(currentFile.path)} data-testid="toggle-viewed" />
                   Viewed
@@ -277,8 +314,11 @@ function ReviewBody({ detail, role, refreshing }: { readonly detail: ProposalDet
                   contents={contents.data}
                   findings={findingsByPath.get(currentFile.path) ?? []}
                   inline={inline}
+                  hideWhitespace={hideWhitespace}
                   scheme={scheme}
                   reveal={reveal}
+                  comments={fileComments}
+                  onLineSelect={canComment ? (side, line) => setCommentTarget({ path: currentFile.path, side, line }) : undefined}
                 />
               )}
             </>
@@ -303,7 +343,20 @@ function ReviewBody({ detail, role, refreshing }: { readonly detail: ProposalDet
             ))}
           </div>
           <div className="tab-panel" role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
-            {tab === 'findings' && <FindingsPanel findings={detail.findings} currentPath={currentFile?.path ?? null} currentKey={currentFinding} onSelect={selectFinding} />}
+            {tab === 'findings' && (
+              <FindingsPanel findings={detail.findings} currentPath={currentFile?.path ?? null} currentKey={currentFinding} onSelect={selectFinding} onReveal={revealPlace} />
+            )}
+            {tab === 'comments' && (
+              <CommentsPanel
+                conversation={conversation.data}
+                repositoryId={repositoryId}
+                proposalId={proposalId}
+                headOid={summary.headOid}
+                canComment={canComment}
+                target={commentTarget}
+                onReveal={revealPlace}
+              />
+            )}
             {tab === 'risk' && <AssessmentPanel detail={detail} />}
             {tab === 'sandbox' && (
               <SandboxPanel
@@ -314,12 +367,64 @@ function ReviewBody({ detail, role, refreshing }: { readonly detail: ProposalDet
                 dockerReachable={info.data?.docker.reachable ?? null}
               />
             )}
+            {tab === 'activity' && <ActivityPanel activity={detail.activity ?? []} />}
             {tab === 'decision' && <DecisionPanel detail={detail} role={role} repository={repository} onDecide={setDecision} />}
           </div>
         </aside>
       </div>
-      <DecisionDialog kind={decision} summary={summary} operator={session.data?.operator.name ?? ''} onClose={() => setDecision(null)} />
+      <DecisionDialog kind={decision} detail={detail} viewed={viewed} drafts={(conversation.data?.comments ?? []).filter((comment) => comment.state === 'draft').length} operator={session.data?.operator.name ?? ''} onClose={() => setDecision(null)} />
     </main>
+  );
+}
+
+/** Says that Gatehouse rolled the apply back by itself, and why. */
+function AutomaticRollbackBanner({ rollback }: { readonly rollback: AutomaticRollbackView }) {
+  return (
+    <div className="banner banner-danger" role="alert" data-testid="auto-rollback-banner" data-checkpoint-id={rollback.checkpointId}>
+      <strong>Gatehouse rolled this apply back automatically</strong> <TimeAgo iso={rollback.at} />
+      {rollback.appliedBy !== null && (
+        <>
+          {' '}
+          (applied by {rollback.appliedBy}
+          {rollback.appliedAt !== null && <> at {exactTime(rollback.appliedAt)}</>})
+        </>
+      )}
+      : the post-apply check found {rollback.reasons.join('; ') || 'a regression'}. The target branch is back at checkpoint <code>{rollback.checkpointId}</code>; the
+      proposal can be applied again once that is understood.
+    </div>
+  );
+}
+
+/** An applied proposal shows the revision that landed, frozen. */
+function LandedBanner({ landed }: { readonly landed: LandedView }) {
+  return (
+    <div className="banner banner-ok" data-testid="landed-banner" data-checkpoint-id={landed.checkpointId} data-by={landed.by}>
+      <strong>Applied</strong> by {landed.by} at {exactTime(landed.at)}: the target moved from <code title={landed.previousTargetHead}>{shortOid(landed.previousTargetHead)}</code> to{' '}
+      <code title={landed.newTargetHead}>{shortOid(landed.newTargetHead)}</code>, after checkpoint <code>{landed.checkpointId}</code>. This page shows the revision that landed;{' '}
+      {landed.approvals.length} approval{landed.approvals.length === 1 ? ' was' : 's were'} used.
+    </div>
+  );
+}
+
+/** What happened to the proposal, newest first; automatic actions marked. */
+function ActivityPanel({ activity }: { readonly activity: ReadonlyArray<ActivityItem> }) {
+  return (
+    <section className="activity-panel" data-testid="activity-panel" aria-label="Activity">
+      {activity.length === 0 ? (
+        <p className="muted">Nothing recorded yet.</p>
+      ) : (
+        <ol className="activity-list">
+          {activity.map((item) => (
+            <li key={item.seq} data-testid="activity-item" data-action={item.action} data-automatic={item.automatic ? 'true' : 'false'} className={item.automatic ? 'automatic' : ''}>
+              <span className="muted small">
+                <TimeAgo iso={item.at} /> · #{item.seq}
+              </span>{' '}
+              {item.automatic && <span className="badge neutral">automatic</span>} {item.summary}
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
   );
 }
 
@@ -342,14 +447,20 @@ function DiffOrPlaceholder({
   contents,
   findings,
   inline,
+  hideWhitespace,
   scheme,
   reveal,
+  comments,
+  onLineSelect,
 }: {
   readonly file: FileChangeView;
   readonly contents: FileContentsView;
   readonly findings: ReadonlyArray<Finding>;
   readonly inline: boolean;
+  readonly hideWhitespace: boolean;
   readonly scheme: 'light' | 'dark';
+  readonly comments: ReadonlyArray<CommentView>;
+  readonly onLineSelect: ((side: CommentSide, line: number) => void) | undefined;
   readonly reveal: RevealTarget | null;
 }) {
   const why = contents.binary || file.binary ? 'binary' : contents.tooLarge || file.tooLarge ? 'too-large' : file.gitlink ? 'gitlink' : contents.original === null && contents.modified === null ? 'no-text' : null;
@@ -364,7 +475,17 @@ function DiffOrPlaceholder({
   }
   return (
     <Suspense fallback={<Loading label="Loading the diff editor…" testId="diff-loading" />}>
-      <DiffPane file={file} contents={contents} findings={findings} inline={inline} scheme={scheme} reveal={reveal} />
+      <DiffPane
+        file={file}
+        contents={contents}
+        findings={findings}
+        inline={inline}
+        hideWhitespace={hideWhitespace}
+        scheme={scheme}
+        reveal={reveal}
+        comments={comments}
+        {...(onLineSelect === undefined ? {} : { onLineSelect })}
+      />
     </Suspense>
   );
 }

@@ -74,3 +74,49 @@ export function resolveLanguage(hint: string, path: string): string {
   );
   return byName?.id ?? 'plaintext';
 }
+
+/**
+ * The diff editor's themes: Monaco's own, with diff backgrounds and token colours chosen so that every
+ * token keeps a 4.5:1 contrast (WCAG 2.1 AA) on the editor background and on added/removed lines and
+ * ranges — Monaco's defaults fall to 2.6:1 for keywords on an added range in the dark theme.
+ */
+export const DIFF_THEMES = { light: 'gatehouse-light', dark: 'gatehouse-dark' } as const;
+
+monaco.editor.defineTheme(DIFF_THEMES.light, {
+  base: 'vs',
+  inherit: true,
+  rules: [
+    { token: 'comment', foreground: '005a00' },
+    { token: 'type', foreground: '17596b' },
+    { token: 'number', foreground: '055e3d' },
+  ],
+  colors: {
+    'editorLineNumber.foreground': '#4f5a66',
+    'editorLineNumber.activeForeground': '#1d232b',
+    'editorLineNumber.dimmedForeground': '#4f5a66',
+    'diffEditor.insertedLineBackground': '#e6f4d9',
+    'diffEditor.insertedTextBackground': '#d3ecc0',
+    'diffEditor.removedLineBackground': '#fbe3e3',
+    'diffEditor.removedTextBackground': '#f6cfcf',
+  },
+});
+
+monaco.editor.defineTheme(DIFF_THEMES.dark, {
+  base: 'vs-dark',
+  inherit: true,
+  rules: [
+    { token: 'keyword', foreground: '8cbff0' },
+    { token: 'comment', foreground: '92c77d' },
+    { token: 'regexp', foreground: 'ec9a9a' },
+    { token: 'string', foreground: 'e0ae94' },
+  ],
+  colors: {
+    'editorLineNumber.foreground': '#a3adba',
+    'editorLineNumber.activeForeground': '#dfe4ea',
+    'editorLineNumber.dimmedForeground': '#a3adba',
+    'diffEditor.insertedLineBackground': '#1f3325',
+    'diffEditor.insertedTextBackground': '#2a4430',
+    'diffEditor.removedLineBackground': '#3a2124',
+    'diffEditor.removedTextBackground': '#4a2a2e',
+  },
+});

@@ -128,3 +128,47 @@ export function firstFileToOpen(files: ReadonlyArray<FileChangeView>, findings: 
   const introduced = new Set(findings.filter((finding) => finding.introduced).map((finding) => finding.path));
   return (ordered.find((file) => introduced.has(file.path)) ?? ordered[0])?.path ?? null;
 }
+
+/** How the findings panel groups findings. */
+export type FindingGrouping = 'rule' | 'file';
+/** Which findings the status filter keeps. */
+export type FindingStatusFilter = 'all' | 'introduced' | 'pre-existing';
+
+/** One group of the findings panel. */
+export interface FindingGroupView {
+  readonly key: string;
+  readonly title: string;
+  /** The rule's CWE ids for a rule group, the directory for a file group. */
+  readonly subtitle: string;
+  readonly worst: Severity;
+  readonly findings: ReadonlyArray<Finding>;
+}
+
+/**
+ * Findings (already in panel order) grouped by rule or by file; groups worst first, then largest, then
+ * by name. Within a group the panel order holds.
+ */
+export function groupFindings(findings: ReadonlyArray<Finding>, by: FindingGrouping): ReadonlyArray<FindingGroupView> {
+  const groups = new Map<string, Finding[]>();
+  for (const finding of findings) {
+    const key = by === 'rule' ? finding.ruleId : finding.path;
+    const list = groups.get(key);
+    if (list === undefined) groups.set(key, [finding]);
+    else list.push(finding);
+  }
+  const views: FindingGroupView[] = [];
+  for (const [key, list] of groups) {
+    const first = list[0] as Finding;
+    const worst = worstSeverity(list) ?? first.severity;
+    views.push({
+      key,
+      title: by === 'rule' ? first.title : key,
+      subtitle: by === 'rule' ? [...new Set(list.flatMap((finding) => finding.cwe.map(cweLabel)))].join(', ') : '',
+      worst,
+      findings: list,
+    });
+  }
+  return views.sort(
+    (a, b) => severityRank(b.worst) - severityRank(a.worst) || b.findings.length - a.findings.length || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
+  );
+}

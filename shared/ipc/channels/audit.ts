@@ -26,6 +26,12 @@ export const AuditQuery = z
     action: z.string().max(100).optional(),
     subject: z.string().max(500).optional(),
     text: z.string().max(500).optional(),
+    /** Part of the actor's name, any case (`ri` finds `Rita`). */
+    actorContains: z.string().max(200).optional(),
+    /** Part of the subject, any case (`quote-formula` finds `proposal:<repository id>/quote-formula`). */
+    subjectContains: z.string().max(500).optional(),
+    /** Part of the subject, actor or action (any case), or words of the payload: the console's one search box. */
+    anywhere: z.string().max(500).optional(),
     /** Keyset paging: events with seq below (older than) this. */
     beforeSeq: z.number().int().positive().optional(),
     /** Keyset paging: events with seq above (newer than) this. */
@@ -49,6 +55,40 @@ export const VerifyReportView = z.object({
   auditorHeadsFile: z.string().nullable().optional(),
 });
 export type VerifyReportView = z.infer<typeof VerifyReportView>;
+
+/** The filters of an export of the filtered view (the search's filters, without paging). */
+export const AuditFilterInput = AuditQuery.omit({ beforeSeq: true, afterSeq: true, limit: true });
+export type AuditFilterInput = z.infer<typeof AuditFilterInput>;
+
+/** What an export wrote. */
+export const AuditExportView = z.object({
+  file: z.string(),
+  events: z.number().int(),
+  scope: z.enum(['whole', 'filtered']),
+  format: z.enum(['jsonl', 'csv']),
+  /** A whole-log JSON Lines export carries the chain and its signed heads: it verifies on its own. */
+  chainVerifiable: z.boolean(),
+});
+export type AuditExportView = z.infer<typeof AuditExportView>;
+
+/** What verifying an exported file found, in plain words. */
+export const ExportVerifyView = z.object({
+  file: z.string(),
+  /** `chain`: a whole-log export, verified link by link and against its signed heads; `events`: a filtered view, each event checked. */
+  kind: z.enum(['chain', 'events']),
+  ok: z.boolean(),
+  events: z.number().int(),
+  /** Events whose hash recomputes from their own fields. */
+  hashesIntact: z.number().int(),
+  /** Events found with the same hash in this workstation's log (a filtered view). */
+  matchedLocal: z.number().int().nullable(),
+  headsChecked: z.number().int(),
+  lastAttestedSeq: z.number().int(),
+  firstBadSeq: z.number().int().nullable(),
+  /** What was and was not attested, one sentence each. */
+  statements: z.array(z.string()).readonly(),
+});
+export type ExportVerifyView = z.infer<typeof ExportVerifyView>;
 
 /** One problem in a policy file. */
 export const PolicyProblem = z.object({ path: z.string(), line: z.number().int().nullable(), message: z.string() });
@@ -94,6 +134,28 @@ export const auditChannels = {
     summary: 'Export the audit log as JSON Lines',
     input: z.object({}).strict(),
     output: z.object({ file: z.string(), events: z.number().int() }),
+    access: 'session',
+  }),
+  /** Exports the whole log or the filtered view, as JSON Lines or CSV, into a folder (default: the data directory's exports). */
+  'audit:exportView': channel({
+    summary: 'Export the whole audit log or the filtered view as JSON Lines or CSV',
+    input: z
+      .object({
+        scope: z.enum(['whole', 'filtered']),
+        format: z.enum(['jsonl', 'csv']),
+        filter: AuditFilterInput.default({}),
+        /** An existing folder (absolute path); a new file is created there, never overwriting one. */
+        directory: z.string().min(1).max(4096).optional(),
+      })
+      .strict(),
+    output: AuditExportView,
+    access: 'session',
+  }),
+  /** Opens an exported log (JSON Lines or CSV) and verifies it. */
+  'audit:verifyExport': channel({
+    summary: 'Open an exported audit log and verify it',
+    input: z.object({ file: z.string().min(1).max(4096) }).strict(),
+    output: ExportVerifyView,
     access: 'session',
   }),
   /** The policy in force for a repository (from its target branch, else the workspace) and its problems. */

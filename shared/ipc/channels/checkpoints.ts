@@ -26,6 +26,30 @@ export const PathChangeView = z.object({
   status: z.enum(['added', 'modified', 'deleted', 'mode-only', 'type-change']),
 });
 
+/** A rollback preview a lead can judge: labels, the current state marked, lines per file, the applies undone. */
+export const CheckpointLinesView = z.object({
+  checkpoint: CheckpointView,
+  /** The checkpoint in plain words ("Before applying quote-formula (by lee)"). */
+  label: z.string(),
+  /** The repository is in exactly this state now: rolling back to it changes nothing. */
+  current: z.boolean(),
+  files: z
+    .array(
+      PathChangeView.extend({
+        /** The file now (null: absent, binary, or not shown). */
+        now: z.string().nullable(),
+        /** The file after the rollback. */
+        after: z.string().nullable(),
+        /** Whether the texts were read (large previews list the first files with lines, the rest by path). */
+        shown: z.boolean(),
+      }),
+    )
+    .readonly(),
+  /** Applies since the checkpoint, which a rollback to it undoes. */
+  undoes: z.array(z.object({ proposal: z.string(), by: z.string(), at: z.string(), newTargetHead: z.string() })).readonly(),
+});
+export type CheckpointLinesView = z.infer<typeof CheckpointLinesView>;
+
 /** The checkpoint channels. */
 export const checkpointChannels = {
   /** Checkpoints of a repository, newest first. */
@@ -48,6 +72,34 @@ export const checkpointChannels = {
     input: z.object({ repositoryId: Id, checkpointId: CheckpointId }).strict(),
     output: z.object({ checkpoint: CheckpointView, changes: z.array(PathChangeView).readonly() }),
     access: 'session',
+  }),
+  /** The rollback preview with labels, line changes per file and the applies it undoes. */
+  'checkpoint:previewLines': channel({
+    summary: 'Preview a rollback line by line, with the applies it undoes',
+    input: z.object({ repositoryId: Id, checkpointId: CheckpointId }).strict(),
+    output: CheckpointLinesView,
+    access: 'session',
+  }),
+  /** Plain-language labels of a repository's checkpoints, and which one is the current state. */
+  'checkpoint:labels': channel({
+    summary: 'Checkpoint labels and the current one',
+    input: z.object({ repositoryId: Id }).strict(),
+    output: z.object({ labels: z.record(z.string(), z.string()), currentId: z.string().nullable() }),
+    access: 'session',
+  }),
+  /** Rolls back with the lead's reason, recorded in the audit log before the rollback runs. */
+  'checkpoint:rollbackWithReason': channel({
+    summary: 'Roll back to a checkpoint, giving a reason',
+    input: z
+      .object({ repositoryId: Id, checkpointId: CheckpointId, reason: z.string().trim().min(3, 'a reason of at least 3 characters is required').max(2000), confirm: z.literal(true) })
+      .strict(),
+    output: z.object({
+      restored: CheckpointView,
+      undoCheckpoint: CheckpointView,
+      changedPaths: z.number().int(),
+      durationMs: z.number(),
+    }),
+    access: ['lead'],
   }),
   /** Rolls the repository back (lead only); a checkpoint of now is taken first so it can be undone. */
   'checkpoint:rollback': channel({

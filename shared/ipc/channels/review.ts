@@ -1,5 +1,6 @@
 /** Channels for repositories, proposals, review, decisions and apply. */
 import { z } from 'zod';
+import { Acknowledgement, Acknowledgements } from '../../model/acknowledgement';
 import { Assessment, Decision, Finding, Oid, RiskLevel, Role } from '../../model/domain';
 import { SandboxComparison } from '../../model/sandbox';
 import { channel } from '../define';
@@ -54,11 +55,51 @@ export const ApprovalView = z.object({
   headOid: z.string(),
   issuedAt: z.string(),
   expiresAt: z.string(),
-  status: z.enum(['valid', 'expired', 'revoked', 'outdated', 'invalid']),
+  /** `used`: counted by the apply that landed the proposal. */
+  status: z.enum(['valid', 'expired', 'revoked', 'outdated', 'invalid', 'used']),
   statusDetail: z.string(),
   token: z.string(),
+  /** What the approver explicitly accepted, as signed (open CRITICAL/HIGH findings, unviewed files). */
+  acknowledgements: z.array(Acknowledgement).readonly().optional(),
 });
 export type ApprovalView = z.infer<typeof ApprovalView>;
+
+/** An automatic rollback of a proposal's apply by the post-apply check. */
+export const AutomaticRollbackView = z.object({
+  at: z.string(),
+  reasons: z.array(z.string()).readonly(),
+  /** The checkpoint it rolled back to. */
+  checkpointId: z.string(),
+  appliedBy: z.string().nullable(),
+  appliedAt: z.string().nullable(),
+});
+export type AutomaticRollbackView = z.infer<typeof AutomaticRollbackView>;
+
+/** The apply that landed a proposal. */
+export const LandedView = z.object({
+  at: z.string(),
+  by: z.string(),
+  /** The proposal head that was applied. */
+  head: z.string(),
+  newTargetHead: z.string(),
+  previousTargetHead: z.string(),
+  checkpointId: z.string(),
+  /** `jti`s of the approvals the apply used. */
+  approvals: z.array(z.string()).readonly(),
+});
+export type LandedView = z.infer<typeof LandedView>;
+
+/** One line of a proposal's activity. */
+export const ActivityItem = z.object({
+  seq: z.number().int(),
+  at: z.string(),
+  actor: z.string(),
+  action: z.string(),
+  /** Done by Gatehouse itself (a post-apply check, an automatic rollback). */
+  automatic: z.boolean(),
+  summary: z.string(),
+});
+export type ActivityItem = z.infer<typeof ActivityItem>;
 
 /** A queue row. */
 export const ProposalSummary = z.object({
@@ -85,6 +126,8 @@ export const ProposalSummary = z.object({
     needs: z.string(),
   }),
   applied: z.boolean(),
+  /** Set when the post-apply check rolled this proposal's apply back and it was not applied again since. */
+  automaticRollback: AutomaticRollbackView.nullable().optional(),
 });
 export type ProposalSummary = z.infer<typeof ProposalSummary>;
 
@@ -131,6 +174,10 @@ export const ProposalDetail = z.object({
   gate: GateView,
   approvals: z.array(ApprovalView).readonly(),
   sandbox: SandboxComparison.nullable(),
+  /** For an applied proposal: the apply that landed it (files, findings and diff are that revision's, frozen). */
+  landed: LandedView.nullable().optional(),
+  /** What happened to the proposal, newest first (from the audit log). */
+  activity: z.array(ActivityItem).readonly().optional(),
 });
 export type ProposalDetail = z.infer<typeof ProposalDetail>;
 
@@ -145,6 +192,10 @@ export const FileContentsView = z.object({
   warnings: z.array(z.string()).readonly(),
 });
 export type FileContentsView = z.infer<typeof FileContentsView>;
+
+/** The files the unlocked operator has marked viewed on a revision. */
+export const ViewedView = z.object({ headOid: Oid, paths: z.array(z.string()).readonly() });
+export type ViewedView = z.infer<typeof ViewedView>;
 
 const RevisionRef = {
   repositoryId: Id,
@@ -224,9 +275,33 @@ export const reviewChannels = {
   /** Signs an approval of the exact revision the reviewer saw. */
   'proposal:approve': channel({
     summary: 'Approve this exact revision (signed, expiring)',
-    input: z.object({ ...RevisionRef, reason: Reason }).strict(),
+    input: z
+      .object({
+        ...RevisionRef,
+        reason: Reason,
+        /**
+         * Sent by the console (even empty): main then refuses unless every CRITICAL/HIGH finding the revision
+         * introduces and every file the signer has not marked viewed is acknowledged; the list is signed.
+         */
+        acknowledgements: Acknowledgements.optional(),
+      })
+      .strict(),
     output: ApprovalView,
     access: ['reviewer', 'lead'],
+  }),
+  /** The files of a proposal's current revision the unlocked operator has marked viewed. */
+  'review:viewed': channel({
+    summary: 'Files you have marked viewed on the current revision',
+    input: z.object({ repositoryId: Id, proposalId: ProposalId }).strict(),
+    output: ViewedView,
+    access: 'session',
+  }),
+  /** Marks or unmarks one file of the revision the operator sees (per operator, per revision). */
+  'review:setViewed': channel({
+    summary: 'Mark a file viewed or not viewed',
+    input: z.object({ repositoryId: Id, proposalId: ProposalId, headOid: Oid, path: z.string().min(1).max(4096), viewed: z.boolean() }).strict(),
+    output: ViewedView,
+    access: 'session',
   }),
   /** Signs a rejection of the exact revision the reviewer saw. */
   'proposal:reject': channel({

@@ -1,0 +1,149 @@
+/**
+ * The reviewer's journey (issue 14), in Chromium through the bridge against the real core, each test in
+ * its own data directory, waiting on the console's signals, never on sleeps; screenshots kept.
+ *
+ * A proposal with a committed cloud key: findings grouped and filtered with CWE names; the decision dialog
+ * shows the open findings by severity and the files viewed, puts the focus in the reason, and will not
+ * sign an approval until each open CRITICAL/HIGH finding and each unviewed file is acknowledged — the
+ * acknowledgements land in the signed token. Viewed marks are the reviewer's own: the lead starts
+ * unviewed. Then line comments: a draft on a line, published with a request for changes that puts the
+ * proposal in "changes requested", and the comment following its line into the agent's next revision.
+ */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures';
+import { acknowledgeEvery, openDemo, openProposal, snap, switchTo, valueOf } from './helpers';
+
+const keyProposal = { name: 'nightly-export-credentials', path: 'pricing/config.py' };
+const evalProposal = { name: 'quote-formula', path: 'pricing/api.py', line: 17 };
+
+/** Clicks a line number of the new side of the diff on screen. */
+async function clickLineNumber(page: Page, line: number): Promise<void> {
+  const number = page.locator('[data-testid="diff-editor"] .editor.modified .line-numbers').filter({ hasText: new RegExp(`^\\s*${line}\\s*$`) });
+  await number.first().click();
+}
+
+test('reviewer: the decision dialog shows what is decided on, and approving asks for signed acknowledgements', async ({ gatehouse }, testInfo) => {
+  test.setTimeout(300_000);
+  const { page } = gatehouse;
+  await openDemo(page, 'reviewer');
+  await expect(page.getByTestId('queue-table')).toHaveAttribute('data-count', /[1-9]/, { timeout: 120_000 });
+  await openProposal(page, keyProposal.name);
+
+  // Findings: grouped by rule, the CWE named, filtered by severity and status.
+  const panel = page.getByTestId('findings-panel');
+  const total = Number(await panel.getAttribute('data-count'));
+  expect(total).toBeGreaterThan(0);
+  await expect(page.getByTestId('finding-group').first()).toBeVisible();
+  await expect(page.getByTestId('finding-cwe').filter({ hasText: 'CWE-798' }).first()).toContainText('Use of Hard-coded Credentials');
+  const critical = await page.locator('[data-testid="finding"][data-severity="critical"]').count();
+  const high = await page.locator('[data-testid="finding"][data-severity="high"]').count();
+  expect(critical + high).toBeGreaterThan(0);
+  await page.getByTestId('findings-severity-critical').uncheck();
+  await expect(panel).toHaveAttribute('data-shown', String(total - critical));
+  await page.getByTestId('findings-severity-critical').check();
+  await page.getByTestId('findings-status').selectOption('pre-existing');
+  await expect(panel).toHaveAttribute('data-shown', String(await page.locator('[data-testid="finding"][data-introduced="false"]').count()));
+  await page.getByTestId('findings-status').selectOption('all');
+  await page.getByTestId('findings-group-by').selectOption('file');
+  await expect(page.locator(`[data-testid="finding-group"][data-group="${keyProposal.path}"]`)).toBeVisible();
+  await snap(page, testInfo, 'r01-findings-grouped');
+
+  // The decision dialog: findings by severity, files viewed, focus in the reason, no signing yet.
+  await page.keyboard.press('a');
+  const dialog = page.getByTestId('decision-dialog');
+  await expect(dialog).toBeVisible();
+  await expect(dialog.getByTestId('decision-reason')).toBeFocused();
+  await expect(dialog.getByTestId('decision-statement')).toContainText('You sign an approval of exactly this revision');
+  await expect(dialog.getByTestId('decision-viewed')).toHaveAttribute('data-viewed', '0');
+  await expect(dialog.locator('[data-testid="decision-severity"][data-severity="critical"], [data-testid="decision-severity"][data-severity="high"]').first()).toBeVisible();
+  const acknowledgements = dialog.getByTestId('acknowledgements');
+  const required = Number(await acknowledgements.getAttribute('data-required'));
+  await expect(dialog.locator(`[data-testid="ack-item"][data-target="unviewed-file"][data-ref="${keyProposal.path}"]`)).toBeVisible();
+  await dialog.getByTestId('decision-reason').fill('Reviewed the export job; the key is a revoked test key.');
+  await expect(dialog.getByTestId('decision-submit')).toBeDisabled();
+  await snap(page, testInfo, 'r02-decision-needs-acknowledgement');
+  await dialog.getByTestId('decision-cancel').click();
+
+  // Marking the file viewed takes it off the list; the findings still need their acknowledgement.
+  await page.getByTestId('toggle-viewed').check();
+  await expect(page.locator(`[data-testid="file-row"][data-path="${keyProposal.path}"]`)).toHaveAttribute('data-viewed', 'true');
+  await page.getByTestId('tab-decision').click();
+  await page.getByTestId('approve-button').click();
+  await expect(dialog.getByTestId('decision-viewed')).toHaveAttribute('data-viewed', '1');
+  await expect(acknowledgements).toHaveAttribute('data-required', String(required - 1));
+  const picked = await acknowledgeEvery(dialog, /Accepted risk/);
+  expect(picked).toBe(required - 1);
+  await expect(acknowledgements).toHaveAttribute('data-outstanding', '0');
+  await dialog.getByTestId('decision-reason').fill('Accepted for the nightly export only; rotation ticket filed.');
+  await dialog.getByTestId('decision-submit').click();
+  const signed = dialog.getByTestId('signed-acknowledgements');
+  await expect(signed).toHaveAttribute('data-count', String(required - 1));
+  await snap(page, testInfo, 'r03-approved-with-acknowledgements');
+  await dialog.getByTestId('signed-done').click();
+
+  // The signed token carries the acknowledgements.
+  const rows = await valueOf<ReadonlyArray<{ repositoryId: string; proposalId: string }>>(page, 'proposal:list', {});
+  const repositoryId = rows.find((row) => row.proposalId === keyProposal.name)?.repositoryId ?? '';
+  const shown = await valueOf<{ approvals: ReadonlyArray<{ token: string; operatorName: string }> }>(page, 'proposal:show', { repositoryId, proposalId: keyProposal.name });
+  const token = shown.approvals.find((approval) => approval.operatorName === 'rita')?.token ?? '';
+  const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { acknowledgements?: unknown[] };
+  expect(claims.acknowledgements).toHaveLength(required - 1);
+
+  // The lead does not inherit the reviewer's ticks.
+  await switchTo(page, 'lead');
+  await expect(page.locator(`[data-testid="file-row"][data-path="${keyProposal.path}"]`)).toHaveAttribute('data-viewed', 'false');
+  await expect(page.getByTestId('viewed-count')).toContainText('0/');
+  await snap(page, testInfo, 'r04-lead-starts-unviewed');
+});
+
+test('reviewer: a draft line comment, published with a request for changes, follows its line into the next revision', async ({ gatehouse }, testInfo) => {
+  test.setTimeout(300_000);
+  const { page } = gatehouse;
+  const { repositoryPath } = await openDemo(page, 'reviewer');
+  await expect(page.getByTestId('queue-table')).toHaveAttribute('data-count', /[1-9]/, { timeout: 120_000 });
+  await openProposal(page, evalProposal.name);
+  await page.locator(`[data-testid="file-row"][data-path="${evalProposal.path}"]`).getByTestId('file-open').click();
+  await expect(page.locator(`[data-testid="diff-editor"][data-path="${evalProposal.path}"][data-diff-ready="true"]`)).toBeVisible();
+
+  // A draft on the eval's line.
+  await clickLineNumber(page, evalProposal.line);
+  await page.getByTestId('tab-comments').click();
+  await expect(page.getByTestId('comment-target')).toHaveAttribute('data-line', String(evalProposal.line));
+  await page.getByTestId('comment-body').fill('Never eval caller input: parse the formula with a small grammar instead.');
+  await page.getByTestId('comment-save').click();
+  const comment = page.locator('[data-testid="comment"][data-state="draft"]');
+  await expect(comment).toHaveAttribute('data-line', String(evalProposal.line));
+  await snap(page, testInfo, 'c01-draft-comment');
+
+  // Request changes: the draft is published with it, and the proposal reads "changes requested".
+  await page.keyboard.press('c');
+  const dialog = page.getByTestId('decision-dialog');
+  await expect(dialog.getByTestId('decision-drafts')).toHaveAttribute('data-drafts', '1');
+  await expect(dialog.getByTestId('decision-reason')).toBeFocused();
+  await dialog.getByTestId('decision-reason').fill('eval of caller input; see the line comment.');
+  await dialog.getByTestId('decision-submit').click();
+  await expect(dialog.getByTestId('signed-decision')).toHaveAttribute('data-decision', 'request_changes');
+  await dialog.getByTestId('signed-done').click();
+  await expect(page.getByTestId('changes-requested')).toContainText('rita');
+  await expect(page.locator('[data-testid="comment"][data-state="published"]')).toHaveAttribute('data-line', String(evalProposal.line));
+  await snap(page, testInfo, 'c02-changes-requested');
+
+  // The agent revises: two lines on top of the file; the comment follows its line (now two lower).
+  const git = (...args: string[]) => execFileSync('git', ['-C', repositoryPath, ...args], { encoding: 'utf8' });
+  git('checkout', '-q', `proposals/${evalProposal.name}`);
+  writeFileSync(join(repositoryPath, evalProposal.path), `# Quotes: see the pricing guide.\n# Formulas are evaluated per request.\n${git('show', `HEAD:${evalProposal.path}`)}`);
+  git('add', evalProposal.path);
+  git('-c', 'user.name=pricing-agent', '-c', 'user.email=pricing-agent@agents.gatehouse.invalid', 'commit', '-q', '-m', 'Document quotes');
+  git('checkout', '-q', 'main');
+  await page.reload();
+  await expect(page.getByTestId('review-view')).toHaveAttribute('data-state', 'ready', { timeout: 120_000 });
+  await page.getByTestId('tab-comments').click();
+  const followed = page.locator('[data-testid="comment"][data-state="published"]');
+  await expect(followed).toHaveAttribute('data-earlier', 'true');
+  await expect(followed).toHaveAttribute('data-line', String(evalProposal.line + 2));
+  await expect(page.getByTestId('changes-requested')).toHaveCount(0);
+  await snap(page, testInfo, 'c03-comment-follows-its-line');
+});
