@@ -35,7 +35,7 @@ import type { ProposalSummary as GitProposal } from '../services/git/proposals';
 import { evaluateGate, type GateResult } from '../services/policy';
 import type { CoreContext } from './context';
 import { governanceOf, type Governance, type RepositoryHandle, type RepositoryHandles } from './repositories';
-import { latestSandboxResult } from './sandbox-runs';
+import { latestSandboxResult, sandboxPasses } from './sandbox-runs';
 
 /** What the review use cases need besides the context. */
 export interface ReviewDeps {
@@ -314,7 +314,7 @@ export async function revisionState(deps: ReviewDeps, repositoryId: string, prop
     sandbox:
       sandbox === null
         ? null
-        : { status: sandbox.head.status, passed: sandbox.testsPassedHead && !sandbox.regression, head: proposal.headOid },
+        : { status: sandbox.head.status, passed: sandboxPasses(policy, sandbox), head: proposal.headOid },
     appliesInLastHour: appliesInLastHour(ctx, repositoryId),
     now,
   });
