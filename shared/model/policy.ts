@@ -116,7 +116,7 @@ export const PolicySandbox = z
       .int('benchmarkMaxPairs must be a whole number')
       .min(10, 'benchmarkMaxPairs must be at least 10')
       .max(200, 'benchmarkMaxPairs must be at most 200')
-      .default(40)
+      .default(60)
       .describe('Most benchmark pairs while the verdict is open; never fewer than benchmarkPairs.'),
     /** Time budget in seconds for the benchmark pairs; fewer pairs than asked make the verdict say so. */
     benchmarkBudgetSeconds: z

@@ -67,7 +67,7 @@ sandbox:
   regressionThreshold: 0.10     # minimum effect: a median slowdown of 10 %
   regressionSignificance: 0.01  # p-value of the one-sided rank test
   benchmarkPairs: 10            # base/head pairs, at least 10
-  benchmarkMaxPairs: 40         # more pairs while the answer is open, up to this
+  benchmarkMaxPairs: 60         # more pairs while the answer is open, up to this
   benchmarkBudgetSeconds: 600   # time budget for the pairs
   onInconclusive: pass          # pass or fail
   concurrency: 2                # sandboxed runs at once
