@@ -24,7 +24,7 @@ import { createSandbox, type Sandbox } from '../services/sandbox';
 import { appHealth, appInfo, type ShellInfo } from './app-info';
 import { auditExport, auditSearch, auditVerify, type VerifyControl } from './audit-log';
 import { createAuditTrail } from './audit-trail';
-import { checkpointCreate, checkpointList, checkpointPreview, checkpointRollback, startPeriodicCheckpoints } from './checkpoints';
+import { checkpointCreate, checkpointList, checkpointPreview, checkpointRollback, recoverInterruptedOperations, startPeriodicCheckpoints } from './checkpoints';
 import type { CoreContext } from './context';
 import { prepareDataDir, type DataLayout } from './data-dir';
 import { applyThroughGate, decide, exportDsse, revoke } from './decisions';
@@ -177,6 +177,8 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     sandbox,
   };
   const handles = createRepositoryHandles(context);
+  // Finish or undo a rollback or apply a killed process left half done, before anything else touches a repository.
+  await recoverInterruptedOperations(context, handles);
   const review: ReviewDeps = { ctx: context, handles, cache: createAnalysisCache() };
   const operatorDeps: OperatorDeps = { operators, sessions, protector: choice.protector, audit, events };
   const running: RunningComparisons = new Map();
