@@ -13,6 +13,7 @@
  * 1. Identical code on both sides, 100 comparisons: the share flagged as a regression (target <= 1 %).
  * 2. Head does 30 % more work, 100 comparisons: the share detected as a regression (target >= 95 %).
  * One JSON line per figure on stdout (with the inconclusive shares and pairs used); progress on stderr.
+ * BENCH_SCENARIO=identical or slower runs one of the two (e.g. in two processes at once).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -128,32 +129,37 @@ async function main(): Promise<void> {
   const worker = startWorker(script);
   try {
     const settings = { minPairs: DEFAULT_BENCHMARK_SETTINGS.pairsWanted, maxPairs: DEFAULT_MAX_BENCHMARK_PAIRS, minEffect: DEFAULT_BENCHMARK_SETTINGS.minEffect, significance: DEFAULT_BENCHMARK_SETTINGS.significance };
-    const same = await scenario('identical code', worker, 1);
-    emit({
-      bench: 'sandbox.regression.false_positive_rate',
-      value: round((same.regression / COMPARISONS) * 100),
-      unit: '%',
-      target: '<= 1',
-      comparisons: COMPARISONS,
-      flagged: same.regression,
-      inconclusivePercent: round((same.inconclusive / COMPARISONS) * 100),
-      meanPairs: round(same.meanPairs),
-      seconds: round(same.seconds),
-      ...settings,
-    });
-    const slow = await scenario('30 % slower head', worker, SLOWDOWN);
-    emit({
-      bench: 'sandbox.regression.detection_rate_30pct',
-      value: round((slow.regression / COMPARISONS) * 100),
-      unit: '%',
-      target: '>= 95',
-      comparisons: COMPARISONS,
-      detected: slow.regression,
-      inconclusivePercent: round((slow.inconclusive / COMPARISONS) * 100),
-      meanPairs: round(slow.meanPairs),
-      seconds: round(slow.seconds),
-      ...settings,
-    });
+    const only = process.env.BENCH_SCENARIO;
+    if (only !== 'slower') {
+      const same = await scenario('identical code', worker, 1);
+      emit({
+        bench: 'sandbox.regression.false_positive_rate',
+        value: round((same.regression / COMPARISONS) * 100),
+        unit: '%',
+        target: '<= 1',
+        comparisons: COMPARISONS,
+        flagged: same.regression,
+        inconclusivePercent: round((same.inconclusive / COMPARISONS) * 100),
+        meanPairs: round(same.meanPairs),
+        seconds: round(same.seconds),
+        ...settings,
+      });
+    }
+    if (only !== 'identical') {
+      const slow = await scenario('30 % slower head', worker, SLOWDOWN);
+      emit({
+        bench: 'sandbox.regression.detection_rate_30pct',
+        value: round((slow.regression / COMPARISONS) * 100),
+        unit: '%',
+        target: '>= 95',
+        comparisons: COMPARISONS,
+        detected: slow.regression,
+        inconclusivePercent: round((slow.inconclusive / COMPARISONS) * 100),
+        meanPairs: round(slow.meanPairs),
+        seconds: round(slow.seconds),
+        ...settings,
+      });
+    }
   } finally {
     worker.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -6,6 +6,7 @@
  * overwritten silently. A reflog line is appended when the ref has a log, so plain git can still find
  * the old head.
  */
+import { crashPoint } from './journal';
 import fs, { appendFileSync, closeSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as git from 'isomorphic-git';
@@ -156,6 +157,7 @@ async function writeLocked(path: string, content: string, check: () => Promise<v
   let closed = false;
   try {
     options.onLocked?.(lockPath);
+    crashPoint('ref:locked');
     await check();
     writeSync(fd, content);
     closeSync(fd);
