@@ -63,7 +63,11 @@ function pathChange(file: DiffFile) {
 export async function checkpointPreview(handles: RepositoryHandles, repositoryId: string, checkpointId: string) {
   const handle = await handles.get(repositoryId);
   const preview = await previewRollback(handle.repo, checkpointId);
-  return { checkpoint: checkpointView(preview.checkpoint), changes: preview.files.map(pathChange) };
+  return {
+    checkpoint: checkpointView(preview.checkpoint),
+    changes: preview.files.map(pathChange),
+    notCaptured: preview.notCaptured.map((f) => ({ path: f.path, reason: f.reason })),
+  };
 }
 
 /** Rolls back to a checkpoint, taking an undo checkpoint first; audited. */
@@ -86,7 +90,15 @@ export async function checkpointRollback(
   ctx.audit.record({
     action: 'rollback.completed',
     subject: `repository:${repositoryId}`,
-    payload: { to: checkpointId, undoCheckpoint: result.undo.id, changedPaths: result.changedPaths, headOid: result.headOid, durationMs },
+    payload: {
+      to: checkpointId,
+      undoCheckpoint: result.undo.id,
+      changedPaths: result.changedPaths,
+      headOid: result.headOid,
+      durationMs,
+      // Every untracked file the undo checkpoint could not capture: the rollback cannot give it back.
+      notCaptured: result.notCaptured.map((f) => ({ path: f.path, reason: f.reason })),
+    },
   });
   ctx.events.emit('repo:changed', { repositoryId, what: 'rolled back' });
   return {
@@ -94,6 +106,7 @@ export async function checkpointRollback(
     undoCheckpoint: checkpointView(result.undo),
     changedPaths: result.changedPaths,
     durationMs,
+    notCaptured: result.notCaptured.map((f) => ({ path: f.path, reason: f.reason })),
   };
 }
 
