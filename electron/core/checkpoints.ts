@@ -4,6 +4,7 @@ import {
   createCheckpoint,
   listCheckpoints,
   previewRollback,
+  recoverInterruptedOperation,
   rollback,
   startCheckpointTimer,
   type Checkpoint,
@@ -62,7 +63,11 @@ function pathChange(file: DiffFile) {
 export async function checkpointPreview(handles: RepositoryHandles, repositoryId: string, checkpointId: string) {
   const handle = await handles.get(repositoryId);
   const preview = await previewRollback(handle.repo, checkpointId);
-  return { checkpoint: checkpointView(preview.checkpoint), changes: preview.files.map(pathChange) };
+  return {
+    checkpoint: checkpointView(preview.checkpoint),
+    changes: preview.files.map(pathChange),
+    notCaptured: preview.notCaptured.map((f) => ({ path: f.path, reason: f.reason })),
+  };
 }
 
 /** Rolls back to a checkpoint, taking an undo checkpoint first; audited. */
@@ -85,7 +90,15 @@ export async function checkpointRollback(
   ctx.audit.record({
     action: 'rollback.completed',
     subject: `repository:${repositoryId}`,
-    payload: { to: checkpointId, undoCheckpoint: result.undo.id, changedPaths: result.changedPaths, headOid: result.headOid, durationMs },
+    payload: {
+      to: checkpointId,
+      undoCheckpoint: result.undo.id,
+      changedPaths: result.changedPaths,
+      headOid: result.headOid,
+      durationMs,
+      // Every untracked file the undo checkpoint could not capture: the rollback cannot give it back.
+      notCaptured: result.notCaptured.map((f) => ({ path: f.path, reason: f.reason })),
+    },
   });
   ctx.events.emit('repo:changed', { repositoryId, what: 'rolled back' });
   return {
@@ -93,7 +106,56 @@ export async function checkpointRollback(
     undoCheckpoint: checkpointView(result.undo),
     changedPaths: result.changedPaths,
     durationMs,
+    notCaptured: result.notCaptured.map((f) => ({ path: f.path, reason: f.reason })),
   };
+}
+
+/**
+ * Finishes or undoes every rollback or apply a killed process left half done (see services/git/recover.ts),
+ * in every registered repository, and records each recovery in the audit log. Run at core creation, so the
+ * app, the bridge and the CLI all recover before doing anything else. Never throws: a repository that
+ * cannot be recovered is logged and audited as such, and its journal stays for the next start.
+ */
+export async function recoverInterruptedOperations(ctx: CoreContext, handles: RepositoryHandles): Promise<number> {
+  let recovered = 0;
+  for (const record of ctx.registry.list()) {
+    const subject = `repository:${record.id}`;
+    try {
+      const handle = await handles.get(record.id);
+      const report = await recoverInterruptedOperation(handle.repo);
+      if (report === null) continue;
+      recovered += 1;
+      ctx.audit.record({
+        action: 'recovery.completed',
+        subject,
+        actor: 'gatehouse',
+        role: 'system',
+        payload: {
+          operation: report.operation,
+          action: report.action,
+          phase: report.phase,
+          journalId: report.journalId,
+          operator: report.operator,
+          startedAt: report.startedAt,
+          interruptedPid: report.interruptedPid,
+          removedLocks: [...report.removedLocks],
+          foreignLocks: [...report.foreignLocks],
+          changedPaths: report.changedPaths,
+          checkpointId: report.checkpointId,
+        },
+      });
+      ctx.events.emit('repo:changed', { repositoryId: record.id, what: `recovered an interrupted ${report.operation}` });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      ctx.logger.error(`could not recover an interrupted operation in ${record.id}`, message);
+      try {
+        ctx.audit.record({ action: 'recovery.failed', subject, actor: 'gatehouse', role: 'system', payload: { message } });
+      } catch (auditError) {
+        ctx.logger.error('could not audit the failed recovery', auditError);
+      }
+    }
+  }
+  return recovered;
 }
 
 /** Starts the periodic checkpoint timer for every registered repository (default every 2 hours). */

@@ -28,7 +28,7 @@ import { createAuditTrail, DEFAULT_SEAL_INTERVAL_MS, recordUnsealedAtOpen, start
 import { addAgent, agentGet, agentMine, agentPolicy, agentPropose, agentRevise, agentWithdraw, listAgents, migrateAgents, revokeAgent, startAgentWatch } from './agents';
 import { deleteDraft, listComments, migrateComments, publishDrafts, requestChanges, reviewStates, saveDraft } from './comments';
 import { exportAuditView, verifyAuditExport } from './audit-exports';
-import { checkpointCreate, checkpointList, checkpointPreview, checkpointRollback, startPeriodicCheckpoints } from './checkpoints';
+import { checkpointCreate, checkpointList, checkpointPreview, checkpointRollback, recoverInterruptedOperations, startPeriodicCheckpoints } from './checkpoints';
 import type { CoreContext } from './context';
 import { prepareDataDir, type DataLayout } from './data-dir';
 import { applyThroughGate, decide, exportDsse, revoke } from './decisions';
@@ -207,6 +207,8 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     const tip = await resolveRefOrNull(handle.repo, `refs/heads/${handle.record.targetBranch}`);
     if (tip !== null) trustRoots.pin(repositoryId, tip, operatorName(), clock.now());
   };
+  // Finish or undo a rollback or apply a killed process left half done, before anything else touches a repository.
+  await recoverInterruptedOperations(context, handles);
   const review: ReviewDeps = { ctx: context, handles, cache: createAnalysisCache() };
   const viewedMarks = openViewedMarkStore(appDb, clock);
   const operatorDeps: OperatorDeps = { operators, sessions, protector: choice.protector, audit, events };

@@ -26,7 +26,7 @@ import { appendRepositoryRecord, publishAuditHead, recordsRemote, syncRepository
 import { revisionAuthors } from './landing';
 import type { CoreContext } from './context';
 import { requireValidPolicy, type RepositoryHandle } from './repositories';
-import { policyComparison } from './sandbox-runs';
+import { benchmarkAuditPayload, policyComparison, recordBenchmark } from './sandbox-runs';
 import { approvalView, revisionState, type ReviewDeps, type RevisionState } from './review';
 
 /** The revision a reviewer saw, as the renderer sends it back. */
@@ -354,8 +354,14 @@ async function postApplyCheck(
     const ran = report.head.status === 'completed';
     const decision = postApplyDecision(policy, {
       testsPassed: ran ? report.testsPassedHead : null,
+      benchmarkOutcome: report.benchmark?.outcome ?? null,
       benchmarkChange: report.benchmarkChange,
+      benchmarkPValue: report.benchmark?.pValue ?? null,
     });
+    if (report.benchmark) {
+      const origin = { runId: `post-${report.head.runId}`, repositoryId: handle.record.id, subject: applied.subject, kind: 'post-apply' as const };
+      recordBenchmark(ctx, { ...origin, base: applied.previousHead, head: applied.newHead }, report.benchmark);
+    }
     const payload = {
       newHead: applied.newHead,
       previousHead: applied.previousHead,
@@ -363,6 +369,7 @@ async function postApplyCheck(
       testsPassed: ran ? report.testsPassedHead : null,
       benchmarkChange: report.benchmarkChange,
       regression: report.regression,
+      benchmark: benchmarkAuditPayload(report.benchmark),
       action: decision.action,
       reasons: [...decision.reasons],
     };

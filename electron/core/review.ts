@@ -37,7 +37,7 @@ import { evaluateGate, type GateResult } from '../services/policy';
 import type { CoreContext } from './context';
 import { governanceOf, type Governance, type RepositoryHandle, type RepositoryHandles } from './repositories';
 import { automaticRollbackOf, lastApply, proposalActivity } from './proposal-history';
-import { latestSandboxResult } from './sandbox-runs';
+import { latestSandboxResult, sandboxPasses } from './sandbox-runs';
 import { changeRequestsOn } from './comments';
 import { appliesInLastHourFromRecords } from './records';
 import { revisionAuthors } from './landing';
@@ -330,7 +330,7 @@ export async function revisionState(deps: ReviewDeps, repositoryId: string, prop
     sandbox:
       sandbox === null
         ? null
-        : { status: sandbox.head.status, passed: sandbox.testsPassedHead && !sandbox.regression, head: proposal.headOid },
+        : { status: sandbox.head.status, passed: sandboxPasses(policy, sandbox), head: proposal.headOid },
     appliesInLastHour: await appliesInLastHour(ctx, handle),
     now,
   });

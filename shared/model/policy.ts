@@ -92,13 +92,52 @@ export const PolicySandbox = z
       .max(64, 'benchmarkCommand may have at most 64 arguments')
       .describe('Benchmark command as an argument vector; its duration is compared base against head.')
       .optional(),
-    /** Slowdown head vs base (as a fraction) that counts as a regression. */
+    /**
+     * Minimum effect size: the median slowdown head vs base (as a fraction) below which nothing counts as
+     * a regression. A slowdown above it is a regression only when it is also significant (see below).
+     */
     regressionThreshold: z
       .number({ error: 'regressionThreshold must be a number' })
       .gt(0, 'regressionThreshold must be above 0')
       .max(10, 'regressionThreshold must be at most 10 (1000 %)')
       .default(0.1)
-      .describe('Slowdown head vs base, as a fraction, that counts as a regression.'),
+      .describe('Minimum effect size: median slowdown head vs base, as a fraction, below which nothing is a regression.'),
+    /** Benchmark pairs (base and head run alternately) per comparison. */
+    benchmarkPairs: z
+      .number({ error: 'benchmarkPairs must be a number' })
+      .int('benchmarkPairs must be a whole number')
+      .min(10, 'benchmarkPairs must be at least 10 (fewer cannot separate a regression from noise)')
+      .max(100, 'benchmarkPairs must be at most 100')
+      .default(10)
+      .describe('Benchmark pairs (base and head alternately) per comparison.'),
+    /** Most benchmark pairs while the verdict is open (a noisy machine needs more to see a real slowdown). */
+    benchmarkMaxPairs: z
+      .number({ error: 'benchmarkMaxPairs must be a number' })
+      .int('benchmarkMaxPairs must be a whole number')
+      .min(10, 'benchmarkMaxPairs must be at least 10')
+      .max(200, 'benchmarkMaxPairs must be at most 200')
+      .default(60)
+      .describe('Most benchmark pairs while the verdict is open; never fewer than benchmarkPairs.'),
+    /** Time budget in seconds for the benchmark pairs; fewer pairs than asked make the verdict say so. */
+    benchmarkBudgetSeconds: z
+      .number({ error: 'benchmarkBudgetSeconds must be a number' })
+      .int('benchmarkBudgetSeconds must be a whole number')
+      .min(10, 'benchmarkBudgetSeconds must be at least 10')
+      .max(7200, 'benchmarkBudgetSeconds must be at most 7200')
+      .default(600)
+      .describe('Time budget in seconds for the benchmark pairs.'),
+    /** A slowdown is a regression only when the one-sided rank test's p-value is below this. */
+    regressionSignificance: z
+      .number({ error: 'regressionSignificance must be a number' })
+      .gt(0, 'regressionSignificance must be above 0')
+      .max(0.1, 'regressionSignificance must be at most 0.1')
+      .default(0.01)
+      .describe('p-value below which the one-sided Wilcoxon signed-rank test counts a slowdown as significant.'),
+    /** What an inconclusive benchmark (too noisy to decide) means: `pass` the gate, or `fail` it (and ask a lead after an apply). */
+    onInconclusive: z
+      .enum(['pass', 'fail'])
+      .default('pass')
+      .describe('What an inconclusive benchmark means for the gate: pass, or fail (after an apply: ask a lead, never roll back by itself).'),
     /** Sandboxed runs at once. */
     concurrency: z
       .number({ error: 'concurrency must be a number' })

@@ -72,6 +72,39 @@ export const SandboxRunResult = z.object({
 });
 export type SandboxRunResult = z.infer<typeof SandboxRunResult>;
 
+/** What the benchmark comparison concluded; `inconclusive` is never a regression (the policy says what it means for the gate). */
+export const BenchmarkOutcome = z.enum(['regression', 'no-regression', 'inconclusive', 'not-compared']);
+export type BenchmarkOutcome = z.infer<typeof BenchmarkOutcome>;
+
+/** Which side of a benchmark pair ran first. */
+export const BenchmarkPairOrder = z.enum(['base-first', 'head-first']);
+export type BenchmarkPairOrder = z.infer<typeof BenchmarkPairOrder>;
+
+/** One benchmark pair's figures (stdout number or wall time in ms; lower is better). */
+export const BenchmarkSample = z.object({ base: z.number(), head: z.number(), order: BenchmarkPairOrder });
+export type BenchmarkSample = z.infer<typeof BenchmarkSample>;
+
+/** The benchmark statistics behind a comparison: every sample, the test, and the settings that decided it. */
+export const BenchmarkSummary = z.object({
+  outcome: BenchmarkOutcome,
+  /** `stdout`: the number each run printed last; `duration`: wall time in ms. */
+  source: z.enum(['stdout', 'duration']).nullable(),
+  /** Median of the per-pair ratios head / base, minus 1. */
+  change: z.number().nullable(),
+  /** One-sided Wilcoxon signed-rank p-value (H1: head slower). */
+  pValue: z.number().nullable(),
+  baseFigure: z.number().nullable(),
+  headFigure: z.number().nullable(),
+  minEffect: z.number(),
+  significance: z.number(),
+  pairsWanted: z.number().int(),
+  samples: z.array(BenchmarkSample).readonly(),
+  note: z.string(),
+  /** Why no more pairs ran: not-slower, significant, max-pairs, budget, failed-run, cancelled. */
+  stop: z.string().optional(),
+});
+export type BenchmarkSummary = z.infer<typeof BenchmarkSummary>;
+
 /** Base against head: tests fixed/broken and benchmark change. */
 export const SandboxComparison = z.object({
   base: SandboxRunResult,
@@ -84,7 +117,9 @@ export const SandboxComparison = z.object({
   broken: z.boolean(),
   /** Benchmark change head vs base as a fraction (0.12 = 12 % slower), when a benchmark ran. */
   benchmarkChange: z.number().nullable(),
-  /** Slowdown beyond the policy threshold. */
+  /** A significant slowdown beyond the policy's minimum effect (see `benchmark`). */
   regression: z.boolean(),
+  /** Every benchmark sample and the statistics behind `regression`; absent on results stored before it existed. */
+  benchmark: BenchmarkSummary.nullable().optional(),
 });
 export type SandboxComparison = z.infer<typeof SandboxComparison>;

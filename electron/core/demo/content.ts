@@ -16,7 +16,9 @@ export const demoBaseFiles: FileMap = {
   'pricing/config.py': `"""Configuration read from the environment."""\n\nimport os\n\nSTORAGE_BUCKET = os.environ.get("PRICING_BUCKET", "pricing-dev")\nAWS_REGION = os.environ.get("AWS_REGION", "eu-west-1")\n`,
   'tests/__init__.py': '',
   'tests/test_calculator.py': `import unittest\nfrom decimal import Decimal\n\nfrom pricing.calculator import apply_discount, total\n\n\nclass CalculatorTest(unittest.TestCase):\n    def test_discount(self):\n        self.assertEqual(apply_discount(Decimal("10.00"), 15), Decimal("8.50"))\n\n    def test_discount_bounds(self):\n        with self.assertRaises(ValueError):\n            apply_discount(Decimal("1"), 101)\n\n    def test_total(self):\n        self.assertEqual(total([Decimal("1.10"), Decimal("2.20")]), Decimal("3.30"))\n\n\nif __name__ == "__main__":\n    unittest.main()\n`,
-  'bench.py': `"""Benchmark: prints the seconds taken by 100,000 discount calculations as its last line."""\n\nimport time\nfrom decimal import Decimal\n\nfrom pricing.calculator import apply_discount\n\nstart = time.perf_counter()\nfor i in range(100000):\n    apply_discount(Decimal("19.99"), i % 100)\nprint(f"{time.perf_counter() - start:.6f}")\n`,
+  // CPU time, not wall time: a benchmark that reports what it spent, not what the scheduler gave it,
+  // lets the regression statistics decide in fewer pairs on a shared machine.
+  'bench.py': `"""Benchmark: prints the CPU seconds taken by 20,000 discount calculations as its last line."""\n\nimport time\nfrom decimal import Decimal\n\nfrom pricing.calculator import apply_discount\n\nstart = time.process_time()\nfor i in range(20000):\n    apply_discount(Decimal("19.99"), i % 100)\nprint(f"{time.process_time() - start:.6f}")\n`,
 };
 
 /** A proposal as an agent would send it: a change set against the target branch. */

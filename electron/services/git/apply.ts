@@ -10,6 +10,10 @@
  * The approvals gate is not here: the caller passes the revision the gate approved. A checkpoint can be
  * taken here (`checkpoint` option) after the checks and before the first write; a caller that takes its
  * own checkpoint first may omit it.
+ *
+ * Crash-safe: an operation journal (journal.ts) naming the state before and the new head is written before
+ * the first write; a process killed midway leaves it for recover.ts, which undoes the apply on the next
+ * start (or only clears the journal when the branch had already moved: the apply was complete).
  */
 import fs from 'node:fs';
 import * as git from 'isomorphic-git';
@@ -17,6 +21,7 @@ import { commitCheckpoint, captureState, type CreatedCheckpoint } from './checkp
 import { validateChangedPath } from './diff';
 import { GitConflictError, GitInvalidInputError, GitNotFoundError, GitRefusedError } from './errors';
 import { lockIndex, readIndex, type IndexEntry } from './index-file';
+import { crashPoint, startJournal } from './journal';
 import { mergeBase, proposalRef } from './proposals';
 import { isOid, readHead, resolveRefOrNull, updateRef } from './refs';
 import type { GitIdentity, GitRepository } from './repository';
@@ -135,7 +140,8 @@ export async function applyRevision(repo: GitRepository, input: ApplyInput): Pro
     if (base !== revision.baseOid) {
       throw new GitConflictError(`the merge base is ${base ?? 'none'}, not the approved base ${revision.baseOid}`, { base });
     }
-    const lock = lockIndex(repo.gitdir, repo.memo);
+    let indexLockPath: string | null = null;
+    const lock = lockIndex(repo.gitdir, repo.memo, (path) => (indexLockPath = path));
     try {
       const index = readIndex(repo.gitdir, repo.memo);
       const scan = scanWorktree(repo, index, { untracked: false, content: 'hash' });
@@ -156,14 +162,48 @@ export async function applyRevision(repo: GitRepository, input: ApplyInput): Pro
       const newTree = (await repo.objects.readCommit(newHead)).tree;
       const changes = await diffTrees(repo.objects, targetTree, newTree);
       for (const change of changes) validateChangedPath(change.path, change.new?.mode ?? null);
-      const checkpoint =
-        input.checkpoint === undefined
-          ? null
-          : await commitCheckpoint(repo, await captureState(repo), {
-              operator: input.checkpoint.operator,
-              reason: input.checkpoint.reason ?? `before applying ${ref} ${revision.headOid}`,
-            });
-      const { written } = await writeWorktreeChanges(repo, changes, { resultTree: newTree });
+      const before = await captureState(repo);
+      const journal = startJournal(repo.gitdir, {
+        operation: 'apply',
+        id: `apply-${revision.headOid}-${repo.clock.now().getTime()}`,
+        target: { branch: targetRef, headOid: newHead, indexTree: newTree, worktreeTree: newTree, checkpointId: null },
+        undo: null,
+        previousHead: targetOid,
+        operator: input.checkpoint?.operator ?? input.committer?.name ?? repo.identity.name,
+        startedAt: repo.clock.now(),
+      });
+      if (indexLockPath !== null) journal.lockTaken(indexLockPath);
+      crashPoint('apply:journal-written');
+      let checkpoint: CreatedCheckpoint | null = null;
+      try {
+        checkpoint =
+          input.checkpoint === undefined
+            ? null
+            : await commitCheckpoint(
+                repo,
+                before,
+                { operator: input.checkpoint.operator, reason: input.checkpoint.reason ?? `before applying ${ref} ${revision.headOid}` },
+                { onLocked: (path) => journal.lockTaken(path) },
+              );
+      } catch (error) {
+        journal.finish();
+        throw error;
+      }
+      // The state before, from the checkpoint or the captured trees (unreferenced objects, kept by git for weeks).
+      journal.advance('undo-recorded', {
+        undo: { branch: before.branch, headOid: before.headOid, indexTree: before.indexTree, worktreeTree: before.worktreeTree, checkpointId: checkpoint?.id ?? null },
+      });
+      crashPoint('apply:undo-recorded');
+      let written: Awaited<ReturnType<typeof writeWorktreeChanges>>['written'];
+      try {
+        ({ written } = await writeWorktreeChanges(repo, changes, { resultTree: newTree }));
+      } catch (error) {
+        // writeWorktreeChanges restored what it wrote.
+        journal.finish();
+        throw error;
+      }
+      journal.advance('tree-written');
+      crashPoint('apply:tree-written');
       const known = knownFromScan(scan);
       for (const [path, value] of written) known.set(path, value);
       const entries: IndexEntry[] = indexEntriesFor(await flattenTree(repo.objects, newTree), statLookup(known));
@@ -172,16 +212,25 @@ export async function applyRevision(repo: GitRepository, input: ApplyInput): Pro
         repo.memo.indexTrees.set(committed.checksum, newTree);
       } catch (error) {
         await writeWorktreeChanges(repo, reverseChanges(changes), { resultTree: targetTree, symlinks: 'as-recorded' });
+        journal.finish();
         throw error;
       }
+      journal.advance('index-written');
+      crashPoint('apply:index-written');
       try {
-        await updateRef(repo, targetRef, newHead, targetOid, `gatehouse apply ${ref}: ${fastForward ? 'fast-forward' : 'merge'}`);
+        await updateRef(repo, targetRef, newHead, targetOid, `gatehouse apply ${ref}: ${fastForward ? 'fast-forward' : 'merge'}`, {
+          onLocked: (path) => journal.lockTaken(path),
+        });
       } catch (error) {
         const back = lockIndex(repo.gitdir, repo.memo);
         back.commit(index.entries);
         await writeWorktreeChanges(repo, reverseChanges(changes), { resultTree: targetTree, symlinks: 'as-recorded' });
+        journal.finish();
         throw error;
       }
+      journal.advance('ref-updated');
+      crashPoint('apply:ref-updated');
+      journal.finish();
       return { headOid: newHead, previousHeadOid: targetOid, mode: fastForward ? 'fast-forward' : 'merge', changedPaths: changes.length, checkpoint };
     } finally {
       lock.release();

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { GitConflictError, GitInvalidInputError, GitNotFoundError } from './errors';
 import { readIndex } from './index-file';
 import { serialiseCommit } from './object-store';
-import { deleteRef, isOid, listRefsMatching, readHead, resolveRefOrNull, updateRef, validateRefName } from './refs';
+import { deleteRef, isOid, listRefsMatching, readHead, resolveRefOrNull, updateRef, validateRefName, type RefWriteOptions } from './refs';
 import type { GitRepository } from './repository';
 import { scanWorktree, writeSnapshotTrees, type SkippedFile, type WorktreeScan } from './worktree';
 
@@ -132,7 +132,12 @@ async function readCheckpointCommit(repo: GitRepository, id: string, ref: string
 }
 
 /** Writes the checkpoint commits and ref for a captured state. */
-export async function commitCheckpoint(repo: GitRepository, state: RepositoryState, input: CreateCheckpointInput): Promise<CreatedCheckpoint> {
+export async function commitCheckpoint(
+  repo: GitRepository,
+  state: RepositoryState,
+  input: CreateCheckpointInput,
+  refOptions: RefWriteOptions = {},
+): Promise<CreatedCheckpoint> {
   if (typeof input.reason !== 'string' || typeof input.operator !== 'string' || input.operator.trim().length === 0) {
     throw new GitInvalidInputError('a checkpoint needs a reason and an operator');
   }
@@ -167,7 +172,7 @@ export async function commitCheckpoint(repo: GitRepository, state: RepositorySta
     'commit',
     serialiseCommit({ tree: state.worktreeTree, parents: [...headParents, indexCommit], author: signature, committer: signature, message }),
   );
-  await updateRef(repo, ref, oid, null, `gatehouse checkpoint: ${firstLine}`);
+  await updateRef(repo, ref, oid, null, `gatehouse checkpoint: ${firstLine}`, refOptions);
   return {
     id,
     ref,

@@ -311,7 +311,7 @@ export interface IndexLock {
  * Takes `<gitdir>/index.lock` (O_EXCL); a lock held by someone else is a {@link GitConflictError}.
  * With a memo, the index written on commit is remembered as parsed.
  */
-export function lockIndex(gitdir: string, memo?: IndexMemo): IndexLock {
+export function lockIndex(gitdir: string, memo?: IndexMemo, onLocked?: (lockPath: string) => void): IndexLock {
   const lockPath = `${gitdir}/index.lock`;
   let fd: number;
   try {
@@ -322,6 +322,8 @@ export function lockIndex(gitdir: string, memo?: IndexMemo): IndexLock {
     }
     throw error;
   }
+  // An operation journal records the lock (by inode) so a crash recovery can prove it is ours.
+  onLocked?.(lockPath);
   let open = true;
   return {
     commit(entries) {

@@ -76,6 +76,8 @@ export {
   type UpdateRepositoryInput,
 } from './registry';
 export { DEFAULT_PROPOSAL_PATTERN, GATEHOUSE_IDENTITY, openRepository, type GitIdentity, type GitRepository, type OpenRepositoryOptions } from './repository';
-export { previewRollback, rollback, type RollbackInput, type RollbackPreview, type RollbackResult } from './rollback';
+export { previewRollback, restoreState, rollback, type RollbackInput, type RollbackPreview, type RollbackResult } from './rollback';
+export { crashPoint, JOURNAL_FILE, readJournal, type OperationJournal } from './journal';
+export { recoverInterruptedOperation, type RecoveryReport } from './recover';
 export { checkDirty, type CheckDirtyOptions, type DirtyState } from './status';
 export type { HiddenCharacter } from './text';

@@ -6,6 +6,7 @@
  * overwritten silently. A reflog line is appended when the ref has a log, so plain git can still find
  * the old head.
  */
+import { crashPoint } from './journal';
 import fs, { appendFileSync, closeSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as git from 'isomorphic-git';
@@ -128,7 +129,13 @@ function appendReflog(repo: GitRepository, ref: string, oldOid: string | null, n
   appendFileSync(log, line);
 }
 
-async function writeLocked(path: string, content: string, check: () => Promise<void>): Promise<void> {
+/** Options of ref writes. */
+export interface RefWriteOptions {
+  /** Called right after the `.lock` file is created (an operation journal records it). */
+  readonly onLocked?: (lockPath: string) => void;
+}
+
+async function writeLocked(path: string, content: string, check: () => Promise<void>, options: RefWriteOptions = {}): Promise<void> {
   try {
     mkdirSync(dirname(path), { recursive: true });
   } catch (error) {
@@ -149,6 +156,8 @@ async function writeLocked(path: string, content: string, check: () => Promise<v
   }
   let closed = false;
   try {
+    options.onLocked?.(lockPath);
+    crashPoint('ref:locked');
     await check();
     writeSync(fd, content);
     closeSync(fd);
@@ -171,6 +180,7 @@ export async function updateRef(
   newOid: string,
   expectedOld: string | null | undefined,
   message: string,
+  options: RefWriteOptions = {},
 ): Promise<void> {
   validateRefName(ref);
   if (!isOid(newOid)) throw new GitInvalidInputError(`not an object id: ${newOid}`);
@@ -188,18 +198,22 @@ export async function updateRef(
         found: current,
       });
     }
-  });
+  }, options);
   appendReflog(repo, ref, current, newOid, message);
   const head = readFileSync(`${repo.gitdir}/HEAD`, 'utf8').trim();
   if (head === `ref: ${ref}`) appendReflog(repo, 'HEAD', current, newOid, message);
 }
 
 /** Points HEAD at a branch (symbolic) or detaches it at an oid. */
-export async function setHead(repo: GitRepository, target: { readonly branch: string } | { readonly oid: string }): Promise<void> {
+export async function setHead(
+  repo: GitRepository,
+  target: { readonly branch: string } | { readonly oid: string },
+  options: RefWriteOptions = {},
+): Promise<void> {
   const content = 'branch' in target ? `ref: ${validateRefName(target.branch)}\n` : `${target.oid}\n`;
   const before = readFileSync(`${repo.gitdir}/HEAD`, 'utf8');
   if (before === content) return;
-  await writeLocked(`${repo.gitdir}/HEAD`, content, async () => undefined);
+  await writeLocked(`${repo.gitdir}/HEAD`, content, async () => undefined, options);
 }
 
 /** Deletes a ref (loose and packed). */

@@ -6,6 +6,9 @@
  * by rolling back to it. Only the paths that differ between now and the checkpoint are touched; the
  * index is rewritten from the checkpoint's index tree, keeping the stat data of every file that did not
  * change so the next dirty check stays cheap.
+ *
+ * Crash-safe: an operation journal (journal.ts) is written before the first write and advanced phase by
+ * phase; a process killed midway leaves it for recover.ts, which finishes the rollback on the next start.
  */
 import { reverseChanges } from './apply';
 import {
@@ -15,14 +18,16 @@ import {
   getCheckpoint,
   type Checkpoint,
   type CreatedCheckpoint,
+  type RepositoryState,
 } from './checkpoints';
 import { diffTreeOids, validateChangedPath, type DiffFile, type RevisionDiff } from './diff';
 import { GitConflictError } from './errors';
-import { lockIndex } from './index-file';
+import { lockIndex, type IndexLock } from './index-file';
+import { crashPoint, startJournal, type JournalHandle, type JournalState } from './journal';
 import { readHead, resolveRefOrNull, setHead, updateRef } from './refs';
 import type { GitRepository } from './repository';
 import { diffTrees, flattenTree } from './trees';
-import { indexEntriesFor, knownFromScan, statLookup, writeWorktreeChanges } from './worktree';
+import { indexEntriesFor, knownFromScan, statLookup, writeWorktreeChanges, type SkippedFile } from './worktree';
 
 /** What a rollback would do. */
 export interface RollbackPreview {
@@ -36,6 +41,8 @@ export interface RollbackPreview {
   readonly headChanges: boolean;
   /** The index would change. */
   readonly indexChanges: boolean;
+  /** Untracked files the undo checkpoint could not capture (too large, unreadable): the rollback would lose them. */
+  readonly notCaptured: ReadonlyArray<SkippedFile>;
 }
 
 /**
@@ -54,6 +61,7 @@ export async function previewRollback(repo: GitRepository, checkpointId: string)
       totals: diff.totals,
       headChanges: now.branch !== checkpoint.branch || now.headOid !== checkpoint.headOid,
       indexChanges: now.indexTree !== checkpoint.indexTree,
+      notCaptured: now.scan.skipped,
     };
   });
 }
@@ -76,6 +84,89 @@ export interface RollbackResult {
   readonly headOid: string | null;
   /** Paths written or removed. */
   readonly changedPaths: number;
+  /** Untracked files the undo checkpoint did not capture (too large, unreadable), which the rollback removed or left. */
+  readonly notCaptured: ReadonlyArray<SkippedFile>;
+}
+
+/** The state a checkpoint records, as a journal names it. */
+export function checkpointState(checkpoint: Checkpoint): JournalState {
+  return {
+    branch: checkpoint.branch,
+    headOid: checkpoint.headOid,
+    indexTree: checkpoint.indexTree,
+    worktreeTree: checkpoint.worktreeTree,
+    checkpointId: checkpoint.id,
+  };
+}
+
+/**
+ * Brings the working tree, index, branch and HEAD from the captured state `now` to `target`, under
+ * the index lock. A failure before the branch moves puts back what was written. Used by rollback and by
+ * crash recovery (which has no undo checkpoint to take: the journal already names one).
+ */
+export async function restoreState(
+  repo: GitRepository,
+  now: RepositoryState,
+  target: JournalState,
+  journal: JournalHandle | null,
+  reflogMessage: string,
+  heldLock?: IndexLock,
+): Promise<{ changedPaths: number }> {
+  if (target.headOid === null) throw new GitConflictError('the state to restore was taken on a branch without commits');
+  const headOid = target.headOid;
+  const onLocked = journal === null ? undefined : (path: string) => journal.lockTaken(path);
+  const lock = heldLock ?? lockIndex(repo.gitdir, repo.memo, onLocked);
+  try {
+    journal?.advance('index-locked');
+    crashPoint(`${journal?.current.operation ?? 'restore'}:index-locked`);
+    const changes = await diffTrees(repo.objects, now.worktreeTree, target.worktreeTree);
+    for (const change of changes) validateChangedPath(change.path, change.new?.mode ?? null);
+    // The checkpoint recorded this working tree: its symlinks come back as they were (see WriteChangesOptions).
+    const { written } = await writeWorktreeChanges(repo, changes, { resultTree: target.worktreeTree, symlinks: 'as-recorded' });
+    journal?.advance('tree-written');
+    crashPoint(`${journal?.current.operation ?? 'restore'}:tree-written`);
+    const known = knownFromScan(now.scan);
+    for (const [path, value] of written) known.set(path, value);
+    const entries = indexEntriesFor(await flattenTree(repo.objects, target.indexTree), statLookup(known));
+    try {
+      const committed = lock.commit(entries);
+      // This index is the target's index tree: the next snapshot need not rebuild it.
+      repo.memo.indexTrees.set(committed.checksum, target.indexTree);
+    } catch (error) {
+      await writeWorktreeChanges(repo, reverseChanges(changes), { resultTree: now.worktreeTree, symlinks: 'as-recorded' });
+      throw error;
+    }
+    journal?.advance('index-written');
+    crashPoint(`${journal?.current.operation ?? 'restore'}:index-written`);
+    let moved: { ref: string; from: string | null } | null = null;
+    try {
+      if (target.branch !== null) {
+        const branchNow = await resolveRefOrNull(repo, target.branch);
+        if (branchNow !== headOid) {
+          await updateRef(repo, target.branch, headOid, branchNow, reflogMessage, { onLocked });
+          moved = { ref: target.branch, from: branchNow };
+        }
+        crashPoint(`${journal?.current.operation ?? 'restore'}:branch-moved`);
+        await setHead(repo, { branch: target.branch }, { onLocked });
+      } else {
+        await setHead(repo, { oid: headOid }, { onLocked });
+      }
+    } catch (error) {
+      // Put back what was changed: the branch, the index, the working tree, HEAD.
+      if (moved !== null && moved.from !== null) await updateRef(repo, moved.ref, moved.from, headOid, `${reflogMessage} failed`);
+      const back = lockIndex(repo.gitdir, repo.memo);
+      back.commit(now.scan.index.entries);
+      await writeWorktreeChanges(repo, reverseChanges(changes), { resultTree: now.worktreeTree, symlinks: 'as-recorded' });
+      if (now.branch !== null) await setHead(repo, { branch: now.branch });
+      else if (now.headOid !== null) await setHead(repo, { oid: now.headOid });
+      throw error;
+    }
+    journal?.advance('ref-updated');
+    crashPoint(`${journal?.current.operation ?? 'restore'}:ref-updated`);
+    return { changedPaths: changes.length };
+  } finally {
+    lock.release();
+  }
 }
 
 /** Restores a checkpoint (see the module comment). */
@@ -83,56 +174,46 @@ export async function rollback(repo: GitRepository, input: RollbackInput): Promi
   const checkpoint = await getCheckpoint(repo, input.checkpointId);
   await assertCheckpointRestorable(repo, checkpoint);
   if (checkpoint.headOid === null) throw new GitConflictError(`checkpoint ${checkpoint.id} was taken on a branch without commits`);
-  const target = checkpoint.headOid;
   return repo.exclusive(async () => {
-    const lock = lockIndex(repo.gitdir, repo.memo);
+    const journal = startJournal(repo.gitdir, {
+      operation: 'rollback',
+      id: `rollback-${checkpoint.id}-${repo.clock.now().getTime()}`,
+      target: checkpointState(checkpoint),
+      undo: null,
+      operator: input.operator,
+      startedAt: repo.clock.now(),
+    });
+    crashPoint('rollback:journal-written');
+    let lock: IndexLock | undefined;
+    let now: RepositoryState;
+    let undo: CreatedCheckpoint;
     try {
-      const now = await captureState(repo);
-      const undo = await commitCheckpoint(repo, now, {
-        operator: input.operator,
-        reason: `before rollback to ${checkpoint.id}${input.reason === undefined ? '' : `: ${input.reason}`}`,
-      });
-      const changes = await diffTrees(repo.objects, now.worktreeTree, checkpoint.worktreeTree);
-      for (const change of changes) validateChangedPath(change.path, change.new?.mode ?? null);
-      // The checkpoint recorded this working tree: its symlinks come back as they were (see WriteChangesOptions).
-      const { written } = await writeWorktreeChanges(repo, changes, { resultTree: checkpoint.worktreeTree, symlinks: 'as-recorded' });
-      const known = knownFromScan(now.scan);
-      for (const [path, value] of written) known.set(path, value);
-      const entries = indexEntriesFor(await flattenTree(repo.objects, checkpoint.indexTree), statLookup(known));
-      try {
-        const committed = lock.commit(entries);
-        // This index is the checkpoint's index tree: the next snapshot need not rebuild it.
-        repo.memo.indexTrees.set(committed.checksum, checkpoint.indexTree);
-      } catch (error) {
-        await writeWorktreeChanges(repo, reverseChanges(changes), { resultTree: now.worktreeTree, symlinks: 'as-recorded' });
-        throw error;
-      }
-      let moved: { ref: string; from: string | null } | null = null;
-      try {
-        if (checkpoint.branch !== null) {
-          const branchNow = await resolveRefOrNull(repo, checkpoint.branch);
-          if (branchNow !== target) {
-            await updateRef(repo, checkpoint.branch, target, branchNow, `gatehouse rollback to ${checkpoint.id}`);
-            moved = { ref: checkpoint.branch, from: branchNow };
-          }
-          await setHead(repo, { branch: checkpoint.branch });
-        } else {
-          await setHead(repo, { oid: target });
-        }
-      } catch (error) {
-        // Put back what was changed: the branch, the index, the working tree, HEAD.
-        if (moved !== null && moved.from !== null) await updateRef(repo, moved.ref, moved.from, target, 'gatehouse rollback failed');
-        const back = lockIndex(repo.gitdir, repo.memo);
-        back.commit(now.scan.index.entries);
-        await writeWorktreeChanges(repo, reverseChanges(changes), { resultTree: now.worktreeTree, symlinks: 'as-recorded' });
-        if (now.branch !== null) await setHead(repo, { branch: now.branch });
-        else if (now.headOid !== null) await setHead(repo, { oid: now.headOid });
-        throw error;
-      }
-      const head = await readHead(repo);
-      return { checkpoint, undo, branch: head.branch, headOid: head.oid, changedPaths: changes.length };
-    } finally {
-      lock.release();
+      // The index lock first: another git process at work refuses the rollback before any checkpoint.
+      lock = lockIndex(repo.gitdir, repo.memo, (path) => journal.lockTaken(path));
+      now = await captureState(repo);
+      undo = await commitCheckpoint(
+        repo,
+        now,
+        { operator: input.operator, reason: `before rollback to ${checkpoint.id}${input.reason === undefined ? '' : `: ${input.reason}`}` },
+        { onLocked: (path) => journal.lockTaken(path) },
+      );
+    } catch (error) {
+      lock?.release();
+      journal.finish();
+      throw error;
     }
+    journal.advance('undo-recorded', { undo: checkpointState(undo) });
+    crashPoint('rollback:undo-recorded');
+    let changedPaths: number;
+    try {
+      ({ changedPaths } = await restoreState(repo, now, checkpointState(checkpoint), journal, `gatehouse rollback to ${checkpoint.id}`, lock));
+    } catch (error) {
+      // restoreState put back what it wrote (and released the lock): nothing left for a recovery to do.
+      journal.finish();
+      throw error;
+    }
+    journal.finish();
+    const head = await readHead(repo);
+    return { checkpoint, undo, branch: head.branch, headOid: head.oid, changedPaths, notCaptured: now.scan.skipped };
   });
 }

@@ -3,6 +3,7 @@
  * everything that is not ignored into tree objects, and writing the paths that differ between two
  * trees back to disk with every safety check done before the first byte is written.
  */
+import { crashPoint } from './journal';
 import {
   closeSync,
   constants as fsConstants,
@@ -506,8 +507,11 @@ export async function writeWorktreeChanges(repo: GitRepository, changes: Readonl
     }
     pruneEmptyParents(dir, [...removed], addedDirs);
     const verified = new Set<string>();
+    const half = Math.floor(changes.filter((c) => c.new !== null).length / 2);
+    let count = 0;
     for (const change of changes) {
       if (change.new === null) continue;
+      if (count++ === half) crashPoint('worktree:half-written');
       // Listed before writing: a write that fails after removing the old entry is restored too.
       done.push(change);
       const stat = writeEntry(dir, change.path, change.new, contents.get(change.path) ?? null, verified);

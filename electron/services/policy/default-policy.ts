@@ -58,7 +58,18 @@ sandbox:
   # imageDigest: "sha256:..."   # pin the image; a different digest is refused
   testCommand: ["npm", "test"]
   # benchmarkCommand: ["npm", "run", "bench"]
-  regressionThreshold: 0.10     # 10 % slower than base counts as a regression
+  # A benchmark slowdown is a regression only when it is both large and significant: base and head
+  # run alternately in benchmarkPairs to benchmarkMaxPairs pairs (within benchmarkBudgetSeconds), the median head/base
+  # ratio must exceed 1 + regressionThreshold, and a one-sided Wilcoxon signed-rank test on the
+  # pairs must give p < regressionSignificance. Too noisy to decide is "inconclusive", never a
+  # regression; onInconclusive says whether that passes or fails the gate (after an apply, "fail"
+  # asks a lead: only a significant regression rolls back by itself).
+  regressionThreshold: 0.10     # minimum effect: a median slowdown of 10 %
+  regressionSignificance: 0.01  # p-value of the one-sided rank test
+  benchmarkPairs: 10            # base/head pairs, at least 10
+  benchmarkMaxPairs: 60         # more pairs while the answer is open, up to this
+  benchmarkBudgetSeconds: 600   # time budget for the pairs
+  onInconclusive: pass          # pass or fail
   concurrency: 2                # sandboxed runs at once
   limits:
     memoryMb: 256               # memory = memory+swap (no swap)

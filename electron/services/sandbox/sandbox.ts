@@ -14,8 +14,17 @@ import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { systemClock, type Clock } from '../../../shared/model/clock';
 import { ErrorCode } from '../../../shared/model/result';
-import type { SandboxComparison, SandboxLimits, SandboxRunResult, SandboxSide } from '../../../shared/model/sandbox';
-import { benchmarkSucceeded, compareBenchmarks, type BenchmarkVerdict } from './benchmark';
+import type { BenchmarkSummary, SandboxComparison, SandboxLimits, SandboxRunResult, SandboxSide } from '../../../shared/model/sandbox';
+import {
+  benchmarkSucceeded,
+  collectPairs,
+  compareBenchmarks,
+  DEFAULT_BENCHMARK_SETTINGS,
+  DEFAULT_MAX_BENCHMARK_PAIRS,
+  type BenchmarkRunPair,
+  type BenchmarkVerdict,
+  type PairsStop,
+} from './benchmark';
 import {
   assertContained,
   containerSpec,
@@ -108,10 +117,16 @@ export interface SandboxCompareRequest {
   readonly testCommand: ReadonlyArray<string>;
   /** Its figure: the last stdout line when it is a number, otherwise the run's wall time (see benchmark.ts). */
   readonly benchmarkCommand?: ReadonlyArray<string>;
-  /** Benchmark runs per side, alternating base and head; medians are compared. Default 3, 1..20. */
-  readonly benchmarkRepeats?: number;
-  /** A slowdown above this fraction is a regression; default 0.10. */
+  /** Benchmark pairs at least: base and head run one after the other, the first side alternating. Default 10, 1..100. */
+  readonly benchmarkPairs?: number;
+  /** Benchmark pairs at most, while the verdict is open (see benchmark.ts); default 40, up to 200. */
+  readonly benchmarkMaxPairs?: number;
+  /** Stop starting pairs once the benchmark phase has taken this long (ms); default 600 000. */
+  readonly benchmarkBudgetMs?: number;
+  /** Minimum effect size: a median slowdown at or below this fraction is never a regression; default 0.10. */
   readonly regressionThreshold?: number;
+  /** The one-sided rank test's p-value must be below this for a regression; default 0.01. */
+  readonly regressionSignificance?: number;
   readonly limits?: SandboxLimitsInput;
   readonly image?: string;
   readonly imageDigest?: string;
@@ -121,15 +136,15 @@ export interface SandboxCompareRequest {
   readonly signal?: AbortSignal;
 }
 
-/** The benchmark part of a comparison: the verdict and every run behind it. */
+/** The benchmark part of a comparison: the verdict and every run pair behind it. */
 export interface SandboxBenchmarkReport extends BenchmarkVerdict {
-  readonly base: ReadonlyArray<SandboxRunResult>;
-  readonly head: ReadonlyArray<SandboxRunResult>;
+  readonly pairs: ReadonlyArray<BenchmarkRunPair>;
+  readonly stop: PairsStop;
 }
 
-/** `SandboxComparison` plus the benchmark runs and how their figures were read. */
+/** `SandboxComparison` plus the benchmark runs behind its samples. */
 export interface SandboxComparisonReport extends SandboxComparison {
-  readonly benchmark: SandboxBenchmarkReport | null;
+  readonly benchmarkRuns: SandboxBenchmarkReport | null;
 }
 
 /** The sandbox service. */
@@ -183,6 +198,24 @@ function isProcessAlive(pid: number): boolean {
   } catch (error) {
     return errorCode(error) === 'EPERM';
   }
+}
+
+/** The persisted, renderer-facing part of a benchmark verdict: every sample and the statistics. */
+export function benchmarkSummary(verdict: BenchmarkVerdict & { readonly stop?: PairsStop }): BenchmarkSummary {
+  return {
+    outcome: verdict.outcome,
+    source: verdict.source,
+    change: verdict.change,
+    pValue: verdict.pValue,
+    baseFigure: verdict.baseFigure,
+    headFigure: verdict.headFigure,
+    minEffect: verdict.settings.minEffect,
+    significance: verdict.settings.significance,
+    pairsWanted: verdict.settings.pairsWanted,
+    samples: verdict.samples,
+    note: verdict.note,
+    ...(verdict.stop === undefined ? {} : { stop: verdict.stop }),
+  };
 }
 
 /** Creates the sandbox service. */
@@ -595,13 +628,25 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
   }
 
   async function compare(request: SandboxCompareRequest): Promise<SandboxComparisonReport> {
-    const threshold = request.regressionThreshold ?? 0.1;
+    const threshold = request.regressionThreshold ?? DEFAULT_BENCHMARK_SETTINGS.minEffect;
     if (typeof threshold !== 'number' || !Number.isFinite(threshold) || threshold < 0 || threshold > 100) {
       throw new SandboxError(ErrorCode.InvalidInput, 'regressionThreshold must be a finite fraction from 0 to 100');
     }
-    const repeats = request.benchmarkRepeats ?? 3;
-    if (!Number.isInteger(repeats) || repeats < 1 || repeats > 20) {
-      throw new SandboxError(ErrorCode.InvalidInput, 'benchmarkRepeats must be a whole number from 1 to 20');
+    const significance = request.regressionSignificance ?? DEFAULT_BENCHMARK_SETTINGS.significance;
+    if (typeof significance !== 'number' || !(significance > 0 && significance <= 0.5)) {
+      throw new SandboxError(ErrorCode.InvalidInput, 'regressionSignificance must be a p-value above 0 and at most 0.5');
+    }
+    const pairsWanted = request.benchmarkPairs ?? DEFAULT_BENCHMARK_SETTINGS.pairsWanted;
+    if (!Number.isInteger(pairsWanted) || pairsWanted < 1 || pairsWanted > 100) {
+      throw new SandboxError(ErrorCode.InvalidInput, 'benchmarkPairs must be a whole number from 1 to 100');
+    }
+    const maxPairs = request.benchmarkMaxPairs ?? Math.max(pairsWanted, DEFAULT_MAX_BENCHMARK_PAIRS);
+    if (!Number.isInteger(maxPairs) || maxPairs < pairsWanted || maxPairs > 200) {
+      throw new SandboxError(ErrorCode.InvalidInput, 'benchmarkMaxPairs must be a whole number from benchmarkPairs to 200');
+    }
+    const budgetMs = request.benchmarkBudgetMs ?? 600_000;
+    if (typeof budgetMs !== 'number' || !Number.isFinite(budgetMs) || budgetMs <= 0) {
+      throw new SandboxError(ErrorCode.InvalidInput, 'benchmarkBudgetMs must be a positive number of milliseconds');
     }
     if (typeof request.materialise !== 'function') throw new SandboxError(ErrorCode.InvalidInput, 'compare needs a materialise callback');
     parseSandboxLimits(request.limits);
@@ -631,14 +676,21 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
       let benchmark: SandboxBenchmarkReport | null = null;
       const engineServed = baseRun.status === 'completed' && headRun.status === 'completed';
       if (request.benchmarkCommand !== undefined && engineServed) {
-        const baseRuns: SandboxRunResult[] = [];
-        const headRuns: SandboxRunResult[] = [];
-        // Alternating sides, one at a time, so drift on the machine hits both alike.
-        for (let i = 0; i < repeats && !request.signal?.aborted; i++) {
-          baseRuns.push(await runSide('base', 'benchmark', request.benchmarkCommand));
-          headRuns.push(await runSide('head', 'benchmark', request.benchmarkCommand));
-        }
-        benchmark = { ...compareBenchmarks(baseRuns, headRuns, threshold), base: baseRuns, head: headRuns };
+        const command = request.benchmarkCommand;
+        const settings = { minEffect: threshold, significance, pairsWanted };
+        // One run at a time, the first side swapping every pair, so drift and warm-up on the machine
+        // hit both sides alike; more pairs while the verdict is open (see collectPairs).
+        const collected = await collectPairs<SandboxRunResult>({
+          run: (side) => runSide(side, 'benchmark', command),
+          succeeded: benchmarkSucceeded,
+          verdict: (pairs) => compareBenchmarks(pairs, settings),
+          settings,
+          maxPairs,
+          budgetMs,
+          now: () => performance.now(),
+          ...(request.signal ? { signal: request.signal } : {}),
+        });
+        benchmark = { ...compareBenchmarks(collected.pairs, settings), pairs: collected.pairs, stop: collected.stop };
       }
       const testsPassedBase = testsPassed(baseRun);
       const testsPassedHead = testsPassed(headRun);
@@ -652,7 +704,8 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
         broken: engineServed && testsPassedBase && !testsPassedHead,
         benchmarkChange: benchmark?.change ?? null,
         regression: benchmark?.regression ?? false,
-        benchmark,
+        benchmark: benchmark === null ? null : benchmarkSummary(benchmark),
+        benchmarkRuns: benchmark,
       };
     } finally {
       for (const dir of Object.values(dirs)) await rm(dir, { recursive: true, force: true });

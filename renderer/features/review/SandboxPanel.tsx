@@ -1,12 +1,13 @@
 /**
  * The sandbox: run the policy's tests on base and head in Docker, watch the output live, compare the
- * two results (fixed, broken, benchmark change, regression), cancel a run.
+ * two results (fixed, broken, benchmark samples and verdict), cancel a run.
  */
 import { useEffect, useRef } from 'react';
 import type { SandboxComparison, SandboxRunResult } from '../../../shared/model/sandbox';
 import { ErrorNote } from '../../components/ErrorNote';
 import { Progress } from '../../components/Progress';
 import { formatBytes, formatDuration } from '../../components/time';
+import { BenchmarkChart } from './BenchmarkChart';
 import { useSandboxRuns, type SandboxRunState } from './sandbox-runs';
 
 /** Props of {@link SandboxPanel}. */
@@ -148,10 +149,12 @@ function ComparisonView({ comparison, fresh }: { readonly comparison: SandboxCom
         {change !== null && (
           <span className={`badge ${comparison.regression ? 'fail' : 'neutral'}`} data-testid="sandbox-benchmark">
             benchmark {change >= 0 ? `${(change * 100).toFixed(1)}% slower` : `${(-change * 100).toFixed(1)}% faster`}
-            {comparison.regression ? ' — regression beyond the policy threshold' : ''}
+            {comparison.regression ? ' — significant regression beyond the minimum effect' : ''}
+            {comparison.benchmark?.outcome === 'inconclusive' ? ' — inconclusive' : ''}
           </span>
         )}
       </div>
+      {comparison.benchmark && <BenchmarkChart summary={comparison.benchmark} />}
       <table className="data-table compact">
         <thead>
           <tr>

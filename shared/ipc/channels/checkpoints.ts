@@ -70,7 +70,12 @@ export const checkpointChannels = {
   'checkpoint:preview': channel({
     summary: 'Preview a rollback: what differs between now and the checkpoint',
     input: z.object({ repositoryId: Id, checkpointId: CheckpointId }).strict(),
-    output: z.object({ checkpoint: CheckpointView, changes: z.array(PathChangeView).readonly() }),
+    output: z.object({
+      checkpoint: CheckpointView,
+      changes: z.array(PathChangeView).readonly(),
+      /** Untracked files the undo checkpoint could not capture (too large, unsafe names): warn before rolling back. */
+      notCaptured: z.array(z.object({ path: z.string(), reason: z.string() })).readonly().optional(),
+    }),
     access: 'session',
   }),
   /** The rollback preview with labels, line changes per file and the applies it undoes. */
@@ -110,6 +115,8 @@ export const checkpointChannels = {
       undoCheckpoint: CheckpointView,
       changedPaths: z.number().int(),
       durationMs: z.number(),
+      /** Untracked files the undo checkpoint did not capture. */
+      notCaptured: z.array(z.object({ path: z.string(), reason: z.string() })).readonly().optional(),
     }),
     access: ['lead'],
   }),

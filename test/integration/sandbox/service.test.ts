@@ -242,7 +242,7 @@ describe.skipIf(skipWithoutEngine(engine, 'sandbox service tests'))('sandbox ser
     expect(fixed).toMatchObject({ testsPassedBase: false, testsPassedHead: true, broken: false, fixed: true });
   });
 
-  it('flags a benchmark slowdown beyond the threshold as a regression, and not one within it', async () => {
+  it('flags a significant slowdown beyond the minimum effect as a regression, keeps every sample, and not one within it', async () => {
     const bench = (baseFigure: number, headFigure: number) => async (side: 'base' | 'head', dir: string): Promise<void> => {
       writeFileSync(join(dir, 'bench.py'), `print("warming up")\nprint(${side === 'base' ? baseFigure : headFigure})\n`);
     };
@@ -250,38 +250,58 @@ describe.skipIf(skipWithoutEngine(engine, 'sandbox service tests'))('sandbox ser
       materialise: bench(100, 150),
       testCommand: ['true'],
       benchmarkCommand: ['python3', 'bench.py'],
-      benchmarkRepeats: 1,
+      benchmarkPairs: 10,
       limits: { timeoutSeconds: 30 },
     });
     expect(slower.regression).toBe(true);
     expect(slower.benchmarkChange).toBeCloseTo(0.5);
-    expect(slower.benchmark).toMatchObject({ source: 'stdout', baseFigure: 100, headFigure: 150 });
-    expect(slower.benchmark?.base).toHaveLength(1);
+    expect(slower.benchmark).toMatchObject({ outcome: 'regression', source: 'stdout', baseFigure: 100, headFigure: 150, pairsWanted: 10 });
+    expect(slower.benchmark?.pValue).toBeLessThan(0.01);
+    expect(slower.benchmark?.samples).toHaveLength(10);
+    // The first side alternates every pair.
+    expect(slower.benchmark?.samples.map((s) => s.order).slice(0, 2)).toEqual(['base-first', 'head-first']);
+    // Significant at a tenth of the level after the minimum pairs: no more pairs needed.
+    expect(slower.benchmarkRuns?.pairs).toHaveLength(10);
+    expect(slower.benchmark?.stop).toBe('significant');
+
+    // Three pairs cannot show significance at p < 0.01: a 50 % slowdown is inconclusive, never a regression.
+    const few = await sandbox.compare({
+      materialise: bench(100, 150),
+      testCommand: ['true'],
+      benchmarkCommand: ['python3', 'bench.py'],
+      benchmarkPairs: 3,
+      benchmarkMaxPairs: 3,
+      limits: { timeoutSeconds: 30 },
+    });
+    expect(few).toMatchObject({ regression: false, benchmark: { outcome: 'inconclusive' } });
 
     const within = await sandbox.compare({
       materialise: bench(100, 105),
       testCommand: ['true'],
       benchmarkCommand: ['python3', 'bench.py'],
-      benchmarkRepeats: 1,
+      benchmarkPairs: 10,
+      benchmarkMaxPairs: 10,
       regressionThreshold: 0.1,
       limits: { timeoutSeconds: 30 },
     });
     expect(within.regression).toBe(false);
+    expect(within.benchmark?.outcome).toBe('no-regression');
     expect(within.benchmarkChange).toBeCloseTo(0.05);
 
-    // A head benchmark that cannot finish is not a pass.
+    // A head benchmark that cannot finish is not a pass; the pairs stop at the first failure.
     const hangs = await sandbox.compare({
       materialise: async (side, dir) => {
         writeFileSync(join(dir, 'bench.py'), side === 'base' ? 'print(1)\n' : 'while True: pass\n');
       },
       testCommand: ['true'],
       benchmarkCommand: ['python3', 'bench.py'],
-      benchmarkRepeats: 1,
+      benchmarkPairs: 10,
       limits: { timeoutSeconds: 1 },
     });
     expect(hangs.regression).toBe(true);
     expect(hangs.benchmarkChange).toBeNull();
-    expect(hangs.benchmark?.head[0]?.timedOut).toBe(true);
+    expect(hangs.benchmarkRuns?.pairs).toHaveLength(1);
+    expect(hangs.benchmarkRuns?.pairs[0]?.head.timedOut).toBe(true);
   });
 
   it('removes stale containers of a dead Gatehouse process on this host, and nothing else', async () => {
