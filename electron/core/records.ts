@@ -8,6 +8,7 @@ import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode, GatehouseError } from '../../shared/model/result';
 import { verifyApproval, verifyRevocation, type ApprovalSigner } from '../services/approvals';
+import { processAlive } from '../services/git/recover';
 import { appendRecord, readRecordLog, remoteUrl, syncRecords, type RecordBody, type SyncResult } from '../services/records';
 import type { CoreContext } from './context';
 import { governanceOf, type RepositoryHandle } from './repositories';
@@ -126,15 +127,6 @@ async function ingestRecords(ctx: CoreContext, handle: RepositoryHandle, receive
 /** The lock file that serialises check-and-apply on one repository, whichever data directory applies. */
 export function applyLockPath(handle: RepositoryHandle): string {
   return join(handle.repo.gitdir, 'gatehouse-apply.lock');
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**

@@ -40,7 +40,8 @@ export interface RecoveryReport {
   readonly checkpointId: string | null;
 }
 
-function processAlive(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it exists but belongs to another user). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
