@@ -41,7 +41,6 @@ function describeProposal(detail: ProposalDetail): string {
 export function registerWorkspaceCommands(program: Command): void {
   program
     .command('demo')
-    .option('--as <name>', 'a lead (not needed on first run)')
     .option('--json', 'JSON output')
     .option('--as <name>', 'a lead who creates it once operators exist (passphrase from GATEHOUSE_PASSPHRASE or the prompt)')
     .description('create the demo workspace: a git repository with four proposals, demo operators and policy')
