@@ -34,7 +34,7 @@ let repositoryPath: string;
 beforeAll(() => {
   dataDir = mkdtempSync(join(tmpdir(), 'gh-recovery-'));
   repositoryId = json<{ repositoryId: string }>(['demo']).repositoryId;
-  repositoryPath = json<Array<{ id: string; path: string }>>(['repo', 'list']).find((r) => r.id === repositoryId)?.path ?? '';
+  repositoryPath = json<Array<{ id: string; path: string }>>(['repo', 'list', '--as', 'ava'], { GATEHOUSE_PASSPHRASE: 'ava-demo-passphrase' }).find((r) => r.id === repositoryId)?.path ?? '';
 }, 240_000);
 
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -59,7 +59,7 @@ describe('recovery at core creation', () => {
     expect(halfway.some((text) => text === 'edited after the checkpoint\n')).toBe(true);
 
     // Any next command creates the core, which recovers first.
-    json(['proposal', 'list']);
+    json(['proposal', 'list', '--as', 'ava'], { GATEHOUSE_PASSPHRASE: 'ava-demo-passphrase' });
     expect(existsSync(join(repositoryPath, '.git', 'index.lock'))).toBe(false);
     for (let i = 0; i < 8; i++) expect(existsSync(join(repositoryPath, `scratch-${i}.txt`))).toBe(false);
     expect(tracked.map((path) => readFileSync(join(repositoryPath, path), 'utf8'))).toEqual(originals);
