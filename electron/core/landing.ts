@@ -29,7 +29,7 @@ import {
   type VerifiedRevocation,
 } from '../services/approvals';
 import { GATEHOUSE_IDENTITY, readBlobAtRef, type GitRepository } from '../services/git';
-import { isOid } from '../services/git/refs';
+import { isOid, resolveRefOrNull } from '../services/git/refs';
 import type { ProposalSummary as GitProposal } from '../services/git/proposals';
 import { parseTrustList, type TrustList } from '../services/identity';
 import { evaluateGate, loadPolicy, POLICY_PATH, TRUST_PATH, type GateCondition } from '../services/policy';
@@ -141,7 +141,6 @@ export interface VerifyLandingOptions {
 /** Resolves a ref strictly: a full ref, an oid, or a short name that matches exactly one of branch, tag or remote branch; tags are peeled. */
 export async function resolveStrict(repo: GitRepository, ref: string): Promise<{ readonly commit: string; readonly resolvedFrom: string }> {
   const candidates = isOid(ref) ? [ref] : ref.startsWith('refs/') ? [ref] : [`refs/heads/${ref}`, `refs/tags/${ref}`, `refs/remotes/${ref}`];
-  const { resolveRefOrNull } = await import('../services/git/refs');
   const found: Array<{ name: string; oid: string }> = [];
   for (const name of candidates) {
     if (isOid(name)) {

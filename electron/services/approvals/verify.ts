@@ -131,7 +131,7 @@ function tolerance(options: { readonly clockToleranceSeconds?: number }): number
  * refuses a duplicate member (`{"head":A,"head":B}` parses as B, but re-serialises without A), which
  * RFC 7515 §5.2 lets a verifier refuse and which otherwise makes two parsers see two tokens.
  */
-function decodeSegment(segment: string, what: string): unknown {
+export function decodeSegment(segment: string, what: string): unknown {
   const bytes = Buffer.from(segment, 'base64url');
   if (bytes.toString('base64url') !== segment) return refuse('malformed', `the ${what} is not canonical base64url`);
   const text = bytes.toString('utf8');

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { Oid } from '../../../shared/model/domain';
 import { ErrorCode, GatehouseError } from '../../../shared/model/result';
-import { APPROVAL_ALG, checkCompact, Digest, MAX_CLOCK_SKEW_SECONDS, TokenId, type ApprovalSigner } from '../approvals';
+import { APPROVAL_ALG, checkCompact, decodeSegment, Digest, MAX_CLOCK_SKEW_SECONDS, TokenId, type ApprovalSigner } from '../approvals';
 import { KeyId, type TrustedOperator, type TrustList } from '../identity/trust-list';
 
 /** `typ` of a record. */
@@ -117,15 +117,8 @@ export function mintRecord(signer: ApprovalSigner, input: { readonly repository:
 export function readRecordClaims(token: string): RecordClaims {
   const parts = token.split('.');
   if (token.length > MAX_RECORD_LENGTH || parts.length !== 3) throw new GatehouseError(ErrorCode.VerificationFailed, 'a record is not a compact JWS');
-  const bytes = Buffer.from(parts[1] ?? '', 'base64url');
-  if (bytes.toString('base64url') !== parts[1]) throw new GatehouseError(ErrorCode.VerificationFailed, 'a record payload is not canonical base64url');
-  let value: unknown;
-  try {
-    value = JSON.parse(bytes.toString('utf8'));
-  } catch {
-    throw new GatehouseError(ErrorCode.VerificationFailed, 'a record payload is not JSON');
-  }
-  if (JSON.stringify(value) !== bytes.toString('utf8')) throw new GatehouseError(ErrorCode.VerificationFailed, 'a record payload is not plain JSON (duplicate member?)');
+  // The same strict reading as approvals: canonical base64url, JSON exactly as JSON.stringify writes it.
+  const value = decodeSegment(parts[1] ?? '', 'record payload');
   const parsed = RecordClaims.safeParse(value);
   if (!parsed.success) throw new GatehouseError(ErrorCode.VerificationFailed, `a record's claims are invalid: ${parsed.error.issues[0]?.message ?? 'unknown'}`);
   return parsed.data;
