@@ -19,10 +19,14 @@ interface PackIndex {
   readonly oids: Buffer;
   readonly fanout: Uint32Array;
   readonly offsets: Float64Array;
+  /** Every object's offset, ascending (built on first use): an entry ends where the next one starts. */
+  sorted: Float64Array | null;
 }
 
 const TYPES: Readonly<Record<number, ObjectType>> = { 1: 'commit', 2: 'tree', 3: 'blob', 4: 'tag' };
 const OFS_DELTA = 6;
+/** Bytes of inflated delta bases kept per pack reader, least recently used dropped first. */
+const BASE_CACHE_BYTES = 32 * 1024 * 1024;
 const REF_DELTA = 7;
 
 function parseIndexFile(idxPath: string): PackIndex {
@@ -46,7 +50,7 @@ function parseIndexFile(idxPath: string): PackIndex {
         offsets[i] = buf.readUInt32BE(at) * 4294967296 + buf.readUInt32BE(at + 4);
       } else offsets[i] = small;
     }
-    return { packPath, oids: buf.subarray(oidStart, oidStart + count * 20), fanout, offsets };
+    return { packPath, oids: buf.subarray(oidStart, oidStart + count * 20), fanout, offsets, sorted: null };
   }
   // Version 1: 256 fan-out entries, then (4-byte offset, 20-byte id) pairs.
   const oids = Buffer.alloc(count * 20);
@@ -55,7 +59,7 @@ function parseIndexFile(idxPath: string): PackIndex {
     offsets[i] = buf.readUInt32BE(at);
     buf.copy(oids, i * 20, at + 4, at + 24);
   }
-  return { packPath, oids, fanout, offsets };
+  return { packPath, oids, fanout, offsets, sorted: null };
 }
 
 function find(index: PackIndex, oid: Buffer): number {
@@ -69,6 +73,30 @@ function find(index: PackIndex, oid: Buffer): number {
     if (cmp > 0) lo = mid + 1;
     else hi = mid - 1;
   }
+  return -1;
+}
+
+/**
+ * Where the entry at `offset` ends: the next entry's offset, or the pack's trailing checksum. Entries
+ * are contiguous in a pack, so this is the exact length of its header and deflated data, and one read
+ * of that many bytes replaces guessing a window (git computes the same from its reverse index).
+ */
+function entryEnd(index: PackIndex, offset: number, packSize: number): number {
+  let sorted = index.sorted;
+  if (sorted === null) {
+    sorted = Float64Array.from(index.offsets).sort();
+    index.sorted = sorted;
+  }
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const at = sorted[mid] as number;
+    if (at === offset) return mid + 1 < sorted.length ? (sorted[mid + 1] as number) : packSize - 20;
+    if (at < offset) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  // Not an indexed entry (a delta base named by a corrupt offset): the caller falls back to windows.
   return -1;
 }
 
@@ -223,14 +251,22 @@ export function createPackReader(gitdir: string): PackReader {
     if (value.content.length > 4 * 1024 * 1024) return;
     bases.set(key, value);
     basesBytes += value.content.length;
-    while (basesBytes > 32 * 1024 * 1024 || bases.size > 256) {
+    // Bounded in bytes only (as git's core.deltaBaseCacheLimit): a checkout that walks thousands of
+    // small blobs out of delta order needs thousands of bases, which cost little memory.
+    while (basesBytes > BASE_CACHE_BYTES) {
       const [oldestKey, oldest] = bases.entries().next().value as [string, { content: Buffer }];
       bases.delete(oldestKey);
       basesBytes -= oldest.content.length;
     }
   };
 
-  const inflateAt = (fd: number, packSize: number, start: number, size: number, prefetched: Buffer | null): Buffer => {
+  const inflateAt = (fd: number, packSize: number, start: number, size: number, prefetched: Buffer | null, complete = false): Buffer => {
+    if (complete && prefetched !== null) {
+      // The whole deflated entry was read: no window to grow.
+      const data = inflateSync(prefetched, { maxOutputLength: Math.max(size, 1) });
+      if (data.length !== size) throw new Error('pack object size mismatch');
+      return data;
+    }
     // The deflated data's length is not stored: read a window a little larger than the output (or use
     // what came with the entry header) and grow it if zlib runs out of input.
     let windowSize = Math.min(size + (size >> 4) + 256, packSize - start);
@@ -251,13 +287,22 @@ export function createPackReader(gitdir: string): PackReader {
   const readEntry = (pack: PackIndex, fd: number, packSize: number, offset: number, depth: number, maxBytes: number): PackedObject => {
     const key = `${pack.packPath}:${offset}`;
     const cached = bases.get(key);
+    if (cached !== undefined) {
+      // Most recently used last: the map's order is the eviction order.
+      bases.delete(key);
+      bases.set(key, cached);
+    }
     if (cached !== undefined) return { type: cached.type, size: cached.content.length, content: cached.content.length > maxBytes ? null : cached.content };
     if (depth > 10_000) throw new Error('delta chain too deep');
     // One read for the header and, for most objects, all of the deflated data, into a buffer reused
     // for every object (nothing keeps a reference to it: inflating copies out, and a delta is
     // inflated before its base is read).
-    const got = readSync(fd, scratch, 0, Math.min(scratch.length, packSize - offset), offset);
-    const head = scratch.subarray(0, got);
+    const end = entryEnd(pack, offset, packSize);
+    const exact = end > offset ? end - offset : -1;
+    // The exact entry when its length is known (a larger one gets its own buffer), else a window.
+    const target = exact > scratch.length ? Buffer.allocUnsafe(exact) : scratch;
+    const got = readSync(fd, target, 0, exact > 0 ? exact : Math.min(scratch.length, packSize - offset), offset);
+    const head = target.subarray(0, got);
     let p = 0;
     let byte = head[p] as number;
     p += 1;
@@ -273,7 +318,7 @@ export function createPackReader(gitdir: string): PackReader {
     const plain = TYPES[typeCode];
     if (plain !== undefined) {
       if (size > maxBytes) return { type: plain, size, content: null };
-      const content = inflateAt(fd, packSize, offset + p, size, head.subarray(p));
+      const content = inflateAt(fd, packSize, offset + p, size, head.subarray(p), exact > 0);
       if (depth > 0) remember(key, { type: plain, content });
       return { type: plain, size, content };
     }
@@ -297,7 +342,7 @@ export function createPackReader(gitdir: string): PackReader {
         return found;
       };
     } else throw new Error(`unknown pack object type ${typeCode}`);
-    const delta = inflateAt(fd, packSize, offset + p, size, head.subarray(p));
+    const delta = inflateAt(fd, packSize, offset + p, size, head.subarray(p), exact > 0);
     // The target size opens the delta: a bounded read stops before resolving the chain.
     let q = 0;
     for (let n = 0; n < 2; n += 1) {

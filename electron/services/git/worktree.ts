@@ -8,6 +8,8 @@ import {
   closeSync,
   constants as fsConstants,
   existsSync,
+  fstatSync,
+  ftruncateSync,
   lstatSync,
   mkdirSync,
   openSync,
@@ -458,17 +460,27 @@ export async function writeWorktreeChanges(repo: GitRepository, changes: Readonl
     if (entry.mode === MODE_SYMLINK) return { kind: 'symlink', target: (await repo.objects.readBlob(entry.oid)).toString('utf8') };
     return { kind: 'other' };
   };
-  const contents = new Map<string, Buffer>();
+  // Symlink targets are checked before any write; file contents are read one at a time as they are
+  // written, so a 50,000-file change never holds every blob in memory.
+  const symlinkTargets = new Map<string, Buffer>();
   for (const change of changes) {
-    if (change.new === null || change.new.mode === MODE_GITLINK) continue;
+    if (change.new === null || change.new.mode !== MODE_SYMLINK) continue;
     const content = await repo.objects.readBlob(change.new.oid);
-    if (change.new.mode === MODE_SYMLINK && options.symlinks !== 'as-recorded') await resolveSymlinkInTree(change.path, content.toString('utf8'), lookup);
-    contents.set(change.path, content);
+    if (options.symlinks !== 'as-recorded') await resolveSymlinkInTree(change.path, content.toString('utf8'), lookup);
+    symlinkTargets.set(change.path, content);
   }
   // Nothing may be written through a symlink, and nothing we do not know about may be overwritten.
   const conflicts: string[] = [];
+  // What lies on disk above each directory is checked once per directory, not once per file in it.
+  const parentStates = new Map<string, ReturnType<typeof checkParentsOnDisk>>();
   const checkParents = (path: string): void => {
-    const parents = checkParentsOnDisk(dir, path);
+    const slash = path.lastIndexOf('/');
+    const parentDir = slash < 0 ? '' : path.slice(0, slash);
+    let parents = parentStates.get(parentDir);
+    if (parents === undefined) {
+      parents = checkParentsOnDisk(dir, path);
+      parentStates.set(parentDir, parents);
+    }
     // A symlink or file in the way is fine only when this same change removes it first.
     if (parents === 'ok' || removed.has(parents.blockedAt)) return;
     if (parents.symlink) throw new UnsafePathError(path, `would write through the symlink ${parents.blockedAt}`);
@@ -514,7 +526,9 @@ export async function writeWorktreeChanges(repo: GitRepository, changes: Readonl
       if (count++ === half) crashPoint('worktree:half-written');
       // Listed before writing: a write that fails after removing the old entry is restored too.
       done.push(change);
-      const stat = writeEntry(dir, change.path, change.new, contents.get(change.path) ?? null, verified);
+      const content =
+        change.new.mode === MODE_GITLINK ? null : change.new.mode === MODE_SYMLINK ? (symlinkTargets.get(change.path) ?? null) : await repo.objects.readBlob(change.new.oid);
+      const stat = writeEntry(dir, change.path, change.new, content, verified);
       if (stat !== null) written.set(change.path, { oid: change.new.oid, mode: change.new.mode, stat });
     }
   } catch (error) {
@@ -601,6 +615,10 @@ function writeEntry(dir: string, path: string, entry: EntryRef, content: Buffer 
     if (existing === undefined) mkdirSync(absolute);
     return null;
   }
+  if (existing !== undefined && existing.isFile() && entry.mode !== MODE_SYMLINK) {
+    const stat = overwriteInPlace(absolute, entry, content as Buffer, existing);
+    if (stat !== null) return stat;
+  }
   // As git's checkout does: remove what is there (never following a symlink), then create the new
   // entry with O_EXCL|O_NOFOLLOW, so a symlink planted in between makes the write fail, not follow.
   if (existing !== undefined) {
@@ -613,11 +631,46 @@ function writeEntry(dir: string, path: string, entry: EntryRef, content: Buffer 
     const fd = openSync(absolute, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, entry.mode === MODE_EXECUTABLE ? 0o777 : 0o666);
     try {
       writeSync(fd, content as Buffer);
+      return statToIndex(fstatSync(fd, { bigint: true }));
     } finally {
       closeSync(fd);
     }
   }
   return statToIndex(lstatSync(absolute, { bigint: true }));
+}
+
+/**
+ * Rewrites a regular file in place when that is as safe as replacing it: it is a file with one link
+ * (checked on the open descriptor, so a path swapped for a symlink or a hard link to a file elsewhere
+ * after the lstat is never written through) and its executable bit is already the one wanted. Returns
+ * the new stat data, or null when the caller must remove and recreate the file instead.
+ *
+ * Unlinking and recreating costs a filesystem journal round per file (about a millisecond each here,
+ * most of a large checkout); truncating and writing the same inode does not.
+ */
+function overwriteInPlace(absolute: string, entry: EntryRef, content: Buffer, existing: Stats): IndexStat | null {
+  const executable = entry.mode === MODE_EXECUTABLE;
+  if (((existing.mode & 0o100) !== 0) !== executable) return null;
+  let fd: number;
+  try {
+    fd = openSync(absolute, fsConstants.O_WRONLY | fsConstants.O_NOFOLLOW);
+  } catch (error) {
+    // Swapped for a symlink (ELOOP) or removed since the lstat, or a read-only file: replace it as git
+    // does. Anything else (no space, I/O error) is a failed write.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP' || code === 'ENOENT' || code === 'EACCES' || code === 'EPERM' || code === 'ETXTBSY') return null;
+    throw error;
+  }
+  try {
+    const held = fstatSync(fd);
+    if (!held.isFile() || held.nlink !== 1 || held.ino !== existing.ino || held.dev !== existing.dev) return null;
+    let written = 0;
+    while (written < content.length) written += writeSync(fd, content, written, content.length - written, written);
+    ftruncateSync(fd, content.length);
+    return statToIndex(fstatSync(fd, { bigint: true }));
+  } finally {
+    closeSync(fd);
+  }
 }
 
 async function restore(repo: GitRepository, done: ReadonlyArray<TreeChange>): Promise<void> {

@@ -1,7 +1,7 @@
 /**
  * A write that fails halfway (disk full, permissions) leaves nothing half-done.
  *
- * The failure is injected by wrapping `openSync` from node:fs so that creating one chosen file fails
+ * The failure is injected by wrapping `openSync` from node:fs so that opening one chosen file for writing fails
  * once: a real I/O error at an exact moment cannot be produced on demand here (the tests run as root,
  * so permissions do not stop writes).
  */
@@ -13,8 +13,10 @@ const failing = vi.hoisted(() => ({ match: null as RegExp | null, remaining: 0 }
 vi.mock('node:fs', async (importOriginal) => {
   const actual = await importOriginal<typeof import('node:fs')>();
   const openSync = ((path: import('node:fs').PathLike, flags?: import('node:fs').OpenMode, mode?: import('node:fs').Mode | null): number => {
-    const creating = typeof flags === 'number' ? (flags & actual.constants.O_CREAT) !== 0 : typeof flags === 'string' && /[wa]/u.test(flags);
-    if (creating && failing.match !== null && failing.remaining > 0 && failing.match.test(String(path))) {
+    // Any open for writing: a new file (O_CREAT) or an existing one rewritten in place (O_WRONLY).
+    const writing =
+      typeof flags === 'number' ? (flags & (actual.constants.O_CREAT | actual.constants.O_WRONLY | actual.constants.O_RDWR)) !== 0 : typeof flags === 'string' && /[wa+]/u.test(flags);
+    if (writing && failing.match !== null && failing.remaining > 0 && failing.match.test(String(path))) {
       failing.remaining -= 1;
       const error = new Error(`ENOSPC: no space left on device, open '${String(path)}'`) as NodeJS.ErrnoException;
       error.code = 'ENOSPC';

@@ -1,0 +1,70 @@
+/**
+ * Files of the working tree are rewritten in place when that is safe (one link, same executable bit),
+ * and replaced as git does otherwise: a hard link to a file outside the repository, planted where a
+ * tracked file was, is never written through by a rollback or an apply.
+ */
+import { linkSync, lstatSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { applyRevision } from '../../../electron/services/git/apply';
+import { createCheckpoint } from '../../../electron/services/git/checkpoints';
+import { importChangeSet } from '../../../electron/services/git/import';
+import { openRepository } from '../../../electron/services/git/repository';
+import { rollback } from '../../../electron/services/git/rollback';
+import { makeRepo, type TempRepo } from '../../fixtures/git/repo';
+
+const repos: TempRepo[] = [];
+afterEach(() => {
+  for (const repo of repos.splice(0)) repo.cleanup();
+});
+
+describe('writing files of the working tree', () => {
+  it('rollback replaces a hard link to an outside file instead of writing through it', async () => {
+    const t = makeRepo({ 'a.txt': 'a\n', 'b.txt': 'b\n' });
+    repos.push(t);
+    const repo = await openRepository({ dir: t.dir });
+    const cp = await createCheckpoint(repo, { reason: 'r', operator: 'o' });
+    const secret = join(t.outside, 'secret.txt');
+    writeFileSync(secret, 'outside, never to be changed\n');
+    unlinkSync(join(t.dir, 'a.txt'));
+    linkSync(secret, join(t.dir, 'a.txt'));
+    writeFileSync(join(t.dir, 'b.txt'), 'edited\n');
+    const inodeOfB = lstatSync(join(t.dir, 'b.txt')).ino;
+
+    const result = await rollback(repo, { checkpointId: cp.id, operator: 'o' });
+
+    expect(result.changedPaths).toBe(2);
+    expect(readFileSync(secret, 'utf8')).toBe('outside, never to be changed\n');
+    expect(lstatSync(secret).nlink).toBe(1);
+    expect(t.read('a.txt').toString()).toBe('a\n');
+    // The single-link file was rewritten in place.
+    expect(t.read('b.txt').toString()).toBe('b\n');
+    expect(lstatSync(join(t.dir, 'b.txt')).ino).toBe(inodeOfB);
+    expect(t.git('status', '--porcelain', '--untracked-files=all')).toBe('');
+  });
+
+  it('apply and rollback rewrite a file with shorter and longer content exactly', async () => {
+    const t = makeRepo({ 'run.sh': 'echo a long first version of the script\n', 'keep.txt': 'k\n' });
+    repos.push(t);
+    const repo = await openRepository({ dir: t.dir });
+    const imported = await importChangeSet(repo, {
+      name: 'p',
+      changeSet: {
+        title: 'p',
+        rationale: '',
+        agent: { name: 'A', email: 'a@example.com' },
+        safetyScore: 1,
+        riskLevel: 'LOW',
+        changes: [{ path: 'run.sh', original: 'echo a long first version of the script\n', modified: 'echo b\n' }],
+      },
+    });
+    await applyRevision(repo, { revision: { proposal: 'p', ...imported.revision, baseOid: imported.revision.baseOid as string } });
+    expect(t.read('run.sh').toString()).toBe('echo b\n');
+    expect(t.git('status', '--porcelain', '--untracked-files=all')).toBe('');
+
+    const cp = await createCheckpoint(repo, { reason: 'r', operator: 'o' });
+    writeFileSync(join(t.dir, 'run.sh'), 'echo a much longer third version of the script than before\n');
+    await rollback(repo, { checkpointId: cp.id, operator: 'o' });
+    expect(t.read('run.sh').toString()).toBe('echo b\n');
+  });
+});
