@@ -4,13 +4,18 @@
  * - a generated 10,000-file repository: rollback of a 100-file change (vs `git reset --hard` +
  *   `git clean -fdq`), checkpoint creation, dirty check (vs `git status --porcelain`);
  * - a 1,000-file proposal: diff listing plus the first file's contents (vs `git diff --numstat` +
- *   `git show`), on a freshly opened handle (nothing memoised).
+ *   `git show`), on a freshly opened handle (nothing memoised), loose and after `git gc` (goal ≤ 1.5×);
+ * - issue 16: rollback of 152 paths in a 5,000-file repository through the `gatehouse` CLI (a new
+ *   process each time, operator unlock included) vs `git stash -u && git reset --hard && git clean -fd`
+ *   (goal ≤ 1.5×); apply of a 50,000-file proposal (a fast-forward) in its own process under
+ *   `/usr/bin/time` vs `git merge` on an identical copy: time and peak RSS (goal ≤ 2× each).
  *
+ * BENCH_GIT_ONLY=service,diff,rollback-cli,apply runs only the named parts (default: all).
  * Prints one JSON line per figure on stdout; progress goes to stderr. BENCH_QUICK=1 shrinks the sizes.
  * Run: node --import tsx test/bench/git.bench.ts
  */
-import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCheckpoint } from '../../electron/services/git/checkpoints';
@@ -31,6 +36,8 @@ const ROUNDS = QUICK ? 3 : 5;
 // the app's long-lived handle sees. Native git gets the same warm-up runs.
 const WARMUP = 2;
 const RUNS = ROUNDS + WARMUP;
+const ONLY = new Set((process.env['BENCH_GIT_ONLY'] ?? 'service,diff,rollback-cli,apply').split(','));
+const ROOT = join(__dirname, '..', '..');
 
 function log(message: string): void {
   process.stderr.write(`[git.bench] ${message}\n`);
@@ -59,13 +66,13 @@ function pathOf(i: number): string {
   return `src/m${i % 10}/s${Math.floor(i / 10) % 10}/file${i}.ts`;
 }
 
-function generate(root: string, home: string): string {
+function generate(root: string, home: string, files = FILES): string {
   const dir = join(root, 'repo');
   mkdirSync(dir, { recursive: true });
   const git = (...args: string[]): string => execFileSync('git', args, { cwd: dir, env: gitEnv(home), maxBuffer: 512 * 1024 * 1024 }).toString().trim();
   git('init', '-q', '-b', 'main');
   git('config', 'gc.auto', '0');
-  for (let i = 0; i < FILES; i += 1) {
+  for (let i = 0; i < files; i += 1) {
     const path = join(dir, pathOf(i));
     mkdirSync(join(path, '..'), { recursive: true });
     writeFileSync(path, fileContent(i));
@@ -120,133 +127,339 @@ function steady(values: number[]): { value: number; first: number } {
   return { value: median(values.slice(WARMUP)), first: Math.round((values[0] ?? 0) * 100) / 100 };
 }
 
+/** The same 152-path change on either copy: 76 files modified, 38 deleted, 38 untracked files added. */
+function makeCliChange(dir: string, round: number, files: number): void {
+  for (let k = 0; k < 76; k += 1) writeFileSync(join(dir, pathOf((k * 53) % files)), fileContent((k * 53) % files, round + 1));
+  for (let k = 0; k < 38; k += 1) unlinkSync(join(dir, pathOf((k * 53 + 17) % files)));
+  for (let k = 0; k < 38; k += 1) {
+    const path = join(dir, `scratch/r${round}/new${k}.ts`);
+    mkdirSync(join(path, '..'), { recursive: true });
+    writeFileSync(path, fileContent(200_000 + k, round));
+  }
+}
+
+/** Wall time of a command run to completion (throws when it fails). */
+function timeCommand(command: string, args: ReadonlyArray<string>, options: { cwd: string; env: NodeJS.ProcessEnv }): { ms: number; stdout: string } {
+  const start = performance.now();
+  const result = spawnSync(command, args, { ...options, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const ms = performance.now() - start;
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status ?? result.signal}: ${result.stderr}`);
+  return { ms, stdout: result.stdout };
+}
+
+/**
+ * Rollback of 152 paths in a 5,000-file repository through the CLI a lead would type (a new Node
+ * process each time: start-up, operator unlock, core, audit), against `git stash -u && git reset --hard
+ * && git clean -fd` on an identical copy; alternating which goes first.
+ */
+async function benchRollbackCli(root: string, home: string): Promise<void> {
+  const cli = join(ROOT, 'dist', 'cli', 'gatehouse.cjs');
+  if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build first`);
+  const files = QUICK ? 1_000 : 5_000;
+  log(`rollback through the CLI: a ${files}-file repository`);
+  const base = join(root, 'cli');
+  const ours = generate(join(base, 'ours'), home, files);
+  const peer = join(base, 'peer', 'repo');
+  cpSync(ours, peer, { recursive: true, verbatimSymlinks: true });
+  const env = gitEnv(home);
+  execFileSync('git', ['status', '--porcelain'], { cwd: ours, env });
+  execFileSync('git', ['status', '--porcelain'], { cwd: peer, env });
+  const dataDir = join(base, 'data');
+  const cliEnv = (passphrase: string): NodeJS.ProcessEnv => ({ ...process.env, HOME: home, GATEHOUSE_PASSPHRASE: passphrase });
+  const gatehouse = (args: ReadonlyArray<string>, passphrase = ''): { ms: number; value: unknown } => {
+    const run = timeCommand(process.execPath, [cli, '--data-dir', dataDir, ...args, '--json'], { cwd: ROOT, env: cliEnv(passphrase) });
+    return { ms: run.ms, value: JSON.parse(run.stdout) as unknown };
+  };
+  // The demo workspace gives a lead (lee) to act as; the generated repository is registered next to it.
+  gatehouse(['demo']);
+  const added = gatehouse(['repo', 'add', ours, '--as', 'lee'], 'lee-demo-passphrase').value as { id: string };
+  const checkpoint = gatehouse(['checkpoint', 'create', '--repo', added.id, '--reason', 'bench base', '--as', 'lee'], 'lee-demo-passphrase').value as { id: string };
+  const oursMs: number[] = [];
+  const peerMs: number[] = [];
+  const startMs: number[] = [];
+  const peerScript = 'git stash -u -q && git reset -q --hard && git clean -fdq';
+  for (let r = 0; r < RUNS; r += 1) {
+    makeCliChange(ours, r, files);
+    makeCliChange(peer, r, files);
+    const runOurs = (): void => {
+      const { ms, value } = gatehouse(['rollback', '--repo', added.id, '--to', checkpoint.id, '--as', 'lee'], 'lee-demo-passphrase');
+      const changed = (value as { changedPaths?: number }).changedPaths;
+      if (changed !== 152) throw new Error(`the CLI rollback changed ${String(changed)} paths, expected 152: ${JSON.stringify(value)}`);
+      oursMs.push(ms);
+    };
+    const runPeer = (): void => {
+      peerMs.push(timeCommand('sh', ['-c', peerScript], { cwd: peer, env }).ms);
+    };
+    if (r % 2 === 0) {
+      runOurs();
+      runPeer();
+    } else {
+      runPeer();
+      runOurs();
+    }
+    startMs.push(timeCommand(process.execPath, [cli, '--version'], { cwd: ROOT, env: cliEnv('') }).ms);
+  }
+  if (execFileSync('git', ['status', '--porcelain'], { cwd: ours, env }).length !== 0) throw new Error('the CLI rollback left the repository dirty');
+  const oursValue = steady(oursMs);
+  const peerValue = steady(peerMs);
+  emit('git.rollback_cli', oursValue.value, 'ms', { files, changed: 152, command: 'gatehouse rollback --repo ID --to CP --as lead --json', first_ms: oursValue.first });
+  emit('git.rollback_cli.native', peerValue.value, 'ms', { files, changed: 152, command: peerScript });
+  emit('git.rollback_cli.cli_start', steady(startMs).value, 'ms', { command: 'gatehouse --version', meaning: 'the CLI start-up inside the figure above' });
+  emit('git.rollback_cli.ratio', oursValue.value / peerValue.value, 'ratio', { goal: '<= 1.5' });
+}
+
+/** Writes a `git fast-import` stream: `main` with FILES files, `proposals/big` changing every one. */
+function fastImportStream(files: number): Buffer {
+  const parts: Buffer[] = [];
+  const content = (i: number, variant: number): string => {
+    let text = '';
+    for (let line = 0; line < 20; line += 1) text += `export const value_${i}_${line} = ${line * 7 + variant}; // file ${i}\n`;
+    return text;
+  };
+  const path = (i: number): string => `src/m${i % 50}/s${Math.floor(i / 50) % 20}/file${i}.ts`;
+  for (const [ref, mark, variant] of [
+    ['refs/heads/main', 1, 0],
+    ['refs/heads/proposals/big', 2, 1],
+  ] as const) {
+    parts.push(Buffer.from(`commit ${ref}\nmark :${mark}\ncommitter Bench <bench@example.com> 1700000000 +0000\ndata 4\nbig\n${mark === 2 ? 'from :1\n' : ''}`));
+    let chunk = '';
+    for (let i = 0; i < files; i += 1) {
+      const text = content(i, variant);
+      chunk += `M 100644 inline ${path(i)}\ndata ${Buffer.byteLength(text)}\n${text}\n`;
+      if (chunk.length > 1 << 20) {
+        parts.push(Buffer.from(chunk));
+        chunk = '';
+      }
+    }
+    parts.push(Buffer.from(`${chunk}\n`));
+  }
+  return Buffer.concat(parts);
+}
+
+/** Peak RSS in MiB and wall time of a command run under `/usr/bin/time -f %M`. */
+function timeAndPeak(args: ReadonlyArray<string>, options: { cwd: string; env: NodeJS.ProcessEnv }): { ms: number; peakMb: number; stdout: string } {
+  const start = performance.now();
+  const result = spawnSync('/usr/bin/time', ['-f', 'peak-kb %M', ...args], { ...options, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const ms = performance.now() - start;
+  if (result.status !== 0) throw new Error(`${args.join(' ')} exited ${result.status ?? result.signal}: ${result.stderr}`);
+  const kb = /peak-kb (\d+)/u.exec(result.stderr)?.[1];
+  if (kb === undefined) throw new Error(`no peak RSS from /usr/bin/time: ${result.stderr}`);
+  return { ms, peakMb: Number(kb) / 1024, stdout: result.stdout };
+}
+
+/**
+ * Apply of a 50,000-file proposal (every file changed; the target has not moved, so a fast-forward)
+ * in its own process, bundled like the app's main process, under `/usr/bin/time`, against `git merge`
+ * on an identical copy. Both copies are put back (`git reset --hard`) and their index refreshed between
+ * rounds, outside the timings.
+ */
+function benchApply(root: string, home: string): void {
+  if (!existsSync('/usr/bin/time')) throw new Error('/usr/bin/time is needed for the peak memory of the apply');
+  const files = QUICK ? 5_000 : 50_000;
+  const rounds = QUICK ? 1 : 3;
+  const env = gitEnv(home);
+  log(`apply: generating a ${files}-file repository and a proposal changing every file`);
+  const ours = join(root, 'apply', 'ours');
+  mkdirSync(ours, { recursive: true });
+  const git = (dir: string, ...args: string[]): string => execFileSync('git', args, { cwd: dir, env, maxBuffer: 64 * 1024 * 1024 }).toString().trim();
+  git(ours, 'init', '-q', '-b', 'main');
+  git(ours, 'config', 'gc.auto', '0');
+  execFileSync('git', ['fast-import', '--quiet'], { cwd: ours, env, input: fastImportStream(files), maxBuffer: 64 * 1024 * 1024 });
+  git(ours, 'reset', '-q', '--hard', 'main');
+  const peer = join(root, 'apply', 'peer');
+  cpSync(ours, peer, { recursive: true, verbatimSymlinks: true });
+  const baseOid = git(ours, 'rev-parse', 'main');
+  const headOid = git(ours, 'rev-parse', 'proposals/big');
+  const treeOid = git(ours, 'rev-parse', 'proposals/big^{tree}');
+  // The child is bundled as the app bundles its main process (no TypeScript loader in the figure).
+  const child = join(root, 'apply', 'git-apply-child.cjs');
+  execFileSync(join(ROOT, 'node_modules', '.bin', 'esbuild'), [join(ROOT, 'test', 'bench', 'git-apply-child.ts'), '--bundle', '--platform=node', '--format=cjs', '--packages=external', `--outfile=${child}`, '--log-level=warning'], {
+    cwd: ROOT,
+  });
+  const nodePaths = join(ROOT, 'node_modules');
+  const settle = (dir: string): void => {
+    git(dir, 'reset', '-q', '--hard', baseOid);
+    git(dir, 'clean', '-fdq');
+    // Past the racy-git window, then a refreshed index, for both copies alike.
+    execFileSync('sleep', ['1.1']);
+    git(dir, 'status', '--porcelain');
+  };
+  const ourMs: number[] = [];
+  const ourPeak: number[] = [];
+  const ourInner: number[] = [];
+  const ourStartRss: number[] = [];
+  const peerMs: number[] = [];
+  const peerPeak: number[] = [];
+  for (let r = 0; r < rounds; r += 1) {
+    settle(ours);
+    settle(peer);
+    const runOurs = (): void => {
+      const run = timeAndPeak([process.execPath, child, ours, 'big', baseOid, headOid, treeOid], { cwd: ROOT, env: { ...process.env, NODE_PATH: nodePaths } });
+      const result = JSON.parse(run.stdout) as { ms: number; changedPaths: number; rssBeforeMb: number };
+      if (result.changedPaths !== files) throw new Error(`the apply changed ${result.changedPaths} paths, expected ${files}`);
+      ourMs.push(run.ms);
+      ourPeak.push(run.peakMb);
+      ourInner.push(result.ms);
+      ourStartRss.push(result.rssBeforeMb);
+    };
+    const runPeer = (): void => {
+      const run = timeAndPeak(['git', 'merge', '-q', '--no-progress', 'proposals/big'], { cwd: peer, env });
+      peerMs.push(run.ms);
+      peerPeak.push(run.peakMb);
+    };
+    if (r % 2 === 0) {
+      runOurs();
+      runPeer();
+    } else {
+      runPeer();
+      runOurs();
+    }
+    if (git(ours, 'rev-parse', 'HEAD') !== headOid || git(ours, 'status', '--porcelain').length !== 0) throw new Error('the apply did not leave the proposal checked out and clean');
+  }
+  const m = (values: number[]): number => Math.round(median(values) * 10) / 10;
+  emit('git.apply_50k', m(ourMs), 'ms', { files, mode: 'fast-forward', rounds, process: 'whole child process (node start-up included)', apply_ms: m(ourInner) });
+  emit('git.apply_50k.native', m(peerMs), 'ms', { files, command: 'git merge proposals/big' });
+  emit('git.apply_50k.ratio', median(ourMs) / median(peerMs), 'ratio', { goal: '<= 2' });
+  emit('git.apply_50k.peak_rss', m(ourPeak), 'MiB', { files, node_at_start_mib: m(ourStartRss) });
+  emit('git.apply_50k.peak_rss.native', m(peerPeak), 'MiB', { files, command: 'git merge proposals/big' });
+  emit('git.apply_50k.peak_rss.ratio', median(ourPeak) / median(peerPeak), 'ratio', { goal: '<= 2' });
+}
+
 async function main(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'gh-git-bench-'));
   const home = join(root, 'home');
   mkdirSync(home);
   try {
-    log(`generating a ${FILES}-file repository`);
-    const ours = generate(join(root, 'ours'), home);
-    const peer = join(root, 'peer', 'repo');
-    cpSync(ours, peer, { recursive: true, verbatimSymlinks: true });
-    const nativeGit = (dir: string, ...args: string[]): string => execFileSync('git', args, { cwd: dir, env: gitEnv(home), maxBuffer: 512 * 1024 * 1024 }).toString();
-    // Both copies start with a fresh, fully refreshed index.
-    nativeGit(ours, 'status', '--porcelain');
-    nativeGit(peer, 'status', '--porcelain');
+    if (ONLY.has('service') || ONLY.has('diff')) {
+      log(`generating a ${FILES}-file repository`);
+      const ours = generate(join(root, 'ours'), home);
+      const peer = join(root, 'peer', 'repo');
+      cpSync(ours, peer, { recursive: true, verbatimSymlinks: true });
+      const nativeGit = (dir: string, ...args: string[]): string => execFileSync('git', args, { cwd: dir, env: gitEnv(home), maxBuffer: 512 * 1024 * 1024 }).toString();
+      // Both copies start with a fresh, fully refreshed index.
+      nativeGit(ours, 'status', '--porcelain');
+      nativeGit(peer, 'status', '--porcelain');
 
-    const repo = await openRepository({ dir: ours, targetBranch: 'main' });
+      const repo = await openRepository({ dir: ours, targetBranch: 'main' });
 
-    // Dirty check on a clean tree.
-    log('dirty check');
-    const dirtyOurs: number[] = [];
-    const dirtyNative: number[] = [];
-    for (let r = 0; r < RUNS; r += 1) {
-      const { result, ms } = await timeAsync(() => checkDirty(repo), 'dirty');
-      if (!result.clean) throw new Error('the generated repository should be clean');
-      dirtyOurs.push(ms);
-      dirtyNative.push(time(() => nativeGit(peer, 'status', '--porcelain')).ms);
+      if (ONLY.has('service')) {
+        // Dirty check on a clean tree.
+        log('dirty check');
+        const dirtyOurs: number[] = [];
+        const dirtyNative: number[] = [];
+        for (let r = 0; r < RUNS; r += 1) {
+          const { result, ms } = await timeAsync(() => checkDirty(repo), 'dirty');
+          if (!result.clean) throw new Error('the generated repository should be clean');
+          dirtyOurs.push(ms);
+          dirtyNative.push(time(() => nativeGit(peer, 'status', '--porcelain')).ms);
+        }
+        emit('git.dirty_check', steady(dirtyOurs).value, 'ms', { files: FILES, cpu_ms: cpuOf('dirty'), first_ms: steady(dirtyOurs).first });
+        emit('git.dirty_check.native', steady(dirtyNative).value, 'ms', { files: FILES, command: 'git status --porcelain' });
+        emit('git.dirty_check.ratio', steady(dirtyOurs).value / steady(dirtyNative).value, 'ratio');
+
+        // Checkpoint creation: clean tree, then with the 100-file change present.
+        log('checkpoint creation');
+        const checkpointClean: number[] = [];
+        for (let r = 0; r < RUNS; r += 1) checkpointClean.push((await timeAsync(() => createCheckpoint(repo, { reason: 'bench', operator: 'bench' }), 'checkpoint-clean')).ms);
+        emit('git.checkpoint', steady(checkpointClean).value, 'ms', { files: FILES, state: 'clean', cpu_ms: cpuOf('checkpoint-clean'), first_ms: steady(checkpointClean).first });
+
+        // Rollback of a 100-file change, against reset --hard + clean on the identical copy.
+        log('rollback');
+        const base = await createCheckpoint(repo, { reason: 'bench base', operator: 'bench' });
+        const rollbackOurs: number[] = [];
+        const rollbackNative: number[] = [];
+        const checkpointDirty: number[] = [];
+        for (let r = 0; r < RUNS; r += 1) {
+          // Checkpoint of a tree with the 100-file change (then rolled back, unmeasured).
+          makeChange(ours, 1000 + r);
+          checkpointDirty.push((await timeAsync(() => createCheckpoint(repo, { reason: 'bench dirty', operator: 'bench' }), 'checkpoint-dirty')).ms);
+          await rollback(repo, { checkpointId: base.id, operator: 'bench' });
+          // Rollback of a fresh 100-file change, nothing about it written before.
+          makeChange(ours, r);
+          const { result, ms } = await timeAsync(() => rollback(repo, { checkpointId: base.id, operator: 'bench' }), 'rollback');
+          if (result.changedPaths !== CHANGED) throw new Error(`rollback changed ${result.changedPaths} paths, expected ${CHANGED}`);
+          rollbackOurs.push(ms);
+          makeChange(peer, r);
+          rollbackNative.push(
+            time(() => {
+              nativeGit(peer, 'reset', '--hard', '-q');
+              nativeGit(peer, 'clean', '-fdq');
+            }).ms,
+          );
+        }
+        if (nativeGit(ours, 'status', '--porcelain').length !== 0) throw new Error('rollback left the repository dirty');
+        emit('git.checkpoint', steady(checkpointDirty).value, 'ms', { files: FILES, state: `${CHANGED} files changed`, cpu_ms: cpuOf('checkpoint-dirty'), first_ms: steady(checkpointDirty).first });
+        emit('git.rollback', steady(rollbackOurs).value, 'ms', { files: FILES, changed: CHANGED, note: 'includes the undo checkpoint', cpu_ms: cpuOf('rollback'), first_ms: steady(rollbackOurs).first });
+        emit('git.rollback.native', steady(rollbackNative).value, 'ms', { files: FILES, changed: CHANGED, command: 'git reset --hard && git clean -fdq' });
+        emit('git.rollback.ratio', steady(rollbackOurs).value / steady(rollbackNative).value, 'ratio');
+
+      }
+      if (ONLY.has('diff')) {
+        // A 1,000-file proposal: diff listing plus the first file's contents, on a fresh handle.
+        log(`importing a ${PROPOSAL_FILES}-file proposal`);
+        const changes: Array<{ path: string; original: string; modified: string }> = [];
+        for (let k = 0; k < PROPOSAL_FILES; k += 1) {
+          const i = (k * 7) % FILES;
+          const original = fileContent(i);
+          const modified = original.replace(`value_${i}_5 = 35`, `value_${i}_5 = 36`).concat(`// proposal line ${k}\n`);
+          changes.push({ path: pathOf(i), original, modified });
+        }
+        const imported = await timeAsync(() =>
+          importChangeSet(repo, {
+            name: 'bench-proposal',
+            changeSet: {
+              title: 'Bench proposal',
+              rationale: 'generated',
+              agent: { name: 'Bench Agent', email: 'agent@example.com' },
+              safetyScore: 0.9,
+              riskLevel: 'LOW',
+              changes,
+            },
+          }),
+        );
+        emit('git.import_change_set', imported.ms, 'ms', { files: PROPOSAL_FILES });
+        const proposal = imported.result;
+        const diffAndFirst = async (baseOid: string, headOid: string): Promise<void> => {
+          const fresh = await openRepository({ dir: ours, targetBranch: 'main' });
+          const diff = await diffRevision(fresh, baseOid, headOid);
+          if (diff.files.length !== PROPOSAL_FILES) throw new Error(`diff listed ${diff.files.length} files`);
+          const first = diff.files[0];
+          if (first === undefined) throw new Error('empty diff');
+          const contents = await fileContents(fresh, { base: baseOid, head: headOid, path: first.path });
+          if (contents.new.kind !== 'text') throw new Error('the first file should be text');
+        };
+        const nativeDiffAndFirst = (baseOid: string, headOid: string): void => {
+          const numstat = nativeGit(ours, 'diff', '--numstat', '--no-renames', baseOid, headOid);
+          const firstPath = numstat.split('\n')[0]?.split('\t')[2] ?? '';
+          nativeGit(ours, 'show', `${baseOid}:${firstPath}`);
+          nativeGit(ours, 'show', `${headOid}:${firstPath}`);
+        };
+        const diffOurs: number[] = [];
+        const diffNative: number[] = [];
+        for (let r = 0; r < RUNS; r += 1) {
+          diffOurs.push((await timeAsync(() => diffAndFirst(proposal.revision.baseOid as string, proposal.revision.headOid), 'diff')).ms);
+          diffNative.push(time(() => nativeDiffAndFirst(proposal.revision.baseOid as string, proposal.revision.headOid)).ms);
+        }
+        emit('git.proposal_diff', steady(diffOurs).value, 'ms', { files: PROPOSAL_FILES, handle: 'fresh', objects: 'base loose, proposal as imported', goal_ms: 500, cpu_ms: cpuOf('diff'), first_ms: steady(diffOurs).first });
+        emit('git.proposal_diff.native', steady(diffNative).value, 'ms', { files: PROPOSAL_FILES, objects: 'base loose, proposal as imported', command: 'git diff --numstat + 2× git show' });
+        emit('git.proposal_diff.ratio', steady(diffOurs).value / steady(diffNative).value, 'ratio');
+
+        // The same after `git gc`: a cloned or fetched repository keeps its objects in packs.
+        log('packing the repository');
+        nativeGit(ours, 'gc', '-q', '--prune=now');
+        const packedOurs: number[] = [];
+        const packedNative: number[] = [];
+        for (let r = 0; r < RUNS; r += 1) {
+          packedOurs.push((await timeAsync(() => diffAndFirst(proposal.revision.baseOid as string, proposal.revision.headOid), 'diff-gc')).ms);
+          packedNative.push(time(() => nativeDiffAndFirst(proposal.revision.baseOid as string, proposal.revision.headOid)).ms);
+        }
+        emit('git.proposal_diff', steady(packedOurs).value, 'ms', { files: PROPOSAL_FILES, handle: 'fresh', objects: 'after git gc', goal_ms: 500, cpu_ms: cpuOf('diff-gc'), first_ms: steady(packedOurs).first });
+        emit('git.proposal_diff.native', steady(packedNative).value, 'ms', { files: PROPOSAL_FILES, objects: 'after git gc', command: 'git diff --numstat + 2× git show' });
+        emit('git.proposal_diff.ratio', steady(packedOurs).value / steady(packedNative).value, 'ratio', { objects: 'after git gc', goal: '<= 1.5' });
+      }
     }
-    emit('git.dirty_check', steady(dirtyOurs).value, 'ms', { files: FILES, cpu_ms: cpuOf('dirty'), first_ms: steady(dirtyOurs).first });
-    emit('git.dirty_check.native', steady(dirtyNative).value, 'ms', { files: FILES, command: 'git status --porcelain' });
-    emit('git.dirty_check.ratio', steady(dirtyOurs).value / steady(dirtyNative).value, 'ratio');
-
-    // Checkpoint creation: clean tree, then with the 100-file change present.
-    log('checkpoint creation');
-    const checkpointClean: number[] = [];
-    for (let r = 0; r < RUNS; r += 1) checkpointClean.push((await timeAsync(() => createCheckpoint(repo, { reason: 'bench', operator: 'bench' }), 'checkpoint-clean')).ms);
-    emit('git.checkpoint', steady(checkpointClean).value, 'ms', { files: FILES, state: 'clean', cpu_ms: cpuOf('checkpoint-clean'), first_ms: steady(checkpointClean).first });
-
-    // Rollback of a 100-file change, against reset --hard + clean on the identical copy.
-    log('rollback');
-    const base = await createCheckpoint(repo, { reason: 'bench base', operator: 'bench' });
-    const rollbackOurs: number[] = [];
-    const rollbackNative: number[] = [];
-    const checkpointDirty: number[] = [];
-    for (let r = 0; r < RUNS; r += 1) {
-      // Checkpoint of a tree with the 100-file change (then rolled back, unmeasured).
-      makeChange(ours, 1000 + r);
-      checkpointDirty.push((await timeAsync(() => createCheckpoint(repo, { reason: 'bench dirty', operator: 'bench' }), 'checkpoint-dirty')).ms);
-      await rollback(repo, { checkpointId: base.id, operator: 'bench' });
-      // Rollback of a fresh 100-file change, nothing about it written before.
-      makeChange(ours, r);
-      const { result, ms } = await timeAsync(() => rollback(repo, { checkpointId: base.id, operator: 'bench' }), 'rollback');
-      if (result.changedPaths !== CHANGED) throw new Error(`rollback changed ${result.changedPaths} paths, expected ${CHANGED}`);
-      rollbackOurs.push(ms);
-      makeChange(peer, r);
-      rollbackNative.push(
-        time(() => {
-          nativeGit(peer, 'reset', '--hard', '-q');
-          nativeGit(peer, 'clean', '-fdq');
-        }).ms,
-      );
-    }
-    if (nativeGit(ours, 'status', '--porcelain').length !== 0) throw new Error('rollback left the repository dirty');
-    emit('git.checkpoint', steady(checkpointDirty).value, 'ms', { files: FILES, state: `${CHANGED} files changed`, cpu_ms: cpuOf('checkpoint-dirty'), first_ms: steady(checkpointDirty).first });
-    emit('git.rollback', steady(rollbackOurs).value, 'ms', { files: FILES, changed: CHANGED, note: 'includes the undo checkpoint', cpu_ms: cpuOf('rollback'), first_ms: steady(rollbackOurs).first });
-    emit('git.rollback.native', steady(rollbackNative).value, 'ms', { files: FILES, changed: CHANGED, command: 'git reset --hard && git clean -fdq' });
-    emit('git.rollback.ratio', steady(rollbackOurs).value / steady(rollbackNative).value, 'ratio');
-
-    // A 1,000-file proposal: diff listing plus the first file's contents, on a fresh handle.
-    log(`importing a ${PROPOSAL_FILES}-file proposal`);
-    const changes: Array<{ path: string; original: string; modified: string }> = [];
-    for (let k = 0; k < PROPOSAL_FILES; k += 1) {
-      const i = (k * 7) % FILES;
-      const original = fileContent(i);
-      const modified = original.replace(`value_${i}_5 = 35`, `value_${i}_5 = 36`).concat(`// proposal line ${k}\n`);
-      changes.push({ path: pathOf(i), original, modified });
-    }
-    const imported = await timeAsync(() =>
-      importChangeSet(repo, {
-        name: 'bench-proposal',
-        changeSet: {
-          title: 'Bench proposal',
-          rationale: 'generated',
-          agent: { name: 'Bench Agent', email: 'agent@example.com' },
-          safetyScore: 0.9,
-          riskLevel: 'LOW',
-          changes,
-        },
-      }),
-    );
-    emit('git.import_change_set', imported.ms, 'ms', { files: PROPOSAL_FILES });
-    const proposal = imported.result;
-    const diffAndFirst = async (baseOid: string, headOid: string): Promise<void> => {
-      const fresh = await openRepository({ dir: ours, targetBranch: 'main' });
-      const diff = await diffRevision(fresh, baseOid, headOid);
-      if (diff.files.length !== PROPOSAL_FILES) throw new Error(`diff listed ${diff.files.length} files`);
-      const first = diff.files[0];
-      if (first === undefined) throw new Error('empty diff');
-      const contents = await fileContents(fresh, { base: baseOid, head: headOid, path: first.path });
-      if (contents.new.kind !== 'text') throw new Error('the first file should be text');
-    };
-    const nativeDiffAndFirst = (baseOid: string, headOid: string): void => {
-      const numstat = nativeGit(ours, 'diff', '--numstat', '--no-renames', baseOid, headOid);
-      const firstPath = numstat.split('\n')[0]?.split('\t')[2] ?? '';
-      nativeGit(ours, 'show', `${baseOid}:${firstPath}`);
-      nativeGit(ours, 'show', `${headOid}:${firstPath}`);
-    };
-    const diffOurs: number[] = [];
-    const diffNative: number[] = [];
-    for (let r = 0; r < RUNS; r += 1) {
-      diffOurs.push((await timeAsync(() => diffAndFirst(proposal.revision.baseOid as string, proposal.revision.headOid), 'diff')).ms);
-      diffNative.push(time(() => nativeDiffAndFirst(proposal.revision.baseOid as string, proposal.revision.headOid)).ms);
-    }
-    emit('git.proposal_diff', steady(diffOurs).value, 'ms', { files: PROPOSAL_FILES, handle: 'fresh', objects: 'base loose, proposal as imported', goal_ms: 500, cpu_ms: cpuOf('diff'), first_ms: steady(diffOurs).first });
-    emit('git.proposal_diff.native', steady(diffNative).value, 'ms', { files: PROPOSAL_FILES, objects: 'base loose, proposal as imported', command: 'git diff --numstat + 2× git show' });
-    emit('git.proposal_diff.ratio', steady(diffOurs).value / steady(diffNative).value, 'ratio');
-
-    // The same after `git gc`: a cloned or fetched repository keeps its objects in packs.
-    log('packing the repository');
-    nativeGit(ours, 'gc', '-q', '--prune=now');
-    const packedOurs: number[] = [];
-    const packedNative: number[] = [];
-    for (let r = 0; r < RUNS; r += 1) {
-      packedOurs.push((await timeAsync(() => diffAndFirst(proposal.revision.baseOid as string, proposal.revision.headOid), 'diff-gc')).ms);
-      packedNative.push(time(() => nativeDiffAndFirst(proposal.revision.baseOid as string, proposal.revision.headOid)).ms);
-    }
-    emit('git.proposal_diff', steady(packedOurs).value, 'ms', { files: PROPOSAL_FILES, handle: 'fresh', objects: 'after git gc', goal_ms: 500, cpu_ms: cpuOf('diff-gc'), first_ms: steady(packedOurs).first });
-    emit('git.proposal_diff.native', steady(packedNative).value, 'ms', { files: PROPOSAL_FILES, objects: 'after git gc', command: 'git diff --numstat + 2× git show' });
-    emit('git.proposal_diff.ratio', steady(packedOurs).value / steady(packedNative).value, 'ratio', { objects: 'after git gc' });
+    if (ONLY.has('rollback-cli')) await benchRollbackCli(root, home);
+    if (ONLY.has('apply')) benchApply(root, home);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
