@@ -18,7 +18,11 @@ async function main(): Promise<void> {
   const start = performance.now();
   const result = await applyRevision(repo, { revision: { proposal, baseOid, headOid, treeOid } });
   const ms = performance.now() - start;
-  process.stdout.write(`${JSON.stringify({ ms, changedPaths: result.changedPaths, mode: result.mode, rssBeforeMb: rssBefore / 2 ** 20, rssAfterMb: process.memoryUsage().rss / 2 ** 20 })}\n`);
+  const after = process.memoryUsage();
+  const mb = (bytes: number): number => Math.round((bytes / 2 ** 20) * 10) / 10;
+  process.stdout.write(
+    `${JSON.stringify({ ms, changedPaths: result.changedPaths, mode: result.mode, rssBeforeMb: mb(rssBefore), rssAfterMb: mb(after.rss), heapTotalMb: mb(after.heapTotal), externalMb: mb(after.external) })}\n`,
+  );
 }
 
 main().catch((error: unknown) => {

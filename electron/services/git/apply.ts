@@ -20,14 +20,14 @@ import * as git from 'isomorphic-git';
 import { commitCheckpoint, captureState, type CreatedCheckpoint } from './checkpoints';
 import { validateChangedPath } from './diff';
 import { GitConflictError, GitInvalidInputError, GitNotFoundError, GitRefusedError } from './errors';
-import { lockIndex, readIndex, type IndexEntry } from './index-file';
+import { lockIndex, type IndexEntry } from './index-file';
 import { crashPoint, startJournal } from './journal';
 import { mergeBase, proposalRef } from './proposals';
 import { isOid, readHead, resolveRefOrNull, updateRef } from './refs';
 import type { GitIdentity, GitRepository } from './repository';
 import { stagedPaths } from './status';
 import { diffTrees, flattenTree, type TreeChange } from './trees';
-import { indexEntriesFor, knownFromScan, scanWorktree, statLookup, writeWorktreeChanges } from './worktree';
+import { indexEntriesFor, knownFromScan, statLookup, writeWorktreeChanges } from './worktree';
 
 /** The revision an approval names. */
 export interface ApprovedRevision {
@@ -143,8 +143,12 @@ export async function applyRevision(repo: GitRepository, input: ApplyInput): Pro
     let indexLockPath: string | null = null;
     const lock = lockIndex(repo.gitdir, repo.memo, (path) => (indexLockPath = path));
     try {
-      const index = readIndex(repo.gitdir, repo.memo);
-      const scan = scanWorktree(repo, index, { untracked: false, content: 'hash' });
+      // One scan serves the checks and records the state before (untracked files included): a second
+      // scan of a 50,000-file tree would cost another lstat per file and another copy of every entry.
+      // On a dirty tree this leaves only unreferenced blobs behind, as a rollback preview does.
+      const before = await captureState(repo);
+      const { scan } = before;
+      const { index } = scan;
       const targetTree = (await repo.objects.readCommit(targetOid)).tree;
       const staged = await stagedPaths(repo, scan, targetTree);
       const unstaged = scan.tracked.filter((t) => !t.clean).map((t) => t.path);
@@ -162,7 +166,6 @@ export async function applyRevision(repo: GitRepository, input: ApplyInput): Pro
       const newTree = (await repo.objects.readCommit(newHead)).tree;
       const changes = await diffTrees(repo.objects, targetTree, newTree);
       for (const change of changes) validateChangedPath(change.path, change.new?.mode ?? null);
-      const before = await captureState(repo);
       const journal = startJournal(repo.gitdir, {
         operation: 'apply',
         id: `apply-${revision.headOid}-${repo.clock.now().getTime()}`,

@@ -21,6 +21,8 @@ interface PackIndex {
   readonly offsets: Float64Array;
   /** Every object's offset, ascending (built on first use): an entry ends where the next one starts. */
   sorted: Float64Array | null;
+  /** A small number naming this pack in its reader's delta base cache keys (set by the reader). */
+  ordinal: number;
 }
 
 const TYPES: Readonly<Record<number, ObjectType>> = { 1: 'commit', 2: 'tree', 3: 'blob', 4: 'tag' };
@@ -50,7 +52,7 @@ function parseIndexFile(idxPath: string): PackIndex {
         offsets[i] = buf.readUInt32BE(at) * 4294967296 + buf.readUInt32BE(at + 4);
       } else offsets[i] = small;
     }
-    return { packPath, oids: buf.subarray(oidStart, oidStart + count * 20), fanout, offsets, sorted: null };
+    return { packPath, oids: buf.subarray(oidStart, oidStart + count * 20), fanout, offsets, sorted: null, ordinal: 0 };
   }
   // Version 1: 256 fan-out entries, then (4-byte offset, 20-byte id) pairs.
   const oids = Buffer.alloc(count * 20);
@@ -59,7 +61,7 @@ function parseIndexFile(idxPath: string): PackIndex {
     offsets[i] = buf.readUInt32BE(at);
     buf.copy(oids, i * 20, at + 4, at + 24);
   }
-  return { packPath, oids, fanout, offsets, sorted: null };
+  return { packPath, oids, fanout, offsets, sorted: null, ordinal: 0 };
 }
 
 function find(index: PackIndex, oid: Buffer): number {
@@ -98,6 +100,15 @@ function entryEnd(index: PackIndex, offset: number, packSize: number): number {
   }
   // Not an indexed entry (a delta base named by a corrupt offset): the caller falls back to windows.
   return -1;
+}
+
+/**
+ * zlib options for an output of known size: one output buffer of exactly that size. With zlib's
+ * default 16 KiB chunk, every small inflated object would keep a 16 KiB allocation alive (the result
+ * is a slice of it), which for a 50,000-blob checkout is most of the process's memory.
+ */
+function outputOptions(size: number): { maxOutputLength: number; chunkSize: number } {
+  return { maxOutputLength: Math.max(size, 1), chunkSize: Math.max(size + 1, 64) };
 }
 
 function readAt(fd: number, position: number, length: number): Buffer {
@@ -183,8 +194,9 @@ export function createPackReader(gitdir: string): PackReader {
   const packDir = `${gitdir}/objects/pack`;
   const indexes = new Map<string, PackIndex>();
   // Recently inflated delta bases, by pack and offset (delta chains share bases).
-  const bases = new Map<string, { type: ObjectType; content: Buffer }>();
+  const bases = new Map<number, { type: ObjectType; content: Buffer }>();
   let basesBytes = 0;
+  let packsSeen = 0;
 
   const scratch = Buffer.allocUnsafe(64 * 1024);
   // Open pack files, kept while reads keep coming and closed after a second without any (so a pack
@@ -240,21 +252,24 @@ export function createPackReader(gitdir: string): PackReader {
     for (const name of present) {
       if (indexes.has(name)) continue;
       try {
-        indexes.set(name, parseIndexFile(`${packDir}/${name}`));
+        const parsed = parseIndexFile(`${packDir}/${name}`);
+        parsed.ordinal = packsSeen;
+        packsSeen += 1;
+        indexes.set(name, parsed);
       } catch {
         // An index being written or of an unknown version: leave it to the fallback reader.
       }
     }
   };
 
-  const remember = (key: string, value: { type: ObjectType; content: Buffer }): void => {
-    if (value.content.length > 4 * 1024 * 1024) return;
+  const remember = (key: number, value: { type: ObjectType; content: Buffer }): void => {
+    if (key < 0 || value.content.length > 4 * 1024 * 1024) return;
     bases.set(key, value);
     basesBytes += value.content.length;
     // Bounded in bytes only (as git's core.deltaBaseCacheLimit): a checkout that walks thousands of
     // small blobs out of delta order needs thousands of bases, which cost little memory.
     while (basesBytes > BASE_CACHE_BYTES) {
-      const [oldestKey, oldest] = bases.entries().next().value as [string, { content: Buffer }];
+      const [oldestKey, oldest] = bases.entries().next().value as [number, { content: Buffer }];
       bases.delete(oldestKey);
       basesBytes -= oldest.content.length;
     }
@@ -263,7 +278,7 @@ export function createPackReader(gitdir: string): PackReader {
   const inflateAt = (fd: number, packSize: number, start: number, size: number, prefetched: Buffer | null, complete = false): Buffer => {
     if (complete && prefetched !== null) {
       // The whole deflated entry was read: no window to grow.
-      const data = inflateSync(prefetched, { maxOutputLength: Math.max(size, 1) });
+      const data = inflateSync(prefetched, outputOptions(size));
       if (data.length !== size) throw new Error('pack object size mismatch');
       return data;
     }
@@ -273,7 +288,7 @@ export function createPackReader(gitdir: string): PackReader {
     let window = prefetched !== null && prefetched.length >= windowSize ? prefetched : null;
     for (;;) {
       try {
-        const data = inflateSync(window ?? readAt(fd, start, windowSize), { maxOutputLength: Math.max(size, 1) });
+        const data = inflateSync(window ?? readAt(fd, start, windowSize), outputOptions(size));
         if (data.length !== size) throw new Error('pack object size mismatch');
         return data;
       } catch (error) {
@@ -285,8 +300,10 @@ export function createPackReader(gitdir: string): PackReader {
   };
 
   const readEntry = (pack: PackIndex, fd: number, packSize: number, offset: number, depth: number, maxBytes: number): PackedObject => {
-    const key = `${pack.packPath}:${offset}`;
-    const cached = bases.get(key);
+    // A number, not a string: this runs for every link of every delta chain. Offsets stay below 2^40
+    // (a terabyte of pack) and ordinals below 2^13, so the key is exact; past that, nothing is cached.
+    const key = pack.ordinal < 8192 && offset < 2 ** 40 ? pack.ordinal * 2 ** 40 + offset : -1;
+    const cached = key < 0 ? undefined : bases.get(key);
     if (cached !== undefined) {
       // Most recently used last: the map's order is the eviction order.
       bases.delete(key);
