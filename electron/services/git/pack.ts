@@ -264,6 +264,13 @@ export function createPackReader(gitdir: string): PackReader {
 
   const remember = (key: number, value: { type: ObjectType; content: Buffer }): void => {
     if (key < 0 || value.content.length > 4 * 1024 * 1024) return;
+    // A small buffer is a slice of a shared 8 KiB pool: keeping it would keep the whole pool alive, so
+    // the cache keeps its own copy, and its byte bound is then what it really holds.
+    if (value.content.byteLength !== value.content.buffer.byteLength) {
+      const own = Buffer.allocUnsafeSlow(value.content.length);
+      value.content.copy(own);
+      value = { type: value.type, content: own };
+    }
     bases.set(key, value);
     basesBytes += value.content.length;
     // Bounded in bytes only (as git's core.deltaBaseCacheLimit): a checkout that walks thousands of
