@@ -379,7 +379,7 @@ async function benchReview(
     runs: RUNS,
     statistic: 'median',
     goal: '< 1000',
-    load_avg: Math.round(loadavg()[0] * 100) / 100,
+    load_avg: Math.round((loadavg()[0] ?? 0) * 100) / 100,
     meaning: 'the proposal link opened in a fresh page load → first diff with markers',
   });
 
