@@ -27,6 +27,7 @@ import { revisionAuthors } from './landing';
 import type { CoreContext } from './context';
 import { requireValidPolicy, type RepositoryHandle } from './repositories';
 import { benchmarkAuditPayload, policyComparison, recordBenchmark } from './sandbox-runs';
+import { assertNoSymlinkEscape } from './symlink-findings';
 import { approvalView, revisionState, type ReviewDeps, type RevisionState } from './review';
 
 /** The revision a reviewer saw, as the renderer sends it back. */
@@ -101,6 +102,8 @@ export async function decide(
   const session = ctx.sessions.require(['reviewer', 'lead']);
   const state = await revisionState(deps, seen.repositoryId, seen.proposalId);
   assertSameRevision(state, seen);
+  // Enforced here, not in a view: no channel may sign an approval of a tree that leaves the repository.
+  if (decision === 'approve') assertNoSymlinkEscape(state.analysis.findings);
   const policy = requireValidPolicy(state.governance);
   if (state.governance.trustList === null) throw new GatehouseError(ErrorCode.NotFound, 'no trust list: create operators first');
   const digest = state.governance.policy.digest as string;

@@ -111,7 +111,13 @@ export function registerWorkspaceCommands(program: Command): void {
         emit(options.json === true, rows, () =>
           rows.length === 0
             ? 'no open proposals'
-            : rows.map((r) => `${r.repositoryName}/${r.proposalId}  ${r.risk ?? '?'}  ${r.safetyScore ?? '?'}  ${r.title}  — ${r.approvals.needs}`).join('\n'),
+            : rows
+                .map((r) =>
+                  r.refused
+                    ? `${r.repositoryName}/${r.proposalId}  REFUSED  ${r.title}  — ${r.refused.reason}`
+                    : `${r.repositoryName}/${r.proposalId}  ${r.risk ?? '?'}  ${r.safetyScore ?? '?'}  ${r.title}  — ${r.approvals.needs}`,
+                )
+                .join('\n'),
         );
       });
     });

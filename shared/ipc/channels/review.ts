@@ -128,6 +128,8 @@ export const ProposalSummary = z.object({
   applied: z.boolean(),
   /** Set when the post-apply check rolled this proposal's apply back and it was not applied again since. */
   automaticRollback: AutomaticRollbackView.nullable().optional(),
+  /** Set when the proposal could not be reviewed at all (an unsafe tree, no shared history): listed, never hidden. */
+  refused: z.object({ code: z.string(), reason: z.string() }).nullable().optional(),
 });
 export type ProposalSummary = z.infer<typeof ProposalSummary>;
 
