@@ -586,12 +586,38 @@ export async function proposalFile(deps: ReviewDeps, repositoryId: string, propo
   };
 }
 
+/** Largest imported file, in bytes (the contract bounds the text that carries it). */
+const MAX_IMPORT_BYTES = 20 * 1024 * 1024;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/u;
+
+/** The bytes an import carries: UTF-8 text as given, or strict base64 of the file's exact bytes. */
+export function importedBytes(content: string, encoding: 'utf8' | 'base64'): Buffer {
+  let bytes: Buffer;
+  if (encoding === 'base64') {
+    // Buffer.from skips characters that are not base64: check first, so a damaged upload is refused, not truncated.
+    if (!BASE64.test(content)) throw new GatehouseError(ErrorCode.InvalidInput, 'the import content is not valid base64');
+    bytes = Buffer.from(content, 'base64');
+  } else {
+    bytes = Buffer.from(content, 'utf8');
+  }
+  if (bytes.length === 0) throw new GatehouseError(ErrorCode.InvalidInput, 'the import is empty');
+  if (bytes.length > MAX_IMPORT_BYTES) throw new GatehouseError(ErrorCode.InvalidInput, `the import is ${bytes.length} bytes; the limit is ${MAX_IMPORT_BYTES}`);
+  return bytes;
+}
+
 /** Imports a proposal from a JSON change set or a unified diff; audited. */
 export async function importProposal(
   deps: ReviewDeps,
-  input: { readonly repositoryId: string; readonly format: 'changeset' | 'diff'; readonly content: string; readonly name?: string | undefined },
+  input: {
+    readonly repositoryId: string;
+    readonly format: 'changeset' | 'diff';
+    readonly content: string;
+    readonly encoding?: 'utf8' | 'base64' | undefined;
+    readonly name?: string | undefined;
+  },
 ): Promise<{ proposalId: string; headOid: string }> {
   const handle = await deps.handles.get(input.repositoryId);
+  const bytes = importedBytes(input.content, input.encoding ?? 'utf8');
   // Whoever brings a change in is one of its authors (issue: an importer approving their own import).
   const importerSession = deps.ctx.sessions.current();
   const importer = importerSession ? { name: importerSession.name, email: importerSession.email ?? `${importerSession.operatorId}@operators.gatehouse.invalid` } : undefined;
@@ -599,7 +625,7 @@ export async function importProposal(
   if (input.format === 'changeset') {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(input.content);
+      parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
     } catch (error) {
       throw new GatehouseError(ErrorCode.InvalidInput, `the change set is not JSON: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -607,7 +633,8 @@ export async function importProposal(
   } else {
     const session = deps.ctx.sessions.current();
     result = await importUnifiedDiff(handle.repo, {
-      patch: input.content,
+      // Bytes, not text: a patch to a Latin-1 file must reach the parser as git apply reads it.
+      patch: bytes,
       meta: {
         title: `Imported patch${input.name ? `: ${input.name}` : ''}`,
         agent: { name: session?.name ?? 'gatehouse-import', email: session?.email ?? 'import@gatehouse.invalid' },

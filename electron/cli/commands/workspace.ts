@@ -154,7 +154,9 @@ export function registerWorkspaceCommands(program: Command): void {
         const result = await client.call('proposal:import', {
           repositoryId: options.repo,
           format: options.changeset ? 'changeset' : 'diff',
-          content: readFileSync(file, 'utf8'),
+          // The file's exact bytes: a patch to a Latin-1 file is not UTF-8 text.
+          content: readFileSync(file).toString('base64'),
+          encoding: 'base64',
           ...(options.name ? { name: options.name } : {}),
         });
         emit(options.json === true, result, () => `imported ${result.proposalId} at ${result.headOid}`);

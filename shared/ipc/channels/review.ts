@@ -266,7 +266,12 @@ export const reviewChannels = {
       .object({
         repositoryId: Id,
         format: z.enum(['changeset', 'diff']),
-        content: z.string().min(1).max(20 * 1024 * 1024),
+        content: z.string().min(1).max(28 * 1024 * 1024),
+        /**
+         * How `content` carries the file: `utf8` text (default) or `base64` of its exact bytes, so a patch
+         * to a file in another encoding (Latin-1) reaches the parser byte for byte.
+         */
+        encoding: z.enum(['utf8', 'base64']).optional(),
         /** For diffs: the branch name to create under the proposal pattern. */
         name: ProposalId.optional(),
       })
