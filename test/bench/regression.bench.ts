@@ -8,7 +8,8 @@
  * (`pairedVerdict`) the sandbox uses, with the default policy's settings (at least 10 pairs, at most 60,
  * 10 % minimum effect, p < 0.01). One long-lived Python process runs every benchmark run (a container or
  * process start per run would make 200 comparisons take an hour; the figure is the benchmark's own
- * timing either way); the noise is this machine's, whatever else runs on it.
+ * timing either way); the noise is this machine's, whatever else runs on it. One sample is 400,000 loop
+ * iterations (about 0.15 s here), so both scenarios' 100 comparisons take about 15 minutes.
  *
  * 1. Identical code on both sides, 100 comparisons: the share flagged as a regression (target <= 1 %).
  * 2. Head does 30 % more work, 100 comparisons: the share detected as a regression (target >= 95 %).
@@ -31,7 +32,10 @@ import {
 
 const quick = process.env.BENCH_QUICK === '1';
 const COMPARISONS = quick ? 20 : 100;
-const ITERATIONS = 1_200_000;
+// 400,000 loop iterations take about 0.15 s here: both scenarios' 100 comparisons fit in about 15 minutes.
+// Shorter samples are noisier, which makes the verdict's job harder, not easier; BENCH_ITERATIONS overrides.
+const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 400_000);
+if (!Number.isInteger(ITERATIONS) || ITERATIONS < 10_000) throw new Error('BENCH_ITERATIONS must be an integer >= 10000');
 const SLOWDOWN = 1.3;
 
 // Reads an iteration count per line; runs the loop; prints the seconds it took.
@@ -84,6 +88,15 @@ function startWorker(script: string): { run(iterations: number): Promise<number 
 
 type Worker = ReturnType<typeof startWorker>;
 
+/** Every base-side figure, to report how long one sample took. */
+const baseSeconds: number[] = [];
+
+function median(values: ReadonlyArray<number>): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
 async function compareOnce(worker: Worker, headIterations: number): Promise<{ verdict: BenchmarkVerdict; pairs: number }> {
   const settings = DEFAULT_BENCHMARK_SETTINGS;
   const figures = (pairs: ReadonlyArray<{ base: number | null; head: number | null; order: 'base-first' | 'head-first' }>) =>
@@ -95,7 +108,11 @@ async function compareOnce(worker: Worker, headIterations: number): Promise<{ ve
       'stdout',
     );
   const collected = await collectPairs<number | null>({
-    run: (side) => worker.run(side === 'base' ? ITERATIONS : Math.round(ITERATIONS * headIterations)),
+    run: async (side) => {
+      const figure = await worker.run(side === 'base' ? ITERATIONS : Math.round(ITERATIONS * headIterations));
+      if (side === 'base' && figure !== null) baseSeconds.push(figure);
+      return figure;
+    },
     succeeded: (figure) => figure !== null,
     verdict: figures,
     settings,
@@ -128,6 +145,7 @@ async function main(): Promise<void> {
   writeFileSync(script, BENCH_PY);
   const worker = startWorker(script);
   try {
+    const sample = () => ({ iterations: ITERATIONS, medianBaseSampleSeconds: round(median(baseSeconds), 3) });
     const settings = { minPairs: DEFAULT_BENCHMARK_SETTINGS.pairsWanted, maxPairs: DEFAULT_MAX_BENCHMARK_PAIRS, minEffect: DEFAULT_BENCHMARK_SETTINGS.minEffect, significance: DEFAULT_BENCHMARK_SETTINGS.significance };
     const only = process.env.BENCH_SCENARIO;
     if (only !== 'slower') {
@@ -142,10 +160,12 @@ async function main(): Promise<void> {
         inconclusivePercent: round((same.inconclusive / COMPARISONS) * 100),
         meanPairs: round(same.meanPairs),
         seconds: round(same.seconds),
+        ...sample(),
         ...settings,
       });
     }
     if (only !== 'identical') {
+      baseSeconds.length = 0;
       const slow = await scenario('30 % slower head', worker, SLOWDOWN);
       emit({
         bench: 'sandbox.regression.detection_rate_30pct',
@@ -157,6 +177,7 @@ async function main(): Promise<void> {
         inconclusivePercent: round((slow.inconclusive / COMPARISONS) * 100),
         meanPairs: round(slow.meanPairs),
         seconds: round(slow.seconds),
+        ...sample(),
         ...settings,
       });
     }
