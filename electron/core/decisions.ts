@@ -26,7 +26,7 @@ import { appendRepositoryRecord, publishAuditHead, recordsRemote, syncRepository
 import { revisionAuthors } from './landing';
 import type { CoreContext } from './context';
 import { requireValidPolicy, type RepositoryHandle } from './repositories';
-import { benchmarkAuditPayload, policyComparison, recordBenchmark } from './sandbox-runs';
+import { benchmarkAuditPayload, policyComparison, recordBenchmark, sandboxPasses } from './sandbox-runs';
 import { assertNoSymlinkEscape } from './symlink-findings';
 import { approvalView, revisionState, type ReviewDeps, type RevisionState } from './review';
 
@@ -49,13 +49,17 @@ export function assertSameRevision(state: RevisionState, seen: SeenRevision): vo
   }
 }
 
-/** The sandbox result a decision carries. */
-export function sandboxSummary(state: RevisionState): SandboxSummary {
+/**
+ * The sandbox result a decision carries: passed exactly when the gate counts it as passed, so an
+ * inconclusive benchmark is a failure under the policy's `onInconclusive: fail`.
+ */
+export function sandboxSummary(state: Pick<RevisionState, 'sandbox'> & { readonly governance: Pick<RevisionState['governance'], 'policy'> }): SandboxSummary {
   const s = state.sandbox;
   if (s === null) return { status: 'not-run' };
   if (s.head.status === 'unavailable') return { status: 'unavailable', runId: s.head.runId };
+  const policy = state.governance.policy.ok ? state.governance.policy.policy : null;
   return {
-    status: s.testsPassedHead && !s.regression ? 'passed' : 'failed',
+    status: sandboxPasses(policy, s) ? 'passed' : 'failed',
     runId: s.head.runId,
     ...(s.head.imageDigest && /^sha256:[0-9a-f]{64}$/.test(s.head.imageDigest) ? { imageDigest: s.head.imageDigest } : {}),
     benchmarkChange: s.benchmarkChange,
