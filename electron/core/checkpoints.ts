@@ -82,17 +82,21 @@ export async function checkpointRollback(
   const started = performance.now();
   const result = await rollback(handle.repo, { checkpointId, operator, reason: `before rolling back to ${checkpointId}` });
   const durationMs = Math.round(performance.now() - started);
-  ctx.audit.record({
-    action: 'checkpoint.created',
-    subject: `repository:${repositoryId}`,
-    payload: { id: result.undo.id, reason: result.undo.reason, commit: result.undo.oid, headOid: result.undo.headOid },
-  });
+  if (result.undo !== null) {
+    ctx.audit.record({
+      action: 'checkpoint.created',
+      subject: `repository:${repositoryId}`,
+      payload: { id: result.undo.id, reason: result.undo.reason, commit: result.undo.oid, headOid: result.undo.headOid },
+    });
+  }
   ctx.audit.record({
     action: 'rollback.completed',
     subject: `repository:${repositoryId}`,
     payload: {
       to: checkpointId,
-      undoCheckpoint: result.undo.id,
+      undoCheckpoint: result.undo?.id ?? null,
+      // The repository already was the checkpoint: nothing written, no undo checkpoint taken.
+      ...(result.nothingToRollBack ? { nothingToRollBack: true, message: 'nothing to roll back' } : {}),
       changedPaths: result.changedPaths,
       headOid: result.headOid,
       durationMs,
@@ -103,7 +107,8 @@ export async function checkpointRollback(
   ctx.events.emit('repo:changed', { repositoryId, what: 'rolled back' });
   return {
     restored: checkpointView(result.checkpoint),
-    undoCheckpoint: checkpointView(result.undo),
+    undoCheckpoint: result.undo === null ? null : checkpointView(result.undo),
+    nothingToRollBack: result.nothingToRollBack,
     changedPaths: result.changedPaths,
     durationMs,
     notCaptured: result.notCaptured.map((f) => ({ path: f.path, reason: f.reason })),

@@ -392,7 +392,7 @@ async function postApplyCheck(
         subject: `repository:${handle.record.id}`,
         actor: 'gatehouse',
         role: 'system',
-        payload: { to: applied.checkpointId, undoCheckpoint: result.undo.id, changedPaths: result.changedPaths, automatic: true, reasons: [...decision.reasons] },
+        payload: { to: applied.checkpointId, undoCheckpoint: result.undo?.id ?? null, changedPaths: result.changedPaths, automatic: true, reasons: [...decision.reasons] },
       });
       ctx.events.emit('repo:changed', { repositoryId: handle.record.id, what: 'rolled back after the post-apply check' });
     }

@@ -285,7 +285,11 @@ export function registerWorkspaceCommands(program: Command): void {
       await withDispatcher(command, async (client) => {
         await client.unlock(options.as);
         const result = await client.call('checkpoint:rollback', { repositoryId: options.repo, checkpointId: options.to, confirm: true });
-        emit(options.json === true, result, () => `rolled back to ${result.restored.id} (${result.changedPaths} paths, ${result.durationMs} ms); undo with --to ${result.undoCheckpoint.id}`);
+        emit(options.json === true, result, () =>
+          result.undoCheckpoint === null
+            ? `nothing to roll back: the repository already is ${result.restored.id} (no undo checkpoint taken)`
+            : `rolled back to ${result.restored.id} (${result.changedPaths} paths, ${result.durationMs} ms); undo with --to ${result.undoCheckpoint.id}`,
+        );
       });
     });
 

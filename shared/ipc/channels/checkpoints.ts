@@ -100,7 +100,10 @@ export const checkpointChannels = {
       .strict(),
     output: z.object({
       restored: CheckpointView,
-      undoCheckpoint: CheckpointView,
+      /** Null when the repository already was the checkpoint: nothing to roll back, no undo checkpoint taken. */
+      undoCheckpoint: CheckpointView.nullable(),
+      /** The repository already was the checkpoint: nothing was written. */
+      nothingToRollBack: z.boolean().optional(),
       changedPaths: z.number().int(),
       durationMs: z.number(),
     }),
@@ -112,7 +115,10 @@ export const checkpointChannels = {
     input: z.object({ repositoryId: Id, checkpointId: CheckpointId, confirm: z.literal(true) }).strict(),
     output: z.object({
       restored: CheckpointView,
-      undoCheckpoint: CheckpointView,
+      /** Null when the repository already was the checkpoint: nothing to roll back, no undo checkpoint taken. */
+      undoCheckpoint: CheckpointView.nullable(),
+      /** The repository already was the checkpoint: nothing was written. */
+      nothingToRollBack: z.boolean().optional(),
       changedPaths: z.number().int(),
       durationMs: z.number(),
       /** Untracked files the undo checkpoint did not capture. */
