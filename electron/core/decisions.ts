@@ -28,6 +28,7 @@ import type { CoreContext } from './context';
 import { requireValidPolicy, type RepositoryHandle } from './repositories';
 import { benchmarkAuditPayload, policyComparison, recordBenchmark, sandboxPasses } from './sandbox-runs';
 import { assertNoSymlinkEscape } from './symlink-findings';
+import { pruneAutomatically } from './checkpoints';
 import { approvalView, revisionState, type ReviewDeps, type RevisionState } from './review';
 
 /** The revision a reviewer saw, as the renderer sends it back. */
@@ -330,6 +331,8 @@ async function applyLocked(
   await publishAuditHead(ctx, state.handle, session);
   await shareRecords(ctx, state.handle);
   ctx.events.emit('repo:changed', { repositoryId: seen.repositoryId, what: 'applied' });
+  // Checkpoints kept by the policy's retention; the checkpoint this apply just took is never pruned.
+  await pruneAutomatically(ctx, deps.handles, seen.repositoryId, 'after-apply');
   const postApplyDone = postApplyCheck(ctx, state.handle, policy, {
     previousHead: result.previousHeadOid,
     newHead: result.headOid,

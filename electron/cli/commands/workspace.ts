@@ -259,6 +259,25 @@ export function registerWorkspaceCommands(program: Command): void {
       });
     });
   checkpoint
+    .command('prune')
+    .requiredOption('--repo <id>', 'repository id')
+    .requiredOption('--as <name>', 'a lead')
+    .option('--dry-run', 'list what would be pruned, delete nothing')
+    .option('--json', 'JSON output')
+    .description("prune checkpoints by the policy's retention (checkpoints.keepLast, keepDays); never the last apply's or the current state")
+    .action(async (options: { repo: string; as: string; dryRun?: boolean } & JsonOption, command: Command) => {
+      await withDispatcher(command, async (client) => {
+        await client.unlock(options.as);
+        const result = await client.call('checkpoint:prune', { repositoryId: options.repo, dryRun: options.dryRun === true });
+        emit(options.json === true, result, () =>
+          [
+            `${result.dryRun ? 'would prune' : 'pruned'} ${result.pruned.length} checkpoint${result.pruned.length === 1 ? '' : 's'} (keep last ${result.retention.keepLast}, keep ${result.retention.keepDays} days); ${result.remaining} kept`,
+            ...result.pruned.map((id) => `  ${id}`),
+          ].join('\n'),
+        );
+      });
+    });
+  checkpoint
     .command('show')
     .argument('<id>', 'checkpoint id')
     .requiredOption('--repo <id>', 'repository id')

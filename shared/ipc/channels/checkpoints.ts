@@ -126,4 +126,21 @@ export const checkpointChannels = {
     }),
     access: ['lead'],
   }),
+  /** Prunes checkpoints by the policy's retention (leads); `dryRun` lists what would go. Audited. */
+  'checkpoint:prune': channel({
+    summary: "Prune checkpoints by the policy's retention (keep last N, keep newer than D days)",
+    input: z.object({ repositoryId: Id, dryRun: z.boolean() }).strict(),
+    output: z.object({
+      /** The policy's retention that decided. */
+      retention: z.object({ keepLast: z.number().int(), keepDays: z.number().int(), pruneAutomatically: z.boolean() }),
+      dryRun: z.boolean(),
+      /** Checkpoint ids deleted (with dryRun: that would be). */
+      pruned: z.array(z.string()).readonly(),
+      /** Checkpoints left (with dryRun: all of them still). */
+      remaining: z.number().int(),
+      /** The last apply's checkpoint, never pruned. */
+      protectedLastApply: z.string().nullable(),
+    }),
+    access: ['lead'],
+  }),
 } as const;
