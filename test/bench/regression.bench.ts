@@ -9,7 +9,7 @@
  * 10 % minimum effect, p < 0.01). One long-lived Python process runs every benchmark run (a container or
  * process start per run would make 200 comparisons take an hour; the figure is the benchmark's own
  * timing either way); the noise is this machine's, whatever else runs on it. One sample is 100,000 loop
- * iterations timed by CPU time (about 0.03 s), as the demo's bench.py times itself, so both scenarios' 100
+ * iterations timed by CPU time (about 0.01 s here), as the demo's bench.py times itself, so both scenarios' 100
  * comparisons fit in about 15 minutes even niced on a shared machine (BENCH_CLOCK=wall, BENCH_ITERATIONS).
  *
  * 1. Identical code on both sides, 100 comparisons: the share flagged as a regression (target <= 1 %).
@@ -33,7 +33,7 @@ import {
 
 const quick = process.env.BENCH_QUICK === '1';
 const COMPARISONS = quick ? 20 : 100;
-// 100,000 loop iterations are about 0.03 s of CPU: both scenarios' 100 comparisons need about 4 minutes of
+// 100,000 loop iterations are about 0.01 s of CPU: both scenarios' 100 comparisons need a few minutes of
 // CPU, which fits in about 15 minutes on this shared, niced machine. Shorter samples are noisier, which makes
 // the verdict's job harder, not easier; BENCH_ITERATIONS overrides.
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 100_000);
