@@ -43,7 +43,9 @@ describe('pids.events', () => {
     probe.read();
     probe.stop();
     expect(probe.refused()).toBe(9);
-    const none = probePidsEvents(id, { root: mkdtempSync(join(tmpdir(), 'gh-cgroup-none-')) });
+    const empty = mkdtempSync(join(tmpdir(), 'gh-cgroup-none-'));
+    roots.push(empty);
+    const none = probePidsEvents(id, { root: empty });
     none.stop();
     expect(none.refused()).toBeNull();
   });
