@@ -47,6 +47,7 @@ export const CLI_ACCESS: Readonly<Record<string, CommandAccess>> = {
   'checkpoint list': dispatch('checkpoint:list'),
   'checkpoint create': dispatch('checkpoint:create'),
   'checkpoint show': dispatch('checkpoint:preview'),
+  'checkpoint prune': dispatch('checkpoint:prune'),
   rollback: dispatch('checkpoint:rollback'),
   'sandbox run': dispatch('sandbox:run', 'sandbox:exec', 'proposal:show'),
   'operator create': dispatch('operator:create'),

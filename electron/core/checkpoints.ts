@@ -4,6 +4,7 @@ import {
   createCheckpoint,
   listCheckpoints,
   previewRollback,
+  pruneCheckpoints,
   recoverInterruptedOperation,
   rollback,
   startCheckpointTimer,
@@ -12,7 +13,7 @@ import {
   type DiffFile,
 } from '../services/git';
 import type { CoreContext } from './context';
-import type { RepositoryHandles } from './repositories';
+import { governanceOf, requireValidPolicy, type RepositoryHandles } from './repositories';
 
 /** A checkpoint as IPC shows it. */
 export function checkpointView(checkpoint: Checkpoint): CheckpointView {
@@ -82,17 +83,21 @@ export async function checkpointRollback(
   const started = performance.now();
   const result = await rollback(handle.repo, { checkpointId, operator, reason: `before rolling back to ${checkpointId}` });
   const durationMs = Math.round(performance.now() - started);
-  ctx.audit.record({
-    action: 'checkpoint.created',
-    subject: `repository:${repositoryId}`,
-    payload: { id: result.undo.id, reason: result.undo.reason, commit: result.undo.oid, headOid: result.undo.headOid },
-  });
+  if (result.undo !== null) {
+    ctx.audit.record({
+      action: 'checkpoint.created',
+      subject: `repository:${repositoryId}`,
+      payload: { id: result.undo.id, reason: result.undo.reason, commit: result.undo.oid, headOid: result.undo.headOid },
+    });
+  }
   ctx.audit.record({
     action: 'rollback.completed',
     subject: `repository:${repositoryId}`,
     payload: {
       to: checkpointId,
-      undoCheckpoint: result.undo.id,
+      undoCheckpoint: result.undo?.id ?? null,
+      // The repository already was the checkpoint: nothing written, no undo checkpoint taken.
+      ...(result.nothingToRollBack ? { nothingToRollBack: true, message: 'nothing to roll back' } : {}),
       changedPaths: result.changedPaths,
       headOid: result.headOid,
       durationMs,
@@ -101,13 +106,89 @@ export async function checkpointRollback(
     },
   });
   ctx.events.emit('repo:changed', { repositoryId, what: 'rolled back' });
+  await pruneAutomatically(ctx, handles, repositoryId, 'after-rollback');
   return {
     restored: checkpointView(result.checkpoint),
-    undoCheckpoint: checkpointView(result.undo),
+    undoCheckpoint: result.undo === null ? null : checkpointView(result.undo),
+    nothingToRollBack: result.nothingToRollBack,
     changedPaths: result.changedPaths,
     durationMs,
     notCaptured: result.notCaptured.map((f) => ({ path: f.path, reason: f.reason })),
   };
+}
+
+/** What started a prune. */
+export type PruneTrigger = 'manual' | 'after-apply' | 'after-rollback';
+
+/** The checkpoint an apply took before it landed, of the latest apply in a repository (never pruned). */
+export function lastApplyCheckpoint(ctx: Pick<CoreContext, 'auditStore'>, repositoryId: string): string | null {
+  const event = ctx.auditStore.search({ action: 'apply.completed', subjectContains: `proposal:${repositoryId}/`, order: 'desc', limit: 1 }).events[0];
+  const id = (event?.payload as { checkpointId?: unknown } | undefined)?.checkpointId;
+  return typeof id === 'string' && id !== '' ? id : null;
+}
+
+/**
+ * Prunes a repository's checkpoints by its policy's retention (`checkpoints.keepLast`, `keepDays`): never
+ * the newest, the last apply's checkpoint, or the state the repository is in now. A prune that deletes
+ * anything is audited (a manual one always is); a dry run only lists.
+ */
+export async function checkpointPrune(
+  ctx: CoreContext,
+  handles: RepositoryHandles,
+  repositoryId: string,
+  options: { readonly dryRun: boolean; readonly trigger: PruneTrigger },
+) {
+  const handle = await handles.get(repositoryId);
+  const retention = requireValidPolicy(await governanceOf(ctx, handle)).checkpoints;
+  const protect = lastApplyCheckpoint(ctx, repositoryId);
+  const newerThan = new Date(ctx.clock.now().getTime() - retention.keepDays * 86_400_000);
+  const pruned = await pruneCheckpoints(handle.repo, {
+    keepLast: retention.keepLast,
+    newerThan,
+    protect: protect === null ? [] : [protect],
+    keepCurrent: true,
+    dryRun: options.dryRun,
+  });
+  const remaining = (await listCheckpoints(handle.repo)).length;
+  if (!options.dryRun && (pruned.length > 0 || options.trigger === 'manual')) {
+    ctx.audit.record({
+      action: 'checkpoint.pruned',
+      subject: `repository:${repositoryId}`,
+      ...(options.trigger === 'manual' ? {} : { actor: 'gatehouse', role: 'system' as const }),
+      payload: {
+        trigger: options.trigger,
+        pruned: [...pruned],
+        remaining,
+        keepLast: retention.keepLast,
+        keepDays: retention.keepDays,
+        newerThan: newerThan.toISOString(),
+        protectedLastApply: protect,
+      },
+    });
+    if (pruned.length > 0) ctx.events.emit('repo:changed', { repositoryId, what: 'checkpoints pruned' });
+  }
+  return {
+    retention: { keepLast: retention.keepLast, keepDays: retention.keepDays, pruneAutomatically: retention.pruneAutomatically },
+    dryRun: options.dryRun,
+    pruned: [...pruned],
+    remaining,
+    protectedLastApply: protect,
+  };
+}
+
+/**
+ * Prunes after an apply or a rollback when the policy says so. Never throws: the apply or rollback stands,
+ * a prune that fails is logged and tried again next time.
+ */
+export async function pruneAutomatically(ctx: CoreContext, handles: RepositoryHandles, repositoryId: string, trigger: 'after-apply' | 'after-rollback'): Promise<void> {
+  try {
+    const handle = await handles.get(repositoryId);
+    const governance = await governanceOf(ctx, handle);
+    if (!governance.policy.ok || !governance.policy.policy.checkpoints.pruneAutomatically) return;
+    await checkpointPrune(ctx, handles, repositoryId, { dryRun: false, trigger });
+  } catch (error) {
+    ctx.logger.warn(`could not prune the checkpoints of ${repositoryId}`, error instanceof Error ? error.message : error);
+  }
 }
 
 /**

@@ -28,7 +28,7 @@ import { createAuditTrail, DEFAULT_SEAL_INTERVAL_MS, recordUnsealedAtOpen, start
 import { addAgent, agentGet, agentMine, agentPolicy, agentPropose, agentRevise, agentWithdraw, listAgents, migrateAgents, revokeAgent, startAgentWatch } from './agents';
 import { deleteDraft, listComments, migrateComments, publishDrafts, requestChanges, reviewStates, saveDraft } from './comments';
 import { exportAuditView, verifyAuditExport } from './audit-exports';
-import { checkpointCreate, checkpointList, checkpointPreview, checkpointRollback, recoverInterruptedOperations, startPeriodicCheckpoints } from './checkpoints';
+import { checkpointCreate, checkpointList, checkpointPreview, checkpointPrune, checkpointRollback, recoverInterruptedOperations, startPeriodicCheckpoints } from './checkpoints';
 import type { CoreContext } from './context';
 import { prepareDataDir, type DataLayout } from './data-dir';
 import { applyThroughGate, decide, exportDsse, revoke } from './decisions';
@@ -309,6 +309,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     'checkpoint:previewLines': (input) => checkpointPreviewLines(context, handles, input.repositoryId, input.checkpointId),
     'checkpoint:labels': (input) => checkpointLabels(handles, input.repositoryId),
     'checkpoint:rollbackWithReason': (input) => rollbackWithReason(context, handles, input, operatorName()),
+    'checkpoint:prune': (input) => checkpointPrune(context, handles, input.repositoryId, { dryRun: input.dryRun, trigger: 'manual' }),
     'audit:search': (input) => auditSearch(context, input),
     'audit:counts': () => auditStore.countsByAction().map((c) => ({ action: c.action, count: c.count })),
     'audit:verify': () => auditVerify(context, verifyControl),

@@ -26,7 +26,9 @@ import { appendRepositoryRecord, publishAuditHead, recordsRemote, syncRepository
 import { revisionAuthors } from './landing';
 import type { CoreContext } from './context';
 import { requireValidPolicy, type RepositoryHandle } from './repositories';
-import { benchmarkAuditPayload, policyComparison, recordBenchmark } from './sandbox-runs';
+import { benchmarkAuditPayload, policyComparison, recordBenchmark, sandboxPasses } from './sandbox-runs';
+import { assertNoSymlinkEscape } from './symlink-findings';
+import { pruneAutomatically } from './checkpoints';
 import { approvalView, revisionState, type ReviewDeps, type RevisionState } from './review';
 
 /** The revision a reviewer saw, as the renderer sends it back. */
@@ -48,13 +50,17 @@ export function assertSameRevision(state: RevisionState, seen: SeenRevision): vo
   }
 }
 
-/** The sandbox result a decision carries. */
-export function sandboxSummary(state: RevisionState): SandboxSummary {
+/**
+ * The sandbox result a decision carries: passed exactly when the gate counts it as passed, so an
+ * inconclusive benchmark is a failure under the policy's `onInconclusive: fail`.
+ */
+export function sandboxSummary(state: Pick<RevisionState, 'sandbox'> & { readonly governance: Pick<RevisionState['governance'], 'policy'> }): SandboxSummary {
   const s = state.sandbox;
   if (s === null) return { status: 'not-run' };
   if (s.head.status === 'unavailable') return { status: 'unavailable', runId: s.head.runId };
+  const policy = state.governance.policy.ok ? state.governance.policy.policy : null;
   return {
-    status: s.testsPassedHead && !s.regression ? 'passed' : 'failed',
+    status: sandboxPasses(policy, s) ? 'passed' : 'failed',
     runId: s.head.runId,
     ...(s.head.imageDigest && /^sha256:[0-9a-f]{64}$/.test(s.head.imageDigest) ? { imageDigest: s.head.imageDigest } : {}),
     benchmarkChange: s.benchmarkChange,
@@ -101,6 +107,8 @@ export async function decide(
   const session = ctx.sessions.require(['reviewer', 'lead']);
   const state = await revisionState(deps, seen.repositoryId, seen.proposalId);
   assertSameRevision(state, seen);
+  // Enforced here, not in a view: no channel may sign an approval of a tree that leaves the repository.
+  if (decision === 'approve') assertNoSymlinkEscape(state.analysis.findings);
   const policy = requireValidPolicy(state.governance);
   if (state.governance.trustList === null) throw new GatehouseError(ErrorCode.NotFound, 'no trust list: create operators first');
   const digest = state.governance.policy.digest as string;
@@ -323,6 +331,8 @@ async function applyLocked(
   await publishAuditHead(ctx, state.handle, session);
   await shareRecords(ctx, state.handle);
   ctx.events.emit('repo:changed', { repositoryId: seen.repositoryId, what: 'applied' });
+  // Checkpoints kept by the policy's retention; the checkpoint this apply just took is never pruned.
+  await pruneAutomatically(ctx, deps.handles, seen.repositoryId, 'after-apply');
   const postApplyDone = postApplyCheck(ctx, state.handle, policy, {
     previousHead: result.previousHeadOid,
     newHead: result.headOid,
@@ -385,7 +395,7 @@ async function postApplyCheck(
         subject: `repository:${handle.record.id}`,
         actor: 'gatehouse',
         role: 'system',
-        payload: { to: applied.checkpointId, undoCheckpoint: result.undo.id, changedPaths: result.changedPaths, automatic: true, reasons: [...decision.reasons] },
+        payload: { to: applied.checkpointId, undoCheckpoint: result.undo?.id ?? null, changedPaths: result.changedPaths, automatic: true, reasons: [...decision.reasons] },
       });
       ctx.events.emit('repo:changed', { repositoryId: handle.record.id, what: 'rolled back after the post-apply check' });
     }

@@ -28,6 +28,7 @@ import {
   importChangeSet,
   importUnifiedDiff,
   listProposals,
+  revisionSymlinkEscapes,
   type DiffFile,
   type FileSide,
   type RevisionDiff,
@@ -41,6 +42,7 @@ import { latestSandboxResult, sandboxPasses } from './sandbox-runs';
 import { changeRequestsOn } from './comments';
 import { appliesInLastHourFromRecords } from './records';
 import { revisionAuthors } from './landing';
+import { symlinkEscapeFinding } from './symlink-findings';
 
 /** What the review use cases need besides the context. */
 export interface ReviewDeps {
@@ -154,7 +156,10 @@ export function analyseRevision(
       files.push({ path: file.path, text: after, addedLines: addedLineNumbers(sideText(contents.old), after) });
     }
     const policy = governance.policy.ok ? governance.policy.policy : null;
-    const report = await deps.ctx.analysis(policy?.deniedImports ?? []).analyze(files);
+    const scanned = await deps.ctx.analysis(policy?.deniedImports ?? []).analyze(files);
+    // Symlinks leaving the repository are CRITICAL findings on their own paths (symlink-findings.ts).
+    const escapes = await revisionSymlinkEscapes(handle.repo, proposal.baseOid, proposal.headOid, diff.files);
+    const report = escapes.length === 0 ? scanned : { ...scanned, findings: [...escapes.map(symlinkEscapeFinding), ...scanned.findings] };
     const claims = agentClaims(proposal.message);
     const baseAssessment = assess({
       findings: report.findings,
@@ -288,7 +293,8 @@ export async function revisionState(deps: ReviewDeps, repositoryId: string, prop
   const { ctx } = deps;
   const handle = await deps.handles.get(repositoryId);
   const proposal = await getProposal(handle.repo, proposalId);
-  if (proposal.error !== null) throw new GatehouseError(ErrorCode.Conflict, proposal.error.message);
+  // Keep the refusal's own code: an unsafe tree is REFUSED, not a conflict.
+  if (proposal.error !== null) throw new GatehouseError(proposal.error.code as ErrorCode, proposal.error.message);
   const governance = await governanceOf(ctx, handle);
   const landed = landedApply(ctx, repositoryId, proposal);
   const analysis = await analyseRevision(deps, handle, landed === null ? proposal : landedRevision(proposal, landed), governance);
@@ -417,6 +423,36 @@ function summaryRow(ctx: CoreContext, state: RevisionState, applied: boolean): P
     },
     applied,
     automaticRollback: automaticRollbackOf(ctx, handle.record.id, proposal.name),
+    refused: null,
+  };
+}
+
+/** A queue row for a proposal that could not be reviewed: what git says about it, and why it was refused. */
+function refusedRow(handle: RepositoryHandle, proposal: GitProposal, error: unknown): ProposalRow {
+  const refused =
+    error instanceof GatehouseError
+      ? { code: error.code, reason: error.message }
+      : { code: ErrorCode.Internal, reason: error instanceof Error ? error.message : String(error) };
+  return {
+    repositoryId: handle.record.id,
+    repositoryName: handle.record.path.split('/').pop() ?? handle.record.path,
+    proposalId: proposal.name,
+    title: proposal.subject,
+    author: { name: proposal.author.name, email: proposal.author.email, kind: authorKind(proposal.message) },
+    committedAt: proposal.committer.time,
+    baseOid: proposal.baseOid ?? proposal.targetOid,
+    headOid: proposal.headOid,
+    treeOid: proposal.treeOid,
+    filesChanged: 0,
+    additions: 0,
+    deletions: 0,
+    risk: null,
+    safetyScore: null,
+    findingCount: null,
+    approvals: { valid: 0, outdated: 0, rejected: false, needs: `refused: ${refused.reason}` },
+    applied: false,
+    automaticRollback: null,
+    refused,
   };
 }
 
@@ -427,14 +463,17 @@ export async function listProposalRows(deps: ReviewDeps, repositoryId?: string):
   for (const record of records) {
     const handle = await deps.handles.get(record.id);
     for (const proposal of await listProposals(handle.repo, { stats: false })) {
-      if (proposal.error !== null || proposal.baseOid === null) continue;
       // A proposal already merged into the target branch is applied (its head is the merge base).
       const applied = proposal.baseOid === proposal.headOid;
       if (applied) continue;
       try {
+        if (proposal.baseOid === null) throw new GatehouseError(ErrorCode.Conflict, `shares no history with ${handle.record.targetBranch}`);
+        if (proposal.error !== null) throw new GatehouseError(proposal.error.code as ErrorCode, proposal.error.message);
         rows.push(summaryRow(deps.ctx, await revisionState(deps, record.id, proposal.name), applied));
       } catch (error) {
+        // Refused (an unsafe tree, a corrupt object): listed as refused with the reason, never silently left out.
         deps.ctx.logger.warn(`could not summarise ${record.id}/${proposal.name}`, error instanceof Error ? error.message : error);
+        rows.push(refusedRow(handle, proposal, error));
       }
     }
   }
@@ -547,12 +586,38 @@ export async function proposalFile(deps: ReviewDeps, repositoryId: string, propo
   };
 }
 
+/** Largest imported file, in bytes (the contract bounds the text that carries it). */
+const MAX_IMPORT_BYTES = 20 * 1024 * 1024;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/u;
+
+/** The bytes an import carries: UTF-8 text as given, or strict base64 of the file's exact bytes. */
+export function importedBytes(content: string, encoding: 'utf8' | 'base64'): Buffer {
+  let bytes: Buffer;
+  if (encoding === 'base64') {
+    // Buffer.from skips characters that are not base64: check first, so a damaged upload is refused, not truncated.
+    if (!BASE64.test(content)) throw new GatehouseError(ErrorCode.InvalidInput, 'the import content is not valid base64');
+    bytes = Buffer.from(content, 'base64');
+  } else {
+    bytes = Buffer.from(content, 'utf8');
+  }
+  if (bytes.length === 0) throw new GatehouseError(ErrorCode.InvalidInput, 'the import is empty');
+  if (bytes.length > MAX_IMPORT_BYTES) throw new GatehouseError(ErrorCode.InvalidInput, `the import is ${bytes.length} bytes; the limit is ${MAX_IMPORT_BYTES}`);
+  return bytes;
+}
+
 /** Imports a proposal from a JSON change set or a unified diff; audited. */
 export async function importProposal(
   deps: ReviewDeps,
-  input: { readonly repositoryId: string; readonly format: 'changeset' | 'diff'; readonly content: string; readonly name?: string | undefined },
+  input: {
+    readonly repositoryId: string;
+    readonly format: 'changeset' | 'diff';
+    readonly content: string;
+    readonly encoding?: 'utf8' | 'base64' | undefined;
+    readonly name?: string | undefined;
+  },
 ): Promise<{ proposalId: string; headOid: string }> {
   const handle = await deps.handles.get(input.repositoryId);
+  const bytes = importedBytes(input.content, input.encoding ?? 'utf8');
   // Whoever brings a change in is one of its authors (issue: an importer approving their own import).
   const importerSession = deps.ctx.sessions.current();
   const importer = importerSession ? { name: importerSession.name, email: importerSession.email ?? `${importerSession.operatorId}@operators.gatehouse.invalid` } : undefined;
@@ -560,7 +625,7 @@ export async function importProposal(
   if (input.format === 'changeset') {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(input.content);
+      parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
     } catch (error) {
       throw new GatehouseError(ErrorCode.InvalidInput, `the change set is not JSON: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -568,7 +633,8 @@ export async function importProposal(
   } else {
     const session = deps.ctx.sessions.current();
     result = await importUnifiedDiff(handle.repo, {
-      patch: input.content,
+      // Bytes, not text: a patch to a Latin-1 file must reach the parser as git apply reads it.
+      patch: bytes,
       meta: {
         title: `Imported patch${input.name ? `: ${input.name}` : ''}`,
         agent: { name: session?.name ?? 'gatehouse-import', email: session?.email ?? 'import@gatehouse.invalid' },

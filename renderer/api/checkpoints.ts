@@ -53,3 +53,13 @@ export function useRollbackWithReason(): Mutation<'checkpoint:rollbackWithReason
     invalidates: ['checkpoint:list', 'checkpoint:preview', 'checkpoint:previewLines', 'checkpoint:labels', 'proposal:list', 'proposal:show'],
   });
 }
+
+/** What the policy's checkpoint retention would prune now (a dry run; leads). */
+export function usePrunePlan(repositoryId: string | null, enabled: boolean): Query<'checkpoint:prune'> {
+  return useChannelQuery('checkpoint:prune', { repositoryId: repositoryId ?? '', dryRun: true }, { enabled: enabled && repositoryId !== null });
+}
+
+/** Prunes checkpoints by the policy's retention (leads). */
+export function usePruneCheckpoints(): Mutation<'checkpoint:prune'> {
+  return useChannelMutation('checkpoint:prune', { invalidates: ['checkpoint:prune', 'checkpoint:list', 'checkpoint:labels'] });
+}

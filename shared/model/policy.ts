@@ -199,6 +199,31 @@ export const AgentLimits = z
   .strict();
 export type AgentLimits = z.infer<typeof AgentLimits>;
 
+/** How many checkpoints a repository keeps: the newest `keepLast`, and every one newer than `keepDays`. */
+export const CheckpointRetention = z
+  .object({
+    /** Keep the newest N checkpoints. */
+    keepLast: z
+      .number({ error: 'keepLast must be a number' })
+      .int('keepLast must be a whole number')
+      .min(1, 'keepLast must be at least 1')
+      .max(10_000, 'keepLast must be at most 10000')
+      .default(20)
+      .describe('Keep the newest N checkpoints.'),
+    /** Keep every checkpoint newer than this many days (0: age keeps none). */
+    keepDays: z
+      .number({ error: 'keepDays must be a number' })
+      .int('keepDays must be a whole number')
+      .min(0, 'keepDays must be at least 0')
+      .max(3650, 'keepDays must be at most 3650')
+      .default(14)
+      .describe('Keep every checkpoint newer than this many days (0: age keeps none).'),
+    /** Prune after every apply and rollback (the last apply's checkpoint and the current state are never pruned). */
+    pruneAutomatically: z.boolean().default(true).describe('Prune after every apply and rollback.'),
+  })
+  .strict();
+export type CheckpointRetention = z.infer<typeof CheckpointRetention>;
+
 /** A glob or import name: one line, bounded. */
 const PatternString = z
   .string({ error: 'must be a string' })
@@ -256,6 +281,8 @@ export const Policy = z
     onRegression: OnRegression.default('rollback').describe('After an apply breaks tests or regresses: rollback or ask.'),
     /** What agents may propose through the MCP server: rate and size, per agent. */
     agents: AgentLimits.default(() => AgentLimits.parse({})).describe('Per-agent rate and size limits for proposals through the MCP server.'),
+    /** Which checkpoints are kept; the rest are pruned (never the last apply's, never the current state). */
+    checkpoints: CheckpointRetention.default(() => CheckpointRetention.parse({})).describe('Which checkpoints are kept; the rest are pruned.'),
   })
   .strict();
 

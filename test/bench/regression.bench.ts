@@ -8,7 +8,9 @@
  * (`pairedVerdict`) the sandbox uses, with the default policy's settings (at least 10 pairs, at most 60,
  * 10 % minimum effect, p < 0.01). One long-lived Python process runs every benchmark run (a container or
  * process start per run would make 200 comparisons take an hour; the figure is the benchmark's own
- * timing either way); the noise is this machine's, whatever else runs on it.
+ * timing either way); the noise is this machine's, whatever else runs on it. One sample is 100,000 loop
+ * iterations timed by CPU time (about 0.01 s here), as the demo's bench.py times itself, so both scenarios' 100
+ * comparisons fit in about 15 minutes even niced on a shared machine (BENCH_CLOCK=wall, BENCH_ITERATIONS).
  *
  * 1. Identical code on both sides, 100 comparisons: the share flagged as a regression (target <= 1 %).
  * 2. Head does 30 % more work, 100 comparisons: the share detected as a regression (target >= 95 %).
@@ -31,19 +33,26 @@ import {
 
 const quick = process.env.BENCH_QUICK === '1';
 const COMPARISONS = quick ? 20 : 100;
-const ITERATIONS = 1_200_000;
+// 100,000 loop iterations are about 0.01 s of CPU: both scenarios' 100 comparisons need a few minutes of
+// CPU, which fits in about 15 minutes on this shared, niced machine. Shorter samples are noisier, which makes
+// the verdict's job harder, not easier; BENCH_ITERATIONS overrides.
+const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 100_000);
+// `cpu` (default): the process's CPU time, as the demo's bench.py reports; `wall`: perf_counter, which on a
+// loaded machine also measures the scheduler (BENCH_CLOCK=wall).
+const CLOCK = process.env.BENCH_CLOCK === 'wall' ? 'wall' : 'cpu';
+if (!Number.isInteger(ITERATIONS) || ITERATIONS < 10_000) throw new Error('BENCH_ITERATIONS must be an integer >= 10000');
 const SLOWDOWN = 1.3;
 
-// Reads an iteration count per line; runs the loop; prints the seconds it took.
-// Wall time (perf_counter), like the demo's first bench.py: the noisiest figure a benchmark can report.
+// Reads an iteration count per line; runs the loop; prints the seconds it took, by the chosen clock.
 const BENCH_PY = `import sys, time
+clock = time.process_time if sys.argv[1] == 'cpu' else time.perf_counter
 for line in sys.stdin:
     n = int(line)
-    start = time.perf_counter()
+    start = clock()
     x = 0
     for i in range(n):
         x += (i * 7) % 13
-    print(f"{time.perf_counter() - start:.6f}", flush=True)
+    print(f"{clock() - start:.6f}", flush=True)
 `;
 
 function emit(line: Record<string, unknown>): void {
@@ -56,7 +65,7 @@ function progress(message: string): void {
 
 /** A long-lived Python benchmark process: one run per call, its printed figure back. */
 function startWorker(script: string): { run(iterations: number): Promise<number | null>; stop(): void } {
-  const child = spawn('python3', [script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn('python3', [script, CLOCK], { stdio: ['pipe', 'pipe', 'inherit'] });
   let buffered = '';
   const waiting: Array<(figure: number | null) => void> = [];
   child.stdout.on('data', (chunk: Buffer) => {
@@ -84,6 +93,15 @@ function startWorker(script: string): { run(iterations: number): Promise<number 
 
 type Worker = ReturnType<typeof startWorker>;
 
+/** Every base-side figure, to report how long one sample took. */
+const baseSeconds: number[] = [];
+
+function median(values: ReadonlyArray<number>): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
 async function compareOnce(worker: Worker, headIterations: number): Promise<{ verdict: BenchmarkVerdict; pairs: number }> {
   const settings = DEFAULT_BENCHMARK_SETTINGS;
   const figures = (pairs: ReadonlyArray<{ base: number | null; head: number | null; order: 'base-first' | 'head-first' }>) =>
@@ -95,7 +113,11 @@ async function compareOnce(worker: Worker, headIterations: number): Promise<{ ve
       'stdout',
     );
   const collected = await collectPairs<number | null>({
-    run: (side) => worker.run(side === 'base' ? ITERATIONS : Math.round(ITERATIONS * headIterations)),
+    run: async (side) => {
+      const figure = await worker.run(side === 'base' ? ITERATIONS : Math.round(ITERATIONS * headIterations));
+      if (side === 'base' && figure !== null) baseSeconds.push(figure);
+      return figure;
+    },
     succeeded: (figure) => figure !== null,
     verdict: figures,
     settings,
@@ -128,6 +150,7 @@ async function main(): Promise<void> {
   writeFileSync(script, BENCH_PY);
   const worker = startWorker(script);
   try {
+    const sample = () => ({ iterations: ITERATIONS, clock: CLOCK, medianBaseSampleSeconds: round(median(baseSeconds), 3) });
     const settings = { minPairs: DEFAULT_BENCHMARK_SETTINGS.pairsWanted, maxPairs: DEFAULT_MAX_BENCHMARK_PAIRS, minEffect: DEFAULT_BENCHMARK_SETTINGS.minEffect, significance: DEFAULT_BENCHMARK_SETTINGS.significance };
     const only = process.env.BENCH_SCENARIO;
     if (only !== 'slower') {
@@ -142,10 +165,12 @@ async function main(): Promise<void> {
         inconclusivePercent: round((same.inconclusive / COMPARISONS) * 100),
         meanPairs: round(same.meanPairs),
         seconds: round(same.seconds),
+        ...sample(),
         ...settings,
       });
     }
     if (only !== 'identical') {
+      baseSeconds.length = 0;
       const slow = await scenario('30 % slower head', worker, SLOWDOWN);
       emit({
         bench: 'sandbox.regression.detection_rate_30pct',
@@ -157,6 +182,7 @@ async function main(): Promise<void> {
         inconclusivePercent: round((slow.inconclusive / COMPARISONS) * 100),
         meanPairs: round(slow.meanPairs),
         seconds: round(slow.seconds),
+        ...sample(),
         ...settings,
       });
     }

@@ -111,7 +111,13 @@ export function registerWorkspaceCommands(program: Command): void {
         emit(options.json === true, rows, () =>
           rows.length === 0
             ? 'no open proposals'
-            : rows.map((r) => `${r.repositoryName}/${r.proposalId}  ${r.risk ?? '?'}  ${r.safetyScore ?? '?'}  ${r.title}  — ${r.approvals.needs}`).join('\n'),
+            : rows
+                .map((r) =>
+                  r.refused
+                    ? `${r.repositoryName}/${r.proposalId}  REFUSED  ${r.title}  — ${r.refused.reason}`
+                    : `${r.repositoryName}/${r.proposalId}  ${r.risk ?? '?'}  ${r.safetyScore ?? '?'}  ${r.title}  — ${r.approvals.needs}`,
+                )
+                .join('\n'),
         );
       });
     });
@@ -148,7 +154,9 @@ export function registerWorkspaceCommands(program: Command): void {
         const result = await client.call('proposal:import', {
           repositoryId: options.repo,
           format: options.changeset ? 'changeset' : 'diff',
-          content: readFileSync(file, 'utf8'),
+          // The file's exact bytes: a patch to a Latin-1 file is not UTF-8 text.
+          content: readFileSync(file).toString('base64'),
+          encoding: 'base64',
           ...(options.name ? { name: options.name } : {}),
         });
         emit(options.json === true, result, () => `imported ${result.proposalId} at ${result.headOid}`);
@@ -251,6 +259,25 @@ export function registerWorkspaceCommands(program: Command): void {
       });
     });
   checkpoint
+    .command('prune')
+    .requiredOption('--repo <id>', 'repository id')
+    .requiredOption('--as <name>', 'a lead')
+    .option('--dry-run', 'list what would be pruned, delete nothing')
+    .option('--json', 'JSON output')
+    .description("prune checkpoints by the policy's retention (checkpoints.keepLast, keepDays); never the last apply's or the current state")
+    .action(async (options: { repo: string; as: string; dryRun?: boolean } & JsonOption, command: Command) => {
+      await withDispatcher(command, async (client) => {
+        await client.unlock(options.as);
+        const result = await client.call('checkpoint:prune', { repositoryId: options.repo, dryRun: options.dryRun === true });
+        emit(options.json === true, result, () =>
+          [
+            `${result.dryRun ? 'would prune' : 'pruned'} ${result.pruned.length} checkpoint${result.pruned.length === 1 ? '' : 's'} (keep last ${result.retention.keepLast}, keep ${result.retention.keepDays} days); ${result.remaining} kept`,
+            ...result.pruned.map((id) => `  ${id}`),
+          ].join('\n'),
+        );
+      });
+    });
+  checkpoint
     .command('show')
     .argument('<id>', 'checkpoint id')
     .requiredOption('--repo <id>', 'repository id')
@@ -277,7 +304,11 @@ export function registerWorkspaceCommands(program: Command): void {
       await withDispatcher(command, async (client) => {
         await client.unlock(options.as);
         const result = await client.call('checkpoint:rollback', { repositoryId: options.repo, checkpointId: options.to, confirm: true });
-        emit(options.json === true, result, () => `rolled back to ${result.restored.id} (${result.changedPaths} paths, ${result.durationMs} ms); undo with --to ${result.undoCheckpoint.id}`);
+        emit(options.json === true, result, () =>
+          result.undoCheckpoint === null
+            ? `nothing to roll back: the repository already is ${result.restored.id} (no undo checkpoint taken)`
+            : `rolled back to ${result.restored.id} (${result.changedPaths} paths, ${result.durationMs} ms); undo with --to ${result.undoCheckpoint.id}`,
+        );
       });
     });
 

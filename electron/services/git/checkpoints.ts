@@ -218,11 +218,19 @@ export interface PrunePolicy {
   readonly keepLast?: number;
   /** Keep every checkpoint created at or after this time. */
   readonly newerThan?: Date;
+  /** Checkpoints never pruned, whatever their age (the last apply's checkpoint). */
+  readonly protect?: ReadonlyArray<string>;
+  /** Never prune a checkpoint the repository is in right now (default true). */
+  readonly keepCurrent?: boolean;
+  /** List what would be pruned, delete nothing. */
+  readonly dryRun?: boolean;
 }
 
 /**
- * Deletes checkpoint refs that neither policy rule keeps. The newest checkpoint is always kept.
- * Returns the ids deleted. (The objects stay until `git gc` expires them.)
+ * Deletes checkpoint refs that no policy rule keeps: a checkpoint stays when it is among the newest
+ * `keepLast`, or newer than `newerThan`, or protected, or the state the repository is in now. The newest
+ * checkpoint is always kept. Returns the ids deleted (with `dryRun`: that would be). The objects stay
+ * until `git gc` expires them.
  */
 export async function pruneCheckpoints(repo: GitRepository, policy: PrunePolicy): Promise<string[]> {
   if (policy.keepLast === undefined && policy.newerThan === undefined) {
@@ -231,17 +239,26 @@ export async function pruneCheckpoints(repo: GitRepository, policy: PrunePolicy)
   if (policy.keepLast !== undefined && (!Number.isInteger(policy.keepLast) || policy.keepLast < 0)) {
     throw new GitInvalidInputError('keepLast must be a non-negative integer');
   }
+  if (policy.newerThan !== undefined && Number.isNaN(policy.newerThan.getTime())) throw new GitInvalidInputError('newerThan is not a valid time');
+  const protectedIds = new Set(policy.protect ?? []);
   return repo.exclusive(async () => {
     const all = await listCheckpoints(repo);
-    const deleted: string[] = [];
+    const candidates: Checkpoint[] = [];
     all.forEach((checkpoint, position) => {
       if (position === 0) return;
       if (policy.keepLast !== undefined && position < policy.keepLast) return;
       if (policy.newerThan !== undefined && new Date(checkpoint.createdAt).getTime() >= policy.newerThan.getTime()) return;
-      deleted.push(checkpoint.id);
+      if (protectedIds.has(checkpoint.id)) return;
+      candidates.push(checkpoint);
     });
-    for (const id of deleted) await deleteRef(repo, `${CHECKPOINT_REF_PREFIX}${id}`);
-    return deleted;
+    let deleted = candidates;
+    if (candidates.length > 0 && (policy.keepCurrent ?? true)) {
+      // Only worth a scan of the working tree when something would go.
+      const now = await captureState(repo);
+      deleted = candidates.filter((checkpoint) => !sameState(now, checkpoint));
+    }
+    if (policy.dryRun !== true) for (const checkpoint of deleted) await deleteRef(repo, checkpoint.ref);
+    return deleted.map((checkpoint) => checkpoint.id);
   });
 }
 

@@ -56,6 +56,7 @@ export {
 export { materialiseTree, type MaterialiseInput, type MaterialiseResult } from './materialise';
 export { GATEHOUSE_NOTES_REF, addNote, appendNote, readNote, type AddNoteInput } from './notes';
 export { resolveSymlinkTargetLexically, validateRepoPath, validateTreeEntryName } from './path-safety';
+export { findSymlinkEscapes, revisionSymlinkEscapes, type RevisionSymlinkEscape, type SymlinkEscape } from './symlink-escapes';
 export {
   getProposal,
   listProposals,

@@ -12,7 +12,7 @@ import fs, { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync,
 import { constants as zlibConstants, deflateSync, inflateSync } from 'node:zlib';
 import * as git from 'isomorphic-git';
 import { GitNotFoundError, GitRefusedError } from './errors';
-import { createPackReader, type PackedObject } from './pack';
+import { createPackReader, MAX_OBJECT_BYTES, type PackedObject } from './pack';
 import { writePack } from './write-pack';
 
 /** The kinds of git object. */
@@ -248,6 +248,23 @@ function parseCommit(oid: string, content: Buffer): ParsedCommit {
   return { oid, tree, parents, author, committer, message };
 }
 
+/**
+ * Inflates a loose object, as a typed refusal when zlib rejects it or it inflates past `maxOutput` bytes.
+ * `partial`: the input is a prefix of the stream (to read the header).
+ */
+function inflateLoose(oid: string, compressed: Buffer, partial: boolean, maxOutput?: number): Buffer {
+  try {
+    return inflateSync(compressed, {
+      ...(partial ? { finishFlush: zlibConstants.Z_SYNC_FLUSH } : {}),
+      ...(maxOutput === undefined ? {} : { maxOutputLength: Math.max(1, maxOutput) }),
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ERR_BUFFER_TOO_LARGE' ? 'inflates past the size its header claims' : `is not valid zlib data (${(error as Error).message})`;
+    throw new GitRefusedError(`corrupt object ${oid}: it ${why}`, { oid });
+  }
+}
+
 function parseHeader(oid: string, wrapped: Buffer): { type: ObjectType; size: number; start: number } {
   const nul = wrapped.indexOf(0);
   const header = nul < 0 ? '' : wrapped.toString('latin1', 0, nul);
@@ -300,7 +317,13 @@ export function createObjectStore(options: ObjectStoreOptions): ObjectStore {
   };
 
   const readLooseObject = (oid: string, compressed: Buffer): { type: ObjectType; content: Buffer } => {
-    const wrapped = inflateSync(compressed);
+    // The header first, from a bounded prefix: a size it claims is checked before anything that large
+    // is inflated, and the whole object may not inflate past it (a zip bomb stops at the claimed size).
+    const declared = parseHeader(oid, inflateLoose(oid, compressed.subarray(0, 256), true));
+    if (declared.size > MAX_OBJECT_BYTES) {
+      throw new GitRefusedError(`object ${oid} claims ${declared.size} bytes; objects over ${MAX_OBJECT_BYTES} bytes are not read`, { oid });
+    }
+    const wrapped = inflateLoose(oid, compressed, false, declared.start + declared.size);
     const { type, size, start } = parseHeader(oid, wrapped);
     const content = wrapped.subarray(start);
     if (content.length !== size || createHash('sha1').update(wrapped).digest('hex') !== oid) {
@@ -414,9 +437,12 @@ export function createObjectStore(options: ObjectStoreOptions): ObjectStore {
           if (size > maxBytes) return { size, content: null };
           return { size, content: wrapped.subarray(start) };
         } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') throw error;
+          if ((error as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') {
+            if (error instanceof GitRefusedError) throw error;
+            throw new GitRefusedError(`corrupt object ${oid}: ${(error as Error).message}`, { oid });
+          }
           // Larger than the bound: inflate only the start to learn the size from the header.
-          const start = inflateSync(compressed.subarray(0, 256), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+          const start = inflateLoose(oid, compressed.subarray(0, 256), true);
           const header = parseHeader(oid, start);
           return { size: header.size, content: null };
         }

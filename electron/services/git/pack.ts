@@ -11,9 +11,15 @@
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
+import { GatehouseError } from '../../../shared/model/result';
+import { GitRefusedError } from './errors';
 import type { ObjectType } from './object-store';
 
-interface PackIndex {
+/** Largest object read into memory, in bytes; larger ones are refused (bounded reads still learn their size). */
+export const MAX_OBJECT_BYTES = 512 * 1024 * 1024;
+
+/** A parsed pack index. */
+export interface PackIndex {
   readonly packPath: string;
   /** Sorted 20-byte object ids, concatenated. */
   readonly oids: Buffer;
@@ -31,15 +37,25 @@ const OFS_DELTA = 6;
 const BASE_CACHE_BYTES = 32 * 1024 * 1024;
 const REF_DELTA = 7;
 
-function parseIndexFile(idxPath: string): PackIndex {
+/** Parses a pack index (`.idx` v1 or v2); a typed refusal when it is malformed. Exported for the fuzz tests. */
+export function parseIndexFile(idxPath: string): PackIndex {
   const buf = readFileSync(idxPath);
   const packPath = idxPath.replace(/\.idx$/u, '.pack');
+  const corrupt = (why: string): GitRefusedError => new GitRefusedError(`corrupt pack index ${idxPath}: ${why}`, { path: idxPath });
+  if (buf.length < 8 + 1024 + 40 && buf.length < 1024 + 40) throw corrupt('too short');
   const v2 = buf.readUInt32BE(0) === 0xff744f63;
   const fanoutStart = v2 ? 8 : 0;
-  if (v2 && buf.readUInt32BE(4) !== 2) throw new Error(`unsupported pack index version in ${idxPath}`);
+  if (buf.length < fanoutStart + 1024 + 40) throw corrupt('too short');
+  if (v2 && buf.readUInt32BE(4) !== 2) throw corrupt('unsupported version');
   const fanout = new Uint32Array(256);
-  for (let i = 0; i < 256; i += 1) fanout[i] = buf.readUInt32BE(fanoutStart + i * 4);
+  for (let i = 0; i < 256; i += 1) {
+    fanout[i] = buf.readUInt32BE(fanoutStart + i * 4);
+    if (i > 0 && (fanout[i] as number) < (fanout[i - 1] as number)) throw corrupt('fan-out table not sorted');
+  }
   const count = fanout[255] as number;
+  // The object count comes from the file: check the file holds that many entries before allocating for them.
+  const needed = v2 ? fanoutStart + 1024 + count * 28 + 40 : 1024 + count * 24 + 40;
+  if (buf.length < needed) throw corrupt(`the fan-out claims ${count} objects but the file is ${buf.length} bytes`);
   const offsets = new Float64Array(count);
   if (v2) {
     const oidStart = fanoutStart + 1024;
@@ -49,6 +65,7 @@ function parseIndexFile(idxPath: string): PackIndex {
       const small = buf.readUInt32BE(offsetStart + i * 4);
       if (small & 0x80000000) {
         const at = largeStart + (small & 0x7fffffff) * 8;
+        if (at + 8 > buf.length - 40) throw corrupt('large offset out of range');
         offsets[i] = buf.readUInt32BE(at) * 4294967296 + buf.readUInt32BE(at + 4);
       } else offsets[i] = small;
     }
@@ -132,8 +149,11 @@ function applyDelta(base: Buffer, delta: Buffer): Buffer {
     return value;
   };
   const sourceSize = varint();
-  if (sourceSize !== base.length) throw new Error('delta base size mismatch');
+  if (p > delta.length || sourceSize !== base.length) throw new GitRefusedError('corrupt pack: delta base size mismatch');
   const targetSize = varint();
+  if (p > delta.length) throw new GitRefusedError('corrupt pack: delta truncated');
+  // The size a delta claims is checked before it is allocated.
+  if (targetSize > MAX_OBJECT_BYTES) throw new GitRefusedError(`corrupt pack: a delta claims ${targetSize} bytes; objects over ${MAX_OBJECT_BYTES} bytes are not read`);
   const out = Buffer.allocUnsafe(targetSize);
   let o = 0;
   while (p < delta.length) {
@@ -155,17 +175,17 @@ function applyDelta(base: Buffer, delta: Buffer): Buffer {
         }
       }
       if (size === 0) size = 0x10000;
-      if (offset + size > base.length || o + size > targetSize) throw new Error('delta copy out of range');
+      if (p > delta.length || offset + size > base.length || o + size > targetSize) throw new GitRefusedError('corrupt pack: delta copy out of range');
       base.copy(out, o, offset, offset + size);
       o += size;
     } else if (op !== 0) {
-      if (p + op > delta.length || o + op > targetSize) throw new Error('delta insert out of range');
+      if (p + op > delta.length || o + op > targetSize) throw new GitRefusedError('corrupt pack: delta insert out of range');
       delta.copy(out, o, p, p + op);
       p += op;
       o += op;
-    } else throw new Error('delta opcode 0 is reserved');
+    } else throw new GitRefusedError('corrupt pack: delta opcode 0 is reserved');
   }
-  if (o !== targetSize) throw new Error('delta result size mismatch');
+  if (o !== targetSize) throw new GitRefusedError('corrupt pack: delta result size mismatch');
   return out;
 }
 
@@ -197,6 +217,8 @@ export function createPackReader(gitdir: string): PackReader {
   const bases = new Map<number, { type: ObjectType; content: Buffer }>();
   let basesBytes = 0;
   let packsSeen = 0;
+  // REF delta bases being resolved (a cycle of bases is refused, not followed for ever).
+  const resolving = new Set<string>();
 
   const scratch = Buffer.allocUnsafe(64 * 1024);
   // Open pack files, kept while reads keep coming and closed after a second without any (so a pack
@@ -317,7 +339,8 @@ export function createPackReader(gitdir: string): PackReader {
       bases.set(key, cached);
     }
     if (cached !== undefined) return { type: cached.type, size: cached.content.length, content: cached.content.length > maxBytes ? null : cached.content };
-    if (depth > 10_000) throw new Error('delta chain too deep');
+    if (depth > 10_000) throw new GitRefusedError('corrupt pack: delta chain too deep');
+    if (!Number.isSafeInteger(offset) || offset < 12 || offset >= packSize) throw new GitRefusedError(`corrupt pack: object offset ${offset} outside the pack`);
     // One read for the header and, for most objects, all of the deflated data, into a buffer reused
     // for every object (nothing keeps a reference to it: inflating copies out, and a delta is
     // inflated before its base is read).
@@ -339,9 +362,11 @@ export function createPackReader(gitdir: string): PackReader {
       size += (byte & 0x7f) * 2 ** shift;
       shift += 7;
     }
+    if (p > got) throw new GitRefusedError('corrupt pack: object header truncated');
     const plain = TYPES[typeCode];
     if (plain !== undefined) {
       if (size > maxBytes) return { type: plain, size, content: null };
+      if (size > MAX_OBJECT_BYTES) throw new GitRefusedError(`corrupt pack: an object claims ${size} bytes; objects over ${MAX_OBJECT_BYTES} bytes are not read`);
       const content = inflateAt(fd, packSize, offset + p, size, head.subarray(p), exact > 0);
       if (depth > 0) remember(key, { type: plain, content });
       return { type: plain, size, content };
@@ -356,16 +381,25 @@ export function createPackReader(gitdir: string): PackReader {
         p += 1;
         back = (back + 1) * 128 + (byte & 0x7f);
       }
+      if (back <= 0 || back > offset) throw new GitRefusedError('corrupt pack: delta base offset out of range');
       base = () => readEntry(pack, fd, packSize, offset - back, depth + 1, Infinity);
     } else if (typeCode === REF_DELTA) {
       const baseOid = head.toString('hex', p, p + 20);
       p += 20;
       base = () => {
-        const found = reader.read(baseOid, { refresh: false });
-        if (found === null) throw new Error(`delta base ${baseOid} not found`);
-        return found;
+        // A delta whose base is (through others) itself would recurse for ever.
+        if (resolving.has(baseOid) || resolving.size > 10_000) throw new GitRefusedError(`corrupt pack: delta base ${baseOid} refers back to itself`);
+        resolving.add(baseOid);
+        try {
+          const found = reader.read(baseOid, { refresh: false });
+          if (found === null) throw new GitRefusedError(`corrupt pack: delta base ${baseOid} not found`);
+          return found;
+        } finally {
+          resolving.delete(baseOid);
+        }
       };
-    } else throw new Error(`unknown pack object type ${typeCode}`);
+    } else throw new GitRefusedError(`corrupt pack: unknown object type ${typeCode}`);
+    if (size > MAX_OBJECT_BYTES) throw new GitRefusedError(`corrupt pack: a delta claims ${size} bytes`);
     const delta = inflateAt(fd, packSize, offset + p, size, head.subarray(p), exact > 0);
     // The target size opens the delta: a bounded read stops before resolving the chain.
     let q = 0;
@@ -385,7 +419,7 @@ export function createPackReader(gitdir: string): PackReader {
       }
     }
     const resolved = base();
-    if (resolved.content === null) throw new Error('delta base missing');
+    if (resolved.content === null) throw new GitRefusedError('corrupt pack: delta base missing');
     const content = applyDelta(resolved.content, delta);
     if (depth > 0) remember(key, { type: resolved.type, content });
     return { type: resolved.type, size: content.length, content };
@@ -417,10 +451,17 @@ export function createPackReader(gitdir: string): PackReader {
         if (at < 0) continue;
         const open = openPack(pack);
         if (open === null) continue; // repacked away since we read its index
-        const result = readEntry(pack, open.fd, open.size, pack.offsets[at] as number, 0, options.maxBytes ?? Infinity);
+        let result: PackedObject;
+        try {
+          result = readEntry(pack, open.fd, open.size, pack.offsets[at] as number, 0, options.maxBytes ?? Infinity);
+        } catch (error) {
+          // zlib's and Buffer's own errors on hostile bytes become one typed refusal.
+          if (error instanceof GatehouseError) throw error;
+          throw new GitRefusedError(`packed object ${oid} is corrupt: ${error instanceof Error ? error.message : String(error)}`, { oid });
+        }
         if (result.content !== null) {
           const hash = createHash('sha1').update(`${result.type} ${result.content.length}\0`).update(result.content).digest('hex');
-          if (hash !== oid) throw new Error(`packed object ${oid} does not match its id`);
+          if (hash !== oid) throw new GitRefusedError(`packed object ${oid} does not match its id`, { oid });
         }
         // Most lookups of one diff hit the same pack: try it first next time.
         if (indexes.values().next().value !== pack) {

@@ -16,6 +16,7 @@ import {
   captureState,
   commitCheckpoint,
   getCheckpoint,
+  sameState,
   type Checkpoint,
   type CreatedCheckpoint,
   type RepositoryState,
@@ -78,8 +79,10 @@ export interface RollbackInput {
 export interface RollbackResult {
   /** The checkpoint restored. */
   readonly checkpoint: Checkpoint;
-  /** The checkpoint of the state before the rollback: roll back to it to undo. */
-  readonly undo: CreatedCheckpoint;
+  /** The checkpoint of the state before the rollback: roll back to it to undo (null when nothing changed). */
+  readonly undo: CreatedCheckpoint | null;
+  /** The repository already was the checkpoint: nothing was written and no undo checkpoint taken. */
+  readonly nothingToRollBack: boolean;
   readonly branch: string | null;
   readonly headOid: string | null;
   /** Paths written or removed. */
@@ -191,6 +194,12 @@ export async function rollback(repo: GitRepository, input: RollbackInput): Promi
       // The index lock first: another git process at work refuses the rollback before any checkpoint.
       lock = lockIndex(repo.gitdir, repo.memo, (path) => journal.lockTaken(path));
       now = await captureState(repo);
+      if (sameState(now, checkpoint)) {
+        // Already there: an undo checkpoint of this very state would only add a ref (issue 12 §4).
+        lock.release();
+        journal.finish();
+        return { checkpoint, undo: null, nothingToRollBack: true, branch: now.branch, headOid: now.headOid, changedPaths: 0, notCaptured: [] };
+      }
       undo = await commitCheckpoint(
         repo,
         now,
@@ -214,6 +223,6 @@ export async function rollback(repo: GitRepository, input: RollbackInput): Promi
     }
     journal.finish();
     const head = await readHead(repo);
-    return { checkpoint, undo, branch: head.branch, headOid: head.oid, changedPaths, notCaptured: now.scan.skipped };
+    return { checkpoint, undo, nothingToRollBack: false, branch: head.branch, headOid: head.oid, changedPaths, notCaptured: now.scan.skipped };
   });
 }

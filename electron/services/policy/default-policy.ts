@@ -85,5 +85,13 @@ approvalLifetimeHours: 24       # a signed approval expires after this (at most 
 appliesPerHour: 1               # per repository; counted from the audit log, so it holds across restarts
 idleLockMinutes: 15             # an unlocked operator session locks after this much idle time
 onRegression: rollback          # after an apply breaks tests or regresses: rollback (by itself) or ask
+
+# Checkpoints kept: the newest keepLast, and every one newer than keepDays. The rest are pruned after
+# each apply and rollback (pruneAutomatically) or with \`gatehouse checkpoint prune\`; the last apply's
+# checkpoint and the state the repository is in are never pruned.
+checkpoints:
+  keepLast: 20
+  keepDays: 14
+  pruneAutomatically: true
 `;
 }

@@ -39,6 +39,7 @@ import { createDemuxer, createOutputCap, formatBytes, type OutputStream } from '
 import { createRunQueue, type RunQueueState, type RunSlot } from './run-queue';
 import { runcWarnings } from './runc-version';
 import { sampleContainerStats, type StatsSampler } from './stats';
+import { probePidsEvents, type PidsEventsProbe } from './pids-events';
 import { checkWorkspace, makeReadableBySandbox } from './workspace';
 
 /** Limits as a policy writes them: every field optional, defaults from `SandboxLimits`. */
@@ -408,6 +409,7 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     let stats: StatsSampler | undefined;
+    let pids: PidsEventsProbe | undefined;
     try {
       if (signal.aborted) return resultOf(base, { status: 'cancelled', imageDigest, reason: 'cancelled before the container started' });
 
@@ -457,8 +459,12 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
       const startedAt = performance.now();
       if (signal.aborted) await killContainer(container);
       let timedOut = false;
+      // The kernel's count of forks the pids limit refused (pids-events.ts): read until the container goes.
+      pids = probePidsEvents(container.id);
+      const probe = pids;
       timer = setTimeout(() => {
         timedOut = true;
+        probe.read(); // before the kill removes the cgroup
         void killContainer(container); // fire-and-forget: wait() below observes the exit
       }, limits.timeoutSeconds * 1000);
       stats = await sampleContainerStats(container, limits.pidsLimit);
@@ -489,6 +495,7 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
       await Promise.race([outputDone, new Promise<void>((resolve) => (drainTimer = setTimeout(resolve, OUTPUT_DRAIN_MS)))]);
       clearTimeout(drainTimer);
       stats.stop();
+      pids.stop();
       emit('stdout', caps.stdout.flush());
       emit('stderr', caps.stderr.flush());
 
@@ -508,7 +515,7 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
       const violations: string[] = [];
       if (timedOut) violations.push(`timed out after ${limits.timeoutSeconds} s`);
       if (oomKilled) violations.push(`OOM-killed at ${limits.memoryMb} MiB`);
-      if (stats.tracker.pidsLimitReached()) violations.push(`pids limit reached (${limits.pidsLimit})`);
+      if (stats.tracker.pidsLimitReached() || (pids.refused() ?? 0) > 0) violations.push(`pids limit reached (${limits.pidsLimit})`);
       if (stdout.truncated) violations.push(`output capped: stdout at ${formatBytes(limits.outputBytes)} (${stdout.droppedBytes} bytes dropped)`);
       if (stderr.truncated) violations.push(`output capped: stderr at ${formatBytes(limits.outputBytes)} (${stderr.droppedBytes} bytes dropped)`);
       // 128 + SIGXFSZ (25): a process wrote past RLIMIT_FSIZE and the shell reported it.
@@ -533,6 +540,7 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
     } finally {
       clearTimeout(timer);
       stats?.stop();
+      pids?.stop();
       if (onAbort) signal.removeEventListener('abort', onAbort);
       (attachStream as unknown as { destroy?: () => void } | null)?.destroy?.();
       await removeContainer(container.id);

@@ -91,8 +91,9 @@ function RepositoryCheckpoints({
       {lastRollback !== null && (
         <RollbackResult
           result={lastRollback}
-          canUndo={canCall(role, 'checkpoint:rollback')}
+          canUndo={canCall(role, 'checkpoint:rollback') && lastRollback.undoCheckpoint !== null}
           onUndo={() => {
+            if (lastRollback.undoCheckpoint === null) return;
             setSelectedId(lastRollback.undoCheckpoint.id);
             setRollingBack(lastRollback.undoCheckpoint);
           }}
@@ -374,6 +375,21 @@ function RollbackResult({
   readonly onUndo: () => void;
   readonly onDismiss: () => void;
 }) {
+  if (result.undoCheckpoint === null) {
+    return (
+      <section className="rollback-result" role="status" data-testid="rollback-result" data-nothing-to-roll-back="true" data-changed-paths={0}>
+        <p>
+          <strong>Nothing to roll back</strong>: the repository already is “{result.restored.reason}” (<code>{result.restored.id}</code>). No undo
+          checkpoint was taken.
+        </p>
+        <div className="row gap">
+          <button type="button" onClick={onDismiss} data-testid="rollback-dismiss">
+            Dismiss
+          </button>
+        </div>
+      </section>
+    );
+  }
   return (
     <section className="rollback-result" role="status" data-testid="rollback-result" data-undo-id={result.undoCheckpoint.id} data-changed-paths={result.changedPaths}>
       <p>

@@ -21,19 +21,40 @@ export function ImportDialog({ open, onClose, repositories }: ImportDialogProps)
   const [name, setName] = useState('');
   const [content, setContent] = useState('');
   const [fileError, setFileError] = useState<string | null>(null);
+  // A chosen file that is not UTF-8 (a patch to a Latin-1 file) is sent as its exact bytes, base64.
+  const [fileBytes, setFileBytes] = useState<string | null>(null);
 
   const readFile = (file: File | undefined): void => {
     setFileError(null);
+    setFileBytes(null);
     if (file === undefined) return;
     if (file.name.endsWith('.diff') || file.name.endsWith('.patch')) setFormat('diff');
-    file.text().then(setContent, (error: unknown) => setFileError(error instanceof Error ? error.message : 'could not read the file'));
+    file.arrayBuffer().then(
+      (buffer) => {
+        const bytes = new Uint8Array(buffer);
+        try {
+          setContent(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+        } catch {
+          setContent(new TextDecoder('latin1').decode(bytes));
+          let binary = '';
+          for (const byte of bytes) binary += String.fromCharCode(byte);
+          setFileBytes(btoa(binary));
+        }
+      },
+      (error: unknown) => setFileError(error instanceof Error ? error.message : 'could not read the file'),
+    );
   };
   const submit = (event: FormEvent): void => {
     event.preventDefault();
     const target = repositoryId === '' ? repositories[0]?.id : repositoryId;
     if (target === undefined) return;
     importProposal.mutate(
-      { repositoryId: target, format, content, ...(format === 'diff' && name.trim() !== '' ? { name: name.trim() } : {}) },
+      {
+        repositoryId: target,
+        format,
+        ...(fileBytes === null ? { content } : { content: fileBytes, encoding: 'base64' as const }),
+        ...(format === 'diff' && name.trim() !== '' ? { name: name.trim() } : {}),
+      },
       {
         onSuccess: ({ proposalId }) => {
           onClose();
@@ -75,11 +96,20 @@ export function ImportDialog({ open, onClose, repositories }: ImportDialogProps)
           <input type="file" accept=".json,.diff,.patch,.txt" onChange={(event) => readFile(event.target.files?.[0])} data-testid="import-file" />
         </label>
         {fileError !== null && <p className="warn-text" role="alert">{fileError}</p>}
+        {fileBytes !== null && (
+          <p className="muted small" data-testid="import-bytes-note">
+            The file is not UTF-8 (shown as Latin-1): its exact bytes are imported.
+          </p>
+        )}
         <label className="field-label">
           Content
           <textarea
             value={content}
-            onChange={(event) => setContent(event.target.value)}
+            onChange={(event) => {
+              // Edited by hand: the text is what goes, no longer the file's bytes.
+              setFileBytes(null);
+              setContent(event.target.value);
+            }}
             rows={12}
             spellCheck={false}
             required

@@ -285,6 +285,11 @@ function QueueRow({
           <code>{row.proposalId}</code> · {row.repositoryName} · {shortOid(row.headOid)}
           {row.applied && <span className="badge state-applied">applied</span>}
         </div>
+        {row.refused != null && (
+          <div className="badge fail" data-testid="queue-refused" data-state="refused" title={row.refused.reason}>
+            refused: {row.refused.reason}
+          </div>
+        )}
       </td>
       <td>
         <span className={`badge author-${row.author.kind}`} data-testid="author-kind" data-kind={row.author.kind}>

@@ -100,7 +100,10 @@ export const checkpointChannels = {
       .strict(),
     output: z.object({
       restored: CheckpointView,
-      undoCheckpoint: CheckpointView,
+      /** Null when the repository already was the checkpoint: nothing to roll back, no undo checkpoint taken. */
+      undoCheckpoint: CheckpointView.nullable(),
+      /** The repository already was the checkpoint: nothing was written. */
+      nothingToRollBack: z.boolean().optional(),
       changedPaths: z.number().int(),
       durationMs: z.number(),
     }),
@@ -112,11 +115,31 @@ export const checkpointChannels = {
     input: z.object({ repositoryId: Id, checkpointId: CheckpointId, confirm: z.literal(true) }).strict(),
     output: z.object({
       restored: CheckpointView,
-      undoCheckpoint: CheckpointView,
+      /** Null when the repository already was the checkpoint: nothing to roll back, no undo checkpoint taken. */
+      undoCheckpoint: CheckpointView.nullable(),
+      /** The repository already was the checkpoint: nothing was written. */
+      nothingToRollBack: z.boolean().optional(),
       changedPaths: z.number().int(),
       durationMs: z.number(),
       /** Untracked files the undo checkpoint did not capture. */
       notCaptured: z.array(z.object({ path: z.string(), reason: z.string() })).readonly().optional(),
+    }),
+    access: ['lead'],
+  }),
+  /** Prunes checkpoints by the policy's retention (leads); `dryRun` lists what would go. Audited. */
+  'checkpoint:prune': channel({
+    summary: "Prune checkpoints by the policy's retention (keep last N, keep newer than D days)",
+    input: z.object({ repositoryId: Id, dryRun: z.boolean() }).strict(),
+    output: z.object({
+      /** The policy's retention that decided. */
+      retention: z.object({ keepLast: z.number().int(), keepDays: z.number().int(), pruneAutomatically: z.boolean() }),
+      dryRun: z.boolean(),
+      /** Checkpoint ids deleted (with dryRun: that would be). */
+      pruned: z.array(z.string()).readonly(),
+      /** Checkpoints left (with dryRun: all of them still). */
+      remaining: z.number().int(),
+      /** The last apply's checkpoint, never pruned. */
+      protectedLastApply: z.string().nullable(),
     }),
     access: ['lead'],
   }),

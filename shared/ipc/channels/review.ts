@@ -128,6 +128,8 @@ export const ProposalSummary = z.object({
   applied: z.boolean(),
   /** Set when the post-apply check rolled this proposal's apply back and it was not applied again since. */
   automaticRollback: AutomaticRollbackView.nullable().optional(),
+  /** Set when the proposal could not be reviewed at all (an unsafe tree, no shared history): listed, never hidden. */
+  refused: z.object({ code: z.string(), reason: z.string() }).nullable().optional(),
 });
 export type ProposalSummary = z.infer<typeof ProposalSummary>;
 
@@ -264,7 +266,12 @@ export const reviewChannels = {
       .object({
         repositoryId: Id,
         format: z.enum(['changeset', 'diff']),
-        content: z.string().min(1).max(20 * 1024 * 1024),
+        content: z.string().min(1).max(28 * 1024 * 1024),
+        /**
+         * How `content` carries the file: `utf8` text (default) or `base64` of its exact bytes, so a patch
+         * to a file in another encoding (Latin-1) reaches the parser byte for byte.
+         */
+        encoding: z.enum(['utf8', 'base64']).optional(),
         /** For diffs: the branch name to create under the proposal pattern. */
         name: ProposalId.optional(),
       })

@@ -102,8 +102,28 @@ describe('checkpoints', () => {
       ids.push((await createCheckpoint(repo, { reason: `r${i}`, operator: 'o' })).id);
       clock.advance(60 * 60 * 1000);
     }
+    // Every one of them is the state the repository is in now: none is pruned, whatever the rules say.
+    expect(await pruneCheckpoints(repo, { keepLast: 1, newerThan: new Date('2025-01-01T02:00:00Z'), dryRun: true })).toEqual([]);
     // Keep the last 1 or anything from 02:00 on: r2, r3, r4 stay.
-    expect(await pruneCheckpoints(repo, { keepLast: 1, newerThan: new Date('2025-01-01T02:00:00Z') })).toEqual([ids[1], ids[0]]);
+    expect(await pruneCheckpoints(repo, { keepLast: 1, newerThan: new Date('2025-01-01T02:00:00Z'), keepCurrent: false })).toEqual([ids[1], ids[0]]);
+  });
+
+  it('never prunes a protected checkpoint (the last apply) nor deletes anything on a dry run', async () => {
+    const t = makeRepo({ 'a.txt': 'a\n' });
+    repos.push(t);
+    const clock = clockAt('2025-01-01T00:00:00Z');
+    const repo = await openRepository({ dir: t.dir, clock });
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i += 1) {
+      t.write('a.txt', `version ${i}\n`);
+      ids.push((await createCheckpoint(repo, { reason: `r${i}`, operator: 'o' })).id);
+      clock.advance(60 * 60 * 1000);
+    }
+    t.write('a.txt', 'now\n');
+    expect(await pruneCheckpoints(repo, { keepLast: 1, dryRun: true })).toEqual([ids[2], ids[1], ids[0]]);
+    expect((await listCheckpoints(repo)).length).toBe(4);
+    expect(await pruneCheckpoints(repo, { keepLast: 1, protect: [ids[1] as string] })).toEqual([ids[2], ids[0]]);
+    expect((await listCheckpoints(repo)).map((c) => c.id)).toEqual([ids[3], ids[1]]);
   });
 
   it('the timer checkpoints only when something changed, and stops', async () => {

@@ -125,9 +125,23 @@ describe.skipIf(skipWithoutEngine(engine, 'sandbox containment tests'))('sandbox
     expect(classic.status).toBe('completed');
     expect(classic.timedOut).toBe(false);
     expect(classic.stderr).toMatch(/Cannot fork|Resource temporarily unavailable/);
+    expect(classic.violations).toContain('pids limit reached (32)');
     // The host still starts sandboxes after the bomb.
     const after = await sandbox.run({ workspaceDir: workspace, command: ['true'] });
     expect(after.exitCode).toBe(0);
+  });
+
+  it('names the pids limit, not only the timeout, for a fork bomb that runs until it is killed', async () => {
+    // Forks that fail end at once, so few processes are alive at any moment: a stats sample rarely
+    // catches the limit, the cgroup's pids.events counter does (issue 12 §4).
+    const bomb = await sandbox.run({
+      workspaceDir: workspace,
+      command: ['sh', '-c', 'f() { f | f & }; f; sleep 60'],
+      limits: { pidsLimit: 32, timeoutSeconds: 8 },
+    });
+    expect(bomb.timedOut).toBe(true);
+    expect(bomb.violations).toContain('timed out after 8 s');
+    expect(bomb.violations).toContain('pids limit reached (32)');
   });
 
   it('OOM-kills a process allocating 10x the memory limit (exit 137)', async () => {
