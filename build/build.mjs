@@ -18,10 +18,13 @@ const nodeBundles = [
   { entry: 'electron/preload/preload.ts', out: 'dist/preload/preload.cjs', external: ['electron'], bundleAll: true },
   // The CLI entry holds only commander and the command table; each command module is its own bundle in
   // dist/cli-commands/, required when its command runs, so `gatehouse --version` compiles a few KB.
-  { entry: 'electron/cli/main.ts', out: 'dist/cli/gatehouse.cjs', banner: '#!/usr/bin/env node', plugins: [cliCommandChunks()] },
+  // CLI bundles turn import() into require(): Node would otherwise start its ES module loader and run
+  // cjs-module-lexer over every CommonJS file so imported (the 90-760 KB command bundles, canonicalize).
+  { entry: 'electron/cli/main.ts', out: 'dist/cli/gatehouse.cjs', banner: '#!/usr/bin/env node', plugins: [cliCommandChunks()], requireImports: true },
   ...['workspace', 'scan', 'audit', 'policy', 'approval', 'verify', 'comment', 'agent'].map((name) => ({
     entry: `electron/cli/commands/${name}.ts`,
     out: `dist/cli-commands/${name}.cjs`,
+    requireImports: true,
   })),
   { entry: 'electron/bridge/host.ts', out: 'dist/bridge/host.cjs' },
   { entry: 'electron/services/analysis/worker.ts', out: 'dist/workers/analysis-worker.cjs' },
@@ -84,6 +87,7 @@ if (!upToDate(present.map((b) => b.out), nodeSources)) {
         logLevel: 'warning',
         banner: b.banner ? { js: b.banner } : undefined,
         plugins: b.plugins ?? [],
+        supported: b.requireImports ? { 'dynamic-import': false } : undefined,
       }),
     ),
   );

@@ -6,7 +6,7 @@
  * `gatehouse audit append` never loads tree-sitter, isomorphic-git or dockerode.
  */
 import { Command } from 'commander';
-import packageJson from '../../package.json';
+import { version } from '../../package.json';
 
 type Register = (program: Command) => void;
 
@@ -52,7 +52,7 @@ function modulesFor(argv: ReadonlyArray<string> | undefined): typeof COMMAND_MOD
 export async function buildProgram(argv?: ReadonlyArray<string>): Promise<Command> {
   const program = new Command('gatehouse')
     .description('Gatehouse: review, sign, sandbox and apply code changes proposed by AI agents')
-    .version(packageJson.version)
+    .version(version)
     .option('--data-dir <dir>', 'data directory (default: GATEHOUSE_DATA_DIR or the per-user Gatehouse folder)')
     .showHelpAfterError()
     .exitOverride();
