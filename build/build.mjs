@@ -31,6 +31,24 @@ const nodeBundles = [
   { entry: 'electron/services/audit/verify-worker.ts', out: 'dist/workers/audit-verify-worker.cjs' },
 ];
 
+/**
+ * What the CLI bundles leave to node_modules: native addons, packages that find files next to themselves
+ * (wasm grammars), and large ones only some commands use, loaded where they are used. Everything else is
+ * bundled, so a command resolves, reads and compiles one file (esbuild also drops what is never imported,
+ * such as zod's locales and the isomorphic-git commands Gatehouse does not call).
+ */
+const CLI_EXTERNAL = [
+  'better-sqlite3',
+  'web-tree-sitter',
+  '@vscode/tree-sitter-wasm',
+  'dockerode',
+  '@stdlib/*',
+  '@modelcontextprotocol/sdk',
+  '@modelcontextprotocol/sdk/*',
+  'playwright-core',
+  'electron',
+];
+
 /** Resolves program.ts's `import('./commands/NAME')` to the separately built dist/cli-commands/NAME.cjs. */
 function cliCommandChunks() {
   return {
@@ -82,8 +100,8 @@ if (!upToDate(present.map((b) => b.out), nodeSources)) {
         format: 'cjs',
         target: 'node20',
         sourcemap: 'linked',
-        packages: b.bundleAll ? undefined : 'external',
-        external: b.external ?? [],
+        packages: b.bundleAll || b.requireImports ? undefined : 'external',
+        external: b.requireImports ? CLI_EXTERNAL : (b.external ?? []),
         logLevel: 'warning',
         banner: b.banner ? { js: b.banner } : undefined,
         plugins: b.plugins ?? [],

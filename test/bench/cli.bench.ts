@@ -12,7 +12,8 @@
  * - `gatehouse verify REF` (the CI gate) on an approved, applied head of a 10,000-file repository, against
  *   `git verify-commit` of a GPG-signed commit in the same repository.
  *
- * CLI_BENCH=version,append,verify-ref,audit-verify runs only the named parts.
+ * CLI_BENCH=version,append,verify-ref,audit-verify runs only the named parts; CLI_BENCH_KEEP=1 keeps the
+ * fixtures (for profiling) and prints where they are.
  */
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
@@ -245,7 +246,8 @@ async function main(): Promise<void> {
     if (parts.includes('verify-ref')) benchVerifyRef(dir);
     if (parts.includes('audit-verify')) await benchVerify(dir);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (process.env['CLI_BENCH_KEEP'] === '1') progress(`kept ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }
 
