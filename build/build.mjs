@@ -26,6 +26,8 @@ const nodeBundles = [
     entry: `electron/cli/commands/${name}.ts`,
     out: `dist/cli-commands/${name}.cjs`,
     requireImports: true,
+    // The MCP SDK (external) checks our zod schemas against its own zod: one copy for both.
+    cliExternal: name === 'agent' ? ['zod', 'zod/*'] : [],
   })),
   { entry: 'electron/bridge/host.ts', out: 'dist/bridge/host.cjs' },
   { entry: 'electron/services/analysis/worker.ts', out: 'dist/workers/analysis-worker.cjs' },
