@@ -1,9 +1,9 @@
 /**
  * The `gatehouse` command tree.
  *
- * Start-up is paid per command: only the module of the command being run is loaded (each is a lazily
- * initialised part of the bundle), so `gatehouse --version` loads commander and nothing else, and
- * `gatehouse audit append` never loads tree-sitter, isomorphic-git or dockerode.
+ * Start-up is paid per command: only the module of the command being run is loaded (each is a bundle of
+ * its own, required when its command runs), so `gatehouse audit append` never loads tree-sitter,
+ * isomorphic-git or dockerode. `gatehouse --version` never gets here: main.ts answers it before commander.
  */
 import { Command } from 'commander';
 import { version } from '../../package.json';
