@@ -18,14 +18,38 @@ const nodeBundles = [
   { entry: 'electron/preload/preload.ts', out: 'dist/preload/preload.cjs', external: ['electron'], bundleAll: true },
   // The CLI entry holds only commander and the command table; each command module is its own bundle in
   // dist/cli-commands/, required when its command runs, so `gatehouse --version` compiles a few KB.
-  { entry: 'electron/cli/main.ts', out: 'dist/cli/gatehouse.cjs', banner: '#!/usr/bin/env node', plugins: [cliCommandChunks()] },
+  // CLI bundles turn import() into require(): Node would otherwise start its ES module loader and run
+  // cjs-module-lexer over every CommonJS file so imported (the 90-760 KB command bundles, canonicalize).
+  // commander stays in node_modules here: bundled, its 130 KB would be compiled by `gatehouse --version` too.
+  { entry: 'electron/cli/main.ts', out: 'dist/cli/gatehouse.cjs', banner: '#!/usr/bin/env node', plugins: [cliCommandChunks()], requireImports: true, cliExternal: ['commander'] },
   ...['workspace', 'scan', 'audit', 'policy', 'approval', 'verify', 'comment', 'agent'].map((name) => ({
     entry: `electron/cli/commands/${name}.ts`,
     out: `dist/cli-commands/${name}.cjs`,
+    requireImports: true,
+    // The MCP SDK (external) checks our zod schemas against its own zod: one copy for both.
+    cliExternal: name === 'agent' ? ['zod', 'zod/*'] : [],
   })),
   { entry: 'electron/bridge/host.ts', out: 'dist/bridge/host.cjs' },
   { entry: 'electron/services/analysis/worker.ts', out: 'dist/workers/analysis-worker.cjs' },
   { entry: 'electron/services/audit/verify-worker.ts', out: 'dist/workers/audit-verify-worker.cjs' },
+];
+
+/**
+ * What the CLI bundles leave to node_modules: native addons, packages that find files next to themselves
+ * (wasm grammars), and large ones only some commands use, loaded where they are used. Everything else is
+ * bundled, so a command resolves, reads and compiles one file (esbuild also drops what is never imported,
+ * such as zod's locales and the isomorphic-git commands Gatehouse does not call).
+ */
+const CLI_EXTERNAL = [
+  'better-sqlite3',
+  'web-tree-sitter',
+  '@vscode/tree-sitter-wasm',
+  'dockerode',
+  '@stdlib/*',
+  '@modelcontextprotocol/sdk',
+  '@modelcontextprotocol/sdk/*',
+  'playwright-core',
+  'electron',
 ];
 
 /** Resolves program.ts's `import('./commands/NAME')` to the separately built dist/cli-commands/NAME.cjs. */
@@ -79,11 +103,12 @@ if (!upToDate(present.map((b) => b.out), nodeSources)) {
         format: 'cjs',
         target: 'node20',
         sourcemap: 'linked',
-        packages: b.bundleAll ? undefined : 'external',
-        external: b.external ?? [],
+        packages: b.bundleAll || b.requireImports ? undefined : 'external',
+        external: b.requireImports ? [...CLI_EXTERNAL, ...(b.cliExternal ?? [])] : (b.external ?? []),
         logLevel: 'warning',
         banner: b.banner ? { js: b.banner } : undefined,
         plugins: b.plugins ?? [],
+        supported: b.requireImports ? { 'dynamic-import': false } : undefined,
       }),
     ),
   );

@@ -13,7 +13,47 @@ import { createStderrLogger } from '../core/logger';
 import type { Channel, ChannelInput, ChannelOutput } from '../../shared/ipc/contract';
 import type { EventBus } from '../core/events';
 import { createDispatcher } from '../ipc/dispatch';
+import { createSandbox, type Sandbox } from '../services/sandbox';
+import { systemClock } from '../../shared/model/clock';
 import { assertDeclared } from './access';
+
+/**
+ * The sandbox of one CLI command: the core's start-up sweep of stale containers (`cleanupStale`) and the
+ * shutdown sweep are skipped until the command first reaches the engine, so a command that never runs a
+ * sandbox (`verify` in CI, `approve`, `audit ...`) neither talks to Docker nor loads its client. A command
+ * that does starts the start-up sweep just before its first call, unawaited, as the desktop app does at start.
+ */
+export function sandboxOnFirstUse(sandbox: Sandbox): Sandbox {
+  let used = false;
+  let sweepAsked = false;
+  let sweep: Promise<ReadonlyArray<string>> | null = null;
+  const startSweep = (): Promise<ReadonlyArray<string>> => {
+    if (sweep === null) {
+      sweep = sandbox.cleanupStale();
+      void sweep.catch(() => undefined); // deliberate: an unreachable engine is reported by the run itself
+    }
+    return sweep;
+  };
+  const engine = (): Sandbox => {
+    used = true;
+    if (sweepAsked) void startSweep();
+    return sandbox;
+  };
+  return {
+    instanceId: sandbox.instanceId,
+    probeEngine: () => engine().probeEngine(),
+    run: (request) => engine().run(request),
+    runTree: (request) => engine().runTree(request),
+    compare: (request) => engine().compare(request),
+    cancel: (runId) => sandbox.cancel(runId),
+    activity: () => sandbox.activity(),
+    cleanupStale: () => {
+      sweepAsked = true;
+      return used ? startSweep() : Promise.resolve([]);
+    },
+    shutdown: () => (used ? sandbox.shutdown() : Promise.resolve({ cancelled: 0, removed: 0, remaining: 0 })),
+  };
+}
 
 /** Opens a core for one command; the caller closes it. */
 export async function openCliCore(command: Command): Promise<Core> {
@@ -29,6 +69,7 @@ export async function openCliCore(command: Command): Promise<Core> {
     shell: { shell: 'cli', electron: null, chromium: null },
     logger: createStderrLogger({ quiet: true }),
     defaultActor: `cli:${user}`,
+    sandbox: sandboxOnFirstUse(createSandbox({ clock: systemClock })),
   });
 }
 

@@ -1,12 +1,12 @@
 /**
  * The `gatehouse` command tree.
  *
- * Start-up is paid per command: only the module of the command being run is loaded (each is a lazily
- * initialised part of the bundle), so `gatehouse --version` loads commander and nothing else, and
- * `gatehouse audit append` never loads tree-sitter, isomorphic-git or dockerode.
+ * Start-up is paid per command: only the module of the command being run is loaded (each is a bundle of
+ * its own, required when its command runs), so `gatehouse audit append` never loads tree-sitter,
+ * isomorphic-git or dockerode. `gatehouse --version` never gets here: main.ts answers it before commander.
  */
 import { Command } from 'commander';
-import packageJson from '../../package.json';
+import { version } from '../../package.json';
 
 type Register = (program: Command) => void;
 
@@ -52,7 +52,7 @@ function modulesFor(argv: ReadonlyArray<string> | undefined): typeof COMMAND_MOD
 export async function buildProgram(argv?: ReadonlyArray<string>): Promise<Command> {
   const program = new Command('gatehouse')
     .description('Gatehouse: review, sign, sandbox and apply code changes proposed by AI agents')
-    .version(packageJson.version)
+    .version(version)
     .option('--data-dir <dir>', 'data directory (default: GATEHOUSE_DATA_DIR or the per-user Gatehouse folder)')
     .showHelpAfterError()
     .exitOverride();

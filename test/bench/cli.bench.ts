@@ -12,11 +12,17 @@
  * - `gatehouse verify REF` (the CI gate) on an approved, applied head of a 10,000-file repository, against
  *   `git verify-commit` of a GPG-signed commit in the same repository.
  *
- * CLI_BENCH=version,append,verify-ref,audit-verify runs only the named parts.
+ * Beside each wall-clock median it prints the median CPU time (user + system of the child and its threads,
+ * 10 ms resolution) and the load average before and after: on a shared 2-core machine the CPU time and the
+ * ratio to the same-run peer are the figures that survive the load. `--version` is also timed without
+ * NODE_EXTRA_CA_CERTS (Node 20 parses that certificate bundle before it runs any script).
+ *
+ * CLI_BENCH=version,append,verify-ref,audit-verify runs only the named parts; CLI_BENCH_KEEP=1 keeps the
+ * fixtures (for profiling) and prints where they are.
  */
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { auditPaths, loadOrCreateWorkstationKey, openAuditStore } from '../../electron/services/audit';
@@ -46,13 +52,31 @@ function median(values: ReadonlyArray<number>): number {
 
 const round1 = (n: number): number => Math.round(n * 10) / 10;
 
-/** Runs a command to completion; returns wall milliseconds. Throws when it fails. */
+/** CPU milliseconds (user + system) of every child process waited for so far, from getrusage(RUSAGE_CHILDREN). */
+function childrenCpuMs(): number {
+  // process.resourceUsage() covers this process only; /proc/self/stat fields 16 and 17 are the waited-for
+  // children's user and system clock ticks (USER_HZ, 100 on Linux).
+  const fields = readFileSync('/proc/self/stat', 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[13]) + Number(fields[14])) * 10;
+}
+
+/** CPU milliseconds of the last {@link timed} run (user + system of the child and its threads). */
+let lastCpuMs = 0;
+
+/** Runs a command to completion; returns wall milliseconds (and sets lastCpuMs). Throws when it fails. */
 function timed(command: string, args: ReadonlyArray<string>, options: SpawnSyncOptions = {}): number {
+  const cpuBefore = childrenCpuMs();
   const start = process.hrtime.bigint();
   const result = spawnSync(command, [...args], { stdio: ['ignore', 'ignore', 'pipe'], ...options });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  lastCpuMs = childrenCpuMs() - cpuBefore;
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${String(result.status ?? result.signal)}: ${String(result.stderr)}`);
   return ms;
+}
+
+/** The 1-minute load average, rounded: with 2 cores, anything above 2 means the figures waited for a CPU. */
+function load(): number {
+  return Math.round((loadavg()[0] ?? 0) * 10) / 10;
 }
 
 /** Peak RSS in MB of one run, from GNU time. */
@@ -63,29 +87,64 @@ function peakRssMb(command: string, args: ReadonlyArray<string>): number | null 
   return Number.isFinite(kb) ? round1(kb / 1024) : null;
 }
 
-/** Runs each named command once per round, alternating, and returns each one's median milliseconds. */
-function alternate(rounds: number, commands: Record<string, () => number>): Record<string, number> {
-  const samples: Record<string, number[]> = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
-  for (let r = 0; r < rounds; r++) for (const [name, run] of Object.entries(commands)) samples[name]?.push(run());
-  return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, round1(median(v))]));
+/** Medians of alternating rounds: wall and CPU milliseconds per command, and the load average around them. */
+interface Alternated {
+  readonly wall: Record<string, number>;
+  readonly cpu: Record<string, number>;
+  readonly loadBefore: number;
+  readonly loadAfter: number;
+}
+
+/** Runs each named command once per round, alternating, and returns each one's median wall and CPU milliseconds. */
+function alternate(rounds: number, commands: Record<string, () => number>): Alternated {
+  const loadBefore = load();
+  const wall: Record<string, number[]> = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
+  const cpu: Record<string, number[]> = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, run] of Object.entries(commands)) {
+      wall[name]?.push(run());
+      cpu[name]?.push(lastCpuMs);
+    }
+  }
+  const medians = (m: Record<string, number[]>): Record<string, number> => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, round1(median(v))]));
+  return { wall: medians(wall), cpu: medians(cpu), loadBefore, loadAfter: load() };
+}
+
+const ratio = (a: number | undefined, b: number | undefined): number | null => (a === undefined || b === undefined || b === 0 ? null : Math.round((a / b) * 100) / 100);
+
+/** The environment without NODE_EXTRA_CA_CERTS: Node 20 reads and parses that bundle before running any script. */
+function withoutExtraCaCerts(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env['NODE_EXTRA_CA_CERTS'];
+  return env;
 }
 
 function benchVersion(): void {
   progress(`--version cold start, ${START_ROUNDS} alternating rounds`);
+  const bare = { env: withoutExtraCaCerts() };
   const t = alternate(START_ROUNDS, {
     gatehouse: () => timed(CLI, ['--version']),
     git: () => timed('git', ['--version']),
     node: () => timed(process.execPath, ['-e', '0']),
+    gatehouseBare: () => timed(CLI, ['--version'], bare),
+    nodeBare: () => timed(process.execPath, ['-e', '0'], bare),
   });
-  emit('version.cold-start', t['gatehouse'] as number, 'ms', {
+  emit('version.cold-start', t.wall['gatehouse'] as number, 'ms', {
     goalMs: 80,
     peer: 'git --version',
-    peerMs: t['git'],
-    nodeFloorMs: t['node'],
-    overNodeFloorMs: round1((t['gatehouse'] as number) - (t['node'] as number)),
+    peerMs: t.wall['git'],
+    nodeFloorMs: t.wall['node'],
+    overNodeFloorMs: round1((t.wall['gatehouse'] as number) - (t.wall['node'] as number)),
+    ratioToNodeFloor: ratio(t.wall['gatehouse'], t.wall['node']),
+    cpuMs: t.cpu['gatehouse'],
+    nodeFloorCpuMs: t.cpu['node'],
+    extraCaCerts: process.env['NODE_EXTRA_CA_CERTS'] === undefined ? 'unset' : 'set (Node parses the bundle at every start)',
+    withoutExtraCaCertsMs: t.wall['gatehouseBare'],
+    nodeFloorWithoutExtraCaCertsMs: t.wall['nodeBare'],
     rssMb: peakRssMb(CLI, ['--version']),
     peerRssMb: peakRssMb('git', ['--version']),
     rounds: START_ROUNDS,
+    load: [t.loadBefore, t.loadAfter],
   });
 }
 
@@ -102,13 +161,18 @@ function benchAppend(dir: string): void {
     sqlite3: () => timed('sqlite3', [peerDb, "PRAGMA synchronous=FULL; INSERT INTO t (record, hash) VALUES ('{\"result\":\"green\"}', 'x');"]),
     node: () => timed(process.execPath, ['-e', '0']),
   });
-  emit('audit-append', t['gatehouse'] as number, 'ms', {
+  emit('audit-append', t.wall['gatehouse'] as number, 'ms', {
     goalMs: 150,
     peer: 'sqlite3 CLI: one durable INSERT',
-    peerMs: t['sqlite3'],
-    nodeFloorMs: t['node'],
+    peerMs: t.wall['sqlite3'],
+    nodeFloorMs: t.wall['node'],
+    ratioToNodeFloor: ratio(t.wall['gatehouse'], t.wall['node']),
+    cpuMs: t.cpu['gatehouse'],
+    peerCpuMs: t.cpu['sqlite3'],
+    nodeFloorCpuMs: t.cpu['node'],
     includes: 'Node start, open + migrate check, append, seal (sign a head, fsync heads file), close',
     rounds: START_ROUNDS,
+    load: [t.loadBefore, t.loadAfter],
   });
 }
 
@@ -156,15 +220,23 @@ async function benchVerify(dir: string): Promise<void> {
     sha256: () => timed('sha256sum', [log.recordsFile]),
   });
   const goalSeconds = 1.0;
-  emit('audit-verify', (t['both'] as number) / 1000, 's', {
+  const s = (ms: number | undefined): number | null => (ms === undefined ? null : Math.round(ms) / 1000);
+  emit('audit-verify', (t.wall['both'] as number) / 1000, 's', {
     events: LOG_EVENTS,
     goalSeconds,
     workers: 'default (cores, at most 4)',
-    oneWorkerSeconds: (t['one'] as number) / 1000,
+    cpuSeconds: s(t.cpu['both']),
+    oneWorkerSeconds: s(t.wall['one']),
+    oneWorkerCpuSeconds: s(t.cpu['one']),
     peer: 'sqlite3 read of the same rows; sha256sum of the same record bytes',
-    peerSqliteReadSeconds: (t['sqlite3'] as number) / 1000,
-    peerSha256Seconds: (t['sha256'] as number) / 1000,
+    peerSqliteReadSeconds: s(t.wall['sqlite3']),
+    peerSqliteReadCpuSeconds: s(t.cpu['sqlite3']),
+    peerSha256Seconds: s(t.wall['sha256']),
+    peerSha256CpuSeconds: s(t.cpu['sha256']),
+    ratioToSqliteRead: ratio(t.wall['both'], t.wall['sqlite3']),
+    cpuRatioToSqlitePlusSha256: ratio(t.cpu['both'], (t.cpu['sqlite3'] ?? 0) + (t.cpu['sha256'] ?? 0)),
     rounds: VERIFY_ROUNDS,
+    load: [t.loadBefore, t.loadAfter],
   });
 }
 
@@ -224,14 +296,19 @@ function benchVerifyRef(dir: string): void {
     git: () => timed('git', ['-C', repo, 'verify-commit', 'signed'], { env: gpgEnv }),
     node: () => timed(process.execPath, ['-e', '0']),
   });
-  emit('verify-ref', t['gatehouse'] as number, 'ms', {
+  emit('verify-ref', t.wall['gatehouse'] as number, 'ms', {
     goalMs: 300,
     files: REF_FILES + 2,
     ref: 'the approved and applied revision',
     peer: 'git verify-commit of a GPG-signed commit in the same repository',
-    peerMs: t['git'],
-    nodeFloorMs: t['node'],
+    peerMs: t.wall['git'],
+    nodeFloorMs: t.wall['node'],
+    ratioToNodeFloor: ratio(t.wall['gatehouse'], t.wall['node']),
+    cpuMs: t.cpu['gatehouse'],
+    peerCpuMs: t.cpu['git'],
+    nodeFloorCpuMs: t.cpu['node'],
     rounds: START_ROUNDS,
+    load: [t.loadBefore, t.loadAfter],
   });
 }
 
@@ -245,7 +322,8 @@ async function main(): Promise<void> {
     if (parts.includes('verify-ref')) benchVerifyRef(dir);
     if (parts.includes('audit-verify')) await benchVerify(dir);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (process.env['CLI_BENCH_KEEP'] === '1') progress(`kept ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }
 

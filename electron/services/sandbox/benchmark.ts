@@ -26,8 +26,16 @@
  * at most a tenth to the false-alarm rate). Measured on a loaded 2-core machine by
  * test/bench/regression.bench.ts.
  */
-import wilcoxon from '@stdlib/stats-wilcoxon';
+import type wilcoxonTest from '@stdlib/stats-wilcoxon';
+import { createRequire } from 'node:module';
 import type { BenchmarkOutcome, BenchmarkPairOrder, BenchmarkSample, SandboxRunResult } from '../../../shared/model/sandbox';
+
+// @stdlib/stats-wilcoxon loads some 200 modules: only when a comparison is judged, not with every command.
+let wilcoxonModule: typeof wilcoxonTest | undefined;
+const wilcoxon = ((...args: unknown[]): unknown => {
+  wilcoxonModule ??= createRequire(__filename)('@stdlib/stats-wilcoxon') as typeof wilcoxonTest;
+  return Reflect.apply(wilcoxonModule, undefined, args);
+}) as typeof wilcoxonTest;
 
 /** Where the compared figures came from. */
 export type BenchmarkFigureSource = 'stdout' | 'duration';

@@ -5,8 +5,9 @@
  *
  * Fails closed: no reachable engine makes a run `unavailable` with the reason, never a pass.
  */
-import Dockerode from 'dockerode';
+import type Dockerode from 'dockerode';
 import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -221,7 +222,10 @@ export function benchmarkSummary(verdict: BenchmarkVerdict & { readonly stop?: P
 
 /** Creates the sandbox service. */
 export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
-  const docker = options.docker ?? new Dockerode();
+  // dockerode (with its gRPC and protobuf dependencies) loads when the engine is first reached, not with
+  // every CLI command that never runs a sandbox (measured: the largest start-up cost of `gatehouse verify`).
+  let engine: Dockerode | undefined = options.docker;
+  const docker = (): Dockerode => (engine ??= new (createRequire(__filename)('dockerode') as typeof Dockerode)());
   const clock = options.clock ?? systemClock;
   const queue = createRunQueue(options.concurrency ?? 2);
   const defaultImage = options.defaultImage ?? DEFAULT_SANDBOX_IMAGE;
@@ -237,7 +241,7 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
 
   async function probeEngine(): Promise<EngineProbe> {
     try {
-      const [version, info] = await withTimeout(Promise.all([docker.version(), docker.info()]), engineTimeoutMs, 'Docker Engine');
+      const [version, info] = await withTimeout(Promise.all([docker().version(), docker().info()]), engineTimeoutMs, 'Docker Engine');
       const components = Array.isArray(version.Components) ? version.Components : [];
       const component = (name: string): string | null =>
         components.find((c) => typeof c?.Name === 'string' && c.Name.toLowerCase() === name)?.Version ?? null;
@@ -283,7 +287,7 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
   async function removeContainer(id: string): Promise<boolean> {
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        await withTimeout(docker.getContainer(id).remove({ force: true, v: true }), 30_000, 'container remove');
+        await withTimeout(docker().getContainer(id).remove({ force: true, v: true }), 30_000, 'container remove');
         containers.delete(id);
         return true;
       } catch (error) {
@@ -344,7 +348,7 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
       resultOf(base, { status: 'cancelled', reason });
 
     try {
-      await withTimeout(docker.ping(), engineTimeoutMs, 'Docker Engine');
+      await withTimeout(docker().ping(), engineTimeoutMs, 'Docker Engine');
     } catch (error) {
       return resultOf(base, { status: 'unavailable', reason: `Docker Engine unreachable: ${engineMessage(error)}` });
     }
@@ -352,7 +356,7 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
 
     let image: Dockerode.ImageInspectInfo;
     try {
-      image = await withTimeout(docker.getImage(base.image).inspect(), 30_000, 'image inspect');
+      image = await withTimeout(docker().getImage(base.image).inspect(), 30_000, 'image inspect');
     } catch (error) {
       if (isUnreachable(error)) return resultOf(base, { status: 'unavailable', reason: `Docker Engine unreachable: ${engineMessage(error)}` });
       const missing = statusCode(error) === 404;
@@ -375,7 +379,7 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
 
     if (engineCpus === undefined) {
       try {
-        const info = await withTimeout(docker.info(), engineTimeoutMs, 'Docker Engine');
+        const info = await withTimeout(docker().info(), engineTimeoutMs, 'Docker Engine');
         if (typeof info?.NCPU === 'number') engineCpus = info.NCPU;
       } catch {
         // Without the CPU count the quota is passed as asked; the engine refuses it if too large.
@@ -399,7 +403,7 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
 
     let container: Dockerode.Container;
     try {
-      container = await withTimeout(docker.createContainer(spec), 60_000, 'container create');
+      container = await withTimeout(docker().createContainer(spec), 60_000, 'container create');
     } catch (error) {
       if (isUnreachable(error)) return resultOf(base, { status: 'unavailable', imageDigest, reason: `Docker Engine unreachable: ${engineMessage(error)}` });
       return resultOf(base, { status: 'failed-to-start', imageDigest, reason: `container create failed: ${engineMessage(error)}` });
@@ -728,7 +732,7 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
   }
 
   async function listOurs(filter: string): Promise<ReadonlyArray<Dockerode.ContainerInfo>> {
-    return withTimeout(docker.listContainers({ all: true, filters: { label: [filter] } }), 30_000, 'container list');
+    return withTimeout(docker().listContainers({ all: true, filters: { label: [filter] } }), 30_000, 'container list');
   }
 
   async function cleanupStale(): Promise<ReadonlyArray<string>> {
