@@ -247,6 +247,8 @@ interface ScopeResult {
   readonly final: Env;
   /** Names assigned anywhere in the scope. */
   readonly assigned: Set<string>;
+  /** Names holding the result of a check (`ok = is_safe_url(x)`): what they prove when true. */
+  readonly checks: Map<string, ReadonlyArray<Guard>>;
 }
 
 const PY_SCOPE_TYPES = new Set(['function_definition', 'lambda', 'class_definition']);
@@ -342,7 +344,7 @@ export function createTaint(host: TaintHost): Taint {
   function analyse(scope: Node): ScopeResult {
     const known = results.get(scope.id);
     if (known !== undefined) return known;
-    const result: ScopeResult = { values: new Map(), final: new Map(), assigned: new Set() };
+    const result: ScopeResult = { values: new Map(), final: new Map(), assigned: new Set(), checks: new Map() };
     if (inProgress.has(scope.id)) return result;
     inProgress.add(scope.id);
     try {
@@ -480,6 +482,15 @@ export function createTaint(host: TaintHost): Taint {
         if ((op === 'or' || op === '||') && !whenTrue) {
           return [...guardedNames(cond.childForFieldName('left'), ctx, false, nesting + 1), ...guardedNames(cond.childForFieldName('right'), ctx, false, nesting + 1)];
         }
+        if ((op === 'and' || op === '&&') && !whenTrue) {
+          // `(x or ...) and not is_safe_url(x)` is false when the check passed or when x was empty: a sanitiser
+          // check of x counts when every operand is about x (an unrelated operand could skip the check)
+          const left = cond.childForFieldName('left');
+          const right = cond.childForFieldName('right');
+          const checks = [...guardedNames(left, ctx, false, nesting + 1), ...guardedNames(right, ctx, false, nesting + 1)].filter((g): g is Exclude<Guard, string> => typeof g !== 'string');
+          const mentions = (n: Node | null, name: string): boolean => n !== null && (n.text === name || n.descendantsOfType('identifier').some((i) => i?.text === name));
+          return checks.filter((g) => mentions(left, g.name) && mentions(right, g.name));
+        }
         if (op === '===' || op === '==' || op === '!==' || op === '!=') {
           const positive = op === '===' || op === '==';
           if (positive !== whenTrue) return [];
@@ -508,6 +519,9 @@ export function createTaint(host: TaintHost): Taint {
         if (right.type === 'identifier' && (op === '==' || op === '!=') && evaluate(left, ctx, nesting + 1).level === CONST) return [right.text];
         return [];
       }
+      case 'identifier':
+        // `ok = is_safe_url(url)` … `if ok:`
+        return whenTrue ? [...(ctx.result.checks.get(cond.text) ?? [])] : [];
       case 'call':
       case 'call_expression': {
         if (!whenTrue) return [];
@@ -1025,7 +1039,13 @@ export function createTaint(host: TaintHost): Taint {
       case 'assignment_expression': {
         const right = node.childForFieldName('right');
         const v = right === null ? V_UNKNOWN : evaluate(right, ctx, nesting);
-        assign(node.childForFieldName('left'), v, ctx, node, nesting);
+        const left = node.childForFieldName('left');
+        if (left?.type === 'identifier') {
+          const proved = right !== null && (right.type === 'call' || right.type === 'call_expression') ? guardedNames(right, ctx, true, nesting).filter((g) => typeof g !== 'string') : [];
+          if (proved.length > 0) ctx.result.checks.set(left.text, proved);
+          else ctx.result.checks.delete(left.text);
+        }
+        assign(left, v, ctx, node, nesting);
         return v;
       }
       case 'augmented_assignment':
@@ -1480,7 +1500,7 @@ export function createTaint(host: TaintHost): Taint {
     const known = r.values.get(node.id);
     if (known !== undefined) return known;
     // not reached by the walk (dead code, a nested construct it does not model): evaluate it in the scope's final state
-    const ctx: Ctx = { env: copy(r.final), result: { values: new Map(), final: r.final, assigned: r.assigned }, scope };
+    const ctx: Ctx = { env: copy(r.final), result: { values: new Map(), final: r.final, assigned: r.assigned, checks: r.checks }, scope };
     return evaluate(node, ctx, 0);
   }
 
