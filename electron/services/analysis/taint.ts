@@ -131,7 +131,8 @@ const SANITISERS: ReadonlyArray<readonly [RegExp, ReadonlyArray<SinkKind> | 'all
   [/^(urllib\.parse\.quote|urllib\.parse\.quote_plus|urllib\.parse\.urlencode|encodeURIComponent|encodeURI|querystring\.escape)$/, ['url', 'shell', 'redirect', 'html']],
   [/(^|\.)(escape_string|escape_literal|quote_ident|literal|escapeId|sqlstring\.escape|mysql\.escape|pg-format|format_sql|escape_filter_chars|escape_dn_chars|ldap3?\.utils\.conv\.escape_filter_chars)$/, ['sql', 'ldap']],
   [/(^|\.)(url_has_allowed_host_and_scheme|is_safe_url)$/, ['redirect', 'url']],
-  [/^(ast\.literal_eval|json\.loads|json\.load|JSON\.parse|JSON\.stringify|json\.dumps)$/, ['code', 'shell', 'sql']],
+  // a JSON text is a literal to a JavaScript/Python evaluator, but its quotes and `$(...)` still break out of SQL and shell strings
+  [/^(ast\.literal_eval|json\.loads|json\.load|JSON\.parse|JSON\.stringify|json\.dumps)$/, ['code']],
 ];
 
 const STRING_METHODS_PY = new Set(['format', 'join', 'replace', 'strip', 'lstrip', 'rstrip', 'lower', 'upper', 'title', 'capitalize', 'casefold', 'encode', 'decode', 'split', 'rsplit', 'splitlines', 'partition', 'ljust', 'rjust', 'center', 'zfill', 'expandtabs', 'format_map', 'removeprefix', 'removesuffix', 'get', 'getlist', 'pop', 'copy', 'values', 'items', 'keys', 'read', 'readline', 'readlines', 'getvalue', 'group', 'groups', 'groupdict']);
@@ -382,28 +383,58 @@ export function createTaint(host: TaintHost): Taint {
     return V_UNKNOWN;
   }
 
-  function run(scope: Node, result: ScopeResult): void {
+  /** The first parameter of an AWS Lambda handler (`exports.handler = async (event) => …`): the whole event is the caller's. */
+  function lambdaHandler(scope: Node): boolean {
+    if (python) return false;
+    let node: Node | null = scope.parent;
+    if (node?.type === 'variable_declarator') return node.childForFieldName('name')?.text === 'handler' && node.parent?.parent?.type === 'export_statement';
+    if (node?.type === 'assignment_expression') return /^(module\.)?exports\.handler$/.test(node.childForFieldName('left')?.text ?? '');
+    if (scope.type === 'function_declaration') {
+      node = scope.parent;
+      return scope.childForFieldName('name')?.text === 'handler' && node?.type === 'export_statement';
+    }
+    return false;
+  }
+
+  function run(scope: Node, result: ScopeResult, summary?: { readonly returns: Value[] }): void {
     const env: Env = new Map();
     const isRoot = scope.id === host.root.id;
     if (!isRoot) {
       const params = scope.childForFieldName('parameters') ?? scope.childForFieldName('parameter');
       const fromRequest = params !== null && handlerParameters(scope);
-      for (const p of bindingNames(params)) {
+      const lambda = params !== null && !fromRequest && lambdaHandler(scope);
+      const callers = summary === undefined && !fromRequest && !lambda ? callSiteValues(scope) : undefined;
+      bindingNames(params).forEach((p, index) => {
         if (python && (p.text === 'self' || p.text === 'cls')) {
           env.set(p.text, V_UNKNOWN);
-          continue;
+          return;
         }
-        // Express/Koa: \`req\`/\`ctx\` are request objects whose data properties are sources by name (req.query, ctx.request.body);
+        if (summary !== undefined) {
+          // a summary run: every parameter is data, so the return value says whether a parameter reaches it
+          env.set(p.text, { level: TAINTED, steps: [{ node: p, message: `argument \`${p.text}\`` }] });
+          return;
+        }
+        if (lambda && index === 0) {
+          env.set(p.text, { level: TAINTED, steps: [{ node: p, message: `event \`${p.text}\` of a Lambda handler` }] });
+          return;
+        }
+        const fromCaller = callers?.[python && bindingNames(params)[0]?.text === 'self' ? index - 1 : index];
+        if (fromCaller !== undefined) {
+          env.set(p.text, withStep(fromCaller, p, `passed in as \`${p.text}\``));
+          return;
+        }
+        // Express/Koa: req/ctx are request objects whose data properties are sources by name (req.query, ctx.request.body);
         // the object itself (req.session, req.app) and the response are not data from the caller
         const requestObject = !python && /^(req|request|ctx|res|response|reply|next|context)$/.test(p.text);
         env.set(p.text, fromRequest && !requestObject ? { level: TAINTED, steps: [{ node: p, message: `request parameter \`${p.text}\` of a route handler` }] } : V_UNKNOWN);
-      }
+      });
     }
-    const ctx = { env, result, scope };
+    const ctx: Ctx = { env, result, scope, ...(summary === undefined ? {} : { returns: summary.returns }) };
     const body = isRoot ? scope : scope.childForFieldName('body');
     if (body === null) return;
     if (!python && scope.type === 'arrow_function' && body.type !== 'statement_block') {
-      evaluate(body, ctx, 0);
+      const v = evaluate(body, ctx, 0);
+      summary?.returns.push(v);
     } else {
       const out = block(body, ctx, 0);
       for (const [k, v] of out ?? env) result.final.set(k, v);
@@ -412,10 +443,92 @@ export function createTaint(host: TaintHost): Taint {
     for (const [k, v] of env) result.final.set(k, v);
   }
 
+  // ---------------------------------------------------------------- calls within the file
+
+  let functionsByName: Map<string, Node> | undefined;
+  let callsByName: Map<string, Node[]> | undefined;
+  const summaries = new Map<number, Value>();
+  let summarising = 0;
+  /** Only files that hold web request data get the (costlier) look across their own calls. */
+  const acrossCalls = python
+    ? /\brequest\.|@\w+(\.\w+)*\.(route|get|post|put|patch|delete)\s*\(/.test(host.root.text)
+    : /\b(req|request|ctx)\.|\bevent\b|\blocation\.|\bURLSearchParams\b/.test(host.root.text);
+
+  function indexFunctions(): void {
+    functionsByName = new Map();
+    callsByName = new Map();
+    for (const n of host.root.descendantsOfType(python ? ['function_definition', 'call'] : ['function_declaration', 'variable_declarator', 'call_expression'])) {
+      if (n === null) continue;
+      if (n.type === 'call' || n.type === 'call_expression') {
+        const fn = n.childForFieldName('function');
+        const name = fn?.type === 'identifier' ? fn.text : fn?.type === 'attribute' && fn.childForFieldName('object')?.text === 'self' ? fn.childForFieldName('attribute')?.text : undefined;
+        if (name !== undefined) {
+          const list = callsByName.get(name) ?? [];
+          list.push(n);
+          callsByName.set(name, list);
+        }
+        continue;
+      }
+      let fn: Node | null = n;
+      if (n.type === 'variable_declarator') {
+        const value = n.childForFieldName('value');
+        fn = value !== null && /^(arrow_function|function_expression|function)$/.test(value.type) ? value : null;
+      }
+      const name = n.childForFieldName('name')?.text;
+      if (fn !== null && name !== undefined && !functionsByName.has(name)) functionsByName.set(name, fn);
+    }
+  }
+
+  /** The function a local name calls, when the file defines exactly that name. */
+  function localFunction(name: string): Node | undefined {
+    if (!acrossCalls) return undefined;
+    if (functionsByName === undefined) indexFunctions();
+    return functionsByName?.get(name);
+  }
+
+  /** What the file's own calls pass to a function's parameters, by position: only data from a source is kept. */
+  function callSiteValues(fn: Node): Array<Value | undefined> | undefined {
+    if (!acrossCalls || summarising > 0) return undefined;
+    if (functionsByName === undefined) indexFunctions();
+    const name = fn.parent?.type === 'variable_declarator' ? fn.parent.childForFieldName('name')?.text : fn.childForFieldName('name')?.text;
+    if (name === undefined || functionsByName?.get(name)?.id !== fn.id) return undefined;
+    const out: Array<Value | undefined> = [];
+    for (const call of callsByName?.get(name) ?? []) {
+      if (call.startIndex >= fn.startIndex && call.endIndex <= fn.endIndex) continue;
+      const args = (call.childForFieldName('arguments')?.namedChildren ?? []).filter((a): a is Node => a !== null && a.type !== 'comment');
+      args.forEach((arg, i) => {
+        if (arg.type === 'keyword_argument' || arg.type === 'spread_element' || arg.type === 'list_splat') return;
+        const v = valueOf(arg);
+        if (v.level === TAINTED) out[i] = out[i] === undefined ? v : join([out[i] ?? V_UNKNOWN, v]);
+      });
+    }
+    // a parameter some caller gives request data may hold it; other callers give values we do not know
+    return out.map((v) => (v === undefined ? undefined : join([v, V_UNKNOWN])));
+  }
+
+  /** What a local function returns when its parameters are data: tainted when a parameter reaches a return. */
+  function summaryOf(fn: Node): Value {
+    const known = summaries.get(fn.id);
+    if (known !== undefined) return known;
+    summaries.set(fn.id, V_UNKNOWN);
+    const returns: Value[] = [];
+    summarising++;
+    try {
+      run(fn, { values: new Map(), final: new Map(), assigned: new Set(), checks: new Map() }, { returns });
+    } finally {
+      summarising--;
+    }
+    const v = returns.length === 0 ? V_UNKNOWN : join(returns);
+    summaries.set(fn.id, v);
+    return v;
+  }
+
   interface Ctx {
     env: Env;
     readonly result: ScopeResult;
     readonly scope: Node;
+    /** In a summary run: where the return values go. */
+    readonly returns?: Value[];
   }
 
   /** Runs the statements of a block; returns the environment after it, or undefined when it always ends (return/raise). */
@@ -430,7 +543,8 @@ export function createTaint(host: TaintHost): Taint {
   }
 
   function markDead(node: Node | null): void {
-    if (node !== null) dead.push([node.startIndex, node.endIndex]);
+    // a summary run binds parameters to stand-ins: what it folds says nothing about the real code
+    if (node !== null && summarising === 0) dead.push([node.startIndex, node.endIndex]);
   }
 
   function copy(env: Env): Env {
@@ -757,7 +871,11 @@ export function createTaint(host: TaintHost): Taint {
       case 'return_statement':
       case 'throw_statement':
       case 'raise_statement':
-        for (const c of node.namedChildren) if (c !== null) evaluate(c, ctx, nesting + 1);
+        for (const c of node.namedChildren) {
+          if (c === null) continue;
+          const v = evaluate(c, ctx, nesting + 1);
+          if (node.type === 'return_statement') ctx.returns?.push(v);
+        }
         return true;
       case 'break_statement':
       case 'continue_statement':
@@ -1371,6 +1489,21 @@ export function createTaint(host: TaintHost): Taint {
       if (kinds !== undefined) {
         const j = join(args.length > 0 ? args : [V_UNKNOWN]);
         return kinds === 'all' ? (j.level === CONST ? V_CONST : V_SAFE) : cleaned(withStep(j, node, `passed through ${name}`), kinds);
+      }
+    }
+    // a function of this file: its summary says whether an argument reaches what it returns
+    if (fn !== null && (fn.type === 'identifier' || (python && fn.type === 'attribute' && fn.childForFieldName('object')?.text === 'self'))) {
+      const local = localFunction(fn.type === 'identifier' ? fn.text : (fn.childForFieldName('attribute')?.text ?? ''));
+      if (local !== undefined && (fn.type !== 'identifier' || ctx.env.get(fn.text) === undefined || ctx.env.get(fn.text) === V_UNKNOWN)) {
+        const tainted = args.filter((a) => a.level === TAINTED);
+        const summary = summaryOf(local);
+        // a constant or harmless return does not depend on the arguments at all
+        if (summary.level <= SAFE) return summary;
+        if (summary.level === TAINTED && tainted.length > 0) {
+          const through = join(tainted);
+          const clean = summary.clean === undefined ? through.clean : new Set([...summary.clean, ...(through.clean ?? [])]);
+          return withStep({ ...through, clean }, node, `through ${fn.text}()`);
+        }
       }
     }
     // the receiver of a method call (`x.format(...)`, `sep.join(parts)`)

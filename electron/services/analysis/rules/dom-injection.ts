@@ -49,6 +49,9 @@ function htmlBuiltFromData(m: RuleMatch, builders: ReadonlySet<string>): boolean
   }
   // nothing is spliced into a lone literal without substitutions
   if (outer.id === literal.id && !/interpolation|template_substitution/.test(literal.namedChildren.map((c) => c?.type ?? '').join(' '))) return false;
+  // markup written to a log is text in a log, not a page
+  const consumer = outer.parent?.type === 'arguments' || outer.parent?.type === 'argument_list' ? outer.parent.parent : null;
+  if (consumer !== null && consumer !== undefined && /^(console|logger|log|logging)\.\w+$|^print$/.test(m.code.calleeName(consumer) ?? '')) return false;
   if (!m.code.isTainted(outer, 'html')) return false;
   m.reportAt(outer);
   return true;
