@@ -103,11 +103,13 @@ interface CompiledLanguage {
 /**
  * The shared call patterns: every call whose callee ends in a name, with that name captured (and the
  * member expression, when there is one, as `@callee`). TypeScript's CommonJS output calls imports as
- * `(0, module_1.fn)(...)`, hence the sequence-expression form.
+ * `(0, module_1.fn)(...)`, hence the sequence-expression form; Python's `getattr(os, "system")(...)` names its
+ * callee in a string.
  */
 const CALL_PATTERNS: Readonly<Record<'python' | 'js', string>> = {
   python: `(call function: (identifier) @name) @finding
-    (call function: (attribute attribute: (identifier) @name) @callee) @finding`,
+    (call function: (attribute attribute: (identifier) @name) @callee) @finding
+    (call function: (call function: (identifier) @getattr arguments: (argument_list . (_) . (string (string_content) @name) .)) @callee (#eq? @getattr "getattr")) @finding`,
   js: `(call_expression function: (identifier) @name) @finding
     (call_expression function: (member_expression property: (property_identifier) @name) @callee) @finding
     (call_expression function: (parenthesized_expression (sequence_expression (member_expression property: (property_identifier) @name) @callee .))) @finding
@@ -568,7 +570,7 @@ export async function createAnalyzer(options: CreateAnalyzerOptions = {}): Promi
         for (const c of match.captures) {
           if (c.name === 'finding') call = c.node;
           else if (c.name === 'name') nameNode = c.node;
-          else member = c.node;
+          else if (c.name === 'callee') member = c.node;
         }
         if (call === undefined || nameNode === undefined) continue;
         const name = nameNode.text;

@@ -20,6 +20,26 @@ function builtQuery(m: RuleMatch): boolean {
 /** Rules for SQL text assembled from data. */
 export const sqlInjectionRules: ReadonlyArray<Rule> = [
   {
+    id: 'python.sql-injection.query-clause-string',
+    title: 'SQLAlchemy query clause built from strings',
+    category: 'sql-injection',
+    severity: 'high',
+    cwe: [cwe(89)],
+    languages: ['python'],
+    calls: ['*.filter', '*.distinct', '*.having', '*.group_by', '*.order_by'],
+    predicate: (m) => {
+      const call = m.capture('finding');
+      const receiver = call?.childForFieldName('function')?.childForFieldName('object');
+      // a Query (session.query(...), Model.query, a name `query`): a plain string clause is SQL text (text() coercion)
+      if (receiver === null || receiver === undefined || !/(^|\.)query\b/.test(receiver.text)) return false;
+      const clause = m.code.argument(call, 0);
+      // a clause string carries no SQL keywords to recognise it by: only request data counts here
+      return clause !== undefined && m.code.isDynamicString(clause) && m.code.isTainted(clause, 'sql');
+    },
+    message: 'A query clause (filter, order_by, group_by, having, distinct) is a string built from request data: SQLAlchemy sends a string clause as raw SQL, so the values in it can change the statement.',
+    remediation: 'Build the clause from column expressions (Model.name == value, desc(Model.created)), or bind values with text("... :v").bindparams(v=value).',
+  },
+  {
     id: 'python.sql-injection.built-query',
     title: 'SQL built from strings and executed',
     category: 'sql-injection',
