@@ -46,13 +46,15 @@ export const sqlInjectionRules: ReadonlyArray<Rule> = [
     severity: 'high',
     cwe: [cwe(89)],
     languages: ['python'],
-    calls: ['*.execute', '*.executemany', '*.executescript', '*.raw', '*.mogrify', '*.read_sql', '*.read_sql_query', '*.text', '*.extra', '*.RawSQL', '*.fetch', '*.fetchrow', '*.fetchval', '*.run'],
+    calls: ['*.execute', '*.executemany', '*.executescript', '*.raw', '*.mogrify', '*.read_sql', '*.read_sql_query', '*.text', '*.extra', '*.RawSQL', '*.fetch', '*.fetchrow', '*.fetchval', '*.run', '*.cursor', '*.copy_from_query'],
     predicate: (m) => {
       const name = callee(m) ?? '';
       // a bare `text(...)` is SQLAlchemy's only when imported from it
       if (/(^|\.)text$/.test(name) && !name.startsWith('sqlalchemy')) return false;
       // asyncpg's fetch*/pg8000's run take SQL; elsewhere those names mean other things, so the text must read as SQL
       if (/\.(fetch|fetchrow|fetchval|run)$/.test(name) && !m.code.mentions(/\b(asyncpg|pg8000|aiopg|psycopg)\b/)) return false;
+      // asyncpg's Connection.cursor(query) takes SQL; a DB-API cursor() takes none
+      if (/\.(cursor|copy_from_query)$/.test(name) && !m.code.mentions(/\basyncpg\b/)) return false;
       if (/\.extra$/.test(name)) {
         // QuerySet.extra(where=[...], select={...}): any run-time text in its SQL fragments
         const call = m.capture('finding');
