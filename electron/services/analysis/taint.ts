@@ -63,6 +63,8 @@ const MAX_EVALUATIONS = 200_000;
 export interface TaintHost {
   readonly language: LanguageId;
   readonly root: Node;
+  /** The file's text (the root node's text, without copying it out of the parser again). */
+  readonly text: string;
   qualifiedName(node: Node | null | undefined): string | undefined;
   calleeName(call: Node | null | undefined): string | undefined;
   stringValue(node: Node | null | undefined): string | undefined;
@@ -450,9 +452,11 @@ export function createTaint(host: TaintHost): Taint {
   const summaries = new Map<number, Value>();
   let summarising = 0;
   /** Only files that hold web request data get the (costlier) look across their own calls. */
-  const acrossCalls = python
-    ? /\brequest\.|@\w+(\.\w+)*\.(route|get|post|put|patch|delete)\s*\(/.test(host.root.text)
-    : /\b(req|request|ctx)\.|\bevent\b|\blocation\.|\bURLSearchParams\b/.test(host.root.text);
+  let acrossCallsKnown: boolean | undefined;
+  const acrossCalls = (): boolean =>
+    (acrossCallsKnown ??= python
+      ? /\brequest\.(args|form|values|files|json|data|cookies|headers|GET|POST|FILES|COOKIES|META|body|params|query_params|get_json)\b|@\w+(\.\w+)*\.(route|get|post|put|patch|delete)\s*\(/.test(host.text)
+      : /\b(req|request|ctx)\.(query|params|body|headers|cookies|request|files?)\b|\bexports\.handler\b|\bexport\s+(const|async\s+function|function)\s+handler\b|\blocation\.(search|hash|href)\b|\bURLSearchParams\b/.test(host.text));
 
   function indexFunctions(): void {
     functionsByName = new Map();
@@ -481,14 +485,14 @@ export function createTaint(host: TaintHost): Taint {
 
   /** The function a local name calls, when the file defines exactly that name. */
   function localFunction(name: string): Node | undefined {
-    if (!acrossCalls) return undefined;
+    if (!acrossCalls()) return undefined;
     if (functionsByName === undefined) indexFunctions();
     return functionsByName?.get(name);
   }
 
   /** What the file's own calls pass to a function's parameters, by position: only data from a source is kept. */
   function callSiteValues(fn: Node): Array<Value | undefined> | undefined {
-    if (!acrossCalls || summarising > 0) return undefined;
+    if (summarising > 0 || !acrossCalls()) return undefined;
     if (functionsByName === undefined) indexFunctions();
     const name = fn.parent?.type === 'variable_declarator' ? fn.parent.childForFieldName('name')?.text : fn.childForFieldName('name')?.text;
     if (name === undefined || functionsByName?.get(name)?.id !== fn.id) return undefined;
@@ -1496,10 +1500,11 @@ export function createTaint(host: TaintHost): Taint {
       const local = localFunction(fn.type === 'identifier' ? fn.text : (fn.childForFieldName('attribute')?.text ?? ''));
       if (local !== undefined && (fn.type !== 'identifier' || ctx.env.get(fn.text) === undefined || ctx.env.get(fn.text) === V_UNKNOWN)) {
         const tainted = args.filter((a) => a.level === TAINTED);
-        const summary = summaryOf(local);
+        // only a call given data needs the summary (what it returns otherwise is judged as before: unknown)
+        const summary = tainted.length > 0 ? summaryOf(local) : V_UNKNOWN;
         // a constant or harmless return does not depend on the arguments at all
         if (summary.level <= SAFE) return summary;
-        if (summary.level === TAINTED && tainted.length > 0) {
+        if (summary.level === TAINTED) {
           const through = join(tainted);
           const clean = summary.clean === undefined ? through.clean : new Set([...summary.clean, ...(through.clean ?? [])]);
           return withStep({ ...through, clean }, node, `through ${fn.text}()`);
