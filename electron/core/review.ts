@@ -57,6 +57,8 @@ export interface RevisionAnalysis {
   readonly findings: ReadonlyArray<Finding>;
   readonly baseAssessment: Assessment;
   readonly skipped: ReadonlyArray<{ readonly path: string; readonly note: string }>;
+  /** Files that do not parse cleanly (their findings on the parts that parse are in `findings`). */
+  readonly parseErrors: ReadonlyArray<{ readonly path: string; readonly line: number; readonly column: number; readonly message: string }>;
 }
 
 /** A small in-memory cache of analyses, newest kept. */
@@ -182,7 +184,7 @@ export function analyseRevision(
         durationMs: Math.round(report.stats.durationMs),
       },
     });
-    return { diff, findings: report.findings, baseAssessment, skipped: report.skipped };
+    return { diff, findings: report.findings, baseAssessment, skipped: report.skipped, parseErrors: report.parseErrors };
   })();
   deps.cache.set(key, work);
   return work;
@@ -495,6 +497,7 @@ export async function showProposal(deps: ReviewDeps, repositoryId: string, propo
     revisions,
     files: state.analysis.diff.files.map((f) => fileView(f, state.analysis.findings)),
     findings: state.analysis.findings,
+    parseErrors: state.analysis.parseErrors,
     assessment: state.assessment,
     agentClaims: agentClaims(state.proposal.message),
     gate: gateView(state.gate),

@@ -23,6 +23,7 @@ import { createAnalysisPool } from '../../electron/services/analysis/pool';
 import { decodeSource } from '../../electron/services/analysis/encoding';
 import type { AnalysisFile } from '../../electron/services/analysis/types';
 import { loadCorpus, scoreByLanguage } from '../integration/analysis/corpus';
+import { measureOwaspPython, rates } from './owasp-python';
 import { measureRuleSuites, ORIGINAL_CATEGORIES, totals } from './rule-suites';
 
 const QUICK = process.env['BENCH_QUICK'] === '1';
@@ -380,6 +381,23 @@ async function ruleSuiteFigures(): Promise<void> {
   }
 }
 
+/** Per-category TPR/FPR/Youden on the OWASP Benchmark for Python, when GATEHOUSE_OWASP_PYTHON points at a copy of it. */
+async function owaspFigures(): Promise<void> {
+  const root = process.env['GATEHOUSE_OWASP_PYTHON'];
+  if (root === undefined || !existsSync(join(root, 'testcode'))) {
+    log('GATEHOUSE_OWASP_PYTHON not set; OWASP Benchmark figures skipped');
+    return;
+  }
+  const { scores } = await measureOwaspPython(root);
+  let sum = 0;
+  for (const s of scores) {
+    const r = rates(s);
+    sum += r.youden;
+    emit(`analysis.owasp_python.${s.category}.youden`, r.youden, 'points', { cwe: s.cwe, tpr: twoDecimals(r.tpr), fpr: twoDecimals(r.fpr), tp: s.tp, fn: s.fn, fp: s.fp, tn: s.tn });
+  }
+  emit('analysis.owasp_python.mean_youden', scores.length === 0 ? 0 : sum / scores.length, 'points', { categories: scores.length, goal: '>= 50' });
+}
+
 function listPython(root: string): string[] {
   const out: string[] = [];
   const walk = (d: string): void => {
@@ -504,6 +522,7 @@ async function main(): Promise<void> {
     await labelledCorpusFigures();
     await stdlibAgainstBandit(dir);
     await ruleSuiteFigures();
+    await owaspFigures();
 
     // A 10,000-line file and a 1,000-file proposal, each in its own process for a clean peak RSS.
     const baseline = runScenario('baseline');

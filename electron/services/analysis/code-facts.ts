@@ -754,7 +754,7 @@ export function createCodeFacts(
 
   let taint: Taint | undefined;
   const flow = (): Taint =>
-    (taint ??= createTaint({ language, root, qualifiedName, calleeName, stringValue, scopeOf, isImported: (name) => bindingsMap().has(name) }));
+    (taint ??= createTaint({ language, root, text, qualifiedName, calleeName, stringValue, scopeOf, isImported: (name) => bindingsMap().has(name) }));
 
   return {
     language,

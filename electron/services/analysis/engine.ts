@@ -12,7 +12,7 @@ import { Query } from 'web-tree-sitter';
 import type { Finding, Severity } from '../../../shared/model/domain';
 import { createCodeFacts, deniedModuleMatcher, FACT_QUERY_SOURCES, type FactQueries } from './code-facts';
 import { AnalysisFailedError, RuleDefinitionError } from './errors';
-import { lineStartsOf, rowAt, rowsContaining } from './line-ranges';
+import { lineStartsOf, rangesOfRows, rowAt, rowsContaining, type RowRange } from './line-ranges';
 import { analyseQuery, splitQuery } from './query-text';
 import { loadGrammars, languageForPath } from './languages';
 import { builtinRules } from './rules';
@@ -75,6 +75,8 @@ const SOURCE_EXTENSIONS = /\.(py|pyw|pyi|js|mjs|cjs|jsx|ts|mts|cts|tsx|go|java|k
 interface NeedleQuery {
   readonly rule: Rule;
   readonly needles: ReadonlyArray<string>;
+  /** True when every needle is a word: it then matches only as a whole word. */
+  readonly wordNeedles: boolean;
   /** Run only on files whose text matches (the rule's {@link Rule.fileGate}); `needles` is then empty. */
   readonly fileGate?: RegExp;
   readonly query: QueryType;
@@ -87,6 +89,8 @@ interface CompiledLanguage {
   readonly ruleByPattern: ReadonlyArray<Rule | 'call' | 'import' | 'scope'>;
   /** Patterns run only on files containing one of their words (see query-text.ts). */
   readonly needleQueries: ReadonlyArray<NeedleQuery>;
+  /** Every word needle of `needleQueries` as one whole-word pattern: one scan of a file finds the rows of all of them. */
+  readonly wordNeedlePattern: RegExp | undefined;
   /** Rules by exact qualified callee. */
   readonly exactCalls: ReadonlyMap<string, ReadonlyArray<Rule>>;
   /** Last name segments of the exact callees: a call whose callee ends otherwise needs no name resolution. */
@@ -99,11 +103,13 @@ interface CompiledLanguage {
 /**
  * The shared call patterns: every call whose callee ends in a name, with that name captured (and the
  * member expression, when there is one, as `@callee`). TypeScript's CommonJS output calls imports as
- * `(0, module_1.fn)(...)`, hence the sequence-expression form.
+ * `(0, module_1.fn)(...)`, hence the sequence-expression form; Python's `getattr(os, "system")(...)` names its
+ * callee in a string.
  */
 const CALL_PATTERNS: Readonly<Record<'python' | 'js', string>> = {
   python: `(call function: (identifier) @name) @finding
-    (call function: (attribute attribute: (identifier) @name) @callee) @finding`,
+    (call function: (attribute attribute: (identifier) @name) @callee) @finding
+    (call function: (call function: (identifier) @getattr arguments: (argument_list . (_) . (string (string_content) @name) .)) @callee (#eq? @getattr "getattr")) @finding`,
   js: `(call_expression function: (identifier) @name) @finding
     (call_expression function: (member_expression property: (property_identifier) @name) @callee) @finding
     (call_expression function: (parenthesized_expression (sequence_expression (member_expression property: (property_identifier) @name) @callee .))) @finding
@@ -294,7 +300,7 @@ function compileLanguage(language: LanguageId, grammar: Language, rules: Readonl
     // a rule gated on the file's text keeps all its patterns out of the shared pass (see Rule.fileGate)
     if (rule.fileGate !== undefined) {
       const query = compile(patterns.map((p) => p.source).join('\n'));
-      needleQueries.push({ rule, needles: [], fileGate: rule.fileGate, query });
+      needleQueries.push({ rule, needles: [], wordNeedles: false, fileGate: rule.fileGate, query });
       continue;
     }
     const gated = patterns.filter((p) => p.needles.length > 0);
@@ -310,7 +316,8 @@ function compileLanguage(language: LanguageId, grammar: Language, rules: Readonl
         query.delete();
         fail(new RuleDefinitionError(rule.id, `query splits into ${gated.length} patterns, tree-sitter counts ${query.patternCount()}`));
       }
-      needleQueries.push({ rule, needles: [...new Set(gated.flatMap((p) => p.needles))], query });
+      const needles = [...new Set(gated.flatMap((p) => p.needles))];
+      needleQueries.push({ rule, needles, wordNeedles: needles.every((n) => /^[\w$]+$/.test(n)), query });
     }
   }
   for (const [kind, source] of [
@@ -342,10 +349,12 @@ function compileLanguage(language: LanguageId, grammar: Language, rules: Readonl
     fail(new AnalysisFailedError(`rule queries for ${language} did not combine (${query.patternCount()} patterns, expected ${ruleByPattern.length})`));
   }
   const exactLastNames = new Set([...exactCalls.keys()].map((name) => name.slice(name.lastIndexOf('.') + 1)));
+  const words = [...new Set(needleQueries.filter((n) => n.wordNeedles).flatMap((n) => n.needles))].sort((a, b) => b.length - a.length);
   return {
     query,
     ruleByPattern,
     needleQueries,
+    wordNeedlePattern: words.length === 0 ? undefined : new RegExp(`(?<![\\w$])(?:${words.map((w) => w.replace(/\$/g, '\\$')).join('|')})(?![\\w$])`, 'g'),
     exactCalls,
     exactLastNames,
     suffixCalls,
@@ -503,6 +512,23 @@ export async function createAnalyzer(options: CreateAnalyzerOptions = {}): Promi
           ...(flow === undefined ? {} : { flow }),
         });
       };
+      // rows of every word needle, from one scan of the text
+      let wordRows: Map<string, number[]> | undefined;
+      const rowsOfWords = (needles: ReadonlyArray<string>): ReadonlyArray<RowRange> | undefined => {
+        if (wordRows === undefined) {
+          wordRows = new Map();
+          if (spec.wordNeedlePattern !== undefined) {
+            for (const m of file.text.matchAll(spec.wordNeedlePattern)) {
+              const list = wordRows.get(m[0]) ?? [];
+              list.push(rowAt(lineStarts, m.index));
+              wordRows.set(m[0], list);
+            }
+          }
+        }
+        const rows = new Set<number>();
+        for (const n of needles) for (const r of wordRows.get(n) ?? []) rows.add(r);
+        return rows.size > 256 ? undefined : rangesOfRows(rows);
+      };
       for (const gated of spec.needleQueries) {
         if (gated.fileGate !== undefined) {
           if (!code.mentions(gated.fileGate)) continue;
@@ -514,7 +540,9 @@ export async function createAnalyzer(options: CreateAnalyzerOptions = {}): Promi
           continue;
         }
         // only the lines holding one of the pattern's words can match; a ranged query visits just those
-        const ranges = rowsContaining(file.text, lineStarts, gated.needles);
+        // a needle is the whole text of a node (#eq?/#any-of?), so a word needle only matches as a whole word:
+        // "sh" need not stop at every "hash" and "show"
+        const ranges = gated.wordNeedles ? rowsOfWords(gated.needles) : rowsContaining(file.text, lineStarts, gated.needles);
         if (ranges !== undefined && ranges.length === 0) continue;
         const runs = ranges === undefined ? [undefined] : ranges;
         for (const range of runs) {
@@ -542,7 +570,7 @@ export async function createAnalyzer(options: CreateAnalyzerOptions = {}): Promi
         for (const c of match.captures) {
           if (c.name === 'finding') call = c.node;
           else if (c.name === 'name') nameNode = c.node;
-          else member = c.node;
+          else if (c.name === 'callee') member = c.node;
         }
         if (call === undefined || nameNode === undefined) continue;
         const name = nameNode.text;

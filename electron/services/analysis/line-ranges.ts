@@ -49,6 +49,11 @@ export function rowsContaining(
       if (rows.size > limit) return undefined;
     }
   }
+  return rangesOfRows(rows);
+}
+
+/** Rows merged into sorted half-open ranges. */
+export function rangesOfRows(rows: ReadonlySet<number>): ReadonlyArray<RowRange> {
   const sorted = [...rows].sort((a, b) => a - b);
   const ranges: RowRange[] = [];
   for (const row of sorted) {

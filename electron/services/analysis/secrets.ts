@@ -202,6 +202,7 @@ export const secretDetectors: ReadonlyArray<SecretDetector> = [
 ];
 
 const SECRET_NAME = /(secret|token|passwd|password|passphrase|pwd|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret|auth[_-]?key|credentials?|signing[_-]?key|encryption[_-]?key)/i;
+const SECRET_NAME_ANYWHERE = new RegExp(SECRET_NAME.source, 'gi');
 // Names that hold something about a secret, not the secret: its URL, file, header name, length...
 const NOT_A_SECRET_NAME = /(_|-|\b)(url|uri|path|file|dir|name|type|field|header|env|var|length|len|size|prompt|label|regex|pattern|id|endpoint|expiry|expires|expiration|ttl|timeout|count|hash|hashed|format|policy|required|min|max|param|key_?name|placeholder|hint|validator|strength|reset_?url|mode|kind|prefix|suffix|column|attr|selector|input)$/i;
 // Anchored (a name starts where no name character precedes it) and bounded, so a crafted line cannot
@@ -275,30 +276,33 @@ export function scanSecrets(text: string, codeFile: boolean): ReadonlyArray<Secr
       });
     }
   }
-  let lineStart = 0;
-  while (lineStart <= text.length) {
-    const newline = text.indexOf('\n', lineStart);
+  // only lines that name a secret can hold a generic one: find them with one scan of the text instead of
+  // slicing and testing every line
+  let lastLine = -1;
+  for (const named of text.matchAll(SECRET_NAME_ANYWHERE)) {
+    const at = named.index ?? 0;
+    const lineStart = text.lastIndexOf('\n', at - 1) + 1;
+    if (lineStart === lastLine) continue;
+    lastLine = lineStart;
+    const newline = text.indexOf('\n', at);
     const lineEnd = newline === -1 ? text.length : newline;
-    if (lineEnd - lineStart <= GENERIC_MAX_LINE && SECRET_NAME.test(text.slice(lineStart, lineEnd))) {
-      const line = text.slice(lineStart, lineEnd);
-      for (const candidate of genericCandidates(line, codeFile)) {
-        const start = lineStart + candidate.start;
-        const end = start + candidate.value.length;
-        if (taken.some(([s, e]) => start < e && s < end)) continue;
-        matches.push({
-          ruleId: GENERIC_SECRET.id,
-          title: GENERIC_SECRET.title,
-          severity: GENERIC_SECRET.severity,
-          message: GENERIC_SECRET.message,
-          remediation: GENERIC_SECRET.remediation,
-          start,
-          end,
-          secret: candidate.value,
-        });
-      }
+    if (lineEnd - lineStart > GENERIC_MAX_LINE) continue;
+    const line = text.slice(lineStart, lineEnd);
+    for (const candidate of genericCandidates(line, codeFile)) {
+      const start = lineStart + candidate.start;
+      const end = start + candidate.value.length;
+      if (taken.some(([s, e]) => start < e && s < end)) continue;
+      matches.push({
+        ruleId: GENERIC_SECRET.id,
+        title: GENERIC_SECRET.title,
+        severity: GENERIC_SECRET.severity,
+        message: GENERIC_SECRET.message,
+        remediation: GENERIC_SECRET.remediation,
+        start,
+        end,
+        secret: candidate.value,
+      });
     }
-    if (newline === -1) break;
-    lineStart = newline + 1;
   }
   return matches;
 }

@@ -25,7 +25,7 @@ export const TAINTED = 3;
 export type Level = typeof CONST | typeof SAFE | typeof UNKNOWN | typeof TAINTED;
 
 /** What a sanitiser makes a value safe for. */
-export type SinkKind = 'shell' | 'sql' | 'html' | 'path' | 'url' | 'code' | 'redirect' | 'ldap' | 'xpath';
+export type SinkKind = 'shell' | 'sql' | 'html' | 'path' | 'url' | 'code' | 'redirect' | 'ldap' | 'xpath' | 'session';
 
 /** One step of a flow: a node and what happened there. */
 export interface FlowNodeStep {
@@ -42,6 +42,14 @@ export interface Value {
   readonly clean?: ReadonlySet<SinkKind>;
   /** Source data: the steps from the source to here. */
   readonly steps?: ReadonlyArray<FlowNodeStep>;
+  /**
+   * A container whose entries under constant keys are known (a dict or object literal, `d['k'] = v`, a
+   * ConfigParser's `set(section, key, v)`, a Map's `set('k', v)`): reading a key gets that entry, not the
+   * whole container. The level above is the join of the entries.
+   */
+  readonly fields?: ReadonlyMap<string, Value>;
+  /** A list whose elements are known in order (literal, append, pop): indexing with a constant gets that element. */
+  readonly items?: ReadonlyArray<Value>;
 }
 
 const V_CONST: Value = { level: CONST };
@@ -55,6 +63,8 @@ const MAX_EVALUATIONS = 200_000;
 export interface TaintHost {
   readonly language: LanguageId;
   readonly root: Node;
+  /** The file's text (the root node's text, without copying it out of the parser again). */
+  readonly text: string;
   qualifiedName(node: Node | null | undefined): string | undefined;
   calleeName(call: Node | null | undefined): string | undefined;
   stringValue(node: Node | null | undefined): string | undefined;
@@ -123,7 +133,8 @@ const SANITISERS: ReadonlyArray<readonly [RegExp, ReadonlyArray<SinkKind> | 'all
   [/^(urllib\.parse\.quote|urllib\.parse\.quote_plus|urllib\.parse\.urlencode|encodeURIComponent|encodeURI|querystring\.escape)$/, ['url', 'shell', 'redirect', 'html']],
   [/(^|\.)(escape_string|escape_literal|quote_ident|literal|escapeId|sqlstring\.escape|mysql\.escape|pg-format|format_sql|escape_filter_chars|escape_dn_chars|ldap3?\.utils\.conv\.escape_filter_chars)$/, ['sql', 'ldap']],
   [/(^|\.)(url_has_allowed_host_and_scheme|is_safe_url)$/, ['redirect', 'url']],
-  [/^(ast\.literal_eval|json\.loads|json\.load|JSON\.parse|JSON\.stringify|json\.dumps)$/, ['code', 'shell', 'sql']],
+  // a JSON text is a literal to a JavaScript/Python evaluator, but its quotes and `$(...)` still break out of SQL and shell strings
+  [/^(ast\.literal_eval|json\.loads|json\.load|JSON\.parse|JSON\.stringify|json\.dumps)$/, ['code']],
 ];
 
 const STRING_METHODS_PY = new Set(['format', 'join', 'replace', 'strip', 'lstrip', 'rstrip', 'lower', 'upper', 'title', 'capitalize', 'casefold', 'encode', 'decode', 'split', 'rsplit', 'splitlines', 'partition', 'ljust', 'rjust', 'center', 'zfill', 'expandtabs', 'format_map', 'removeprefix', 'removesuffix', 'get', 'getlist', 'pop', 'copy', 'values', 'items', 'keys', 'read', 'readline', 'readlines', 'getvalue', 'group', 'groups', 'groupdict']);
@@ -176,6 +187,20 @@ export function join(values: ReadonlyArray<Value>): Value {
   return clean === undefined ? V_UNKNOWN : { level, clean };
 }
 
+/** A container value from its known entries. */
+function container(fields: ReadonlyMap<string, Value> | undefined, items?: ReadonlyArray<Value>): Value {
+  const parts = [...(fields?.values() ?? []), ...(items ?? [])];
+  const j = parts.length === 0 ? V_CONST : join(parts);
+  const base: Value = j.level === CONST ? V_CONST : { level: j.level, clean: j.clean, steps: j.steps };
+  return fields !== undefined ? { ...base, fields } : { ...base, items };
+}
+
+/** The key of a field: constant parts joined (`d['k']`, `conf.get('section', 'k')`). */
+function fieldKey(values: ReadonlyArray<Value>): string | undefined {
+  if (values.length === 0 || !values.every((v) => v.level === CONST && v.value !== undefined)) return undefined;
+  return values.map((v) => String(v.value)).join('\0');
+}
+
 function withStep(v: Value, node: Node, message: string): Value {
   if (v.level !== TAINTED) return v;
   const steps = v.steps ?? [];
@@ -212,6 +237,12 @@ function truthy(v: string | number | boolean | null): boolean {
 
 type Env = Map<string, Value>;
 
+/** A name a condition proves safe: for every sink (a plain name), or for some kinds of sink. */
+type Guard = string | { readonly name: string; readonly kinds: ReadonlyArray<SinkKind> };
+
+const QUOTE_KINDS: ReadonlyArray<SinkKind> = ['xpath', 'sql', 'ldap'];
+const URL_CHECKS = /(^|\.)(is_safe_url|url_has_allowed_host_and_scheme|is_safe_redirect|isSafeUrl|isSafeRedirect|isRelativeUrl|is_relative_url|isLocalUrl|is_local_url)$/;
+
 interface ScopeResult {
   /** Values of evaluated expressions, by node id. */
   readonly values: Map<number, Value>;
@@ -219,6 +250,8 @@ interface ScopeResult {
   readonly final: Env;
   /** Names assigned anywhere in the scope. */
   readonly assigned: Set<string>;
+  /** Names holding the result of a check (`ok = is_safe_url(x)`): what they prove when true. */
+  readonly checks: Map<string, ReadonlyArray<Guard>>;
 }
 
 const PY_SCOPE_TYPES = new Set(['function_definition', 'lambda', 'class_definition']);
@@ -314,7 +347,7 @@ export function createTaint(host: TaintHost): Taint {
   function analyse(scope: Node): ScopeResult {
     const known = results.get(scope.id);
     if (known !== undefined) return known;
-    const result: ScopeResult = { values: new Map(), final: new Map(), assigned: new Set() };
+    const result: ScopeResult = { values: new Map(), final: new Map(), assigned: new Set(), checks: new Map() };
     if (inProgress.has(scope.id)) return result;
     inProgress.add(scope.id);
     try {
@@ -352,25 +385,58 @@ export function createTaint(host: TaintHost): Taint {
     return V_UNKNOWN;
   }
 
-  function run(scope: Node, result: ScopeResult): void {
+  /** The first parameter of an AWS Lambda handler (`exports.handler = async (event) => …`): the whole event is the caller's. */
+  function lambdaHandler(scope: Node): boolean {
+    if (python) return false;
+    let node: Node | null = scope.parent;
+    if (node?.type === 'variable_declarator') return node.childForFieldName('name')?.text === 'handler' && node.parent?.parent?.type === 'export_statement';
+    if (node?.type === 'assignment_expression') return /^(module\.)?exports\.handler$/.test(node.childForFieldName('left')?.text ?? '');
+    if (scope.type === 'function_declaration') {
+      node = scope.parent;
+      return scope.childForFieldName('name')?.text === 'handler' && node?.type === 'export_statement';
+    }
+    return false;
+  }
+
+  function run(scope: Node, result: ScopeResult, summary?: { readonly returns: Value[] }): void {
     const env: Env = new Map();
     const isRoot = scope.id === host.root.id;
     if (!isRoot) {
       const params = scope.childForFieldName('parameters') ?? scope.childForFieldName('parameter');
       const fromRequest = params !== null && handlerParameters(scope);
-      for (const p of bindingNames(params)) {
+      const lambda = params !== null && !fromRequest && lambdaHandler(scope);
+      const callers = summary === undefined && !fromRequest && !lambda ? callSiteValues(scope) : undefined;
+      bindingNames(params).forEach((p, index) => {
         if (python && (p.text === 'self' || p.text === 'cls')) {
           env.set(p.text, V_UNKNOWN);
-          continue;
+          return;
         }
-        env.set(p.text, fromRequest ? { level: TAINTED, steps: [{ node: p, message: `request parameter \`${p.text}\` of a route handler` }] } : V_UNKNOWN);
-      }
+        if (summary !== undefined) {
+          // a summary run: every parameter is data, so the return value says whether a parameter reaches it
+          env.set(p.text, { level: TAINTED, steps: [{ node: p, message: `argument \`${p.text}\`` }] });
+          return;
+        }
+        if (lambda && index === 0) {
+          env.set(p.text, { level: TAINTED, steps: [{ node: p, message: `event \`${p.text}\` of a Lambda handler` }] });
+          return;
+        }
+        const fromCaller = callers?.[python && bindingNames(params)[0]?.text === 'self' ? index - 1 : index];
+        if (fromCaller !== undefined) {
+          env.set(p.text, withStep(fromCaller, p, `passed in as \`${p.text}\``));
+          return;
+        }
+        // Express/Koa: req/ctx are request objects whose data properties are sources by name (req.query, ctx.request.body);
+        // the object itself (req.session, req.app) and the response are not data from the caller
+        const requestObject = !python && /^(req|request|ctx|res|response|reply|next|context)$/.test(p.text);
+        env.set(p.text, fromRequest && !requestObject ? { level: TAINTED, steps: [{ node: p, message: `request parameter \`${p.text}\` of a route handler` }] } : V_UNKNOWN);
+      });
     }
-    const ctx = { env, result, scope };
+    const ctx: Ctx = { env, result, scope, ...(summary === undefined ? {} : { returns: summary.returns }) };
     const body = isRoot ? scope : scope.childForFieldName('body');
     if (body === null) return;
     if (!python && scope.type === 'arrow_function' && body.type !== 'statement_block') {
-      evaluate(body, ctx, 0);
+      const v = evaluate(body, ctx, 0);
+      summary?.returns.push(v);
     } else {
       const out = block(body, ctx, 0);
       for (const [k, v] of out ?? env) result.final.set(k, v);
@@ -379,10 +445,94 @@ export function createTaint(host: TaintHost): Taint {
     for (const [k, v] of env) result.final.set(k, v);
   }
 
+  // ---------------------------------------------------------------- calls within the file
+
+  let functionsByName: Map<string, Node> | undefined;
+  let callsByName: Map<string, Node[]> | undefined;
+  const summaries = new Map<number, Value>();
+  let summarising = 0;
+  /** Only files that hold web request data get the (costlier) look across their own calls. */
+  let acrossCallsKnown: boolean | undefined;
+  const acrossCalls = (): boolean =>
+    (acrossCallsKnown ??= python
+      ? /\brequest\.(args|form|values|files|json|data|cookies|headers|GET|POST|FILES|COOKIES|META|body|params|query_params|get_json)\b|@\w+(\.\w+)*\.(route|get|post|put|patch|delete)\s*\(/.test(host.text)
+      : /\b(req|request|ctx)\.(query|params|body|headers|cookies|request|files?)\b|\bexports\.handler\b|\bexport\s+(const|async\s+function|function)\s+handler\b|\blocation\.(search|hash|href)\b|\bURLSearchParams\b/.test(host.text));
+
+  function indexFunctions(): void {
+    functionsByName = new Map();
+    callsByName = new Map();
+    for (const n of host.root.descendantsOfType(python ? ['function_definition', 'call'] : ['function_declaration', 'variable_declarator', 'call_expression'])) {
+      if (n === null) continue;
+      if (n.type === 'call' || n.type === 'call_expression') {
+        const fn = n.childForFieldName('function');
+        const name = fn?.type === 'identifier' ? fn.text : fn?.type === 'attribute' && fn.childForFieldName('object')?.text === 'self' ? fn.childForFieldName('attribute')?.text : undefined;
+        if (name !== undefined) {
+          const list = callsByName.get(name) ?? [];
+          list.push(n);
+          callsByName.set(name, list);
+        }
+        continue;
+      }
+      let fn: Node | null = n;
+      if (n.type === 'variable_declarator') {
+        const value = n.childForFieldName('value');
+        fn = value !== null && /^(arrow_function|function_expression|function)$/.test(value.type) ? value : null;
+      }
+      const name = n.childForFieldName('name')?.text;
+      if (fn !== null && name !== undefined && !functionsByName.has(name)) functionsByName.set(name, fn);
+    }
+  }
+
+  /** The function a local name calls, when the file defines exactly that name. */
+  function localFunction(name: string): Node | undefined {
+    if (!acrossCalls()) return undefined;
+    if (functionsByName === undefined) indexFunctions();
+    return functionsByName?.get(name);
+  }
+
+  /** What the file's own calls pass to a function's parameters, by position: only data from a source is kept. */
+  function callSiteValues(fn: Node): Array<Value | undefined> | undefined {
+    if (summarising > 0 || !acrossCalls()) return undefined;
+    if (functionsByName === undefined) indexFunctions();
+    const name = fn.parent?.type === 'variable_declarator' ? fn.parent.childForFieldName('name')?.text : fn.childForFieldName('name')?.text;
+    if (name === undefined || functionsByName?.get(name)?.id !== fn.id) return undefined;
+    const out: Array<Value | undefined> = [];
+    for (const call of callsByName?.get(name) ?? []) {
+      if (call.startIndex >= fn.startIndex && call.endIndex <= fn.endIndex) continue;
+      const args = (call.childForFieldName('arguments')?.namedChildren ?? []).filter((a): a is Node => a !== null && a.type !== 'comment');
+      args.forEach((arg, i) => {
+        if (arg.type === 'keyword_argument' || arg.type === 'spread_element' || arg.type === 'list_splat') return;
+        const v = valueOf(arg);
+        if (v.level === TAINTED) out[i] = out[i] === undefined ? v : join([out[i] ?? V_UNKNOWN, v]);
+      });
+    }
+    // a parameter some caller gives request data may hold it; other callers give values we do not know
+    return out.map((v) => (v === undefined ? undefined : join([v, V_UNKNOWN])));
+  }
+
+  /** What a local function returns when its parameters are data: tainted when a parameter reaches a return. */
+  function summaryOf(fn: Node): Value {
+    const known = summaries.get(fn.id);
+    if (known !== undefined) return known;
+    summaries.set(fn.id, V_UNKNOWN);
+    const returns: Value[] = [];
+    summarising++;
+    try {
+      run(fn, { values: new Map(), final: new Map(), assigned: new Set(), checks: new Map() }, { returns });
+    } finally {
+      summarising--;
+    }
+    const v = returns.length === 0 ? V_UNKNOWN : join(returns);
+    summaries.set(fn.id, v);
+    return v;
+  }
+
   interface Ctx {
     env: Env;
     readonly result: ScopeResult;
     readonly scope: Node;
+    /** In a summary run: where the return values go. */
+    readonly returns?: Value[];
   }
 
   /** Runs the statements of a block; returns the environment after it, or undefined when it always ends (return/raise). */
@@ -397,7 +547,8 @@ export function createTaint(host: TaintHost): Taint {
   }
 
   function markDead(node: Node | null): void {
-    if (node !== null) dead.push([node.startIndex, node.endIndex]);
+    // a summary run binds parameters to stand-ins: what it folds says nothing about the real code
+    if (node !== null && summarising === 0) dead.push([node.startIndex, node.endIndex]);
   }
 
   function copy(env: Env): Env {
@@ -420,13 +571,18 @@ export function createTaint(host: TaintHost): Taint {
         else vs.push(v);
       }
       // defined on one path only: on the other it is whatever it was outside (unknown to us here)
-      out.set(k, missing ? join([...vs, V_UNKNOWN]) : join(vs));
+      if (!missing && vs.every((v) => v === vs[0])) out.set(k, vs[0] ?? V_UNKNOWN);
+      else out.set(k, missing ? join([...vs, V_UNKNOWN]) : join(vs));
     }
     return out;
   }
 
-  /** Names a condition proves safe on its true (`whenTrue`) or false branch: allow-list membership and equality with constants. */
-  function guardedNames(cond: Node | null, ctx: Ctx, whenTrue: boolean, nesting: number): string[] {
+  /**
+   * Names a condition proves safe on its true (`whenTrue`) or false branch: allow-list membership and equality
+   * with constants (safe for everything), and checks that make a value safe for some sinks only (a URL checked
+   * by is_safe_url, a path checked to stay under a base, a value checked to hold no quote).
+   */
+  function guardedNames(cond: Node | null, ctx: Ctx, whenTrue: boolean, nesting: number): Guard[] {
     if (cond === null || nesting > MAX_NESTING) return [];
     switch (cond.type) {
       case 'parenthesized_expression':
@@ -443,6 +599,15 @@ export function createTaint(host: TaintHost): Taint {
         }
         if ((op === 'or' || op === '||') && !whenTrue) {
           return [...guardedNames(cond.childForFieldName('left'), ctx, false, nesting + 1), ...guardedNames(cond.childForFieldName('right'), ctx, false, nesting + 1)];
+        }
+        if ((op === 'and' || op === '&&') && !whenTrue) {
+          // `(x or ...) and not is_safe_url(x)` is false when the check passed or when x was empty: a sanitiser
+          // check of x counts when every operand is about x (an unrelated operand could skip the check)
+          const left = cond.childForFieldName('left');
+          const right = cond.childForFieldName('right');
+          const checks = [...guardedNames(left, ctx, false, nesting + 1), ...guardedNames(right, ctx, false, nesting + 1)].filter((g): g is Exclude<Guard, string> => typeof g !== 'string');
+          const mentions = (n: Node | null, name: string): boolean => n !== null && (n.text === name || n.descendantsOfType('identifier').some((i) => i?.text === name));
+          return checks.filter((g) => mentions(left, g.name) && mentions(right, g.name));
         }
         if (op === '===' || op === '==' || op === '!==' || op === '!=') {
           const positive = op === '===' || op === '==';
@@ -462,11 +627,19 @@ export function createTaint(host: TaintHost): Taint {
         const [left, right] = parts as [Node, Node];
         const positive = op === 'in' || op === '==' || op === 'is';
         const negative = op === 'not in' || op === '!=' || op === 'is not';
+        // "'" not in x / if "'" in x: return: a value with no quote cannot leave a quoted query literal
+        if ((op === 'in' || op === 'not in') && right.type === 'identifier' && (op === 'in') !== whenTrue) {
+          const needle = evaluate(left, ctx, nesting + 1);
+          if (needle.level === CONST && typeof needle.value === 'string' && /['"]/.test(needle.value)) return [{ name: right.text, kinds: QUOTE_KINDS }];
+        }
         if (!((positive && whenTrue) || (negative && !whenTrue))) return [];
         if (left.type === 'identifier' && evaluate(right, ctx, nesting + 1).level === CONST) return [left.text];
         if (right.type === 'identifier' && (op === '==' || op === '!=') && evaluate(left, ctx, nesting + 1).level === CONST) return [right.text];
         return [];
       }
+      case 'identifier':
+        // `ok = is_safe_url(url)` … `if ok:`
+        return whenTrue ? [...(ctx.result.checks.get(cond.text) ?? [])] : [];
       case 'call':
       case 'call_expression': {
         if (!whenTrue) return [];
@@ -482,6 +655,21 @@ export function createTaint(host: TaintHost): Taint {
           if (method === 'test' && object?.type === 'regex' && /^\^.*\$$/.test(object.childForFieldName('pattern')?.text ?? '') && arg?.type === 'identifier') return [arg.text];
         }
         const name = host.calleeName(cond) ?? '';
+        // is_safe_url(x, ...), url_has_allowed_host_and_scheme(x, ...): a checked redirect target
+        if (URL_CHECKS.test(name) && args[0]?.type === 'identifier') return [{ name: args[0].text, kinds: ['redirect', 'url'] }];
+        if (URL_CHECKS.test(name) && args[0]?.type === 'keyword_argument') {
+          const value = args.map((a) => a.childForFieldName('value')).find((v) => v?.type === 'identifier');
+          if (value) return [{ name: value.text, kinds: ['redirect', 'url'] }];
+        }
+        // p.startswith(base) / p.startsWith(base) / p.is_relative_to(base): a path checked to stay under a base
+        const method = fn?.childForFieldName(python ? 'attribute' : 'property')?.text ?? '';
+        const subject = fn?.childForFieldName('object');
+        if (/^(startswith|startsWith|is_relative_to)$/.test(method) && subject?.type === 'identifier' && args[0] !== undefined) {
+          const base = evaluate(args[0], ctx, nesting + 1);
+          // a fixed scheme and host also pins a URL; a bare "/" does not ("//evil.example" starts with it)
+          if (base.level === CONST && typeof base.value === 'string' && /^[a-z][\w+.-]*:\/\/[^/]+\//i.test(base.value)) return [{ name: subject.text, kinds: ['path', 'redirect', 'url'] }];
+          if (base.level < TAINTED) return [{ name: subject.text, kinds: ['path'] }];
+        }
         const arg = args[1];
         if (/^re\.(fullmatch|match)$/.test(name) && arg?.type === 'identifier') {
           const pattern = host.stringValue(args[0]);
@@ -498,12 +686,17 @@ export function createTaint(host: TaintHost): Taint {
     }
   }
 
-  function withGuards(env: Env, names: ReadonlyArray<string>): Env {
-    if (names.length === 0) return env;
+  function withGuards(env: Env, guards: ReadonlyArray<Guard>): Env {
+    if (guards.length === 0) return env;
     const out = copy(env);
-    for (const n of names) {
-      const v = out.get(n);
-      if (v === undefined || v.level >= UNKNOWN) out.set(n, V_SAFE);
+    for (const g of guards) {
+      if (typeof g === 'string') {
+        const v = out.get(g);
+        if (v === undefined || v.level >= UNKNOWN) out.set(g, V_SAFE);
+        continue;
+      }
+      const v = out.get(g.name);
+      if (v !== undefined && v.level >= UNKNOWN) out.set(g.name, cleaned(v, g.kinds));
     }
     return out;
   }
@@ -623,6 +816,23 @@ export function createTaint(host: TaintHost): Taint {
       case 'subscript_expression': {
         // x[k] = v / x.k = v: the container now holds v too
         const object = target.childForFieldName(target.type === 'subscript' ? 'value' : 'object');
+        if (object?.type === 'identifier') {
+          const prior = ctx.env.get(object.text) ?? lookup(object, ctx);
+          let key: string | undefined;
+          if (target.type === 'member_expression') key = target.childForFieldName('property')?.text;
+          else if (target.type === 'subscript' || target.type === 'subscript_expression') {
+            const index = target.childrenForFieldName(python ? 'subscript' : 'index').filter((c): c is Node => c !== null);
+            key = fieldKey(index.map((c) => evaluate(c, ctx, nesting + 1)));
+          }
+          if (key !== undefined && prior.fields !== undefined) {
+            // d['k'] = v on a dict whose entries are known: that entry now holds v, the others keep theirs
+            const fields = new Map(prior.fields);
+            fields.set(key, withStep(value, at, `stored in \`${object.text}\``));
+            ctx.env.set(object.text, container(fields));
+            ctx.result.assigned.add(object.text);
+            return;
+          }
+        }
         evaluate(target, ctx, nesting + 1);
         if (object?.type === 'identifier' && value.level >= UNKNOWN) {
           const prior = ctx.env.get(object.text) ?? lookup(object, ctx);
@@ -665,7 +875,11 @@ export function createTaint(host: TaintHost): Taint {
       case 'return_statement':
       case 'throw_statement':
       case 'raise_statement':
-        for (const c of node.namedChildren) if (c !== null) evaluate(c, ctx, nesting + 1);
+        for (const c of node.namedChildren) {
+          if (c === null) continue;
+          const v = evaluate(c, ctx, nesting + 1);
+          if (node.type === 'return_statement') ctx.returns?.push(v);
+        }
         return true;
       case 'break_statement':
       case 'continue_statement':
@@ -918,10 +1132,9 @@ export function createTaint(host: TaintHost): Taint {
         const j = join(parts);
         return j.level === CONST && s !== undefined ? { level: CONST, value: s } : j;
       }
-      case 'identifier': {
-        const v = lookup(node, ctx);
-        return v;
-      }
+      case 'identifier':
+      case 'shorthand_property_identifier':
+        return lookup(node, ctx);
       case 'this':
       case 'super':
         return V_UNKNOWN;
@@ -948,7 +1161,13 @@ export function createTaint(host: TaintHost): Taint {
       case 'assignment_expression': {
         const right = node.childForFieldName('right');
         const v = right === null ? V_UNKNOWN : evaluate(right, ctx, nesting);
-        assign(node.childForFieldName('left'), v, ctx, node, nesting);
+        const left = node.childForFieldName('left');
+        if (left?.type === 'identifier') {
+          const proved = right !== null && (right.type === 'call' || right.type === 'call_expression') ? guardedNames(right, ctx, true, nesting).filter((g) => typeof g !== 'string') : [];
+          if (proved.length > 0) ctx.result.checks.set(left.text, proved);
+          else ctx.result.checks.delete(left.text);
+        }
+        assign(left, v, ctx, node, nesting);
         return v;
       }
       case 'augmented_assignment':
@@ -983,6 +1202,10 @@ export function createTaint(host: TaintHost): Taint {
         const ov = evaluate(object, ctx, nesting);
         const prop = node.childForFieldName(python ? 'attribute' : 'property')?.text ?? '';
         if (prop === 'length' && !python) return ov.level === CONST ? V_CONST : V_SAFE;
+        if (!python && ov.fields !== undefined) {
+          const known = ov.fields.get(prop);
+          if (known !== undefined) return known;
+        }
         // the runtime's own facts (process.execPath, sys.executable, __dirname-like paths) are not data
         if (q !== undefined && RUNTIME_FACTS.test(q)) return V_SAFE;
         // a member of an imported module (subprocess.PIPE, config.TABLE) is the program's own
@@ -999,7 +1222,16 @@ export function createTaint(host: TaintHost): Taint {
         }
         const object = node.childForFieldName(python ? 'value' : 'object');
         const ov = object === null ? V_UNKNOWN : evaluate(object, ctx, nesting);
-        for (const c of node.childrenForFieldName(python ? 'subscript' : 'index')) if (c !== null) evaluate(c, ctx, nesting);
+        const index = node.childrenForFieldName(python ? 'subscript' : 'index').filter((c): c is Node => c !== null);
+        const iv = index.map((c) => evaluate(c, ctx, nesting));
+        const entry = entryOf(ov, iv);
+        if (entry !== undefined) return entry;
+        if (ov.level === CONST && typeof ov.value === 'string' && index.length === 1) {
+          // 'literal'[1], 'literal'[13:]: a constant
+          const one = iv[0];
+          if (one?.level === CONST && typeof one.value === 'number') return { level: CONST, value: ov.value.at(one.value) ?? null };
+          if (index[0]?.type === 'slice') return V_CONST;
+        }
         return ov.level === CONST ? V_CONST : ov;
       }
       case 'call':
@@ -1080,23 +1312,39 @@ export function createTaint(host: TaintHost): Taint {
       case 'list':
       case 'tuple':
       case 'set':
-      case 'array':
-        return join(children(node, ctx, nesting));
+      case 'array': {
+        const parts = children(node, ctx, nesting);
+        // element positions are known unless something is spread into the list
+        const spread = node.namedChildren.some((c) => c !== null && /splat|spread/.test(c.type));
+        return node.type === 'set' || spread ? join(parts) : container(undefined, parts);
+      }
       case 'dictionary':
       case 'object': {
         const parts: Value[] = [];
+        let fields: Map<string, Value> | undefined = new Map();
         for (const p of node.namedChildren) {
           if (p === null || p.type === 'comment') continue;
           if (p.type === 'pair') {
             const key = p.childForFieldName('key');
-            if (key !== null && key.type !== 'property_identifier' && key.type !== 'identifier') evaluate(key, ctx, nesting);
+            let k: string | undefined;
+            if (key !== null && (key.type === 'property_identifier' || (key.type === 'identifier' && !python))) k = key.text;
+            else if (key !== null) k = fieldKey([evaluate(key, ctx, nesting)]);
             const value = p.childForFieldName('value');
-            if (value !== null) parts.push(evaluate(value, ctx, nesting));
-          } else if (p.type === 'shorthand_property_identifier') parts.push(lookup(p, ctx));
-          else if (p.type === 'method_definition') continue;
-          else parts.push(evaluate(p, ctx, nesting));
+            const v = value === null ? V_UNKNOWN : evaluate(value, ctx, nesting);
+            parts.push(v);
+            if (k === undefined) fields = undefined;
+            else fields?.set(k, v);
+          } else if (p.type === 'shorthand_property_identifier') {
+            const v = evaluate(p, ctx, nesting);
+            parts.push(v);
+            fields?.set(p.text, v);
+          } else if (p.type === 'method_definition') continue;
+          else {
+            parts.push(evaluate(p, ctx, nesting));
+            fields = undefined;
+          }
         }
-        return join(parts);
+        return fields !== undefined ? container(fields) : join(parts);
       }
       case 'list_comprehension':
       case 'set_comprehension':
@@ -1247,6 +1495,22 @@ export function createTaint(host: TaintHost): Taint {
         return kinds === 'all' ? (j.level === CONST ? V_CONST : V_SAFE) : cleaned(withStep(j, node, `passed through ${name}`), kinds);
       }
     }
+    // a function of this file: its summary says whether an argument reaches what it returns
+    if (fn !== null && (fn.type === 'identifier' || (python && fn.type === 'attribute' && fn.childForFieldName('object')?.text === 'self'))) {
+      const local = localFunction(fn.type === 'identifier' ? fn.text : (fn.childForFieldName('attribute')?.text ?? ''));
+      if (local !== undefined && (fn.type !== 'identifier' || ctx.env.get(fn.text) === undefined || ctx.env.get(fn.text) === V_UNKNOWN)) {
+        const tainted = args.filter((a) => a.level === TAINTED);
+        // only a call given data needs the summary (what it returns otherwise is judged as before: unknown)
+        const summary = tainted.length > 0 ? summaryOf(local) : V_UNKNOWN;
+        // a constant or harmless return does not depend on the arguments at all
+        if (summary.level <= SAFE) return summary;
+        if (summary.level === TAINTED) {
+          const through = join(tainted);
+          const clean = summary.clean === undefined ? through.clean : new Set([...summary.clean, ...(through.clean ?? [])]);
+          return withStep({ ...through, clean }, node, `through ${fn.text}()`);
+        }
+      }
+    }
     // the receiver of a method call (`x.format(...)`, `sep.join(parts)`)
     let receiver: Value | undefined;
     let method = '';
@@ -1258,6 +1522,11 @@ export function createTaint(host: TaintHost): Taint {
     } else if (fn !== null && fn.type !== 'identifier') evaluate(fn, ctx, nesting);
     // `requests.get(url)`, `path.join(a, b)`: a function of an imported module, not a method of a value
     if (receiverNode?.type === 'identifier' && host.isImported(receiverNode.text)) receiver = undefined;
+    // a container whose entries are known: keyed reads and writes, list appends and pops
+    if (receiverNode?.type === 'identifier' && receiver !== undefined && (receiver.fields !== undefined || receiver.items !== undefined)) {
+      const known = knownContainerCall(receiverNode.text, receiver, method, args, node, ctx);
+      if (known !== undefined) return known;
+    }
     // container writes taint the container
     if (receiverNode?.type === 'identifier' && CONTAINER_WRITES.has(method)) {
       const incoming = join(args);
@@ -1266,6 +1535,9 @@ export function createTaint(host: TaintHost): Taint {
         ctx.result.assigned.add(receiverNode.text);
       }
     }
+    // a fresh, empty keyed container
+    if (args.length === 0 && /^(configparser\.(Raw|Safe)?ConfigParser|(Raw|Safe)?ConfigParser|dict|Map|collections\.OrderedDict|OrderedDict)$/.test(name)) return container(new Map());
+    if (args.length === 0 && /^(list|Array)$/.test(name)) return container(undefined, []);
     // str(x), String(x), a plain function: carries the taint of its arguments
     if (/^(str|String|repr|format|bytes|bytearray|list|tuple|dict|set|sorted|reversed|f?string|unicode|path\.join|path\.resolve|os\.path\.join|os\.path\.abspath|os\.path\.normpath|os\.path\.realpath|posixpath\.join|urllib\.parse\.urljoin|Buffer\.from|decodeURIComponent|decodeURI|unescape|atob|Object\.assign|Object\.values|Array\.from|base64\.\w*decode|binascii\.\w+|urllib\.parse\.(unquote|unquote_plus|urlparse|urlsplit)|codecs\.decode|textwrap\.dedent|pathlib\.Path|pathlib\.PurePath|os\.fsencode|os\.fsdecode|path\.normalize|url\.parse|URL|util\.format|sprintf|vsprintf|printf)$|(^|\.)(asKey|createSecretKey|createPrivateKey)$/.test(name)) {
       const j = join(args.length > 0 ? args : [V_CONST]);
@@ -1291,6 +1563,62 @@ export function createTaint(host: TaintHost): Taint {
     return V_UNKNOWN;
   }
 
+  /** The entry `index` reads from a container whose entries are known, or undefined. */
+  function entryOf(container: Value, index: ReadonlyArray<Value>): Value | undefined {
+    if (container.fields !== undefined) {
+      const key = fieldKey(index);
+      return key === undefined ? undefined : container.fields.get(key);
+    }
+    if (container.items !== undefined && index.length === 1) {
+      const i = index[0];
+      if (i?.level === CONST && typeof i.value === 'number' && Number.isInteger(i.value)) return container.items.at(i.value);
+    }
+    return undefined;
+  }
+
+  /** A method call on a local container whose entries are known; undefined when the method is not modelled. */
+  function knownContainerCall(name: string, receiver: Value, method: string, args: ReadonlyArray<Value>, node: Node, ctx: Ctx): Value | undefined {
+    const update = (next: Value): void => {
+      ctx.env.set(name, next);
+      ctx.result.assigned.add(name);
+    };
+    if (receiver.fields !== undefined) {
+      if (method === 'get' || method === 'getint' || method === 'getboolean' || method === 'getfloat') {
+        const whole = fieldKey(args);
+        if (whole !== undefined && receiver.fields.has(whole)) return method === 'get' ? receiver.fields.get(whole) : V_SAFE;
+        const first = fieldKey(args.slice(0, 1));
+        // dict.get('k', default)
+        if (first !== undefined && receiver.fields.has(first) && args.length <= 2) return join([receiver.fields.get(first) ?? V_UNKNOWN, ...args.slice(1)]);
+        return undefined;
+      }
+      if (method === 'set' && args.length >= 2) {
+        const key = fieldKey(args.slice(0, -1));
+        const value = args[args.length - 1] ?? V_UNKNOWN;
+        if (key === undefined) return undefined;
+        const fields = new Map(receiver.fields);
+        fields.set(key, withStep(value, node, `stored in \`${name}\``));
+        update(container(fields));
+        return V_UNKNOWN;
+      }
+      if (/^(add_section|has_section|has_option|sections|options|clear)$/.test(method)) return method === 'clear' ? (update(container(new Map())), V_UNKNOWN) : V_SAFE;
+      return undefined;
+    }
+    const items = receiver.items ?? [];
+    if ((method === 'append' || method === 'push') && args.length === 1) {
+      update(container(undefined, [...items, withStep(args[0] ?? V_UNKNOWN, node, `added to \`${name}\``)]));
+      return python ? { level: CONST, value: null } : V_SAFE;
+    }
+    if (method === 'pop' || method === 'shift') {
+      const at = method === 'shift' ? 0 : args.length === 0 ? items.length - 1 : args[0]?.level === CONST && typeof args[0].value === 'number' ? args[0].value : undefined;
+      if (at === undefined || items.length === 0) return undefined;
+      const index = at < 0 ? items.length + at : at;
+      if (index < 0 || index >= items.length) return undefined;
+      update(container(undefined, items.filter((_, i) => i !== index)));
+      return items[index];
+    }
+    return undefined;
+  }
+
   function isDead(node: Node): boolean {
     const start = node.startIndex;
     for (const [s, e] of dead) if (s <= start && start < e) return true;
@@ -1310,7 +1638,7 @@ export function createTaint(host: TaintHost): Taint {
     const known = r.values.get(node.id);
     if (known !== undefined) return known;
     // not reached by the walk (dead code, a nested construct it does not model): evaluate it in the scope's final state
-    const ctx: Ctx = { env: copy(r.final), result: { values: new Map(), final: r.final, assigned: r.assigned }, scope };
+    const ctx: Ctx = { env: copy(r.final), result: { values: new Map(), final: r.final, assigned: r.assigned, checks: r.checks }, scope };
     return evaluate(node, ctx, 0);
   }
 

@@ -29,7 +29,11 @@ export type RuleCategory =
   | 'secrets'
   | 'ssrf'
   | 'open-redirect'
-  | 'xxe';
+  | 'xxe'
+  | 'ldap-injection'
+  | 'xpath-injection'
+  | 'trust-boundary'
+  | 'insecure-cookie';
 
 /** Every category, in the order reports list them. */
 export const RULE_CATEGORIES: ReadonlyArray<RuleCategory> = [
@@ -48,6 +52,10 @@ export const RULE_CATEGORIES: ReadonlyArray<RuleCategory> = [
   'ssrf',
   'open-redirect',
   'xxe',
+  'ldap-injection',
+  'xpath-injection',
+  'trust-boundary',
+  'insecure-cookie',
 ];
 
 /** One file to analyse. */

@@ -17,9 +17,19 @@ export interface FindingPlace {
   readonly column: number;
 }
 
+/** A file of the revision that does not parse cleanly, with its first syntax error. */
+export interface FindingsParseError {
+  readonly path: string;
+  readonly line: number;
+  readonly column: number;
+  readonly message: string;
+}
+
 /** Props of {@link FindingsPanel}. */
 export interface FindingsPanelProps {
   readonly findings: ReadonlyArray<Finding>;
+  /** Files the analyser could not parse cleanly: shown so that "no findings" is never read as "checked". */
+  readonly parseErrors?: ReadonlyArray<FindingsParseError>;
   readonly currentPath: string | null;
   readonly currentKey: string | null;
   readonly onSelect: (finding: Finding) => void;
@@ -29,7 +39,7 @@ export interface FindingsPanelProps {
 const worstFirst = [...Severity.options].reverse();
 
 /** The findings panel (memoised like the file tree: it only changes with the findings or the selection). */
-export const FindingsPanel = memo(function FindingsPanel({ findings, currentPath, currentKey, onSelect, onReveal }: FindingsPanelProps) {
+export const FindingsPanel = memo(function FindingsPanel({ findings, parseErrors = [], currentPath, currentKey, onSelect, onReveal }: FindingsPanelProps) {
   const [onlyThisFile, setOnlyThisFile] = useState(false);
   const [grouping, setGrouping] = useState<FindingGrouping>('rule');
   const [status, setStatus] = useState<FindingStatusFilter>('all');
@@ -70,6 +80,23 @@ export const FindingsPanel = memo(function FindingsPanel({ findings, currentPath
           them
         </span>
       </div>
+      {parseErrors.length > 0 && (
+        <div className="parse-errors" role="status" data-testid="parse-errors" data-count={parseErrors.length}>
+          <p>
+            {parseErrors.length} file{parseErrors.length === 1 ? '' : 's'} did not parse; findings cover only the parts that did:
+          </p>
+          <ul>
+            {parseErrors.map((error) => (
+              <li key={error.path}>
+                <button type="button" className="link-button" onClick={() => onReveal({ path: error.path, line: error.line, column: error.column })}>
+                  {error.path}:{error.line}
+                </button>{' '}
+                <span className="parse-error-message">{error.message}</span>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
       <div className="finding-filters" role="group" aria-label="Filter findings">
         <fieldset className="severity-filter">
           <legend className="visually-hidden">Severities shown</legend>

@@ -344,7 +344,7 @@ function ReviewBody({ detail, role, refreshing }: { readonly detail: ProposalDet
           </div>
           <div className="tab-panel" role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
             {tab === 'findings' && (
-              <FindingsPanel findings={detail.findings} currentPath={currentFile?.path ?? null} currentKey={currentFinding} onSelect={selectFinding} onReveal={revealPlace} />
+              <FindingsPanel findings={detail.findings} parseErrors={detail.parseErrors} currentPath={currentFile?.path ?? null} currentKey={currentFinding} onSelect={selectFinding} onReveal={revealPlace} />
             )}
             {tab === 'comments' && (
               <CommentsPanel

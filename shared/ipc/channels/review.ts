@@ -168,6 +168,11 @@ export const ProposalDetail = z.object({
   revisions: z.array(RevisionView).readonly(),
   files: z.array(FileChangeView).readonly(),
   findings: z.array(Finding).readonly(),
+  /** Files of the revision that do not parse cleanly: path and first syntax error (findings on the parts that parse still show). */
+  parseErrors: z
+    .array(z.object({ path: z.string(), line: z.number().int(), column: z.number().int(), message: z.string() }))
+    .readonly()
+    .optional(),
   assessment: Assessment,
   /** The agent's own claims, when the proposal was imported from a change set. */
   agentClaims: z

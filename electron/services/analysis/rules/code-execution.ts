@@ -20,6 +20,28 @@ export const codeExecutionRules: ReadonlyArray<Rule> = [
     remediation: 'Parse data instead of evaluating it: ast.literal_eval() for Python literals, json.loads() for JSON.',
   },
   {
+    id: 'python.code-execution.passed-as-callable',
+    title: 'eval()/exec() handed to an executor with data',
+    category: 'code-execution',
+    severity: 'high',
+    cwe: [cwe(95), cwe(94)],
+    languages: ['python'],
+    calls: ['*.run_in_executor', '*.submit', 'functools.partial', '*.apply_async', 'threading.Thread'],
+    predicate: (m) => {
+      const call = m.capture('finding');
+      const name = callee(m) ?? '';
+      const args = m.code.positionalArguments(call);
+      // run_in_executor(executor, fn, *args); submit(fn, *args); partial(fn, *args); Thread(target=fn, args=(...))
+      const at = /\.run_in_executor$/.test(name) ? 1 : 0;
+      const fn = name === 'threading.Thread' ? m.code.keywordArgument(call, 'target') : args[at];
+      if (fn === undefined || !/^(builtins\.)?(eval|exec)$/.test(m.code.qualifiedName(fn) ?? '')) return false;
+      const data = name === 'threading.Thread' ? [m.code.keywordArgument(call, 'args')] : args.slice(at + 1);
+      return data.some((a) => a !== undefined && m.code.isUnsafe(a, 'code'));
+    },
+    message: 'eval()/exec() is handed to an executor or thread with a run-time argument: the argument runs as Python code, just as in a direct call.',
+    remediation: 'Run the intended function, not eval/exec; parse data with ast.literal_eval() or json.loads().',
+  },
+  {
     id: 'python.code-execution.exec',
     title: 'exec() of a string',
     category: 'code-execution',

@@ -49,9 +49,25 @@ function htmlBuiltFromData(m: RuleMatch, builders: ReadonlySet<string>): boolean
   }
   // nothing is spliced into a lone literal without substitutions
   if (outer.id === literal.id && !/interpolation|template_substitution/.test(literal.namedChildren.map((c) => c?.type ?? '').join(' '))) return false;
+  // markup written to a log is text in a log, not a page
+  const consumer = outer.parent?.type === 'arguments' || outer.parent?.type === 'argument_list' ? outer.parent.parent : null;
+  if (consumer !== null && consumer !== undefined && /^(console|logger|log|logging)\.\w+$|^print$/.test(m.code.calleeName(consumer) ?? '')) return false;
   if (!m.code.isTainted(outer, 'html')) return false;
   m.reportAt(outer);
   return true;
+}
+
+/**
+ * True when format_html's template was formatted before the call (%, f-string, .format with a name): it
+ * escapes only the arguments it is given, so that is the mistake whatever the name holds today.
+ */
+function formattedBeforeCall(template: Node | undefined): boolean {
+  if (template === undefined) return false;
+  const formatted =
+    (template.type === 'binary_operator' && template.childForFieldName('operator')?.text === '%' && template.childForFieldName('right')?.type !== 'string') ||
+    (template.type === 'string' && template.namedChildren.some((c) => c?.type === 'interpolation')) ||
+    (template.type === 'call' && /\.format$/.test(template.childForFieldName('function')?.text ?? '') && (template.childForFieldName('arguments')?.namedChildren ?? []).some((a) => a !== null && a.type !== 'string'));
+  return formatted && template.descendantsOfType('identifier').length > 0;
 }
 
 /** Rules for markup built from data. */
@@ -323,7 +339,7 @@ export const domInjectionRules: ReadonlyArray<Rule> = [
       if (node.type === 'call') {
         const name = m.code.calleeName(node) ?? '';
         // format_html('...' % x) formats before escaping; Markup.unescape turns escaped text back into markup
-        if (/format_html$/.test(name)) return m.code.isDynamicString(m.code.argument(node, 0));
+        if (/format_html$/.test(name)) return formattedBeforeCall(m.code.argument(node, 0));
         if (/html_safe$/.test(name)) return true;
         return /^(markupsafe|flask|jinja2)\.Markup\.unescape$|(^|\.)Markup\(\)\.unescape$/.test(name);
       }

@@ -9,6 +9,7 @@ import { domInjectionRules } from './dom-injection';
 import { hardcodedSecretRules } from './hardcoded-secrets';
 import { insecureRandomnessRules } from './insecure-randomness';
 import { pathTraversalRules } from './path-traversal';
+import { queryInjectionRules, sessionRules } from './queries-and-sessions';
 import type { Rule } from './rule';
 import { sandboxEscapeRules } from './sandbox-escape';
 import { sqlInjectionRules } from './sql-injection';
@@ -33,4 +34,6 @@ export const builtinRules: ReadonlyArray<Rule> = [
   ...deniedImportRules,
   ...hardcodedSecretRules,
   ...webRequestRules,
+  ...queryInjectionRules,
+  ...sessionRules,
 ];

@@ -8,6 +8,26 @@ import { cwe, type Rule, type RuleMatch } from './rule';
 
 const FILE_CALL = /(^|\.)(open|send_file|FileResponse|remove|unlink|rmdir|listdir|scandir|makedirs|rename|replace|copy|copy2|copyfile|copytree|move|rmtree|Path|PurePath|ZipFile|stat|lstat|chmod|chown|exists|isfile|readFile|readFileSync|writeFile|writeFileSync|appendFile|appendFileSync|createReadStream|createWriteStream|openSync|unlinkSync|rm|rmSync|readdir|readdirSync|statSync|access|accessSync|copyFile|copyFileSync|renameSync|mkdir|mkdirSync|outputFile|readJson|readJSON|sendFile|sendfile|download)$/;
 
+/**
+ * True when a join's result is named and that name is then checked to stay under a base
+ * (`p.startsWith(base)`, `p.indexOf(base) === 0`, `p.is_relative_to(base)`, `commonpath([p, base])`): the
+ * resolve-then-check pattern the remediation asks for.
+ */
+function checkedAfterJoin(join: Node): boolean {
+  let node: Node | null = join.parent;
+  let name: string | undefined;
+  for (; node !== null; node = node.parent) {
+    if (name === undefined && (node.type === 'variable_declarator' || node.type === 'assignment' || node.type === 'assignment_expression')) {
+      const left = node.childForFieldName(node.type === 'variable_declarator' ? 'name' : 'left');
+      if (left?.type === 'identifier') name = left.text;
+    }
+    if (/^(function_declaration|function_expression|arrow_function|method_definition|function_definition|program|module)$/.test(node.type)) break;
+  }
+  if (name === undefined || node === null) return false;
+  const escaped = name.replace(/[$]/g, '\\$');
+  return new RegExp(`\\b${escaped}\\.(startsWith|startswith|indexOf|is_relative_to)\\(|commonpath\\(\\s*\\[[^\\]]*\\b${escaped}\\b`).test(node.text);
+}
+
 /** True when a join's result goes straight into a call that opens or serves a file (that call's finding covers it). */
 function feedsFileCall(m: RuleMatch, join: Node): boolean {
   const call = join.parent?.parent;
@@ -80,7 +100,7 @@ export const pathTraversalRules: ReadonlyArray<Rule> = [
       const call = m.capture('finding');
       if (call === undefined || !mentionsAny(m, PY_WEB_SOURCE_WORDS)) return false;
       const parts = m.code.positionalArguments(call).slice(1).filter((a) => a.type !== 'string');
-      return parts.length > 0 && parts.some((a) => m.code.isTainted(a, 'path')) && !feedsFileCall(m, call);
+      return parts.length > 0 && parts.some((a) => m.code.isTainted(a, 'path')) && !feedsFileCall(m, call) && !checkedAfterJoin(call);
     },
     message: 'Request input is joined into a path; "../" or an absolute path in it (os.path.join drops everything before an absolute part) leaves the base directory.',
     remediation: 'Use secure_filename()/basename() on the input, or resolve the joined path and check it stays under the base directory.',
@@ -131,6 +151,9 @@ export const pathTraversalRules: ReadonlyArray<Rule> = [
       const call = m.capture('finding');
       // res.sendFile(name, { root }) confines the lookup to root (the `send` module rejects "..")
       if (/(^|\.)(sendFile|sendfile)$/.test(name) && m.code.keywordArgument(call, 'root') !== undefined) return false;
+      // ... also when the options are a local object that sets root
+      const options = m.code.argument(call, 1);
+      if (/(^|\.)(sendFile|sendfile)$/.test(name) && options?.type === 'identifier' && m.code.valueOf(options).fields?.has('root') === true) return false;
       const positional = m.code.positionalArguments(call);
       const paths = /(copyFile|rename)(Sync)?$/.test(name) ? positional.slice(0, 2) : positional.slice(0, 1);
       return paths.some((arg) => arg.type !== 'object' && m.code.isTainted(arg, 'path'));
@@ -149,7 +172,7 @@ export const pathTraversalRules: ReadonlyArray<Rule> = [
     predicate: (m) => {
       const call = m.capture('finding');
       if (call === undefined || !mentionsAny(m, JS_SOURCE_WORDS)) return false;
-      return m.code.positionalArguments(call).some((a) => m.code.isTainted(a, 'path')) && !feedsFileCall(m, call);
+      return m.code.positionalArguments(call).some((a) => m.code.isTainted(a, 'path')) && !feedsFileCall(m, call) && !checkedAfterJoin(call);
     },
     message: 'Request input is joined into a path; "../" in it (or an absolute path, for resolve) leaves the base directory.',
     remediation: 'Take path.basename() of the input, or resolve the result and check it starts with the base directory plus a separator.',

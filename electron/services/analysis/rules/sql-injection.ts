@@ -20,19 +20,41 @@ function builtQuery(m: RuleMatch): boolean {
 /** Rules for SQL text assembled from data. */
 export const sqlInjectionRules: ReadonlyArray<Rule> = [
   {
+    id: 'python.sql-injection.query-clause-string',
+    title: 'SQLAlchemy query clause built from strings',
+    category: 'sql-injection',
+    severity: 'high',
+    cwe: [cwe(89)],
+    languages: ['python'],
+    calls: ['*.filter', '*.distinct', '*.having', '*.group_by', '*.order_by'],
+    predicate: (m) => {
+      const call = m.capture('finding');
+      const receiver = call?.childForFieldName('function')?.childForFieldName('object');
+      // a Query (session.query(...), Model.query, a name `query`): a plain string clause is SQL text (text() coercion)
+      if (receiver === null || receiver === undefined || !/(^|\.)query\b/.test(receiver.text)) return false;
+      const clause = m.code.argument(call, 0);
+      // a clause string carries no SQL keywords to recognise it by: only request data counts here
+      return clause !== undefined && m.code.isDynamicString(clause) && m.code.isTainted(clause, 'sql');
+    },
+    message: 'A query clause (filter, order_by, group_by, having, distinct) is a string built from request data: SQLAlchemy sends a string clause as raw SQL, so the values in it can change the statement.',
+    remediation: 'Build the clause from column expressions (Model.name == value, desc(Model.created)), or bind values with text("... :v").bindparams(v=value).',
+  },
+  {
     id: 'python.sql-injection.built-query',
     title: 'SQL built from strings and executed',
     category: 'sql-injection',
     severity: 'high',
     cwe: [cwe(89)],
     languages: ['python'],
-    calls: ['*.execute', '*.executemany', '*.executescript', '*.raw', '*.mogrify', '*.read_sql', '*.read_sql_query', '*.text', '*.extra', '*.RawSQL', '*.fetch', '*.fetchrow', '*.fetchval', '*.run'],
+    calls: ['*.execute', '*.executemany', '*.executescript', '*.raw', '*.mogrify', '*.read_sql', '*.read_sql_query', '*.text', '*.extra', '*.RawSQL', '*.fetch', '*.fetchrow', '*.fetchval', '*.run', '*.cursor', '*.copy_from_query'],
     predicate: (m) => {
       const name = callee(m) ?? '';
       // a bare `text(...)` is SQLAlchemy's only when imported from it
       if (/(^|\.)text$/.test(name) && !name.startsWith('sqlalchemy')) return false;
       // asyncpg's fetch*/pg8000's run take SQL; elsewhere those names mean other things, so the text must read as SQL
       if (/\.(fetch|fetchrow|fetchval|run)$/.test(name) && !m.code.mentions(/\b(asyncpg|pg8000|aiopg|psycopg)\b/)) return false;
+      // asyncpg's Connection.cursor(query) takes SQL; a DB-API cursor() takes none
+      if (/\.(cursor|copy_from_query)$/.test(name) && !m.code.mentions(/\basyncpg\b/)) return false;
       if (/\.extra$/.test(name)) {
         // QuerySet.extra(where=[...], select={...}): any run-time text in its SQL fragments
         const call = m.capture('finding');

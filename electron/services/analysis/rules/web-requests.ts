@@ -65,18 +65,40 @@ export const webRequestRules: ReadonlyArray<Rule> = [
       'http.request',
       'https.get',
       'https.request',
-      '*.goto',
-      '*.navigate',
     ],
-    predicate: (m) => {
-      const call = m.capture('finding');
-      const name = callee(m) ?? '';
-      // page.goto(url) / Page.navigate({ url }): a headless browser fetching for the server
-      if (/\.(goto|navigate)$/.test(name) && !m.code.mentions(/puppeteer|playwright|chrome-remote-interface|phantom/)) return false;
-      return m.code.isTainted(urlArgument(m, call, 0), 'url');
-    },
+    predicate: (m) => m.code.isTainted(urlArgument(m, m.capture('finding'), 0), 'url'),
     message: 'The server fetches a URL that request data chooses, so a caller can make it reach internal services or the cloud metadata endpoint (server-side request forgery).',
     remediation: 'Map an identifier from the request to a fixed URL, or parse the URL and check its host against an allow-list (and block private ranges) before fetching.',
+  },
+  {
+    id: 'js.ssrf.headless-browser-input',
+    title: 'Server-side headless browser given a run-time URL, page or script',
+    category: 'ssrf',
+    severity: 'medium',
+    cwe: [cwe(918)],
+    languages: JS_FAMILY,
+    calls: [
+      ...['goto', 'setContent', 'evaluate', 'evaluateOnNewDocument', 'addInitScript', 'open', 'openUrl', 'property', 'evaluateJavaScript', 'compileScript', 'navigate', 'printToPDF', 'setDocumentContent'].map((f) => `*.${f}`),
+      'wkhtmltopdf',
+      'wkhtmltoimage.generate',
+    ],
+    predicate: (m) => {
+      if (!m.code.mentions(/puppeteer|playwright|phantom|chrome-remote-interface|wkhtmlto/)) return false;
+      const call = m.capture('finding');
+      const name = callee(m) ?? '';
+      if (/^(window|document|location|fs|os|http|https|net|dgram|Math|JSON|Object|Reflect|console)\./.test(name)) return false;
+      const args = m.code.positionalArguments(call);
+      let inputs: Array<Node | undefined>;
+      if (/\.property$/.test(name)) inputs = m.code.stringValue(args[0]) === 'content' ? [args[1]] : [];
+      else if (/\.(evaluate|evaluateOnNewDocument|addInitScript)$/.test(name) && args[0] !== undefined && /function|arrow_function/.test(args[0].type)) inputs = args.slice(1);
+      else if (args[0]?.type === 'object') inputs = ['url', 'expression', 'html', 'headerTemplate', 'footerTemplate'].map((k) => m.code.keywordArgument(call, k));
+      else inputs = [args[0]];
+      // a headless browser on the server loads whatever it is given, file:// and internal addresses included:
+      // anything not fixed in the code (a parameter, a call result, request data) can steer it
+      return inputs.some((input) => input !== undefined && m.code.isUnsafe(input, 'url'));
+    },
+    message: 'A headless browser on the server is given a URL, page content or script that is not fixed in the code; whoever controls it can make the browser read local files (file://), reach internal services or run script with the server’s network access.',
+    remediation: 'Navigate only to allow-listed URLs (parse and check the host and scheme), escape or sanitise HTML before setContent, and pass data to page scripts as arguments, never as code.',
   },
   ...(['python', 'js'] as const).map(
     (family): Rule => ({

@@ -178,3 +178,82 @@ describe('new sinks', () => {
     expect(found).toEqual(['python.weak-hash.weak-cipher@4', 'python.weak-hash.short-key@5', 'python.tls-verification.weak-protocol@6']);
   });
 });
+
+describe('data flow: containers with known entries', () => {
+  it('reads the entry a constant key names, after the entry was overwritten', async () => {
+    const lines = (read: string): string[] => [
+      'import os',
+      'from flask import request',
+      'def f():',
+      '    d = {}',
+      '    d["a"] = "ls"',
+      '    d["b"] = request.args["x"]',
+      `    os.system(${read})`,
+    ];
+    expect(await hits('a.py', lines('d["a"]'))).toEqual([]);
+    expect(await hits('a.py', lines('d["b"]'))).toContain('python.command-injection.os-system@7');
+  });
+
+  it('follows ConfigParser set/get, list append/pop and JS Map set/get by key and position', async () => {
+    const py = await hits('a.py', [
+      'import configparser, os',
+      'from flask import request',
+      'def f():',
+      '    conf = configparser.ConfigParser()',
+      '    conf.set("s", "safe", "ls")',
+      '    conf.set("s", "data", request.args["x"])',
+      '    os.system(conf.get("s", "safe"))',
+      '    items = []',
+      '    items.append("ls")',
+      '    items.append(request.args["x"])',
+      '    items.pop(0)',
+      '    os.system(items[0])',
+    ]);
+    expect(py).toEqual(['python.command-injection.os-system@12']);
+    const js = await hits('a.js', [
+      "const { exec } = require('child_process');",
+      "require('express')().get('/', (req, res) => {",
+      '  const m = new Map();',
+      "  m.set('cmd', 'ls');",
+      "  m.set('arg', req.query.x);",
+      "  exec(m.get('cmd'));",
+      "  exec(m.get('arg'));",
+      '});',
+    ]);
+    expect(js).toEqual(['js.command-injection.exec@7']);
+  });
+});
+
+describe('data flow: calls within the file', () => {
+  it('carries request data through a helper that returns its argument, and into a helper that receives it', async () => {
+    const found = await hits('a.py', [
+      'import os',
+      'from flask import Flask, request',
+      'app = Flask(__name__)',
+      'def wrap(value):',
+      '    return "ls " + value',
+      'def run(cmd):',
+      '    os.system(cmd)',
+      '@app.route("/")',
+      'def index():',
+      '    os.system(wrap(request.args["x"]))',
+      '    run(request.args["y"])',
+    ]);
+    expect(found).toContain('python.command-injection.os-system@10');
+    expect(found).toContain('python.command-injection.os-system@7');
+  });
+
+  it('does not taint what a helper returns when the helper drops its argument', async () => {
+    const found = await hits('a.py', [
+      'import os',
+      'from flask import Flask, request',
+      'app = Flask(__name__)',
+      'def fixed(value):',
+      '    return "ls"',
+      '@app.route("/")',
+      'def index():',
+      '    os.system(fixed(request.args["x"]))',
+    ]);
+    expect(found).toEqual([]);
+  });
+});
