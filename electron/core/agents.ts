@@ -114,8 +114,18 @@ function toRecord(row: AgentRow): AgentRecord {
   return { id: row.id, name: row.name, repositories: JSON.parse(row.repositories) as string[] };
 }
 
-function toView(row: AgentRow): AgentView {
-  return { ...toRecord(row), createdBy: row.created_by, createdAt: row.created_at, revokedAt: row.revoked_at };
+function toView(row: AgentRow, lastActivity: AgentView['lastActivity'] = null): AgentView {
+  return { ...toRecord(row), createdBy: row.created_by, createdAt: row.created_at, revokedAt: row.revoked_at, lastActivity };
+}
+
+// POSIX shell quoting for a word of the command line shown to the lead (a data directory may hold spaces).
+function shellWord(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The `claude mcp add …` line that connects Claude Code to an agent identity on this data directory. */
+export function claudeCommand(dataDir: string, agentName: string, credential: string): string {
+  return ['claude', 'mcp', 'add', 'gatehouse', '--env', `GATEHOUSE_AGENT_TOKEN=${credential}`, '--', 'gatehouse', '--data-dir', shellWord(dataDir), 'mcp', '--agent', agentName].join(' ');
 }
 
 function digest(credential: string): string {
@@ -128,7 +138,7 @@ export function agentActor(name: string): string {
 }
 
 /** Registers an agent for some repositories; returns its credential (shown once, stored as a hash). */
-export function addAgent(ctx: CoreContext, input: { readonly name: string; readonly repositories: ReadonlyArray<string> }): { agent: AgentView; credential: string } {
+export function addAgent(ctx: CoreContext, input: { readonly name: string; readonly repositories: ReadonlyArray<string> }): { agent: AgentView; credential: string; claudeCommand: string } {
   const session = ctx.sessions.require(['lead']);
   for (const id of input.repositories) ctx.registry.get(id); // NotFound for an unknown repository
   if (ctx.appDb.prepare('SELECT 1 FROM agents WHERE name = ?').get(input.name)) {
@@ -148,12 +158,15 @@ export function addAgent(ctx: CoreContext, input: { readonly name: string; reado
     .prepare('INSERT INTO agents (id, name, repositories, credential_sha256, created_by, created_at, revoked_at) VALUES (@id, @name, @repositories, @credential_sha256, @created_by, @created_at, @revoked_at)')
     .run(row);
   ctx.audit.record({ action: 'agent.registered', subject: `agent:${row.name}`, payload: { id: row.id, repositories: JSON.parse(row.repositories) as string[] } });
-  return { agent: toView(row), credential };
+  return { agent: toView(row), credential, claudeCommand: claudeCommand(ctx.layout.root, row.name, credential) };
 }
 
-/** Every registered agent. */
+/** Every registered agent, with its latest audited call. */
 export function listAgents(ctx: CoreContext): ReadonlyArray<AgentView> {
-  return (ctx.appDb.prepare('SELECT * FROM agents ORDER BY name').all() as AgentRow[]).map(toView);
+  return (ctx.appDb.prepare('SELECT * FROM agents ORDER BY name').all() as AgentRow[]).map((row) => {
+    const latest = ctx.auditStore.search({ actor: agentActor(row.name), limit: 1, order: 'desc' }).events[0];
+    return toView(row, latest === undefined ? null : { at: latest.ts, action: latest.action });
+  });
 }
 
 /** Revokes an agent's credential; its next call is refused. */

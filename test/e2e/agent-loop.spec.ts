@@ -13,10 +13,11 @@
  * sandbox's post-apply check at once (the fixture's close stops that check if it is still running).
  */
 import { execFileSync } from 'node:child_process';
-import type { Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+import type { Page, TestInfo } from '@playwright/test';
 import { connectAgent, type AgentClient } from '../integration/agents/helpers';
 import { expect, test } from './fixtures';
-import { acknowledgeEvery, invoke, openDemo, openProposal, snap, switchTo, valueOf } from './helpers';
+import { acknowledgeEvery, invoke, openDemo, openProposal, setTheme, snap, switchTo, valueOf } from './helpers';
 
 const proposalId = 'readme-discount-usage';
 
@@ -39,6 +40,30 @@ function readmeDiff(current: string, extra: ReadonlyArray<string>): string {
 async function clickLineNumber(page: Page, line: number): Promise<void> {
   const number = page.locator('[data-testid="diff-editor"] .editor.modified .line-numbers').filter({ hasText: new RegExp(`^\\s*${line}\\s*$`) });
   await number.first().click();
+}
+
+/**
+ * axe-core (WCAG 2.x A/AA) on the Agents section of Settings only, in the light and the dark theme, as
+ * helpers' `expectAccessible` does for whole views; fails on any critical or serious violation.
+ */
+async function expectSectionAccessible(page: Page, testInfo: TestInfo, view: string): Promise<void> {
+  const found: string[] = [];
+  for (const theme of ['light', 'dark'] as const) {
+    await setTheme(page, theme);
+    await page.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))));
+    const results = await new AxeBuilder({ page })
+      .setLegacyMode(true)
+      .include('[data-testid="settings-agents"]')
+      .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+      .analyze();
+    await testInfo.attach(`axe-${view}-${theme}.json`, { body: JSON.stringify(results.violations, null, 2), contentType: 'application/json' });
+    await snap(page, testInfo, `axe-${view}-${theme}`);
+    for (const violation of results.violations) {
+      if (violation.impact === 'critical' || violation.impact === 'serious') found.push(`${theme}:${violation.id} ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
+    }
+  }
+  await setTheme(page, 'light');
+  expect(found, `axe: critical/serious violations on ${view}`).toEqual([]);
 }
 
 /** What `wait_for_decision` answers (the fields this journey reads). */
@@ -75,14 +100,32 @@ test('agent loop: an MCP agent proposes, hears the request for changes with its 
   const repositories = await valueOf<ReadonlyArray<{ id: string }>>(page, 'repo:list', {});
   const repositoryId = repositories[0]?.id ?? '';
 
-  // A lead registers the agent; the credential is shown once.
-  const registered = await valueOf<{ credential: string }>(page, 'agent:add', { name: 'coder', repositories: [repositoryId] });
-  // A reviewer may not register agents.
+  // The lead registers the agent in Settings → Agents; the credential is shown once, with the Claude Code line.
+  await page.getByTestId('nav-settings').click();
+  const agents = page.getByTestId('settings-agents');
+  await expect(agents.getByTestId('agents-empty')).toBeVisible();
+  await agents.getByTestId('agent-name-input').fill('coder');
+  await expect(agents.locator(`[data-testid="agent-repository"][data-id="${repositoryId}"]`)).toBeChecked();
+  await agents.getByTestId('agent-add').click();
+  const credential = await agents.getByTestId('agent-credential-text').inputValue();
+  expect(credential).toMatch(/^gha_/);
+  await expect(agents.getByTestId('agent-claude-command-text')).toHaveValue(
+    `claude mcp add gatehouse --env GATEHOUSE_AGENT_TOKEN=${credential} -- gatehouse --data-dir ${dataDir} mcp --agent coder`,
+  );
+  await agents.getByTestId('agent-credential-copy').click();
+  await expect(agents.getByTestId('agent-credential').getByRole('status')).toHaveText(/Copied|Selected/);
+  await snap(page, testInfo, 'a00-lead-registers-the-agent');
+  await expectSectionAccessible(page, testInfo, 'settings-agents-credential');
+  await agents.getByTestId('agent-registered-done').click();
+  await expect(agents.getByTestId('agent-credential')).toHaveCount(0);
+  await expect(agents.locator('[data-testid="agent-row"][data-name="coder"]')).toBeVisible();
+  // A reviewer sees no Agents section, and main refuses the channel whatever the page does.
   await switchTo(page, 'reviewer');
+  await expect(page.getByTestId('settings-agents')).toHaveCount(0);
   const refused = await invoke(page, 'agent:add', { name: 'sneaky', repositories: [repositoryId] });
   expect(refused.error?.code).toBe('FORBIDDEN_ROLE');
 
-  const agent = await connectAgent(dataDir, 'coder', registered.credential);
+  const agent = await connectAgent(dataDir, 'coder', credential);
   try {
     // The reviewer has the queue open; the agent proposes; the row appears without a reload.
     await page.getByTestId('nav-queue').click();
@@ -98,9 +141,9 @@ test('agent loop: an MCP agent proposes, hears the request for changes with its 
       claims: { riskLevel: 'MINIMAL', safetyScore: 0.95, testsRun: ['python3 -m unittest discover -s tests'] },
     });
     expect(proposed).toMatchObject({ proposalId, revision: 1 });
-    const row = page.locator(`[data-testid="queue-row"][data-proposal-id="${proposalId}"]`);
-    await expect(row).toBeVisible();
-    await expect(row.getByTestId('author-kind')).toHaveAttribute('data-kind', 'agent');
+    const queueRow = page.locator(`[data-testid="queue-row"][data-proposal-id="${proposalId}"]`);
+    await expect(queueRow).toBeVisible();
+    await expect(queueRow.getByTestId('author-kind')).toHaveAttribute('data-kind', 'agent');
     await snap(page, testInfo, 'a01-agent-proposal-arrives-live');
 
     // The agent waits; the reviewer comments on the new line and requests changes in the console.
@@ -185,6 +228,17 @@ test('agent loop: an MCP agent proposes, hears the request for changes with its 
     expect(landed.proposal).toMatchObject({ state: 'applied', appliedCommit: main });
     expect(landed.proposal.decisions.filter((d) => d.decision === 'approve').map((d) => d.operatorName).sort()).toEqual(['lee', 'rita']);
     expect(git('show', 'main:README.md')).toContain('discounted price in EUR');
+
+    // Settings shows the agent's last activity; the lead revokes it there, and its next call is refused.
+    await page.getByTestId('nav-settings').click();
+    const row = agents.locator('[data-testid="agent-row"][data-name="coder"]');
+    await expect(row.getByTestId('agent-last-activity')).toHaveAttribute('data-action', /^agent\./);
+    await expectSectionAccessible(page, testInfo, 'settings-agents-list');
+    await row.getByTestId('agent-revoke').click();
+    await page.getByTestId('agent-revoke-dialog').getByTestId('agent-revoke-confirm').click();
+    await expect(row).toHaveAttribute('data-revoked', 'true');
+    await snap(page, testInfo, 'a06-lead-revokes-the-agent');
+    expect(await agent.refused('list_my_proposals', { repositoryId })).toMatch(/^LOCKED: agent coder is no longer registered/);
   } finally {
     await agent.close();
   }

@@ -13,6 +13,7 @@ import { EmptyState } from '../../components/EmptyState';
 import { ErrorNote } from '../../components/ErrorNote';
 import { Loading } from '../../components/Loading';
 import { TimeAgo } from '../../components/time';
+import { AgentsSection } from './AgentsSection';
 
 /** The settings view. */
 export function SettingsView({ role }: { readonly role: Role }) {
@@ -23,6 +24,7 @@ export function SettingsView({ role }: { readonly role: Role }) {
       <Policy />
       <Environment />
       <Operators role={role} />
+      <AgentsSection role={role} />
     </main>
   );
 }
