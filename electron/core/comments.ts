@@ -320,6 +320,10 @@ export function commentDigest(comment: { readonly id: string; readonly head: str
   return createHash('sha256').update(canonical, 'utf8').digest('hex');
 }
 
+function commentReference(c: CommentRow): CommentReference {
+  return { id: c.id, digest: commentDigest({ id: c.id, head: c.head, path: c.path, side: c.side, line: c.line, lineText: c.line_text, body: c.body }) };
+}
+
 function insertChangeRequest(db: Db, row: ChangeRequestRow, comments: ReadonlyArray<CommentReference>): void {
   db.transaction(() => {
     db.prepare(
@@ -536,33 +540,49 @@ function publishDraftRows(
   decision: { readonly kind: 'approve' | 'reject' | 'request_changes'; readonly jti: string } | null,
 ): ReadonlyArray<CommentRow> {
   const session = ctx.sessions.require(['reviewer', 'lead']);
-  const now = ctx.clock.now().toISOString();
-  const publish = ctx.appDb.transaction(() => {
-    const drafts = ctx.appDb
-      .prepare("SELECT * FROM comments WHERE repository = ? AND proposal = ? AND author_id = ? AND state = 'draft' ORDER BY created_at, id")
-      .all(repositoryId, proposal, session.operatorId) as CommentRow[];
-    ctx.appDb
-      .prepare(
-        `UPDATE comments SET state = 'published', published_at = ?, published_with = ?, decision_jti = ?
-         WHERE repository = ? AND proposal = ? AND author_id = ? AND state = 'draft'`,
-      )
-      .run(now, decision?.kind ?? null, decision?.jti ?? null, repositoryId, proposal, session.operatorId);
-    return drafts;
-  });
-  const published = publish.immediate();
-  if (published.length > 0) {
-    ctx.audit.record({
-      action: 'comment.published',
-      subject: `proposal:${repositoryId}/${proposal}`,
-      payload: {
-        decision: decision?.kind ?? null,
-        decisionJti: decision?.jti ?? null,
-        comments: published.map((c) => ({ id: c.id, head: c.head, path: c.path, side: c.side, line: c.line, body: c.body })),
-      },
-    });
-    ctx.events.emit('repo:changed', { repositoryId, what: `${published.length} comment(s) published` });
-  }
+  const published = ctx.appDb.transaction(() => markPublished(ctx, session.operatorId, repositoryId, proposal, decision)).immediate();
+  auditPublished(ctx, repositoryId, proposal, decision, published);
   return published;
+}
+
+// Inside the caller's transaction: the author's drafts on the proposal become published, with the decision.
+function markPublished(
+  ctx: CoreContext,
+  operatorId: string,
+  repositoryId: string,
+  proposal: string,
+  decision: { readonly kind: 'approve' | 'reject' | 'request_changes'; readonly jti: string } | null,
+): ReadonlyArray<CommentRow> {
+  const drafts = ctx.appDb
+    .prepare("SELECT * FROM comments WHERE repository = ? AND proposal = ? AND author_id = ? AND state = 'draft' ORDER BY created_at, id")
+    .all(repositoryId, proposal, operatorId) as CommentRow[];
+  ctx.appDb
+    .prepare(
+      `UPDATE comments SET state = 'published', published_at = ?, published_with = ?, decision_jti = ?
+       WHERE repository = ? AND proposal = ? AND author_id = ? AND state = 'draft'`,
+    )
+    .run(ctx.clock.now().toISOString(), decision?.kind ?? null, decision?.jti ?? null, repositoryId, proposal, operatorId);
+  return drafts;
+}
+
+function auditPublished(
+  ctx: CoreContext,
+  repositoryId: string,
+  proposal: string,
+  decision: { readonly kind: 'approve' | 'reject' | 'request_changes'; readonly jti: string } | null,
+  published: ReadonlyArray<CommentRow>,
+): void {
+  if (published.length === 0) return;
+  ctx.audit.record({
+    action: 'comment.published',
+    subject: `proposal:${repositoryId}/${proposal}`,
+    payload: {
+      decision: decision?.kind ?? null,
+      decisionJti: decision?.jti ?? null,
+      comments: published.map((c) => ({ id: c.id, head: c.head, path: c.path, side: c.side, line: c.line, body: c.body })),
+    },
+  });
+  ctx.events.emit('repo:changed', { repositoryId, what: `${published.length} comment(s) published` });
 }
 
 /** Signs a request for changes of exactly the revision the reviewer saw, publishing their drafts with it. */
@@ -613,16 +633,23 @@ export async function requestChanges(deps: ReviewDeps, seen: SeenRevision, reaso
     reason,
     issued_at: now.toISOString(),
   };
-  insertChangeRequest(ctx.appDb, row, []);
+  // One transaction: whoever reads the database (an agent's wait_for_decision in another process) sees the
+  // request together with its published comments, never the request alone.
+  const decision = { kind: 'request_changes', jti: row.jti } as const;
+  const published = ctx.appDb
+    .transaction(() => {
+      const drafts = markPublished(ctx, session.operatorId, seen.repositoryId, state.proposal.name, decision);
+      insertChangeRequest(ctx.appDb, row, drafts.map(commentReference));
+      return drafts;
+    })
+    .immediate();
   ctx.audit.record({
     action: 'decision.changes-requested',
     subject: `proposal:${seen.repositoryId}/${state.proposal.name}`,
     payload: { jti: row.jti, keyId: session.keyId, head: revision.head, tree: revision.tree, base: revision.base, risk: state.assessment.risk, reason, token: minted.token },
   });
-  const published = publishDraftRows(ctx, seen.repositoryId, state.proposal.name, { kind: 'request_changes', jti: row.jti });
-  const references = published.map((c) => ({ id: c.id, digest: commentDigest({ id: c.id, head: c.head, path: c.path, side: c.side, line: c.line, lineText: c.line_text, body: c.body }) }));
-  const reference = ctx.appDb.prepare('INSERT OR IGNORE INTO change_request_comments (jti, comment_id, digest) VALUES (?, ?, ?)');
-  for (const r of references) reference.run(row.jti, r.id, r.digest);
+  auditPublished(ctx, seen.repositoryId, state.proposal.name, decision, published);
+  const references = published.map(commentReference);
   // Like a decision, the request travels with the repository: a signed record, then shared.
   await appendRepositoryRecord(ctx, state.handle, session, { kind: 'change-request', token: minted.token, comments: references });
   await publishAuditHead(ctx, state.handle, session);
