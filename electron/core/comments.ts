@@ -239,7 +239,7 @@ function commentView(row: CommentRow, currentLine: number | null, currentHead: s
   };
 }
 
-function changeRequestView(row: ChangeRequestRow, currentHead: string, comments: number): ChangeRequestView {
+function changeRequestView(row: ChangeRequestRow, currentHead: string, comments: number, commentsElsewhere = 0): ChangeRequestView {
   return {
     jti: row.jti,
     repositoryId: row.repository,
@@ -253,6 +253,7 @@ function changeRequestView(row: ChangeRequestRow, currentHead: string, comments:
     issuedAt: row.issued_at,
     current: row.head === currentHead,
     comments,
+    commentsElsewhere,
     token: row.token,
   };
 }
@@ -301,13 +302,18 @@ async function currentRevision(deps: ReviewDeps, repositoryId: string, proposalI
   return { handle, proposal, base: proposal.baseOid, head: proposal.headOid };
 }
 
-// A request from another desk carries its comments by reference only: count whichever is known.
-function commentCounts(db: Db, jtis: ReadonlyArray<string>): Map<string, number> {
-  const counts = new Map<string, number>();
+// A request from another desk carries its comments by reference only: count whichever is known, and
+// how many of the referenced ones have no text here.
+function commentCounts(db: Db, jtis: ReadonlyArray<string>): Map<string, { readonly total: number; readonly elsewhere: number }> {
+  const counts = new Map<string, { readonly total: number; readonly elsewhere: number }>();
   if (jtis.length === 0) return counts;
   const local = db.prepare('SELECT COUNT(*) AS n FROM comments WHERE decision_jti = ?');
   const referenced = db.prepare('SELECT COUNT(*) AS n FROM change_request_comments WHERE jti = ?');
-  for (const jti of jtis) counts.set(jti, Math.max((local.get(jti) as { n: number }).n, (referenced.get(jti) as { n: number }).n));
+  const missing = db.prepare('SELECT COUNT(*) AS n FROM change_request_comments r WHERE r.jti = ? AND NOT EXISTS (SELECT 1 FROM comments c WHERE c.id = r.comment_id)');
+  for (const jti of jtis) {
+    const total = Math.max((local.get(jti) as { n: number }).n, (referenced.get(jti) as { n: number }).n);
+    counts.set(jti, { total, elsewhere: (missing.get(jti) as { n: number }).n });
+  }
   return counts;
 }
 
@@ -386,7 +392,7 @@ export async function listComments(deps: ReviewDeps, reader: CommentReader, repo
     .prepare('SELECT * FROM change_requests WHERE repository = ? AND proposal = ? ORDER BY issued_at, jti')
     .all(repositoryId, name) as ChangeRequestRow[];
   const counts = commentCounts(ctx.appDb, requests.map((r) => r.jti));
-  const changeRequests = requests.map((r) => changeRequestView(r, revision.head, counts.get(r.jti) ?? 0));
+  const changeRequests = requests.map((r) => changeRequestView(r, revision.head, counts.get(r.jti)?.total ?? 0, counts.get(r.jti)?.elsewhere ?? 0));
   return {
     repositoryId,
     proposalId: name,

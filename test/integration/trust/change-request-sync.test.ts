@@ -104,7 +104,10 @@ describe('a request for changes as a repository record', () => {
     expect(refused.ok).toBe(false);
     const conversation = await b.value('comment:list', { repositoryId: id, proposalId: 'withdrawn' });
     expect(conversation.reviewState).toBe('changes-requested');
-    expect(conversation.changeRequests).toEqual([expect.objectContaining({ jti: request.jti, operatorName: 'rita', current: true, comments: 1 })]);
+    expect(conversation.changeRequests).toEqual([expect.objectContaining({ jti: request.jti, operatorName: 'rita', current: true, comments: 1, commentsElsewhere: 1 })]);
+    // At desk A, the comment is there in full.
+    await a.as('rita');
+    expect((await a.value('comment:list', { repositoryId: id, proposalId: 'withdrawn' })).changeRequests).toEqual([expect.objectContaining({ comments: 1, commentsElsewhere: 0 })]);
     const states = await b.value('comment:states', { repositoryId: id });
     expect(states.find((s) => s.proposalId === 'withdrawn')?.reviewState).toBe('changes-requested');
   });
