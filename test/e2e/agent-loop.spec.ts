@@ -66,6 +66,18 @@ async function expectSectionAccessible(page: Page, testInfo: TestInfo, view: str
   expect(found, `axe: critical/serious violations on ${view}`).toEqual([]);
 }
 
+/** Signs the approval in the open decision dialog once it shows every file viewed; closes it. */
+async function approveInDialog(page: Page, reason: string): Promise<void> {
+  const dialog = page.getByTestId('decision-dialog');
+  await expect(dialog.getByTestId('decision-viewed')).toHaveAttribute('data-viewed', '1');
+  await acknowledgeEvery(dialog, /Accepted risk/);
+  await dialog.getByTestId('decision-reason').fill(reason);
+  await expect(dialog.getByTestId('decision-submit')).toBeEnabled();
+  await dialog.getByTestId('decision-submit').click();
+  await expect(dialog.getByTestId('signed-decision')).toHaveAttribute('data-decision', 'approve');
+  await dialog.getByTestId('signed-done').click();
+}
+
 /** What `wait_for_decision` answers (the fields this journey reads). */
 interface WaitResult {
   readonly outcome: string;
@@ -196,23 +208,20 @@ test('agent loop: an MCP agent proposes, hears the request for changes with its 
     const finalVerdict = waitForDecision(agent, { repositoryId, proposalId, until: 'applied' });
     await page.locator('[data-testid="file-row"][data-path="README.md"]').getByTestId('file-open').click();
     await page.getByTestId('toggle-viewed').check();
+    await expect(page.getByTestId('viewed-count')).toContainText('1/1');
     await page.getByTestId('tab-decision').click();
     await page.getByTestId('approve-button').click();
-    await acknowledgeEvery(dialog, /Accepted risk/);
-    await dialog.getByTestId('decision-reason').fill('The currency is named; documentation only.');
-    await dialog.getByTestId('decision-submit').click();
-    await expect(dialog.getByTestId('signed-decision')).toHaveAttribute('data-decision', 'approve');
-    await dialog.getByTestId('signed-done').click();
+    await approveInDialog(page, 'The currency is named; documentation only.');
     await snap(page, testInfo, 'a04-reviewer-approves-revision-2');
 
+    // The lead's viewed marks are their own: the lead reads the file too, then approves and applies.
     await switchTo(page, 'lead');
+    await expect(page.getByTestId('viewed-count')).toContainText('0/1');
+    await page.getByTestId('toggle-viewed').check();
+    await expect(page.getByTestId('viewed-count')).toContainText('1/1');
     await page.getByTestId('tab-decision').click();
     await page.getByTestId('approve-button').click();
-    await acknowledgeEvery(dialog, /Accepted risk/);
-    await dialog.getByTestId('decision-reason').fill('Lead: fine to land.');
-    await dialog.getByTestId('decision-submit').click();
-    await expect(dialog.getByTestId('signed-decision')).toHaveAttribute('data-decision', 'approve');
-    await dialog.getByTestId('signed-done').click();
+    await approveInDialog(page, 'Lead: fine to land.');
     await expect(page.getByTestId('gate')).toHaveAttribute('data-allowed', 'true');
     await page.getByTestId('apply-button').click();
     const apply = page.getByTestId('apply-dialog');
