@@ -11,6 +11,8 @@
  * `agent.refused`, ...).
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { watch, type FSWatcher } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import type {
   AgentChange,
   AgentPolicyView,
@@ -114,8 +116,18 @@ function toRecord(row: AgentRow): AgentRecord {
   return { id: row.id, name: row.name, repositories: JSON.parse(row.repositories) as string[] };
 }
 
-function toView(row: AgentRow): AgentView {
-  return { ...toRecord(row), createdBy: row.created_by, createdAt: row.created_at, revokedAt: row.revoked_at };
+function toView(row: AgentRow, lastActivity: AgentView['lastActivity'] = null): AgentView {
+  return { ...toRecord(row), createdBy: row.created_by, createdAt: row.created_at, revokedAt: row.revoked_at, lastActivity };
+}
+
+// POSIX shell quoting for a word of the command line shown to the lead (a data directory may hold spaces).
+function shellWord(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The `claude mcp add …` line that connects Claude Code to an agent identity on this data directory. */
+export function claudeCommand(dataDir: string, agentName: string, credential: string): string {
+  return ['claude', 'mcp', 'add', 'gatehouse', '--env', `GATEHOUSE_AGENT_TOKEN=${credential}`, '--', 'gatehouse', '--data-dir', shellWord(dataDir), 'mcp', '--agent', agentName].join(' ');
 }
 
 function digest(credential: string): string {
@@ -128,7 +140,7 @@ export function agentActor(name: string): string {
 }
 
 /** Registers an agent for some repositories; returns its credential (shown once, stored as a hash). */
-export function addAgent(ctx: CoreContext, input: { readonly name: string; readonly repositories: ReadonlyArray<string> }): { agent: AgentView; credential: string } {
+export function addAgent(ctx: CoreContext, input: { readonly name: string; readonly repositories: ReadonlyArray<string> }): { agent: AgentView; credential: string; claudeCommand: string } {
   const session = ctx.sessions.require(['lead']);
   for (const id of input.repositories) ctx.registry.get(id); // NotFound for an unknown repository
   if (ctx.appDb.prepare('SELECT 1 FROM agents WHERE name = ?').get(input.name)) {
@@ -148,12 +160,15 @@ export function addAgent(ctx: CoreContext, input: { readonly name: string; reado
     .prepare('INSERT INTO agents (id, name, repositories, credential_sha256, created_by, created_at, revoked_at) VALUES (@id, @name, @repositories, @credential_sha256, @created_by, @created_at, @revoked_at)')
     .run(row);
   ctx.audit.record({ action: 'agent.registered', subject: `agent:${row.name}`, payload: { id: row.id, repositories: JSON.parse(row.repositories) as string[] } });
-  return { agent: toView(row), credential };
+  return { agent: toView(row), credential, claudeCommand: claudeCommand(ctx.layout.root, row.name, credential) };
 }
 
-/** Every registered agent. */
+/** Every registered agent, with its latest audited call. */
 export function listAgents(ctx: CoreContext): ReadonlyArray<AgentView> {
-  return (ctx.appDb.prepare('SELECT * FROM agents ORDER BY name').all() as AgentRow[]).map(toView);
+  return (ctx.appDb.prepare('SELECT * FROM agents ORDER BY name').all() as AgentRow[]).map((row) => {
+    const latest = ctx.auditStore.search({ actor: agentActor(row.name), limit: 1, order: 'desc' }).events[0];
+    return toView(row, latest === undefined ? null : { at: latest.ts, action: latest.action });
+  });
 }
 
 /** Revokes an agent's credential; its next call is refused. */
@@ -331,11 +346,16 @@ export async function audited<T>(ctx: CoreContext, agentName: string, tool: stri
   }
 }
 
-// Event buses whose core watches the audit log for agent events: there the watcher announces them all.
-const watchedBuses = new WeakSet<EventBus>();
+// Event buses whose core watches the audit log for agent events: there the watcher announces them all,
+// and a write by this process wakes it at once.
+const watchers = new WeakMap<EventBus, () => void>();
 
 function announce(ctx: CoreContext, repositoryId: string, proposalId: string, agent: string, kind: 'proposed' | 'revised' | 'withdrawn', revision: number): void {
-  if (watchedBuses.has(ctx.events)) return;
+  const wake = watchers.get(ctx.events);
+  if (wake !== undefined) {
+    wake();
+    return;
+  }
   ctx.events.emit('repo:changed', { repositoryId, what: `proposal ${kind} by agent ${agent}` });
   ctx.events.emit('proposal:arrived', { repositoryId, proposalId, agent, kind, revision });
 }
@@ -346,16 +366,24 @@ const AGENT_EVENT_KINDS: Readonly<Record<string, 'proposed' | 'revised' | 'withd
   'agent.withdrew': 'withdrawn',
 };
 
+/** How soon to look again when a file event found no new audit event (the writer had not published its commit yet). */
+const RECHECK_MS = 5;
+
 /**
  * Watches the audit log for proposals agents made — in this process or in a `gatehouse mcp` process
  * sharing the data directory — and emits `proposal:arrived` (and `repo:changed`) for each, so an open
- * console updates its queue without polling in the renderer. Reads only the log's tail every
- * `intervalMs`; returns the stop function.
+ * console updates its queue without polling in the renderer.
+ *
+ * Event-driven: a write by this process wakes the watch at once, and a write by another process is
+ * heard through a file-system watch of the audit database's directory (SQLite appends each commit to
+ * the `-wal` file). A commit becomes visible to readers only when the writer updates the WAL index in
+ * shared memory, which makes no file event, so a wake-up that finds nothing looks once more after
+ * {@link RECHECK_MS}. The read of the log's tail every `intervalMs` stays as the fallback (a file
+ * system without change events, a missed event). Returns the stop function.
  */
 export function startAgentWatch(ctx: CoreContext, intervalMs = 200): () => void {
-  watchedBuses.add(ctx.events);
   let seen = ctx.auditStore.count();
-  const tick = (): void => {
+  const tick = (): boolean => {
     try {
       const last = ctx.auditStore.count();
       for (let seq = seen + 1; seq <= last; seq += 1) {
@@ -370,16 +398,52 @@ export function startAgentWatch(ctx: CoreContext, intervalMs = 200): () => void 
         ctx.events.emit('repo:changed', { repositoryId, what: `proposal ${kind} by agent ${agent}` });
         ctx.events.emit('proposal:arrived', { repositoryId, proposalId, agent, kind, revision: typeof payload.revision === 'number' ? payload.revision : 0 });
       }
+      const grew = last > seen;
       seen = Math.max(seen, last);
+      return grew;
     } catch (error) {
       ctx.logger.warn('agent watch', error instanceof Error ? error.message : error);
+      return false;
     }
   };
+  let recheck: NodeJS.Timeout | null = null;
+  let pending = false;
+  const wakeFromFile = (): void => {
+    // Several file events per commit: one look per turn of the event loop.
+    if (pending) return;
+    pending = true;
+    setImmediate(() => {
+      pending = false;
+      if (tick() || recheck !== null) return;
+      recheck = setTimeout(() => {
+        recheck = null;
+        tick();
+      }, RECHECK_MS);
+      recheck.unref();
+    });
+  };
+  let watcher: FSWatcher | null = null;
+  const auditFile = basename(ctx.layout.auditDb);
+  try {
+    watcher = watch(dirname(ctx.layout.auditDb), { persistent: false }, (_type, file) => {
+      if (file === null || file.startsWith(auditFile)) wakeFromFile();
+    });
+    watcher.on('error', (error) => {
+      ctx.logger.warn('agent watch: the file watch failed; polling only', error.message);
+      watcher?.close();
+      watcher = null;
+    });
+  } catch (error) {
+    ctx.logger.warn('agent watch: no file watch here; polling only', error instanceof Error ? error.message : error);
+  }
+  watchers.set(ctx.events, () => void tick());
   const timer = setInterval(tick, intervalMs);
   timer.unref();
   return () => {
     clearInterval(timer);
-    watchedBuses.delete(ctx.events);
+    if (recheck !== null) clearTimeout(recheck);
+    watcher?.close();
+    watchers.delete(ctx.events);
   };
 }
 

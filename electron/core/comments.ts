@@ -8,17 +8,23 @@
  * A request for changes is signed exactly like an approval (same claims, `decision: request_changes`)
  * and verified the same way before it is stored, but it is kept in its own table: the approvals store
  * and the gate never see it, so it can never count as an approval.
+ *
+ * It is also a repository record (`change-request`: the token and each published comment's id and
+ * digest), shared with `sync`; another desk verifies it against the target's trust list and registers it
+ * here, so its gate too stops counting the operator's earlier approval of that revision.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { diffLines } from 'diff';
 import type { ChangeRequestView, CommentSide, CommentView, ProposalComments, ProposalReviewState } from '../../shared/ipc/channels/comments';
 import type { Role } from '../../shared/model/domain';
 import { ErrorCode, GatehouseError } from '../../shared/model/result';
-import { findingsDigest, mintApproval, verifyApproval } from '../services/approvals';
+import { findingsDigest, mintApproval, verifyApproval, type VerifiedApproval } from '../services/approvals';
 import { migrate, type Db, type Migration } from '../services/db/sqlite';
 import { fileContents, getProposal, listProposals, type FileSide } from '../services/git';
 import type { CoreContext } from './context';
-import { assertSameRevision, sandboxSummary, type SeenRevision } from './decisions';
+import { assertSameRevision, sandboxSummary, shareRecords, type SeenRevision } from './decisions';
+import { appendRepositoryRecord, publishAuditHead } from './records';
+import type { CommentReference } from '../services/records';
 import { requireValidPolicy, type RepositoryHandle } from './repositories';
 import { revisionState, type ReviewDeps } from './review';
 
@@ -79,6 +85,24 @@ export const commentMigrations: ReadonlyArray<Migration> = [
         CREATE TRIGGER change_requests_append_only_update BEFORE UPDATE ON change_requests
           BEGIN SELECT RAISE(ABORT, 'change requests are append-only'); END;
         CREATE TRIGGER change_requests_append_only_delete BEFORE DELETE ON change_requests
+          BEGIN SELECT RAISE(ABORT, 'change requests are append-only'); END;
+      `);
+    },
+  },
+  {
+    version: 2,
+    name: 'comments a request for changes carries, by id and digest',
+    up(db) {
+      db.exec(`
+        CREATE TABLE change_request_comments (
+          jti TEXT NOT NULL,
+          comment_id TEXT NOT NULL,
+          digest TEXT NOT NULL,
+          PRIMARY KEY (jti, comment_id)
+        );
+        CREATE TRIGGER change_request_comments_append_only_update BEFORE UPDATE ON change_request_comments
+          BEGIN SELECT RAISE(ABORT, 'change requests are append-only'); END;
+        CREATE TRIGGER change_request_comments_append_only_delete BEFORE DELETE ON change_request_comments
           BEGIN SELECT RAISE(ABORT, 'change requests are append-only'); END;
       `);
     },
@@ -215,7 +239,7 @@ function commentView(row: CommentRow, currentLine: number | null, currentHead: s
   };
 }
 
-function changeRequestView(row: ChangeRequestRow, currentHead: string, comments: number): ChangeRequestView {
+function changeRequestView(row: ChangeRequestRow, currentHead: string, comments: number, commentsElsewhere = 0): ChangeRequestView {
   return {
     jti: row.jti,
     repositoryId: row.repository,
@@ -229,6 +253,7 @@ function changeRequestView(row: ChangeRequestRow, currentHead: string, comments:
     issuedAt: row.issued_at,
     current: row.head === currentHead,
     comments,
+    commentsElsewhere,
     token: row.token,
   };
 }
@@ -277,12 +302,78 @@ async function currentRevision(deps: ReviewDeps, repositoryId: string, proposalI
   return { handle, proposal, base: proposal.baseOid, head: proposal.headOid };
 }
 
-function commentCounts(db: Db, jtis: ReadonlyArray<string>): Map<string, number> {
-  const counts = new Map<string, number>();
+// A request from another desk carries its comments by reference only: count whichever is known, and
+// how many of the referenced ones have no text here.
+function commentCounts(db: Db, jtis: ReadonlyArray<string>): Map<string, { readonly total: number; readonly elsewhere: number }> {
+  const counts = new Map<string, { readonly total: number; readonly elsewhere: number }>();
   if (jtis.length === 0) return counts;
-  const statement = db.prepare('SELECT COUNT(*) AS n FROM comments WHERE decision_jti = ?');
-  for (const jti of jtis) counts.set(jti, (statement.get(jti) as { n: number }).n);
+  const local = db.prepare('SELECT COUNT(*) AS n FROM comments WHERE decision_jti = ?');
+  const referenced = db.prepare('SELECT COUNT(*) AS n FROM change_request_comments WHERE jti = ?');
+  const missing = db.prepare('SELECT COUNT(*) AS n FROM change_request_comments r WHERE r.jti = ? AND NOT EXISTS (SELECT 1 FROM comments c WHERE c.id = r.comment_id)');
+  for (const jti of jtis) {
+    const total = Math.max((local.get(jti) as { n: number }).n, (referenced.get(jti) as { n: number }).n);
+    counts.set(jti, { total, elsewhere: (missing.get(jti) as { n: number }).n });
+  }
   return counts;
+}
+
+/**
+ * A published comment's digest: SHA-256 (hex) of its canonical JSON (id, revision head, path, side,
+ * line, the line's text, body), as a `change-request` record carries it.
+ */
+export function commentDigest(comment: { readonly id: string; readonly head: string; readonly path: string; readonly side: CommentSide; readonly line: number; readonly lineText: string; readonly body: string }): string {
+  const canonical = JSON.stringify({ id: comment.id, head: comment.head, path: comment.path, side: comment.side, line: comment.line, lineText: comment.lineText, body: comment.body });
+  return createHash('sha256').update(canonical, 'utf8').digest('hex');
+}
+
+function commentReference(c: CommentRow): CommentReference {
+  return { id: c.id, digest: commentDigest({ id: c.id, head: c.head, path: c.path, side: c.side, line: c.line, lineText: c.line_text, body: c.body }) };
+}
+
+function insertChangeRequest(db: Db, row: ChangeRequestRow, comments: ReadonlyArray<CommentReference>): void {
+  db.transaction(() => {
+    db.prepare(
+      `INSERT INTO change_requests (jti, token, repository, proposal, head, tree, operator_id, operator_name, role, key_id, reason, issued_at)
+       VALUES (@jti, @token, @repository, @proposal, @head, @tree, @operator_id, @operator_name, @role, @key_id, @reason, @issued_at)`,
+    ).run(row);
+    const reference = db.prepare('INSERT OR IGNORE INTO change_request_comments (jti, comment_id, digest) VALUES (?, ?, ?)');
+    for (const comment of comments) reference.run(row.jti, comment.id, comment.digest);
+  }).immediate();
+}
+
+/** Whether a request for changes with this token id is registered here. */
+export function hasChangeRequest(db: Db, jti: string): boolean {
+  return db.prepare('SELECT 1 FROM change_requests WHERE jti = ?').get(jti) !== undefined;
+}
+
+/**
+ * Registers a request for changes that arrived from another desk as a `change-request` record, already
+ * verified (a `request_changes` token signed by an operator in the target's trust list); its comments are
+ * kept by id and digest. Returns false when it was registered before.
+ */
+export function registerChangeRequest(db: Db, verified: VerifiedApproval, token: string, comments: ReadonlyArray<CommentReference>): boolean {
+  const { claims, signer } = verified;
+  if (claims.decision !== 'request_changes') throw new GatehouseError(ErrorCode.VerificationFailed, `a change-request record must carry a request for changes, not a decision to ${claims.decision}`);
+  if (hasChangeRequest(db, claims.jti)) return false;
+  insertChangeRequest(
+    db,
+    {
+      jti: claims.jti,
+      token,
+      repository: claims.aud,
+      proposal: claims.sub,
+      head: claims.head,
+      tree: claims.tree,
+      operator_id: signer.id,
+      operator_name: signer.name,
+      role: signer.role,
+      key_id: signer.keyId,
+      reason: claims.reason,
+      issued_at: new Date(claims.iat * 1000).toISOString(),
+    },
+    comments,
+  );
+  return true;
 }
 
 /** The comments (published ones and the reader's drafts) and requests for changes on a proposal. */
@@ -301,7 +392,7 @@ export async function listComments(deps: ReviewDeps, reader: CommentReader, repo
     .prepare('SELECT * FROM change_requests WHERE repository = ? AND proposal = ? ORDER BY issued_at, jti')
     .all(repositoryId, name) as ChangeRequestRow[];
   const counts = commentCounts(ctx.appDb, requests.map((r) => r.jti));
-  const changeRequests = requests.map((r) => changeRequestView(r, revision.head, counts.get(r.jti) ?? 0));
+  const changeRequests = requests.map((r) => changeRequestView(r, revision.head, counts.get(r.jti)?.total ?? 0, counts.get(r.jti)?.elsewhere ?? 0));
   return {
     repositoryId,
     proposalId: name,
@@ -445,34 +536,59 @@ export function publishDrafts(
   proposal: string,
   decision: { readonly kind: 'approve' | 'reject' | 'request_changes'; readonly jti: string } | null,
 ): number {
+  return publishDraftRows(ctx, repositoryId, proposal, decision).length;
+}
+
+function publishDraftRows(
+  ctx: CoreContext,
+  repositoryId: string,
+  proposal: string,
+  decision: { readonly kind: 'approve' | 'reject' | 'request_changes'; readonly jti: string } | null,
+): ReadonlyArray<CommentRow> {
   const session = ctx.sessions.require(['reviewer', 'lead']);
-  const now = ctx.clock.now().toISOString();
-  const publish = ctx.appDb.transaction(() => {
-    const drafts = ctx.appDb
-      .prepare("SELECT * FROM comments WHERE repository = ? AND proposal = ? AND author_id = ? AND state = 'draft' ORDER BY created_at, id")
-      .all(repositoryId, proposal, session.operatorId) as CommentRow[];
-    ctx.appDb
-      .prepare(
-        `UPDATE comments SET state = 'published', published_at = ?, published_with = ?, decision_jti = ?
-         WHERE repository = ? AND proposal = ? AND author_id = ? AND state = 'draft'`,
-      )
-      .run(now, decision?.kind ?? null, decision?.jti ?? null, repositoryId, proposal, session.operatorId);
-    return drafts;
+  const published = ctx.appDb.transaction(() => markPublished(ctx, session.operatorId, repositoryId, proposal, decision)).immediate();
+  auditPublished(ctx, repositoryId, proposal, decision, published);
+  return published;
+}
+
+// Inside the caller's transaction: the author's drafts on the proposal become published, with the decision.
+function markPublished(
+  ctx: CoreContext,
+  operatorId: string,
+  repositoryId: string,
+  proposal: string,
+  decision: { readonly kind: 'approve' | 'reject' | 'request_changes'; readonly jti: string } | null,
+): ReadonlyArray<CommentRow> {
+  const drafts = ctx.appDb
+    .prepare("SELECT * FROM comments WHERE repository = ? AND proposal = ? AND author_id = ? AND state = 'draft' ORDER BY created_at, id")
+    .all(repositoryId, proposal, operatorId) as CommentRow[];
+  ctx.appDb
+    .prepare(
+      `UPDATE comments SET state = 'published', published_at = ?, published_with = ?, decision_jti = ?
+       WHERE repository = ? AND proposal = ? AND author_id = ? AND state = 'draft'`,
+    )
+    .run(ctx.clock.now().toISOString(), decision?.kind ?? null, decision?.jti ?? null, repositoryId, proposal, operatorId);
+  return drafts;
+}
+
+function auditPublished(
+  ctx: CoreContext,
+  repositoryId: string,
+  proposal: string,
+  decision: { readonly kind: 'approve' | 'reject' | 'request_changes'; readonly jti: string } | null,
+  published: ReadonlyArray<CommentRow>,
+): void {
+  if (published.length === 0) return;
+  ctx.audit.record({
+    action: 'comment.published',
+    subject: `proposal:${repositoryId}/${proposal}`,
+    payload: {
+      decision: decision?.kind ?? null,
+      decisionJti: decision?.jti ?? null,
+      comments: published.map((c) => ({ id: c.id, head: c.head, path: c.path, side: c.side, line: c.line, body: c.body })),
+    },
   });
-  const published = publish.immediate();
-  if (published.length > 0) {
-    ctx.audit.record({
-      action: 'comment.published',
-      subject: `proposal:${repositoryId}/${proposal}`,
-      payload: {
-        decision: decision?.kind ?? null,
-        decisionJti: decision?.jti ?? null,
-        comments: published.map((c) => ({ id: c.id, head: c.head, path: c.path, side: c.side, line: c.line, body: c.body })),
-      },
-    });
-    ctx.events.emit('repo:changed', { repositoryId, what: `${published.length} comment(s) published` });
-  }
-  return published.length;
+  ctx.events.emit('repo:changed', { repositoryId, what: `${published.length} comment(s) published` });
 }
 
 /** Signs a request for changes of exactly the revision the reviewer saw, publishing their drafts with it. */
@@ -523,18 +639,27 @@ export async function requestChanges(deps: ReviewDeps, seen: SeenRevision, reaso
     reason,
     issued_at: now.toISOString(),
   };
-  ctx.appDb
-    .prepare(
-      `INSERT INTO change_requests (jti, token, repository, proposal, head, tree, operator_id, operator_name, role, key_id, reason, issued_at)
-       VALUES (@jti, @token, @repository, @proposal, @head, @tree, @operator_id, @operator_name, @role, @key_id, @reason, @issued_at)`,
-    )
-    .run(row);
+  // One transaction: whoever reads the database (an agent's wait_for_decision in another process) sees the
+  // request together with its published comments, never the request alone.
+  const decision = { kind: 'request_changes', jti: row.jti } as const;
+  const published = ctx.appDb
+    .transaction(() => {
+      const drafts = markPublished(ctx, session.operatorId, seen.repositoryId, state.proposal.name, decision);
+      insertChangeRequest(ctx.appDb, row, drafts.map(commentReference));
+      return drafts;
+    })
+    .immediate();
   ctx.audit.record({
     action: 'decision.changes-requested',
     subject: `proposal:${seen.repositoryId}/${state.proposal.name}`,
     payload: { jti: row.jti, keyId: session.keyId, head: revision.head, tree: revision.tree, base: revision.base, risk: state.assessment.risk, reason, token: minted.token },
   });
-  const comments = publishDrafts(ctx, seen.repositoryId, state.proposal.name, { kind: 'request_changes', jti: row.jti });
+  auditPublished(ctx, seen.repositoryId, state.proposal.name, decision, published);
+  const references = published.map(commentReference);
+  // Like a decision, the request travels with the repository: a signed record, then shared.
+  await appendRepositoryRecord(ctx, state.handle, session, { kind: 'change-request', token: minted.token, comments: references });
+  await publishAuditHead(ctx, state.handle, session);
+  await shareRecords(ctx, state.handle);
   ctx.events.emit('repo:changed', { repositoryId: seen.repositoryId, what: 'changes requested' });
-  return changeRequestView(row, revision.head, comments);
+  return changeRequestView(row, revision.head, published.length);
 }

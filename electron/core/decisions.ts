@@ -76,7 +76,7 @@ async function appendDecisionNote(handle: RepositoryHandle, head: string, token:
  * Pushes new records to the remote when one is configured. A decision already stands locally, so a
  * remote that cannot be reached is audited and reported in the log, not thrown: the next sync shares it.
  */
-async function shareRecords(ctx: CoreContext, handle: RepositoryHandle): Promise<void> {
+export async function shareRecords(ctx: CoreContext, handle: RepositoryHandle): Promise<void> {
   let url: string | null = null;
   try {
     url = await recordsRemote(handle);

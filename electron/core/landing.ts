@@ -14,7 +14,8 @@
  *  - each approval is for this repository (`aud`), this exact revision, was issued before the landing and
  *    had not expired or been revoked (by a revocation record) when it landed; the landing time is the apply
  *    record's own signed time, never the approvals';
- *  - no unrevoked rejection of the revision was recorded before the landing;
+ *  - no unrevoked rejection of the revision was recorded before the landing, and an approval its signer
+ *    withdrew with a request for changes (a `change-request` record) before the landing does not count;
  *  - the risk level is computed here with the same analysis and path rules as the console (the tokens'
  *    own risk claims never lower it), and the policy's rate limit is counted from the apply records.
  */
@@ -249,9 +250,13 @@ async function checkLanding(lc: LandingContext, entry: LandingContext['applies']
   // Rejections and other decisions on this revision recorded before the landing count too.
   const used = new Set(approvals.map((a) => a.claims.jti));
   const revocations: VerifiedRevocation[] = [];
+  const changeRequests: VerifiedApproval[] = [];
   for (const other of lc.log.entries) {
     if (other.claims.iat > record.claims.iat) continue;
-    if (other.claims.kind === 'decision' && !used.has(other.claims.jti)) {
+    if (other.claims.kind === 'change-request') {
+      const verified = await verifyAt(other.claims.token);
+      if (verified !== null && verified.claims.decision === 'request_changes' && verified.signer.keyId === other.claims.iss) changeRequests.push(verified);
+    } else if (other.claims.kind === 'decision' && !used.has(other.claims.jti)) {
       const verified = await verifyAt(other.claims.token);
       if (verified !== null && !used.has(verified.claims.jti)) approvals.push(verified);
     } else if (other.claims.kind === 'revocation') {
@@ -262,6 +267,8 @@ async function checkLanding(lc: LandingContext, entry: LandingContext['applies']
       }
     }
   }
+  // An operator's latest decision counts: a request for changes withdraws their earlier approval of this revision.
+  const counted = approvals.filter((a) => a.claims.decision !== 'approve' || !changeRequests.some((r) => r.signer.keyId === a.signer.keyId && r.claims.iat >= a.claims.iat));
   const hourAgo = record.claims.iat - 3600;
   const appliesInLastHour = lc.applies.filter((a) => a.oid !== entry.oid && a.claims.iat > hourAgo && a.claims.iat <= record.claims.iat).length;
   const sandboxClaims = approvals.filter((a) => a.claims.decision === 'approve').map((a) => a.claims.sandbox?.status);
@@ -272,7 +279,7 @@ async function checkLanding(lc: LandingContext, entry: LandingContext['applies']
     risk: sandboxClaims.includes('failed') && analysis.baseAssessment.risk !== 'CRITICAL' ? 'HIGH' : analysis.baseAssessment.risk,
     changedPaths: analysis.diff.files.flatMap((f) => (f.oldPath && f.oldPath !== f.path ? [f.path, f.oldPath] : [f.path])),
     author: { email: headCommit.author.email, name: headCommit.author.name, emails: authors },
-    approvals,
+    approvals: counted,
     revocations,
     findingsDigest: findingsDigest(analysis.findings),
     sandbox: sandboxClaims.includes('passed') ? { status: 'completed', passed: true, head: apply.head } : null,

@@ -10,6 +10,7 @@ import { ErrorCode, GatehouseError } from '../../shared/model/result';
 import { verifyApproval, verifyRevocation, type ApprovalSigner } from '../services/approvals';
 import { processAlive } from '../services/git/recover';
 import { appendRecord, readRecordLog, remoteUrl, syncRecords, type RecordBody, type SyncResult } from '../services/records';
+import { registerChangeRequest } from './comments';
 import type { CoreContext } from './context';
 import { governanceOf, type RepositoryHandle } from './repositories';
 
@@ -50,8 +51,9 @@ export async function recordsRemote(handle: RepositoryHandle, remote?: string): 
 }
 
 /**
- * Syncs the record log with the remote and registers what arrived (decisions and revocations verified
- * against the target branch's trust list; anything that does not verify is audited and left out).
+ * Syncs the record log with the remote and registers what arrived (decisions, revocations and requests
+ * for changes verified against the target branch's trust list; anything that does not verify is audited
+ * and left out).
  */
 export async function syncRepository(ctx: CoreContext, handle: RepositoryHandle, remote?: string): Promise<SyncResult & { readonly ingested: number }> {
   const url = await remoteUrl(handle.repo, remote);
@@ -83,7 +85,7 @@ async function ingestRecords(ctx: CoreContext, handle: RepositoryHandle, receive
   for (const entry of log.entries) {
     if (!received.has(entry.oid)) continue;
     try {
-      if (entry.claims.kind === 'decision') {
+      if (entry.claims.kind === 'decision' || entry.claims.kind === 'change-request') {
         const { claims } = entry;
         const payload = JSON.parse(Buffer.from(claims.token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { head?: string; tree?: string; base?: string; iat?: number };
         const verified = await verifyApproval(claims.token, {
@@ -102,7 +104,12 @@ async function ingestRecords(ctx: CoreContext, handle: RepositoryHandle, receive
           }),
         );
         if (verified.signer.keyId !== entry.claims.iss) throw new GatehouseError(ErrorCode.VerificationFailed, 'the record and the decision it carries are signed by different keys');
-        if (!ctx.approvals.hasJti(verified.claims.jti)) {
+        if (claims.kind === 'change-request') {
+          // A request for changes is kept apart from approvals, so it can never count as one.
+          if (registerChangeRequest(ctx.appDb, verified, claims.token, claims.comments)) ingested += 1;
+        } else if (verified.claims.decision === 'request_changes') {
+          throw new GatehouseError(ErrorCode.VerificationFailed, 'a request for changes must travel as a change-request record, not as a decision');
+        } else if (!ctx.approvals.hasJti(verified.claims.jti)) {
           ctx.approvals.record(verified);
           ingested += 1;
         }

@@ -197,6 +197,9 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** How long wait_for_decision waits for an apply that moved the target branch to be recorded (its landed commit). */
+const LANDING_GRACE_MS = 30_000;
+
 const POLICY_URI = /^gatehouse:\/\/repositories\/([^/]+)\/policy$/;
 const FINDINGS_URI = /^gatehouse:\/\/proposals\/([^/]+)\/([^/]+)\/findings$/;
 
@@ -264,7 +267,13 @@ export function createMcpServer(options: McpServerOptions): Server {
     if (!first.ok) return refuse('wait_for_decision', subject, first.error);
     let view = first.value as AgentProposalView;
     const decisionsAtStart = view.decisions.length + view.comments.length;
+    let landingSince: number | null = null;
     const settled = (v: AgentProposalView): z.infer<typeof WaitOutput>['outcome'] | null => {
+      // The target branch moves before the apply is recorded: wait (briefly) for the landed commit to be known.
+      if (v.state === 'applied' && v.appliedCommit === null) {
+        landingSince ??= Date.now();
+        if (Date.now() - landingSince < LANDING_GRACE_MS) return null;
+      }
       if (v.state === 'applied' || v.state === 'rejected' || v.state === 'withdrawn' || v.state === 'changes-requested') return v.state;
       if (args.until === 'applied') return null;
       if (v.state === 'approved') return 'approved';
@@ -286,7 +295,7 @@ export function createMcpServer(options: McpServerOptions): Server {
         view = next.value as AgentProposalView;
         outcome = settled(view);
         if (changed && outcome === null) await extra.notify((Date.now() - started) / 1000, `now ${view.state}`);
-      }
+      } else if (landingSince !== null) outcome = settled(view);
       if (outcome === null && Date.now() - lastProgress >= progressEveryMs) {
         lastProgress = Date.now();
         await extra.notify((Date.now() - started) / 1000, `still ${view.state}`);

@@ -9,10 +9,12 @@ export interface CopyBoxProps {
   readonly fileName?: string;
   readonly mediaType?: string;
   readonly testId: string;
+  /** Height of the text area in lines (default 8). */
+  readonly rows?: number;
 }
 
 /** A labelled read-only textarea with Copy and Download. */
-export function CopyBox({ label, text, fileName, mediaType = 'application/json', testId }: CopyBoxProps) {
+export function CopyBox({ label, text, fileName, mediaType = 'application/json', testId, rows = 8 }: CopyBoxProps) {
   const area = useRef<HTMLTextAreaElement>(null);
   const [copied, setCopied] = useState<'no' | 'yes' | 'selected'>('no');
   const copy = async (): Promise<void> => {
@@ -30,7 +32,7 @@ export function CopyBox({ label, text, fileName, mediaType = 'application/json',
     <div className="copy-box" data-testid={testId}>
       <label className="field-label">
         {label}
-        <textarea ref={area} readOnly value={text} rows={8} spellCheck={false} data-testid={`${testId}-text`} />
+        <textarea ref={area} readOnly value={text} rows={rows} spellCheck={false} data-testid={`${testId}-text`} />
       </label>
       <div className="row gap">
         <button type="button" onClick={() => void copy()} data-testid={`${testId}-copy`}>

@@ -6,6 +6,8 @@
  * main-side audit-log watch announces new proposals. Prints one JSON line per figure on stdout:
  * - `mcp.propose.roundtrip_ms` p50/p95: one small propose_change, call to answer (import + analysis);
  * - `mcp.propose.to_console_event_ms` p50/p95: call start → `proposal:arrived` in the console;
+ * - `mcp.propose.audit_to_event_ms` p50/p95: the `agent.proposed` audit event's time (written by the MCP
+ *   process) → `proposal:arrived` in the console: how late the console's watch hears of a commit;
  * - `mcp.propose.to_console_queue_ms` p50/p95: call start → the row in the console's `proposal:list`;
  * - `mcp.propose.throughput` for 100 small proposals, sequential and 4 in flight on one connection;
  * The per-connection call limit (default 20/s) is raised to 500/s here so that it is not what is measured.
@@ -99,13 +101,16 @@ async function main(): Promise<void> {
     const roundtrip: number[] = [];
     const toEvent: number[] = [];
     const toQueue: number[] = [];
+    const auditToEvent: number[] = [];
     for (let round = 0; round < LATENCY_ROUNDS; round += 1) {
       const expected = `bench-${n + 1}`;
       const started = performance.now();
+      let heardAtWall = 0;
       const arrived = new Promise<number>((resolve) => {
         const stop = core.events.subscribe((event, payload) => {
           if (event === 'proposal:arrived' && (payload as EventPayload<'proposal:arrived'>).proposalId === expected) {
             stop();
+            heardAtWall = Date.now();
             resolve(performance.now());
           }
         });
@@ -114,6 +119,9 @@ async function main(): Promise<void> {
       roundtrip.push(done.ms);
       const eventAt = await arrived;
       toEvent.push(eventAt - started);
+      const written = core.context.auditStore.search({ action: 'agent.proposed', subject: `proposal:${repositoryId}/${expected}`, limit: 1 }).events[0];
+      if (written === undefined) throw new Error(`no agent.proposed event for ${expected}`);
+      auditToEvent.push(heardAtWall - Date.parse(written.ts));
       // What an open console does on the event: refetch the queue.
       const rows = await value('proposal:list', { repositoryId });
       if (!rows.some((r) => r.proposalId === expected)) throw new Error(`${expected} is not in the queue`);
@@ -122,6 +130,7 @@ async function main(): Promise<void> {
     for (const [figure, values] of [
       ['mcp.propose.roundtrip_ms', roundtrip],
       ['mcp.propose.to_console_event_ms', toEvent],
+      ['mcp.propose.audit_to_event_ms', auditToEvent],
       ['mcp.propose.to_console_queue_ms', toQueue],
     ] as const) {
       emit(figure, percentile(values, 50), 'ms', { p95: Math.round(percentile(values, 95) * 100) / 100, rounds: values.length });

@@ -44,6 +44,7 @@ export function registerAgentCommands(program: Command): void {
             `agent ${result.agent.name} registered for ${result.agent.repositories.join(', ')}`,
             `credential (shown once; give it to the agent's MCP client as GATEHOUSE_AGENT_TOKEN):`,
             result.credential,
+            `connect Claude Code: ${result.claudeCommand}`,
           ].join('\n'),
         );
       });

@@ -1,6 +1,6 @@
 /**
- * One entry of the repository's record log: a signed statement about a decision, a revocation, an
- * apply (a landing) or an audit chain head, as a compact EdDSA JWS of type `gatehouse-record+jwt`.
+ * One entry of the repository's record log: a signed statement about a decision, a revocation, a
+ * request for changes, an apply (a landing) or an audit chain head, as a compact EdDSA JWS of type `gatehouse-record+jwt`.
  *
  * Every record names the log entry before it (`prev`), so its signature pins the whole log up to it:
  * deleting, reordering or inserting an entry before a signed one breaks that entry's `prev`. This is
@@ -59,6 +59,22 @@ export const AuditHeadStatement = z
   .strict();
 export type AuditHeadStatement = Readonly<z.infer<typeof AuditHeadStatement>>;
 
+/**
+ * A line comment published with a request for changes, by id and digest: the comment's text stays on the
+ * desk that wrote it, and its existence and exact content are pinned by the signed record.
+ */
+export const CommentReference = z
+  .object({
+    id: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'a comment id'),
+    /** SHA-256 (hex) of the comment's canonical JSON (see core/comments.ts `commentDigest`). */
+    digest: z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in hex'),
+  })
+  .strict();
+export type CommentReference = Readonly<z.infer<typeof CommentReference>>;
+
+/** Most comments one request for changes may carry. */
+export const MAX_RECORD_COMMENTS = 500;
+
 const Base = {
   iss: KeyId,
   /** The repository id. */
@@ -73,6 +89,8 @@ const Base = {
 export const RecordClaims = z.discriminatedUnion('kind', [
   z.object({ ...Base, kind: z.literal('decision'), token: Compact }).strict(),
   z.object({ ...Base, kind: z.literal('revocation'), token: Compact }).strict(),
+  /** A signed request for changes (a `request_changes` decision token, revision-bound like an approval) and its comments. */
+  z.object({ ...Base, kind: z.literal('change-request'), token: Compact, comments: z.array(CommentReference).max(MAX_RECORD_COMMENTS) }).strict(),
   z.object({ ...Base, kind: z.literal('apply'), apply: ApplyStatement }).strict(),
   z.object({ ...Base, kind: z.literal('audit-head'), auditHead: AuditHeadStatement, digest: Digest.optional() }).strict(),
 ]);
@@ -83,6 +101,7 @@ export type RecordKind = RecordClaims['kind'];
 export type RecordBody =
   | { readonly kind: 'decision'; readonly token: string }
   | { readonly kind: 'revocation'; readonly token: string }
+  | { readonly kind: 'change-request'; readonly token: string; readonly comments: ReadonlyArray<CommentReference> }
   | { readonly kind: 'apply'; readonly apply: ApplyStatement }
   | { readonly kind: 'audit-head'; readonly auditHead: AuditHeadStatement };
 

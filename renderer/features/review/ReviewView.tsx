@@ -241,6 +241,7 @@ function ReviewBody({ detail, role, refreshing }: { readonly detail: ProposalDet
           {conversation.data?.reviewState === 'changes-requested' && (
             <span className="badge outdated" data-testid="changes-requested">
               changes requested by {conversation.data.changeRequests.filter((request) => request.current).map((request) => request.operatorName).join(', ')}
+              <ElsewhereComments count={conversation.data.changeRequests.filter((request) => request.current).reduce((sum, request) => sum + request.commentsElsewhere, 0)} />
             </span>
           )}
           <span className={detail.gate.allowed ? 'ok-text' : 'warn-text'} data-testid="header-gate">
@@ -487,5 +488,16 @@ function DiffOrPlaceholder({
         {...(onLineSelect === undefined ? {} : { onLineSelect })}
       />
     </Suspense>
+  );
+}
+
+/** Comments published with a request for changes on another desk: their existence is signed in its record, their text stays there. */
+function ElsewhereComments({ count }: { readonly count: number }) {
+  if (count === 0) return null;
+  return (
+    <span data-testid="comments-elsewhere" data-count={count}>
+      {' '}
+      · {count} comment{count === 1 ? '' : 's'} on another desk
+    </span>
   );
 }

@@ -14,6 +14,7 @@ import { ErrorNote } from '../../components/ErrorNote';
 import { Loading } from '../../components/Loading';
 import { TimeAgo } from '../../components/time';
 import { CheckpointRetention } from './CheckpointRetention';
+import { AgentsSection } from './AgentsSection';
 
 /** The settings view. */
 export function SettingsView({ role }: { readonly role: Role }) {
@@ -25,6 +26,7 @@ export function SettingsView({ role }: { readonly role: Role }) {
       <Environment />
       <Operators role={role} />
       <CheckpointRetention role={role} />
+      <AgentsSection role={role} />
     </main>
   );
 }

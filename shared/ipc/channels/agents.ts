@@ -31,6 +31,8 @@ export const AgentView = z.object({
   createdBy: z.string(),
   createdAt: z.string(),
   revokedAt: z.string().nullable(),
+  /** The agent's latest audited call (what and when), or null when it never connected. */
+  lastActivity: z.object({ at: z.string(), action: z.string() }).nullable(),
 });
 export type AgentView = z.infer<typeof AgentView>;
 
@@ -161,7 +163,12 @@ export const agentChannels = {
   'agent:add': channel({
     summary: 'Register an agent and get its credential (shown once)',
     input: z.object({ name: AgentName, repositories: z.array(Id).min(1).max(100) }).strict(),
-    output: z.object({ agent: AgentView, credential: z.string() }),
+    output: z.object({
+      agent: AgentView,
+      credential: z.string(),
+      /** The exact `claude mcp add …` line that connects Claude Code to this agent identity on this data directory. */
+      claudeCommand: z.string(),
+    }),
     access: ['lead'],
   }),
   /** Revokes an agent's credential at once. */

@@ -95,6 +95,11 @@ export const ChangeRequestView = z.object({
   current: z.boolean(),
   /** How many comments were published with it. */
   comments: z.number().int(),
+  /**
+   * How many of them were written on another desk: known here by id and digest from its `change-request`
+   * record, their text kept where they were written.
+   */
+  commentsElsewhere: z.number().int().nonnegative().default(0),
   token: z.string(),
 });
 export type ChangeRequestView = z.infer<typeof ChangeRequestView>;

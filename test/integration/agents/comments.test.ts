@@ -117,6 +117,12 @@ describe('line comments and request changes', () => {
   it('signs a request for changes that publishes the drafts, is audited and never counts as an approval', async () => {
     await as('rita');
     const detail = await value('proposal:show', { repositoryId, proposalId: PROPOSAL });
+    // What a reader in another process (an agent's wait_for_decision) could see the moment the request is
+    // written: a trigger snapshots the comments published with it. They must be there already (one transaction).
+    core.appDb.exec(`CREATE TEMP TABLE seen_with_request (jti TEXT, published INTEGER);
+      CREATE TEMP TRIGGER snapshot_request AFTER INSERT ON main.change_requests BEGIN
+        INSERT INTO seen_with_request SELECT NEW.jti, COUNT(*) FROM main.comments WHERE decision_jti = NEW.jti AND state = 'published';
+      END;`);
     const request = await value('proposal:requestChanges', {
       repositoryId,
       proposalId: PROPOSAL,
@@ -125,6 +131,8 @@ describe('line comments and request changes', () => {
       reason: 'eval on request input is not acceptable',
     });
     expect(request).toMatchObject({ operatorName: 'rita', role: 'reviewer', current: true, comments: 2, headOid: detail.summary.headOid });
+    expect(core.appDb.prepare('SELECT jti, published FROM seen_with_request').all()).toEqual([{ jti: request.jti, published: 2 }]);
+    core.appDb.exec('DROP TRIGGER temp.snapshot_request; DROP TABLE temp.seen_with_request;');
 
     // The token is a real signed decision, bound to this revision.
     const repo = core.context.registry.get(repositoryId).path;
