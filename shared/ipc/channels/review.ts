@@ -280,8 +280,8 @@ export const reviewChannels = {
         ...RevisionRef,
         reason: Reason,
         /**
-         * Sent by the console (even empty): main then refuses unless every CRITICAL/HIGH finding the revision
-         * introduces and every file the signer has not marked viewed is acknowledged; the list is signed.
+         * Main refuses unless every CRITICAL/HIGH finding the revision introduces and every file the signer has
+         * not marked viewed is acknowledged; the list is signed. Left out, it counts as empty (every channel).
          */
         acknowledgements: Acknowledgements.optional(),
       })
