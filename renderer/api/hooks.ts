@@ -97,11 +97,12 @@ const staleAfter: { readonly [E in Exclude<EventName, 'session:changed' | 'sandb
     'checkpoint:labels',
     'policy:get',
     'comment:list',
+    'comment:states',
     'review:viewed',
   ],
   'audit:appended': ['audit:search', 'audit:counts'],
   'sandbox:finished': ['proposal:show', 'proposal:list'],
-  'proposal:arrived': ['proposal:list', 'proposal:show', 'comment:list'],
+  'proposal:arrived': ['proposal:list', 'proposal:show', 'comment:list', 'comment:states'],
 };
 
 /** Mount once: keeps the query cache in step with what main reports. */

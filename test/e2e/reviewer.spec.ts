@@ -130,6 +130,13 @@ test('reviewer: a draft line comment, published with a request for changes, foll
   await expect(page.getByTestId('changes-requested')).toContainText('rita');
   await expect(page.locator('[data-testid="comment"][data-state="published"]')).toHaveAttribute('data-line', String(evalProposal.line));
   await snap(page, testInfo, 'c02-changes-requested');
+  // The queue row says so too.
+  await page.getByTestId('nav-queue').click();
+  const row = page.locator(`[data-testid="queue-row"][data-proposal-id="${evalProposal.name}"]`);
+  await expect(row).toHaveAttribute('data-review-state', 'changes-requested');
+  await expect(row.getByTestId('queue-changes-requested')).toBeVisible();
+  await snap(page, testInfo, 'c02b-queue-changes-requested');
+  await openProposal(page, evalProposal.name);
 
   // The agent revises: two lines on top of the file; the comment follows its line (now two lower).
   const git = (...args: string[]) => execFileSync('git', ['-C', repositoryPath, ...args], { encoding: 'utf8' });
@@ -146,4 +153,8 @@ test('reviewer: a draft line comment, published with a request for changes, foll
   await expect(followed).toHaveAttribute('data-line', String(evalProposal.line + 2));
   await expect(page.getByTestId('changes-requested')).toHaveCount(0);
   await snap(page, testInfo, 'c03-comment-follows-its-line');
+  // A new revision ends "changes requested" on the queue row as well.
+  await page.getByTestId('nav-queue').click();
+  await expect(row).toHaveAttribute('data-review-state', 'open');
+  await expect(row.getByTestId('queue-changes-requested')).toHaveCount(0);
 });
