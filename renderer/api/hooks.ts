@@ -99,6 +99,7 @@ const staleAfter: { readonly [E in Exclude<EventName, 'session:changed' | 'sandb
     'comment:list',
     'comment:states',
     'review:viewed',
+    'proposal:search',
   ],
   'audit:appended': ['audit:search', 'audit:counts'],
   'sandbox:finished': ['proposal:show', 'proposal:list'],

@@ -51,6 +51,11 @@ export function useProposalFile(repositoryId: string, proposalId: string, path: 
   );
 }
 
+/** Searches every file of a proposal's revision (disabled while the query is empty; `repo:changed` makes it stale). */
+export function useProposalSearch(repositoryId: string, proposalId: string, query: string, caseSensitive: boolean): Query<'proposal:search'> {
+  return useChannelQuery('proposal:search', { repositoryId, proposalId, query: query === '' ? ' ' : query, caseSensitive }, { enabled: query !== '', staleTime: 60_000 });
+}
+
 /** Imports a proposal from a change set or a diff. */
 export function useImportProposal(): Mutation<'proposal:import'> {
   return useChannelMutation('proposal:import', { invalidates: ['proposal:list'] });
