@@ -106,6 +106,7 @@ function ReviewBody({ detail, role, refreshing }: { readonly detail: ProposalDet
     return map;
   }, [detail.findings]);
   const walk = useMemo(() => orderFindingsForWalk(detail.findings), [detail.findings]);
+  const changedPaths = useMemo(() => detail.files.map((file) => file.path), [detail.files]);
 
   const [currentPath, setCurrentPath] = useState<string | null>(() => firstFileToOpen(detail.files, detail.findings));
   const [currentFinding, setCurrentFinding] = useState<string | null>(null);
@@ -430,6 +431,8 @@ function ReviewBody({ detail, role, refreshing }: { readonly detail: ProposalDet
                 stored={detail.sandbox}
                 canRun={canCall(role, 'sandbox:run') && !summary.applied}
                 dockerReachable={info.data?.docker.reachable ?? null}
+                changedPaths={changedPaths}
+                onReveal={revealPlace}
               />
             )}
             {tab === 'activity' && <ActivityPanel activity={detail.activity ?? []} />}
