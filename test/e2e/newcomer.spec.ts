@@ -6,7 +6,7 @@
  * the wait ends.
  */
 import { expect, test } from './fixtures';
-import { snap } from './helpers';
+import { expectAccessible, snap } from './helpers';
 
 test('a lead with their own operator creates the demo workspace from the empty queue', async ({ gatehouse }, testInfo) => {
   test.setTimeout(300_000);
@@ -31,6 +31,7 @@ test('a lead with their own operator creates the demo workspace from the empty q
   await expect(page.getByTestId('create-passphrase-rule')).toContainText('at least 12 characters');
   await expect(page.getByTestId('first-run-view')).toBeVisible();
   await snap(page, testInfo, 'n00-operator-form-errors');
+  await expectAccessible(page, testInfo, 'operator-form-errors');
 
   // Fixing a field clears its error at once.
   await page.getByTestId('create-name').fill('morgan');
@@ -75,6 +76,7 @@ test('a lead with their own operator creates the demo workspace from the empty q
   await expect(dialog.getByTestId('unlock-error')).toHaveAttribute('data-code', 'RATE_LIMITED');
   await expect(backoff).toContainText(local);
   await snap(page, testInfo, 'n02-unlock-backoff');
+  await expectAccessible(page, testInfo, 'unlock-backoff');
   await dialog.getByTestId('switch-dialog-close').click();
   await expect(page.locator('body')).toHaveAttribute('data-operator', 'morgan');
 });

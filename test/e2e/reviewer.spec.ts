@@ -14,7 +14,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
-import { acknowledgeEvery, openDemo, openProposal, snap, switchTo, valueOf } from './helpers';
+import { acknowledgeEvery, expectAccessible, openDemo, openProposal, snap, switchTo, valueOf } from './helpers';
 
 const keyProposal = { name: 'nightly-export-credentials', path: 'pricing/config.py' };
 const evalProposal = { name: 'quote-formula', path: 'pricing/api.py', line: 17 };
@@ -136,6 +136,7 @@ test('reviewer: a draft line comment, published with a request for changes, foll
   await expect(row).toHaveAttribute('data-review-state', 'changes-requested');
   await expect(row.getByTestId('queue-changes-requested')).toBeVisible();
   await snap(page, testInfo, 'c02b-queue-changes-requested');
+  await expectAccessible(page, testInfo, 'queue-changes-requested');
   await openProposal(page, evalProposal.name);
 
   // The agent revises: two lines on top of the file; the comment follows its line (now two lower).
@@ -267,6 +268,7 @@ test('reviewer: the sandbox log per side, a failing test linked to its line, and
   const blocked = page.getByTestId('sandbox-blocked');
   await expect(blocked).toHaveAttribute('data-head', /network call blocked: connect to 169\.254\.169\.254:80/);
   await snap(page, testInfo, 'x01-sandbox-blocked');
+  await expectAccessible(page, testInfo, 'sandbox-result-and-log');
 
   // The failing test links to the line that made the call.
   const place = page.getByTestId('sandbox-places-head').locator(`[data-testid="sandbox-place"][data-path="${escape.path}"][data-blocked="true"]`).first();
