@@ -408,7 +408,7 @@ function ReviewBody({ detail, role, refreshing }: { readonly detail: ProposalDet
               </button>
             ))}
           </div>
-          <div className="tab-panel" role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
+          <div className="tab-panel" role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`} tabIndex={0}>
             {tab === 'findings' && (
               <FindingsPanel findings={detail.findings} currentPath={currentFile?.path ?? null} currentKey={currentFinding} onSelect={selectFinding} onReveal={revealPlace} />
             )}

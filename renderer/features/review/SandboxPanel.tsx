@@ -294,9 +294,9 @@ function RunDetails({ title, run }: { readonly title: string; readonly run: Sand
         </dd>
       </dl>
       <h4>stdout{run.stdoutTruncated ? ' (truncated at the output cap)' : ''}</h4>
-      <pre className="log">{run.stdout === '' ? '(empty)' : run.stdout}</pre>
+      <pre className="log" tabIndex={0}>{run.stdout === '' ? '(empty)' : run.stdout}</pre>
       <h4>stderr{run.stderrTruncated ? ' (truncated at the output cap)' : ''}</h4>
-      <pre className="log">{run.stderr === '' ? '(empty)' : run.stderr}</pre>
+      <pre className="log" tabIndex={0}>{run.stderr === '' ? '(empty)' : run.stderr}</pre>
     </details>
   );
 }
