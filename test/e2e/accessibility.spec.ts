@@ -49,6 +49,7 @@ test('every view passes axe in both themes', async ({ gatehouse }, testInfo) => 
   await expect(page.getByTestId('search-results')).toHaveAttribute('data-state', 'done');
   await page.getByTestId('file-filter').fill('pricing');
   await expectAccessible(page, testInfo, 'review-search-and-filter');
+  await page.getByTestId('tab-decision').click();
   await page.getByTestId('approve-button').click();
   await expect(page.getByTestId('decision-dialog')).toBeVisible();
   await expectAccessible(page, testInfo, 'decision-dialog');
