@@ -40,7 +40,7 @@ export const CLI_ACCESS: Readonly<Record<string, CommandAccess>> = {
   'proposal list': dispatch('proposal:list'),
   'proposal show': dispatch('proposal:show'),
   'proposal import': dispatch('proposal:import'),
-  approve: dispatch('proposal:show', 'proposal:approve'),
+  approve: dispatch('proposal:show', 'review:viewed', 'proposal:approve'),
   reject: dispatch('proposal:show', 'proposal:reject'),
   revoke: dispatch('approval:revoke'),
   apply: dispatch('proposal:show', 'proposal:apply'),

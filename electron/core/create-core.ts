@@ -45,6 +45,7 @@ import { createAnalysisCache, importProposal, listProposalRows, proposalFile, sh
 import { acknowledgementCheck, openViewedMarkStore, setViewed, viewedFiles } from './viewed-marks';
 import { cancelComparison, migrateCore, startComparison, type RunningComparisons } from './sandbox-runs';
 import { sandboxExec } from './sandbox-exec';
+import { searchProposal } from './proposal-search';
 import { serializeTrustList } from '../services/identity/trust-list';
 
 /** What a core needs to start. */
@@ -260,6 +261,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     'proposal:list': (input) => listProposalRows(review, input.repositoryId),
     'proposal:show': (input) => showProposal(review, input.repositoryId, input.proposalId),
     'proposal:file': (input) => proposalFile(review, input.repositoryId, input.proposalId, input.path),
+    'proposal:search': (input) => searchProposal(review, input),
     'proposal:import': (input) => importProposal(review, input),
     'proposal:approve': async (input) => {
       const view = await decide(review, input, 'approve', input.reason, acknowledgementCheck(viewedMarks, input.acknowledgements));

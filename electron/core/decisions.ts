@@ -93,9 +93,13 @@ export async function shareRecords(ctx: CoreContext, handle: RepositoryHandle): 
 }
 
 /** What an approval acknowledges, checked against the revision (viewed-marks.ts `acknowledgementCheck`). */
-export type AcknowledgementCheck = (state: RevisionState, signerOperatorId: string) => ReadonlyArray<Acknowledgement> | undefined;
+export type AcknowledgementCheck = (state: RevisionState, signerOperatorId: string) => ReadonlyArray<Acknowledgement>;
 
-/** Signs an approval or a rejection of exactly the revision the reviewer saw. */
+/**
+ * Signs an approval or a rejection of exactly the revision the reviewer saw.
+ *
+ * An approval always goes through `acknowledge`: there is no channel that skips the acknowledgement rule.
+ */
 export async function decide(
   deps: ReviewDeps,
   seen: SeenRevision,
@@ -114,7 +118,8 @@ export async function decide(
   const digest = state.governance.policy.digest as string;
   const revision = { base: state.proposal.baseOid ?? '', head: state.proposal.headOid, tree: state.proposal.treeOid };
   const now = ctx.clock.now();
-  const acknowledgements = decision === 'approve' ? acknowledge?.(state, session.operatorId) : undefined;
+  if (decision === 'approve' && acknowledge === undefined) throw new GatehouseError(ErrorCode.Internal, 'an approval must go through the acknowledgement check');
+  const acknowledgements = decision === 'approve' && acknowledge !== undefined ? acknowledge(state, session.operatorId) : undefined;
   const minted = mintApproval(
     session,
     {

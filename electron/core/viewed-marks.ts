@@ -1,6 +1,6 @@
 /**
  * "Viewed" marks per operator and per revision, kept in the app database (migration domain
- * `viewed-marks`), and the acknowledgement check an approval from the console goes through.
+ * `viewed-marks`), and the acknowledgement check every approval goes through, on every channel.
  *
  * A mark remembers the file's diff as it was viewed (old and new blob ids). It counts on the revision it
  * was made on, and on a later revision only while that file's diff is the same: a file the new revision
@@ -12,6 +12,7 @@ import {
   missingAcknowledgements,
   requiredAcknowledgements,
   type Acknowledgement,
+  type RequiredAcknowledgement,
 } from '../../shared/model/acknowledgement';
 import type { Clock } from '../../shared/model/clock';
 import { ErrorCode, GatehouseError } from '../../shared/model/result';
@@ -134,18 +135,27 @@ export async function setViewed(
   return viewedFiles(deps, store, input.repositoryId, input.proposalId);
 }
 
+/** How many outstanding items a refusal names one by one (the rest are counted). */
+const NAMED_IN_REFUSAL = 20;
+
+/** One outstanding item as a refusal names it: a finding by fingerprint prefix, severity, rule and place; a file by path. */
+export function describeRequired(item: RequiredAcknowledgement): string {
+  if (item.finding === null) return `file ${item.path} (not viewed)`;
+  const f = item.finding;
+  return `finding ${item.ref.slice(0, 12)} (${f.severity.toUpperCase()} ${f.ruleId} at ${f.path}:${f.startLine})`;
+}
+
 /**
- * The acknowledgement check of an approval signed from the console (which always sends its list, even
- * empty): every CRITICAL/HIGH finding the revision introduces and every file the signer has not marked
- * viewed must be acknowledged, and every acknowledgement must name such an item. Returns the list to sign.
- * Without a list (the CLI, scripts) nothing is checked and none is signed.
+ * The acknowledgement check every approval goes through, whatever the channel (console, CLI, script):
+ * every CRITICAL/HIGH finding the revision introduces and every file the signer has not marked viewed
+ * must be acknowledged, and every acknowledgement must name such an item. A caller that sends no list
+ * is checked as one that sent an empty list. Returns the list to sign (empty when nothing was needed).
  */
 export function acknowledgementCheck(
   store: ViewedMarkStore,
   given: ReadonlyArray<Acknowledgement> | undefined,
-): ((state: RevisionState, signerOperatorId: string) => ReadonlyArray<Acknowledgement> | undefined) | undefined {
-  if (given === undefined) return undefined;
-  const parsed = Acknowledgements.safeParse(given);
+): (state: RevisionState, signerOperatorId: string) => ReadonlyArray<Acknowledgement> {
+  const parsed = Acknowledgements.safeParse(given ?? []);
   if (!parsed.success) throw new GatehouseError(ErrorCode.InvalidInput, `acknowledgements: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
   return (state, signer) => {
     const viewed = viewedPathsOf(store.list(signer, state.handle.record.id, state.proposal.name), state.proposal.headOid, state.analysis.diff.files);
@@ -168,9 +178,11 @@ export function acknowledgementCheck(
     if (missing.length > 0) {
       const findings = missing.filter((item) => item.target === 'finding').length;
       const files = missing.length - findings;
+      const named = missing.slice(0, NAMED_IN_REFUSAL).map(describeRequired);
+      const more = missing.length > NAMED_IN_REFUSAL ? `; and ${missing.length - NAMED_IN_REFUSAL} more` : '';
       throw new GatehouseError(
         ErrorCode.PolicyDenied,
-        `approving needs an acknowledgement of ${[findings > 0 ? `${findings} open CRITICAL/HIGH finding${findings === 1 ? '' : 's'}` : '', files > 0 ? `${files} file${files === 1 ? '' : 's'} you have not viewed` : ''].filter(Boolean).join(' and ')}`,
+        `approving needs an acknowledgement of ${[findings > 0 ? `${findings} open CRITICAL/HIGH finding${findings === 1 ? '' : 's'}` : '', files > 0 ? `${files} file${files === 1 ? '' : 's'} you have not viewed` : ''].filter(Boolean).join(' and ')}: ${named.join('; ')}${more}`,
       );
     }
     return parsed.data;

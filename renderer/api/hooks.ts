@@ -6,13 +6,13 @@ import {
   useMutation,
   useQuery,
   useQueryClient,
-  type QueryClient,
   type UseMutationResult,
   type UseQueryResult,
 } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
 import type { Channel, ChannelInput, ChannelOutput, EventName, EventPayload } from '../../shared/ipc/contract';
 import { call, gatehouseApi, type GatehouseCallError } from './client';
+import { invalidateChannels, invalidateEverything } from './invalidate';
 
 /** The cache key of one call. */
 export function channelKey<C extends Channel>(channel: C, input?: ChannelInput<C>): readonly unknown[] {
@@ -70,10 +70,7 @@ export function useChannelMutation<C extends Channel>(
   });
 }
 
-/** Marks every cached answer of these channels stale (refetching the ones on screen). */
-export async function invalidateChannels(queryClient: QueryClient, list: ReadonlyArray<Channel>): Promise<void> {
-  await Promise.all(list.map((channel) => queryClient.invalidateQueries({ queryKey: [channel] })));
-}
+export { invalidateChannels } from './invalidate';
 
 /** Subscribes to a main → renderer event for the component's lifetime. */
 export function useGatehouseEvent<E extends EventName>(name: E, listener: (payload: EventPayload<E>) => void): void {
@@ -100,11 +97,13 @@ const staleAfter: { readonly [E in Exclude<EventName, 'session:changed' | 'sandb
     'checkpoint:labels',
     'policy:get',
     'comment:list',
+    'comment:states',
     'review:viewed',
+    'proposal:search',
   ],
   'audit:appended': ['audit:search', 'audit:counts'],
   'sandbox:finished': ['proposal:show', 'proposal:list'],
-  'proposal:arrived': ['proposal:list', 'proposal:show', 'comment:list'],
+  'proposal:arrived': ['proposal:list', 'proposal:show', 'comment:list', 'comment:states'],
 };
 
 /** Mount once: keeps the query cache in step with what main reports. */
@@ -115,5 +114,5 @@ export function useEventInvalidation(): void {
   useGatehouseEvent('audit:appended', () => void invalidateChannels(queryClient, staleAfter['audit:appended']));
   useGatehouseEvent('sandbox:finished', () => void invalidateChannels(queryClient, staleAfter['sandbox:finished']));
   useGatehouseEvent('proposal:arrived', () => void invalidateChannels(queryClient, staleAfter['proposal:arrived']));
-  useGatehouseEvent('session:changed', () => void queryClient.invalidateQueries());
+  useGatehouseEvent('session:changed', () => void invalidateEverything(queryClient));
 }

@@ -8,7 +8,7 @@ type Mutation<C extends Channel> = UseMutationResult<ChannelOutput<C>, Gatehouse
 type Query<C extends Channel> = UseQueryResult<ChannelOutput<C>, GatehouseCallError>;
 
 /** What a decision or an apply makes stale. */
-const afterDecision: ReadonlyArray<Channel> = ['proposal:show', 'proposal:list', 'comment:list'];
+const afterDecision: ReadonlyArray<Channel> = ['proposal:show', 'proposal:list', 'comment:list', 'comment:states'];
 
 /**
  * How long a proposal or repository answer counts as fresh. Events (`repo:changed`, `sandbox:finished`,
@@ -49,6 +49,11 @@ export function useProposalFile(repositoryId: string, proposalId: string, path: 
     { repositoryId, proposalId, path: path ?? '' },
     { enabled: path !== null, staleTime: 60_000 },
   );
+}
+
+/** Searches every file of a proposal's revision (disabled while the query is empty; `repo:changed` makes it stale). */
+export function useProposalSearch(repositoryId: string, proposalId: string, query: string, caseSensitive: boolean): Query<'proposal:search'> {
+  return useChannelQuery('proposal:search', { repositoryId, proposalId, query: query === '' ? ' ' : query, caseSensitive }, { enabled: query !== '', staleTime: 60_000 });
 }
 
 /** Imports a proposal from a change set or a diff. */
@@ -94,6 +99,11 @@ export function useSandboxCancel(): Mutation<'sandbox:cancel'> {
 /** Comments (published, and the caller's drafts) and requests for changes on one proposal. */
 export function useComments(repositoryId: string, proposalId: string): Query<'comment:list'> {
   return useChannelQuery('comment:list', { repositoryId, proposalId }, { staleTime: freshFor });
+}
+
+/** Every proposal's review state ("changes requested") and comment counts, for the queue rows. */
+export function useReviewStates(): Query<'comment:states'> {
+  return useChannelQuery('comment:states', {}, { keepPrevious: true });
 }
 
 /** Writes or edits a draft line comment. */

@@ -27,11 +27,29 @@ test('every view passes axe in both themes', async ({ gatehouse }, testInfo) => 
   await openProposal(page, 'quote-formula');
   await expect(page.locator('[data-testid="diff-editor"][data-diff-ready="true"]')).toBeVisible();
   await expectAccessible(page, testInfo, 'review-findings');
-  for (const tab of ['risk', 'sandbox', 'decision'] as const) {
+  for (const tab of ['risk', 'sandbox', 'decision', 'activity'] as const) {
     await page.getByTestId(`tab-${tab}`).click();
     await expect(page.getByTestId(`tab-${tab}`)).toHaveAttribute('aria-selected', 'true');
     await expectAccessible(page, testInfo, `review-${tab}`);
   }
+  await expect(page.getByTestId('activity-panel')).toBeVisible();
+
+  // The comments tab with a draft on a line of the diff.
+  await page.locator('[data-testid="diff-editor"] .editor.modified .line-numbers').filter({ hasText: /^\s*17\s*$/ }).first().click();
+  await page.getByTestId('tab-comments').click();
+  await expect(page.getByTestId('comment-target')).toHaveAttribute('data-line', '17');
+  await page.getByTestId('comment-body').fill('Parse the formula instead of evaluating it.');
+  await page.getByTestId('comment-save').click();
+  await expect(page.locator('[data-testid="comment"][data-state="draft"]')).toBeVisible();
+  await expectAccessible(page, testInfo, 'review-comments');
+
+  // Search across the files and the file filter, with results on screen.
+  await page.getByTestId('search-input').fill('eval');
+  await page.getByTestId('search-input').press('Enter');
+  await expect(page.getByTestId('search-results')).toHaveAttribute('data-state', 'done');
+  await page.getByTestId('file-filter').fill('pricing');
+  await expectAccessible(page, testInfo, 'review-search-and-filter');
+  await page.getByTestId('tab-decision').click();
   await page.getByTestId('approve-button').click();
   await expect(page.getByTestId('decision-dialog')).toBeVisible();
   await expectAccessible(page, testInfo, 'decision-dialog');
@@ -54,6 +72,9 @@ test('every view passes axe in both themes', async ({ gatehouse }, testInfo) => 
   await page.locator('[data-testid="audit-row"]').first().locator('[role="cell"]').first().click();
   await expect(page.getByTestId('event-detail')).toBeVisible();
   await expectAccessible(page, testInfo, 'audit-detail');
+  await page.getByTestId('audit-export-panel').locator('summary').click();
+  await expect(page.getByTestId('export-scope-whole')).toBeVisible();
+  await expectAccessible(page, testInfo, 'audit-export-panel');
 
   await page.getByTestId('nav-checkpoints').click();
   await expect(page.getByTestId('checkpoints-view')).toBeVisible();

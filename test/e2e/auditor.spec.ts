@@ -99,3 +99,38 @@ test('auditor: name filters, picker, click-to-filter, and a filtered CSV export 
   await expect(status).toContainText(/signed head|no signed head/);
   await snap(page, testInfo, 'a04-verified-wording');
 });
+
+test('auditor at 1024×700: the grid shows a useful number of rows; the detail pane opens on selection, resizes and is remembered', async ({ gatehouse }, testInfo) => {
+  test.setTimeout(300_000);
+  const { page } = gatehouse;
+  await page.setViewportSize({ width: 1024, height: 700 });
+  await openDemo(page, 'auditor');
+  await page.waitForSelector('body[data-view="audit"]');
+  await expect(page.getByTestId('audit-table')).toHaveAttribute('data-first-page-ready', 'true');
+  // Rows of 26 px that fit the scroller: at least 15 (the issue saw about 6).
+  const fits = (): Promise<number> => page.getByTestId('audit-scroller').evaluate((element) => Math.floor(element.clientHeight / 26));
+  expect(await fits()).toBeGreaterThanOrEqual(15);
+  await expect(page.getByTestId('event-detail')).toHaveCount(0);
+  await snap(page, testInfo, 'a10-1024x700');
+
+  // Selecting a row opens the detail beside the grid, which keeps its height.
+  await page.locator('[data-testid="audit-row"]').first().locator('[role="cell"]').first().click();
+  await expect(page.getByTestId('event-detail')).toBeVisible();
+  expect(await fits()).toBeGreaterThanOrEqual(15);
+  const detailSize = async (): Promise<number> => Number(await page.locator('[data-panel-id="detail"]').getAttribute('data-panel-size'));
+  const before = await detailSize();
+  await page.getByTestId('resize-audit-detail').focus();
+  await page.keyboard.press('ArrowLeft');
+  await expect.poll(detailSize).toBeGreaterThan(before);
+  const grown = await detailSize();
+  await snap(page, testInfo, 'a11-detail-beside');
+
+  await page.reload();
+  await page.waitForSelector('body[data-ready="true"]');
+  await valueOf(page, 'session:unlock', { name: 'ava', passphrase: 'ava-demo-passphrase' });
+  await page.waitForSelector('body[data-view="audit"]');
+  await expect(page.getByTestId('audit-table')).toHaveAttribute('data-first-page-ready', 'true');
+  await page.locator('[data-testid="audit-row"]').first().locator('[role="cell"]').first().click();
+  await expect(page.getByTestId('event-detail')).toBeVisible();
+  expect(Math.abs((await detailSize()) - grown)).toBeLessThan(0.5);
+});

@@ -9,7 +9,7 @@
  */
 import { demoBaseFiles } from '../../electron/core/demo/content';
 import { expect, test } from './fixtures';
-import { acknowledgeEvery, invoke, openDemo, openProposal, snap, valueOf } from './helpers';
+import { acknowledgeEvery, expectAccessible, invoke, openDemo, openProposal, snap, switchTo, valueOf } from './helpers';
 
 const slow = 'slow-benchmark';
 // The benchmark measures the CPU time of its loop; this change puts busy work inside the measured time.
@@ -43,7 +43,7 @@ test('lead: apply, the landed revision frozen, then an automatic rollback announ
   });
   expect(imported.ok, JSON.stringify(imported.error)).toBe(true);
   expect((await invoke(page, 'session:unlock', { name: 'rita', passphrase: 'rita-demo-passphrase' })).ok).toBe(true);
-  await page.reload();
+  // No reload: main's event reaches the open queue even while its first load is in flight (renderer/api/invalidate.ts).
   await expect(page.locator(`[data-testid="queue-row"][data-proposal-id="${slow}"]`)).toBeVisible({ timeout: 120_000 });
 
   // The reviewer approves (the one file viewed); the lead applies.
@@ -58,9 +58,7 @@ test('lead: apply, the landed revision frozen, then an automatic rollback announ
   await dialog.getByTestId('decision-reason').fill('A warm-up before measuring; tests unchanged.');
   await dialog.getByTestId('decision-submit').click();
   await dialog.getByTestId('signed-done').click();
-  // After the reload the demo's one-click unlock is gone: the lead unlocks with the demo passphrase.
-  expect((await invoke(page, 'session:unlock', { name: 'lee', passphrase: 'lee-demo-passphrase' })).ok).toBe(true);
-  await page.waitForSelector('body[data-role="lead"]');
+  await switchTo(page, 'lead');
   await page.getByTestId('tab-decision').click();
   await expect(page.getByTestId('gate')).toHaveAttribute('data-allowed', 'true');
   await page.getByTestId('apply-button').click();
@@ -78,6 +76,7 @@ test('lead: apply, the landed revision frozen, then an automatic rollback announ
   await expect(page.locator('[data-testid="file-row"][data-path="bench.py"]')).toBeVisible();
   await expect(page.locator('[data-testid="approval"][data-operator="rita"]')).toHaveAttribute('data-status', 'used');
   await snap(page, testInfo, 'l01-applied-frozen');
+  await expectAccessible(page, testInfo, 'landed-banner');
 
   // The post-apply check finds the benchmark slower and rolls back by itself: a notification, a banner.
   await expect(page.getByTestId('notification')).toBeVisible({ timeout: 480_000 });
@@ -89,11 +88,13 @@ test('lead: apply, the landed revision frozen, then an automatic rollback announ
   await expect(page.locator('[data-testid="activity-item"][data-action="rollback.completed"][data-automatic="true"]')).toBeVisible();
   await expect(page.locator('[data-testid="activity-item"][data-action="apply.completed"]')).toBeVisible();
   await snap(page, testInfo, 'l02-automatic-rollback-banner');
+  await expectAccessible(page, testInfo, 'auto-rollback-banner-and-activity');
 
   // The queue row says so too.
   await page.getByTestId('nav-queue').click();
   await expect(page.locator(`[data-testid="queue-row"][data-proposal-id="${slow}"]`).getByTestId('queue-auto-rollback')).toBeVisible();
   await snap(page, testInfo, 'l03-queue-row-rolled-back');
+  await expectAccessible(page, testInfo, 'queue-row-rolled-back');
 
   // The checkpoints, in plain words: the apply's checkpoint is the current state (nothing to roll back);
   // the undo point Gatehouse took shows, line by line, what going back to it would bring back.
@@ -113,4 +114,14 @@ test('lead: apply, the landed revision frozen, then an automatic rollback announ
   await expect(page.locator('[data-testid="preview-diff"][data-path="bench.py"]')).toContainText('+sum(i * i for i in range(3_000_000))');
   await expect(page.getByTestId('rollback-button')).toBeEnabled();
   await snap(page, testInfo, 'l04-rollback-preview');
+  await expectAccessible(page, testInfo, 'rollback-preview');
+
+  // The rollback dialog asks for a reason; axe in both themes, then cancelled (nothing rolled back).
+  await page.getByTestId('rollback-button').click();
+  const rollback = page.getByTestId('rollback-dialog');
+  await expect(rollback).toBeVisible();
+  await expect(rollback.getByTestId('rollback-reason')).toBeFocused();
+  await expectAccessible(page, testInfo, 'rollback-dialog');
+  await rollback.getByTestId('rollback-cancel').click();
+  await expect(rollback).toBeHidden();
 });

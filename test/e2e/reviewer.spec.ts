@@ -14,7 +14,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
-import { acknowledgeEvery, openDemo, openProposal, snap, switchTo, valueOf } from './helpers';
+import { acknowledgeEvery, expectAccessible, openDemo, openProposal, snap, switchTo, valueOf } from './helpers';
 
 const keyProposal = { name: 'nightly-export-credentials', path: 'pricing/config.py' };
 const evalProposal = { name: 'quote-formula', path: 'pricing/api.py', line: 17 };
@@ -130,6 +130,14 @@ test('reviewer: a draft line comment, published with a request for changes, foll
   await expect(page.getByTestId('changes-requested')).toContainText('rita');
   await expect(page.locator('[data-testid="comment"][data-state="published"]')).toHaveAttribute('data-line', String(evalProposal.line));
   await snap(page, testInfo, 'c02-changes-requested');
+  // The queue row says so too.
+  await page.getByTestId('nav-queue').click();
+  const row = page.locator(`[data-testid="queue-row"][data-proposal-id="${evalProposal.name}"]`);
+  await expect(row).toHaveAttribute('data-review-state', 'changes-requested');
+  await expect(row.getByTestId('queue-changes-requested')).toBeVisible();
+  await snap(page, testInfo, 'c02b-queue-changes-requested');
+  await expectAccessible(page, testInfo, 'queue-changes-requested');
+  await openProposal(page, evalProposal.name);
 
   // The agent revises: two lines on top of the file; the comment follows its line (now two lower).
   const git = (...args: string[]) => execFileSync('git', ['-C', repositoryPath, ...args], { encoding: 'utf8' });
@@ -146,4 +154,130 @@ test('reviewer: a draft line comment, published with a request for changes, foll
   await expect(followed).toHaveAttribute('data-line', String(evalProposal.line + 2));
   await expect(page.getByTestId('changes-requested')).toHaveCount(0);
   await snap(page, testInfo, 'c03-comment-follows-its-line');
+  // A new revision ends "changes requested" on the queue row as well.
+  await page.getByTestId('nav-queue').click();
+  await expect(row).toHaveAttribute('data-review-state', 'open');
+  await expect(row.getByTestId('queue-changes-requested')).toHaveCount(0);
+});
+
+test('reviewer: search across all files reveals the line; the file filter narrows the tree', async ({ gatehouse }, testInfo) => {
+  test.setTimeout(300_000);
+  const { page } = gatehouse;
+  await openDemo(page, 'reviewer');
+  await openProposal(page, evalProposal.name);
+  const files = Number(await page.getByTestId('file-tree').getAttribute('data-files'));
+  expect(files).toBeGreaterThan(1);
+
+  // Search every file of the proposal (main reads them), then jump to a hit.
+  await page.getByTestId('search-input').fill('EVAL(');
+  await page.getByTestId('search-input').press('Enter');
+  const results = page.getByTestId('search-results');
+  await expect(results).toHaveAttribute('data-state', 'done');
+  const hit = page.locator(`[data-testid="search-hit"][data-path="${evalProposal.path}"]`).first();
+  await expect(hit).toBeVisible();
+  const line = Number(await hit.getAttribute('data-line'));
+  expect(line).toBeGreaterThan(0);
+  await expect(page.getByTestId('search-summary')).toContainText(/\d+ match/);
+  await snap(page, testInfo, 's01-search-across-files');
+  // Case-sensitive, the upper-case query finds nothing.
+  await page.getByTestId('search-case').check();
+  await expect(page.getByTestId('search-summary')).toContainText('No match');
+  await page.getByTestId('search-case').uncheck();
+  await hit.click();
+  await expect(page.getByTestId('current-path')).toHaveText(evalProposal.path);
+  await expect(page.locator(`[data-testid="diff-editor"][data-path="${evalProposal.path}"][data-diff-ready="true"]`)).toBeVisible();
+  await expect(page.locator('[data-testid="diff-editor"] .editor.modified .line-numbers.active-line-number')).toHaveText(String(line));
+
+  // The filter box narrows the tree to matching paths, and says how many of how many.
+  await page.getByTestId('file-filter').fill('TESTS/');
+  const rows = page.getByTestId('file-row');
+  await expect(page.getByTestId('file-count')).toContainText(`of ${files} files`);
+  const shown = await rows.evaluateAll((list) => list.map((row) => row.getAttribute('data-path') ?? ''));
+  expect(shown.length).toBeGreaterThan(0);
+  expect(shown.every((path) => path.toLowerCase().includes('tests/'))).toBe(true);
+  await snap(page, testInfo, 's02-file-filter');
+  await page.getByTestId('file-filter').fill('no-such-path');
+  await expect(page.getByTestId('file-filter-empty')).toBeVisible();
+  await page.getByTestId('file-filter').fill('');
+  await expect(rows).toHaveCount(files);
+});
+
+test('reviewer at 1024×700: the file path stays visible; panes collapse, resize and are remembered', async ({ gatehouse }, testInfo) => {
+  test.setTimeout(300_000);
+  const { page } = gatehouse;
+  await page.setViewportSize({ width: 1024, height: 700 });
+  await openDemo(page, 'reviewer');
+  await openProposal(page, keyProposal.name);
+  const path = page.getByTestId('current-path');
+  await expect(path).toBeVisible();
+  // The whole path is on screen, not cut to an ellipsis.
+  expect(await path.evaluate((element) => element.scrollWidth <= element.clientWidth + 1 && element.getBoundingClientRect().width > 100)).toBe(true);
+  await snap(page, testInfo, 'p01-1024x700');
+
+  // The review panels grow from the keyboard; the file list collapses.
+  const side = page.getByTestId('pane-side');
+  const sizeOf = async (pane: string): Promise<number> => Number(await page.getByTestId(pane).getAttribute('data-panel-size'));
+  const before = await sizeOf('pane-side');
+  await page.getByTestId('resize-side').focus();
+  await page.keyboard.press('ArrowLeft');
+  await expect.poll(() => sizeOf('pane-side')).toBeGreaterThan(before);
+  const grown = await sizeOf('pane-side');
+  await page.getByTestId('toggle-files-pane').click();
+  await expect(page.getByTestId('pane-files')).toHaveAttribute('data-collapsed', 'true');
+  await expect(page.getByTestId('file-tree')).toBeHidden();
+  await expect(path).toBeVisible();
+  await snap(page, testInfo, 'p02-files-collapsed');
+
+  // A reload keeps this operator's layout.
+  await page.reload();
+  await page.waitForSelector('body[data-ready="true"]');
+  await valueOf(page, 'session:unlock', { name: 'rita', passphrase: 'rita-demo-passphrase' });
+  await page.waitForSelector('body[data-role="reviewer"]');
+  // The reload kept the route: the proposal opens again.
+  await expect(page.getByTestId('review-view')).toHaveAttribute('data-state', 'ready', { timeout: 120_000 });
+  await expect(page.getByTestId('pane-files')).toHaveAttribute('data-collapsed', 'true');
+  expect(Math.abs((await sizeOf('pane-side')) - grown)).toBeLessThan(0.5);
+  await page.getByTestId('toggle-files-pane').click();
+  await expect(page.getByTestId('file-tree')).toBeVisible();
+  await expect(side).toBeVisible();
+});
+
+test('reviewer: the sandbox log per side, a failing test linked to its line, and what the sandbox blocked', async ({ gatehouse }, testInfo) => {
+  test.setTimeout(600_000);
+  const { page } = gatehouse;
+  await openDemo(page, 'reviewer');
+  const info = await valueOf<{ docker: { reachable: boolean; reason: string | null } }>(page, 'app:info', {});
+  test.skip(!info.docker.reachable && process.env.GATEHOUSE_REQUIRE_DOCKER !== '1', `no reachable Docker engine: ${info.docker.reason}`);
+  const escape = { name: 'test-environment-check', path: 'tests/test_environment.py' };
+  await openProposal(page, escape.name);
+  await page.getByTestId('tab-sandbox').click();
+  await page.getByTestId('sandbox-run').click();
+  const sandbox = page.getByTestId('sandbox-panel');
+  await expect(sandbox).toHaveAttribute('data-state', 'finished', { timeout: 300_000 });
+
+  // One tab per side: the head's lines, then the base's, never interleaved.
+  const log = page.getByTestId('sandbox-log');
+  await page.getByTestId('sandbox-log-tab-head').click();
+  await expect(log).toHaveAttribute('data-side', 'head');
+  expect(await log.locator('.log-line').evaluateAll((lines) => lines.length > 0 && lines.every((line) => line.getAttribute('data-side') === 'head'))).toBe(true);
+  await page.getByTestId('sandbox-log-tab-base').click();
+  await expect(log).toHaveAttribute('data-side', 'base');
+  expect(await log.locator('.log-line').evaluateAll((lines) => lines.every((line) => line.getAttribute('data-side') === 'base'))).toBe(true);
+
+  // The head failed on a blocked network call: said in words, not "none".
+  const blocked = page.getByTestId('sandbox-blocked');
+  await expect(blocked).toHaveAttribute('data-head', /network call blocked: connect to 169\.254\.169\.254:80/);
+  await snap(page, testInfo, 'x01-sandbox-blocked');
+  await expectAccessible(page, testInfo, 'sandbox-result-and-log');
+
+  // The failing test links to the line that made the call.
+  const place = page.getByTestId('sandbox-places-head').locator(`[data-testid="sandbox-place"][data-path="${escape.path}"][data-blocked="true"]`).first();
+  await expect(place).toBeVisible();
+  const line = (await place.getAttribute('data-line')) ?? '';
+  await place.click();
+  await expect(page.getByTestId('current-path')).toHaveText(escape.path);
+  await expect(page.locator(`[data-testid="diff-editor"][data-path="${escape.path}"][data-diff-ready="true"]`)).toBeVisible();
+  await expect(page.locator('[data-testid="diff-editor"] .editor.modified .line-numbers.active-line-number')).toHaveText(line);
+  await expect(page.locator('[data-testid="diff-editor"] .editor.modified .view-line').filter({ hasText: 'create_connection' })).toBeVisible();
+  await snap(page, testInfo, 'x02-sandbox-failure-linked');
 });

@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 import type { ProposalDetail } from '../../../shared/ipc/channels/review';
 import { Role } from '../../../shared/model/domain';
 import { ErrorCode, GatehouseError } from '../../../shared/model/result';
-import { emit, EXIT_CHECK_FAILED } from '../io';
+import { CliExit, emit, EXIT_CHECK_FAILED } from '../io';
+import { collectAck, parseAcks, suggestAck } from '../acknowledgements';
 import { readNewPassphrase, readPassphrase, withDispatcher } from '../core-session';
 
 interface JsonOption {
@@ -164,32 +165,65 @@ export function registerWorkspaceCommands(program: Command): void {
     });
 
   for (const decision of ['approve', 'reject'] as const) {
-    program
+    const command = program
       .command(decision)
       .requiredOption('--repo <id>', 'repository id')
       .requiredOption('--proposal <name>', 'proposal name')
       .requiredOption('--as <name>', 'the operator who signs')
       .requiredOption('--reason <text>', 'why (required)')
       .option('--head <oid>', 'the head you reviewed (default: the current head, shown first)')
-      .option('--json', 'JSON output')
+      .option('--json', 'JSON output');
+    if (decision === 'approve') {
+      command
+        .option(
+          '--ack <ref=kind>',
+          'acknowledge a CRITICAL/HIGH finding (fingerprint or its first 8+ characters) as accepted-risk, false-positive or fixed-elsewhere, or a file you did not view (its path) as accepted-risk or reviewed-outside; repeatable, signed',
+          collectAck,
+        )
+        .option('--all-files-reviewed-outside', 'acknowledge every changed file you have not marked viewed as reviewed-outside (signed)');
+    }
+    command
       .description(`sign ${decision === 'approve' ? 'an approval' : 'a rejection'} of the proposal's current revision`)
-      .action(async (options: { repo: string; proposal: string; as: string; reason: string; head?: string } & JsonOption, command: Command) => {
-        await withDispatcher(command, async (client) => {
-          await client.unlock(options.as);
-          const detail = await client.call('proposal:show', { repositoryId: options.repo, proposalId: options.proposal });
-          if (options.head && options.head !== detail.summary.headOid) {
-            throw new GatehouseError(ErrorCode.Conflict, `the proposal moved: you reviewed ${options.head}, it is now ${detail.summary.headOid}`);
-          }
-          const view = await client.call(decision === 'approve' ? 'proposal:approve' : 'proposal:reject', {
-            repositoryId: options.repo,
-            proposalId: options.proposal,
-            headOid: detail.summary.headOid,
-            treeOid: detail.summary.treeOid,
-            reason: options.reason,
+      .action(
+        async (
+          options: { repo: string; proposal: string; as: string; reason: string; head?: string; ack?: string[]; allFilesReviewedOutside?: boolean } & JsonOption,
+          command: Command,
+        ) => {
+          await withDispatcher(command, async (client) => {
+            await client.unlock(options.as);
+            const detail = await client.call('proposal:show', { repositoryId: options.repo, proposalId: options.proposal });
+            if (options.head && options.head !== detail.summary.headOid) {
+              throw new GatehouseError(ErrorCode.Conflict, `the proposal moved: you reviewed ${options.head}, it is now ${detail.summary.headOid}`);
+            }
+            const revision = { repositoryId: options.repo, proposalId: options.proposal, headOid: detail.summary.headOid, treeOid: detail.summary.treeOid, reason: options.reason };
+            if (decision === 'reject') {
+              const view = await client.call('proposal:reject', revision);
+              emit(options.json === true, view, () => `${view.decision} signed by ${view.operatorName} (${view.role}), expires ${view.expiresAt}\n${view.token}`);
+              return;
+            }
+            const viewed = await client.call('review:viewed', { repositoryId: options.repo, proposalId: options.proposal });
+            const { acknowledgements, missing } = parseAcks(
+              options.ack ?? [],
+              options.allFilesReviewedOutside === true,
+              detail.findings,
+              detail.files.map((file) => file.path),
+              new Set(viewed.paths),
+            );
+            try {
+              const view = await client.call('proposal:approve', { ...revision, acknowledgements: [...acknowledgements] });
+              emit(options.json === true, view, () => `${view.decision} signed by ${view.operatorName} (${view.role}), expires ${view.expiresAt}\n${view.token}`);
+            } catch (error) {
+              // Main refused (it holds the rule); say what still needs an acknowledgement, as flags to add.
+              if (!(error instanceof GatehouseError) || error.code !== ErrorCode.PolicyDenied || missing.length === 0) throw error;
+              throw new CliExit(
+                EXIT_CHECK_FAILED,
+                `${error.message}\nstill needs an acknowledgement (add to the command):\n${missing.map((item) => `  ${suggestAck(item)}`).join('\n')}`,
+                { ok: false, code: error.code, message: error.message, missing: missing.map((item) => ({ target: item.target, ref: item.ref, path: item.path, severity: item.finding?.severity ?? null, ruleId: item.finding?.ruleId ?? null })) },
+              );
+            }
           });
-          emit(options.json === true, view, () => `${view.decision} signed by ${view.operatorName} (${view.role}), expires ${view.expiresAt}\n${view.token}`);
-        });
-      });
+        },
+      );
   }
   program
     .command('revoke')

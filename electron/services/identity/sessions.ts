@@ -154,9 +154,16 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   function fail(name: string, operator: Operator | null, reason: 'wrong-passphrase' | 'unknown-operator'): never {
     const now = clock.now();
     const record = store.recordUnlockFailure(name, now);
-    options.onUnlockFailed?.({ name, operatorId: operator?.id ?? null, reason, failures: record.failures, retryAt: retryAt(name), at: now });
-    // One message for both reasons: the unlock screen must not reveal which names exist.
-    throw new GatehouseError(ErrorCode.VerificationFailed, 'wrong operator name or passphrase');
+    const waitUntil = retryAt(name);
+    options.onUnlockFailed?.({ name, operatorId: operator?.id ?? null, reason, failures: record.failures, retryAt: waitUntil, at: now });
+    // One message for both reasons: the unlock screen must not reveal which names exist (an unknown name
+    // is counted and held back exactly like a known one, so the attempts left say nothing either).
+    const attemptsLeft = Math.max(0, backoff.freeAttempts - record.failures);
+    throw new GatehouseError(
+      ErrorCode.VerificationFailed,
+      `wrong operator name or passphrase; ${waitUntil !== null ? `the next attempt waits until ${waitUntil.toISOString()}` : `${attemptsLeft} attempt${attemptsLeft === 1 ? '' : 's'} left before a wait`}`,
+      { attemptsLeft, retryAt: waitUntil?.toISOString() ?? null },
+    );
   }
 
   function protectorFor(scheme: string): KeyProtector {
@@ -195,6 +202,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
         const failures = store.unlockFailures(name)?.failures ?? 0;
         options.onUnlockFailed?.({ name, operatorId: operator?.id ?? null, reason: 'rate-limited', failures, retryAt: waitUntil, at: clock.now() });
         throw new GatehouseError(ErrorCode.RateLimited, `too many failed unlocks for ${name}; try again after ${waitUntil.toISOString()}`, {
+          attemptsLeft: 0,
           retryAt: waitUntil.toISOString(),
         });
       }

@@ -5,10 +5,12 @@
  */
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { Panel, PanelGroup, PanelResizeHandle } from 'react-resizable-panels';
 import type { AuditEventView } from '../../../shared/ipc/channels/audit';
 import { Role, type Role as RoleName } from '../../../shared/model/domain';
 import { useAuditCounts, useExportAuditView, useVerifyExport } from '../../api/audit';
 import { useProposals } from '../../api/review';
+import { useSession } from '../../api/session';
 import { useShortcuts } from '../../app/shortcuts';
 import { EmptyState } from '../../components/EmptyState';
 import { ErrorNote } from '../../components/ErrorNote';
@@ -67,6 +69,8 @@ function useDebounced<T>(value: T, ms: number): T {
 /** The audit view. */
 export function AuditView({ role }: { readonly role: RoleName }) {
   const [form, setForm] = useState<FilterForm>(emptyForm);
+  const session = useSession();
+  const panesKey = `gatehouse.audit-panes.${session.data?.operator.name ?? 'anyone'}`;
   const settled = useDebounced(form, 250);
   const filters = useMemo(() => toFilters(settled), [settled]);
   const scroller = useRef<HTMLDivElement>(null);
@@ -167,7 +171,9 @@ export function AuditView({ role }: { readonly role: RoleName }) {
         </button>
       </form>
       {counts.isError && <ErrorNote title="Could not count events" error={counts.error} />}
-      <div className={`audit-body${selected === null ? '' : ' with-detail'}`}>
+      {/* The detail pane opens on selection; its width is remembered per operator (react-resizable-panels, localStorage). */}
+      <PanelGroup direction="horizontal" autoSaveId={panesKey} className={`audit-body${selected === null ? '' : ' with-detail'}`} data-testid="audit-panes">
+        <Panel id="events" order={1} minSize={40} defaultSize={selected === null ? 100 : 68} className="audit-events-pane">
         <section className="audit-table-wrap" aria-label="Events">
           <div className="audit-table-bar small">
             <span data-testid="audit-total">
@@ -278,16 +284,22 @@ export function AuditView({ role }: { readonly role: RoleName }) {
             </div>
           </div>
         </section>
+        </Panel>
         {selected !== null && (
-          <EventDetail
-            event={selected}
-            onClose={() => {
-              setSelected(null);
-              setSelectedIndex(null);
-            }}
-          />
+          <>
+            <PanelResizeHandle className="resize-handle" data-testid="resize-audit-detail" aria-label="Resize the event detail (arrow keys)" />
+            <Panel id="detail" order={2} minSize={20} defaultSize={32} className="audit-detail-pane">
+              <EventDetail
+                event={selected}
+                onClose={() => {
+                  setSelected(null);
+                  setSelectedIndex(null);
+                }}
+              />
+            </Panel>
+          </>
         )}
-      </div>
+      </PanelGroup>
       <p className="muted small">
         {role === 'auditor' ? 'As an auditor you read and verify; nothing here changes state.' : 'Read-only: the log is append-only and hash-chained.'}
       </p>

@@ -9,6 +9,7 @@ import { useCreateAndUnlock } from '../../api/session';
 import { ErrorNote } from '../../components/ErrorNote';
 import { Progress } from '../../components/Progress';
 import type { DemoWorkspace } from '../session/demo';
+import { FieldRule, NAME_RULE, nameProblem, PASSPHRASE_RULE, passphraseProblem, useCheckedField } from '../session/operator-rules';
 
 const roles: ReadonlyArray<{ readonly role: Role; readonly what: string }> = [
   { role: 'lead', what: 'approves, applies, rolls back, manages repositories and operators' },
@@ -29,11 +30,20 @@ export function FirstRunView({ onDemoCreated }: FirstRunViewProps) {
   const [role, setRole] = useState<Role>('lead');
   const [passphrase, setPassphrase] = useState('');
   const [confirm, setConfirm] = useState('');
-  const mismatch = confirm !== '' && confirm !== passphrase;
+  const [submitted, setSubmitted] = useState(false);
+  const nameField = useCheckedField(name, nameProblem, submitted);
+  const passphraseField = useCheckedField(passphrase, passphraseProblem, submitted);
+  const mismatch = confirm !== passphrase && (confirm !== '' || submitted);
+  // A refusal from main is about what was sent: it goes away as soon as the user changes a field.
+  const edited = (set: (value: string) => void) => (value: string) => {
+    set(value);
+    if (createOperator.isError) createOperator.reset();
+  };
 
   const submit = (event: FormEvent): void => {
     event.preventDefault();
-    if (passphrase !== confirm) return;
+    setSubmitted(true);
+    if (passphrase !== confirm || nameField.problem !== null || passphraseField.problem !== null) return;
     createOperator.mutate({ name, role, passphrase });
   };
 
@@ -69,10 +79,21 @@ export function FirstRunView({ onDemoCreated }: FirstRunViewProps) {
           </section>
           <section className="card" aria-labelledby="create-title">
             <h2 id="create-title">Create your operator</h2>
-            <form className="form" onSubmit={submit} aria-label="Create your operator">
+            <form className="form" onSubmit={submit} aria-label="Create your operator" noValidate>
               <label className="field-label">
                 Name
-                <input value={name} onChange={(event) => setName(event.target.value)} required maxLength={64} data-testid="create-name" autoComplete="username" />
+                <input
+                  value={name}
+                  onChange={(event) => edited(setName)(event.target.value)}
+                  onBlur={nameField.touch}
+                  required
+                  maxLength={64}
+                  aria-invalid={nameField.shown !== null}
+                  aria-describedby="create-name-rule"
+                  data-testid="create-name"
+                  autoComplete="username"
+                />
+                <FieldRule id="create-name-rule" rule={NAME_RULE} field={nameField} testId="create-name-rule" />
               </label>
               <fieldset className="field-set">
                 <legend>Role</legend>
@@ -91,22 +112,38 @@ export function FirstRunView({ onDemoCreated }: FirstRunViewProps) {
                 ))}
               </fieldset>
               <label className="field-label">
-                Passphrase (at least 8 characters)
-                <input type="password" value={passphrase} onChange={(event) => setPassphrase(event.target.value)} required minLength={8} data-testid="create-passphrase" autoComplete="new-password" />
+                Passphrase
+                <input
+                  type="password"
+                  value={passphrase}
+                  onChange={(event) => edited(setPassphrase)(event.target.value)}
+                  onBlur={passphraseField.touch}
+                  required
+                  minLength={12}
+                  aria-invalid={passphraseField.shown !== null}
+                  aria-describedby="create-passphrase-rule"
+                  data-testid="create-passphrase"
+                  autoComplete="new-password"
+                />
+                <FieldRule id="create-passphrase-rule" rule={PASSPHRASE_RULE} field={passphraseField} testId="create-passphrase-rule" />
               </label>
               <label className="field-label">
                 Passphrase again
                 <input
                   type="password"
                   value={confirm}
-                  onChange={(event) => setConfirm(event.target.value)}
+                  onChange={(event) => edited(setConfirm)(event.target.value)}
                   required
                   aria-invalid={mismatch}
                   data-testid="create-confirm"
                   autoComplete="new-password"
                 />
               </label>
-              {mismatch && <p className="warn-text" role="alert">The passphrases differ.</p>}
+              {mismatch && (
+                <p className="warn-text" role="alert" data-testid="create-mismatch">
+                  The passphrases differ.
+                </p>
+              )}
               {createOperator.isError && <ErrorNote title="Could not create the operator" error={createOperator.error} testId="create-error" />}
               <button type="submit" className="primary" disabled={createOperator.isPending || mismatch} data-testid="create-submit">
                 {createOperator.isPending ? 'Creating the key pair…' : 'Create and unlock'}

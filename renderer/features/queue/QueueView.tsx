@@ -7,7 +7,7 @@ import { canCall } from '../../api/access';
 import { call } from '../../api/client';
 import { channelKey } from '../../api/hooks';
 import { useCreateDemo } from '../../api/app';
-import { useProposals, useRepositories } from '../../api/review';
+import { useProposals, useRepositories, useReviewStates } from '../../api/review';
 import { navigate, routeHref } from '../../app/router';
 import { ReviewView } from '../../app/views';
 import { useShortcuts } from '../../app/shortcuts';
@@ -32,6 +32,12 @@ const sortLabels: Readonly<Record<QueueSort, string>> = {
 /** The queue view. */
 export function QueueView({ role }: { readonly role: Role }) {
   const proposals = useProposals();
+  const reviewStates = useReviewStates();
+  // "changes requested" counts only while the request names the revision the row shows.
+  const changesRequested = useMemo(
+    () => new Set((reviewStates.data ?? []).filter((state) => state.reviewState === 'changes-requested').map((state) => `${state.repositoryId}/${state.proposalId}@${state.headOid}`)),
+    [reviewStates.data],
+  );
   const repositories = useRepositories();
   const [filter, setFilter] = useState<QueueFilter>(defaultFilter);
   const [sort, setSort] = useState<QueueSort>('risk');
@@ -235,6 +241,7 @@ export function QueueView({ role }: { readonly role: Role }) {
                   row={row}
                   index={index}
                   selected={index === selected}
+                  changesRequested={changesRequested.has(`${row.repositoryId}/${row.proposalId}@${row.headOid}`)}
                   onSelect={() => setSelected(index)}
                   onHover={() => prefetch(row)}
                 />
@@ -252,12 +259,14 @@ function QueueRow({
   row,
   index,
   selected,
+  changesRequested,
   onSelect,
   onHover,
 }: {
   readonly row: ProposalSummary;
   readonly index: number;
   readonly selected: boolean;
+  readonly changesRequested: boolean;
   readonly onSelect: () => void;
   readonly onHover: () => void;
 }) {
@@ -271,6 +280,7 @@ function QueueRow({
       data-proposal-id={row.proposalId}
       data-repository-id={row.repositoryId}
       data-risk={row.risk ?? 'none'}
+      data-review-state={changesRequested ? 'changes-requested' : 'open'}
       onClick={onSelect}
       onMouseEnter={onHover}
     >
@@ -320,6 +330,11 @@ function QueueRow({
         {row.approvals.outdated > 0 && (
           <span className="badge outdated" data-testid="outdated" title="Approvals of an earlier revision: they do not count">
             {row.approvals.outdated} outdated
+          </span>
+        )}
+        {changesRequested && (
+          <span className="badge outdated" data-testid="queue-changes-requested" title="A reviewer asked for changes to this revision; it waits for a new one">
+            changes requested
           </span>
         )}
         <div className="muted small" data-testid="approvals-needs">

@@ -1,6 +1,6 @@
 /** The changed files: status, finding counts, warnings and a viewed mark, grouped by directory. */
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { memo, useEffect, useMemo, useRef } from 'react';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import type { FileChangeView } from '../../../shared/ipc/channels/review';
 import type { Finding } from '../../../shared/model/domain';
 import { statusLetter, worstSeverity } from './review-model';
@@ -27,6 +27,13 @@ function directoryOf(path: string): string {
   return slash === -1 ? '' : path.slice(0, slash);
 }
 
+/** The files whose path holds the filter text (case-insensitive); all of them for an empty filter. */
+export function filterFiles(files: ReadonlyArray<FileChangeView>, filter: string): ReadonlyArray<FileChangeView> {
+  const needle = filter.trim().toLowerCase();
+  if (needle === '') return files;
+  return files.filter((file) => file.path.toLowerCase().includes(needle) || (file.oldPath ?? '').toLowerCase().includes(needle));
+}
+
 /** Files with a heading wherever the directory changes. */
 export function treeItems(files: ReadonlyArray<FileChangeView>): ReadonlyArray<TreeItem> {
   const items: TreeItem[] = [];
@@ -47,7 +54,9 @@ export function treeItems(files: ReadonlyArray<FileChangeView>): ReadonlyArray<T
  */
 export const FileTree = memo(function FileTree({ files, findingsByPath, current, viewed, onOpen, onToggleViewed }: FileTreeProps) {
   const scroller = useRef<HTMLDivElement>(null);
-  const items = useMemo(() => treeItems(files), [files]);
+  const [filter, setFilter] = useState('');
+  const shown = useMemo(() => filterFiles(files, filter), [files, filter]);
+  const items = useMemo(() => treeItems(shown), [shown]);
   const viewedCount = files.filter((file) => viewed.has(file.path)).length;
   const totalFindings = files.reduce((sum, file) => sum + file.findingCount, 0);
   const virtualizer = useVirtualizer({
@@ -65,13 +74,28 @@ export const FileTree = memo(function FileTree({ files, findingsByPath, current,
   return (
     <nav className="file-tree" aria-label="Changed files" data-testid="file-tree" data-files={files.length} data-findings={totalFindings}>
       <div className="pane-header">
-        <span>
-          {files.length} file{files.length === 1 ? '' : 's'}
+        <span data-testid="file-count" data-shown={shown.length}>
+          {shown.length === files.length ? `${files.length} file${files.length === 1 ? '' : 's'}` : `${shown.length} of ${files.length} files`}
         </span>
         <span className="muted" data-testid="viewed-count">
           {viewedCount}/{files.length} viewed
         </span>
       </div>
+      <div className="file-filter">
+        <input
+          type="search"
+          value={filter}
+          onChange={(event) => setFilter(event.target.value)}
+          placeholder="Filter files by path"
+          aria-label="Filter the changed files by path"
+          data-testid="file-filter"
+        />
+      </div>
+      {shown.length === 0 && (
+        <p className="muted small file-filter-empty" data-testid="file-filter-empty">
+          No changed file matches “{filter.trim()}”.
+        </p>
+      )}
       <div ref={scroller} className="file-scroller">
         <ul className="file-list" role="list" style={{ height: virtualizer.getTotalSize() }}>
           {virtualizer.getVirtualItems().map((row) => {

@@ -3,7 +3,8 @@
  * decision — keyboard first (j/k files, n/p findings, a/r decide, v viewed, i inline).
  */
 import { useQueryClient } from '@tanstack/react-query';
-import { Suspense, useCallback, useEffect, useMemo, useState } from 'react';
+import { Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { Panel, PanelGroup, PanelResizeHandle, type ImperativePanelHandle } from 'react-resizable-panels';
 import type { ActivityItem, AutomaticRollbackView, FileChangeView, FileContentsView, LandedView, ProposalDetail } from '../../../shared/ipc/channels/review';
 import type { Finding, Role } from '../../../shared/model/domain';
 import { ErrorCode } from '../../../shared/model/result';
@@ -31,6 +32,7 @@ import { FileTree } from './FileTree';
 import { CommentsPanel, type CommentTarget } from './CommentsPanel';
 import { FindingsPanel, type FindingPlace } from './FindingsPanel';
 import { fileWarnings, findingKey, firstFileToOpen, orderFiles, orderFindingsForWalk } from './review-model';
+import { ProposalSearch } from './ProposalSearch';
 import { SandboxPanel } from './SandboxPanel';
 import { useViewedMarks } from './viewed-marks';
 
@@ -104,6 +106,7 @@ function ReviewBody({ detail, role, refreshing }: { readonly detail: ProposalDet
     return map;
   }, [detail.findings]);
   const walk = useMemo(() => orderFindingsForWalk(detail.findings), [detail.findings]);
+  const changedPaths = useMemo(() => detail.files.map((file) => file.path), [detail.files]);
 
   const [currentPath, setCurrentPath] = useState<string | null>(() => firstFileToOpen(detail.files, detail.findings));
   const [currentFinding, setCurrentFinding] = useState<string | null>(null);
@@ -117,6 +120,17 @@ function ReviewBody({ detail, role, refreshing }: { readonly detail: ProposalDet
   const conversation = useComments(repositoryId, proposalId);
   const [commentTarget, setCommentTarget] = useState<CommentTarget | null>(null);
   const canComment = canCall(role, 'comment:draft') && !summary.applied;
+  // Pane sizes are remembered per operator in this renderer (react-resizable-panels' autoSaveId, in localStorage).
+  const panesKey = `gatehouse.review-panes.${session.data?.operator.name ?? 'anyone'}`;
+  const filesPane = useRef<ImperativePanelHandle>(null);
+  const sidePane = useRef<ImperativePanelHandle>(null);
+  const [filesCollapsed, setFilesCollapsed] = useState(false);
+  const [sideCollapsed, setSideCollapsed] = useState(false);
+  const togglePane = (pane: ImperativePanelHandle | null): void => {
+    if (pane === null) return;
+    if (pane.isCollapsed()) pane.expand();
+    else pane.collapse();
+  };
 
   // A file can vanish when the branch moves; fall back to the first one.
   const currentFile = files.find((file) => file.path === currentPath) ?? files[0] ?? null;
@@ -256,8 +270,26 @@ function ReviewBody({ detail, role, refreshing }: { readonly detail: ProposalDet
       </header>
       {summary.automaticRollback != null && <AutomaticRollbackBanner rollback={summary.automaticRollback} />}
       {detail.landed != null && <LandedBanner landed={detail.landed} />}
-      <div className="review-grid">
-        <FileTree files={files} findingsByPath={findingsByPath} current={currentFile?.path ?? null} viewed={viewed} onOpen={openFile} onToggleViewed={toggleViewed} />
+      <PanelGroup direction="horizontal" autoSaveId={panesKey} className="review-grid" data-testid="review-panes">
+        <Panel
+          id="files"
+          order={1}
+          defaultSize={22}
+          minSize={12}
+          collapsible
+          collapsedSize={0}
+          ref={filesPane}
+          onCollapse={() => setFilesCollapsed(true)}
+          onExpand={() => setFilesCollapsed(false)}
+          className="files-column"
+          data-testid="pane-files"
+          data-collapsed={filesCollapsed ? 'true' : 'false'}
+        >
+          <ProposalSearch repositoryId={repositoryId} proposalId={proposalId} onReveal={(match) => revealPlace({ path: match.path, line: match.line, column: match.column })} />
+          <FileTree files={files} findingsByPath={findingsByPath} current={currentFile?.path ?? null} viewed={viewed} onOpen={openFile} onToggleViewed={toggleViewed} />
+        </Panel>
+        <PanelResizeHandle className="resize-handle" data-testid="resize-files" aria-label="Resize the file list (arrow keys)" />
+        <Panel id="diff" order={2} minSize={30} className="diff-column">
         <section className="diff-area" aria-label="Diff">
           {currentFile === null ? (
             <EmptyState title="This revision changes no files." testId="no-files">
@@ -266,6 +298,15 @@ function ReviewBody({ detail, role, refreshing }: { readonly detail: ProposalDet
           ) : (
             <>
               <div className="diff-toolbar">
+                <button
+                  type="button"
+                  onClick={() => togglePane(filesPane.current)}
+                  aria-pressed={!filesCollapsed}
+                  aria-label={filesCollapsed ? 'Show the file list' : 'Hide the file list'}
+                  data-testid="toggle-files-pane"
+                >
+                  Files
+                </button>
                 <span className="diff-path" title={currentFile.path} data-testid="current-path">
                   {currentFile.oldPath !== null && currentFile.oldPath !== currentFile.path && (
                     <span className="muted">{currentFile.oldPath} → </span>
@@ -298,6 +339,15 @@ function ReviewBody({ detail, role, refreshing }: { readonly detail: ProposalDet
                   <input type="checkbox" checked={viewed.has(currentFile.path)} onChange={() => toggleViewed(currentFile.path)} data-testid="toggle-viewed" />
                   Viewed
                 </label>
+                <button
+                  type="button"
+                  onClick={() => togglePane(sidePane.current)}
+                  aria-pressed={!sideCollapsed}
+                  aria-label={sideCollapsed ? 'Show the review panels' : 'Hide the review panels'}
+                  data-testid="toggle-side-pane"
+                >
+                  Panels
+                </button>
               </div>
               {walkNote !== null && (
                 <p className="walk-note muted small" role="status">
@@ -325,6 +375,22 @@ function ReviewBody({ detail, role, refreshing }: { readonly detail: ProposalDet
             </>
           )}
         </section>
+        </Panel>
+        <PanelResizeHandle className="resize-handle" data-testid="resize-side" aria-label="Resize the review panels (arrow keys)" />
+        <Panel
+          id="side"
+          order={3}
+          defaultSize={28}
+          minSize={18}
+          collapsible
+          collapsedSize={0}
+          ref={sidePane}
+          onCollapse={() => setSideCollapsed(true)}
+          onExpand={() => setSideCollapsed(false)}
+          className="side-column"
+          data-testid="pane-side"
+          data-collapsed={sideCollapsed ? 'true' : 'false'}
+        >
         <aside className="side-panel" aria-label="Review panels">
           <div className="tabs" role="tablist" aria-label="Review panels">
             {tabs.map((item) => (
@@ -343,7 +409,7 @@ function ReviewBody({ detail, role, refreshing }: { readonly detail: ProposalDet
               </button>
             ))}
           </div>
-          <div className="tab-panel" role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
+          <div className="tab-panel" role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`} tabIndex={0}>
             {tab === 'findings' && (
               <FindingsPanel findings={detail.findings} parseErrors={detail.parseErrors} currentPath={currentFile?.path ?? null} currentKey={currentFinding} onSelect={selectFinding} onReveal={revealPlace} />
             )}
@@ -366,13 +432,16 @@ function ReviewBody({ detail, role, refreshing }: { readonly detail: ProposalDet
                 stored={detail.sandbox}
                 canRun={canCall(role, 'sandbox:run') && !summary.applied}
                 dockerReachable={info.data?.docker.reachable ?? null}
+                changedPaths={changedPaths}
+                onReveal={revealPlace}
               />
             )}
             {tab === 'activity' && <ActivityPanel activity={detail.activity ?? []} />}
             {tab === 'decision' && <DecisionPanel detail={detail} role={role} repository={repository} onDecide={setDecision} />}
           </div>
         </aside>
-      </div>
+        </Panel>
+      </PanelGroup>
       <DecisionDialog kind={decision} detail={detail} viewed={viewed} drafts={(conversation.data?.comments ?? []).filter((comment) => comment.state === 'draft').length} operator={session.data?.operator.name ?? ''} onClose={() => setDecision(null)} />
     </main>
   );

@@ -2,7 +2,8 @@
  * The sandbox: run the policy's tests on base and head in Docker, watch the output live, compare the
  * two results (fixed, broken, benchmark samples and verdict), cancel a run.
  */
-import { useEffect, useRef } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { sandboxEvidence, type FailurePlace } from '../../../shared/model/sandbox-evidence';
 import type { SandboxComparison, SandboxRunResult } from '../../../shared/model/sandbox';
 import { ErrorNote } from '../../components/ErrorNote';
 import { Progress } from '../../components/Progress';
@@ -18,6 +19,10 @@ export interface SandboxPanelProps {
   readonly stored: SandboxComparison | null;
   readonly canRun: boolean;
   readonly dockerReachable: boolean | null;
+  /** The proposal's changed paths: a failure is linked to the lines of these files. */
+  readonly changedPaths: ReadonlyArray<string>;
+  /** Shows a line in the diff. */
+  readonly onReveal: (place: { readonly path: string; readonly line: number; readonly column: number }) => void;
 }
 
 type PanelState = 'idle' | 'starting' | 'running' | 'finished' | 'failed';
@@ -30,7 +35,7 @@ function panelState(run: SandboxRunState | null): PanelState {
 }
 
 /** The sandbox panel. */
-export function SandboxPanel({ repositoryId, proposalId, stored, canRun, dockerReachable }: SandboxPanelProps) {
+export function SandboxPanel({ repositoryId, proposalId, stored, canRun, dockerReachable, changedPaths, onReveal }: SandboxPanelProps) {
   const runs = useSandboxRuns();
   const run = runs.runFor(repositoryId, proposalId);
   const state = panelState(run);
@@ -87,7 +92,7 @@ export function SandboxPanel({ repositoryId, proposalId, stored, canRun, dockerR
       )}
       {run !== null && (run.output.length > 0 || busy) && <LiveLog run={run} />}
       {comparison !== null ? (
-        <ComparisonView comparison={comparison} fresh={run?.finished?.comparison != null} />
+        <ComparisonView comparison={comparison} fresh={run?.finished?.comparison != null} changedPaths={changedPaths} onReveal={onReveal} />
       ) : (
         state === 'idle' && <p className="muted" data-testid="sandbox-none">No sandbox result for this revision yet.</p>
       )}
@@ -98,20 +103,45 @@ export function SandboxPanel({ repositoryId, proposalId, stored, canRun, dockerR
 function LiveLog({ run }: { readonly run: SandboxRunState }) {
   const pre = useRef<HTMLPreElement>(null);
   const stick = useRef(true);
+  // One tab per side: base and head run side by side and their lines would interleave.
+  const [side, setSide] = useState<'base' | 'head'>('head');
+  const lines = run.output.filter((line) => line.side === side);
+  const counts = { base: run.output.filter((line) => line.side === 'base').length, head: run.output.filter((line) => line.side === 'head').length };
   useEffect(() => {
     const element = pre.current;
     if (element !== null && stick.current) element.scrollTop = element.scrollHeight;
-  }, [run.output]);
+  }, [run.output, side]);
   return (
     <div className="live-log">
       <div className="pane-header small">
         <span>Live output</span>
+        <div className="log-tabs" role="tablist" aria-label="Output of each side">
+          {(['base', 'head'] as const).map((each) => (
+            <button
+              key={each}
+              type="button"
+              role="tab"
+              id={`sandbox-log-tab-${each}`}
+              aria-selected={side === each}
+              aria-controls="sandbox-log"
+              className="tab"
+              onClick={() => setSide(each)}
+              data-testid={`sandbox-log-tab-${each}`}
+            >
+              {each} ({counts[each]})
+            </button>
+          ))}
+        </div>
         {run.droppedChars > 0 && <span className="muted">earlier output trimmed ({formatBytes(run.droppedChars)})</span>}
       </div>
       <pre
         ref={pre}
+        id="sandbox-log"
+        role="tabpanel"
+        aria-labelledby={`sandbox-log-tab-${side}`}
         className="log"
         data-testid="sandbox-log"
+        data-side={side}
         aria-live="off"
         tabIndex={0}
         onScroll={(event) => {
@@ -119,11 +149,8 @@ function LiveLog({ run }: { readonly run: SandboxRunState }) {
           stick.current = element.scrollHeight - element.scrollTop - element.clientHeight < 24;
         }}
       >
-        {run.output.map((line, index) => (
-          <div key={index} className={`log-line log-${line.side} log-${line.stream}`}>
-            <span className="log-side" title={`${line.side}, ${line.stream}`}>
-              {line.side}
-            </span>
+        {lines.map((line, index) => (
+          <div key={index} className={`log-line log-${line.side} log-${line.stream}`} data-side={line.side}>
             {line.text}
           </div>
         ))}
@@ -132,8 +159,55 @@ function LiveLog({ run }: { readonly run: SandboxRunState }) {
   );
 }
 
-function ComparisonView({ comparison, fresh }: { readonly comparison: SandboxComparison; readonly fresh: boolean }) {
+/** The lines of the proposal a run's failures point at, each a link into the diff. */
+function FailurePlaces({ side, places, onReveal }: { readonly side: 'base' | 'head'; readonly places: ReadonlyArray<FailurePlace>; readonly onReveal: SandboxPanelProps['onReveal'] }) {
+  if (places.length === 0) return null;
+  return (
+    <div className="failure-places" data-testid={`sandbox-places-${side}`}>
+      <h4>Where the {side} run failed</h4>
+      <ul className="plain-list">
+        {places.map((place) => (
+          <li key={`${place.path}:${place.line}`}>
+            <button
+              type="button"
+              className="link-button"
+              onClick={() => onReveal({ path: place.path, line: place.line, column: 1 })}
+              data-testid="sandbox-place"
+              data-path={place.path}
+              data-line={place.line}
+              data-blocked={place.blocked === null ? 'false' : 'true'}
+            >
+              {place.path}:{place.line}
+            </button>{' '}
+            <span className="small">{place.blocked ?? place.message}</span>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function ComparisonView({
+  comparison,
+  fresh,
+  changedPaths,
+  onReveal,
+}: {
+  readonly comparison: SandboxComparison;
+  readonly fresh: boolean;
+  readonly changedPaths: ReadonlyArray<string>;
+  readonly onReveal: SandboxPanelProps['onReveal'];
+}) {
   const change = comparison.benchmarkChange;
+  const evidence = useMemo(
+    () => ({
+      base: sandboxEvidence(`${comparison.base.stdout}\n${comparison.base.stderr}`, changedPaths),
+      head: sandboxEvidence(`${comparison.head.stdout}\n${comparison.head.stderr}`, changedPaths),
+    }),
+    [comparison, changedPaths],
+  );
+  // What the limits stopped, and what the sandbox blocked as the output shows it (a refused network call).
+  const stopped = (side: 'base' | 'head'): string => [...comparison[side].violations, ...evidence[side].blocked].join('; ') || 'none';
   return (
     <div className="comparison" data-testid="sandbox-result" data-fixed={comparison.fixed} data-broken={comparison.broken} data-regression={comparison.regression}>
       <h3>
@@ -170,18 +244,20 @@ function ComparisonView({ comparison, fresh }: { readonly comparison: SandboxCom
           <CompareRow label="Timed out" base={comparison.base.timedOut ? 'yes' : 'no'} head={comparison.head.timedOut ? 'yes' : 'no'} />
           <CompareRow label="Out of memory" base={comparison.base.oomKilled ? 'yes' : 'no'} head={comparison.head.oomKilled ? 'yes' : 'no'} />
           <CompareRow label="Peak memory" base={formatBytes(comparison.base.peakMemoryBytes)} head={formatBytes(comparison.head.peakMemoryBytes)} />
-          <CompareRow label="Limit violations" base={comparison.base.violations.join('; ') || 'none'} head={comparison.head.violations.join('; ') || 'none'} />
+          <CompareRow label="Blocked or over a limit" base={stopped('base')} head={stopped('head')} testId="sandbox-blocked" />
         </tbody>
       </table>
+      <FailurePlaces side="head" places={evidence.head.places} onReveal={onReveal} />
+      <FailurePlaces side="base" places={evidence.base.places} onReveal={onReveal} />
       <RunDetails title="Base run" run={comparison.base} />
       <RunDetails title="Head run" run={comparison.head} />
     </div>
   );
 }
 
-function CompareRow({ label, base, head }: { readonly label: string; readonly base: string; readonly head: string }) {
+function CompareRow({ label, base, head, testId }: { readonly label: string; readonly base: string; readonly head: string; readonly testId?: string }) {
   return (
-    <tr className={base === head ? undefined : 'differs'}>
+    <tr className={base === head ? undefined : 'differs'} data-testid={testId} data-base={base} data-head={head}>
       <th scope="row">{label}</th>
       <td>{base}</td>
       <td>{head}</td>
@@ -218,9 +294,9 @@ function RunDetails({ title, run }: { readonly title: string; readonly run: Sand
         </dd>
       </dl>
       <h4>stdout{run.stdoutTruncated ? ' (truncated at the output cap)' : ''}</h4>
-      <pre className="log">{run.stdout === '' ? '(empty)' : run.stdout}</pre>
+      <pre className="log" tabIndex={0}>{run.stdout === '' ? '(empty)' : run.stdout}</pre>
       <h4>stderr{run.stderrTruncated ? ' (truncated at the output cap)' : ''}</h4>
-      <pre className="log">{run.stderr === '' ? '(empty)' : run.stderr}</pre>
+      <pre className="log" tabIndex={0}>{run.stderr === '' ? '(empty)' : run.stderr}</pre>
     </details>
   );
 }

@@ -6,6 +6,28 @@ import { RoleBadge } from '../../components/badges';
 import { ErrorNote } from '../../components/ErrorNote';
 import type { DemoWorkspace } from './demo';
 
+/** What main says about the unlock back-off with a refusal (identity/sessions.ts). */
+interface Backoff {
+  readonly attemptsLeft: number;
+  readonly retryAt: string | null;
+}
+
+function backoffOf(error: { readonly details?: unknown }): Backoff | null {
+  const details = error.details as { attemptsLeft?: unknown; retryAt?: unknown } | undefined;
+  if (typeof details?.attemptsLeft !== 'number') return null;
+  return { attemptsLeft: details.attemptsLeft, retryAt: typeof details.retryAt === 'string' ? details.retryAt : null };
+}
+
+/** A time as the user's clock shows it: 14:05:30. */
+function localTime(iso: string): string {
+  return new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}
+
+function backoffText(code: string, backoff: Backoff): string {
+  const wait = backoff.retryAt === null ? '' : `; try again at ${localTime(backoff.retryAt)}`;
+  return code === 'RATE_LIMITED' ? `too many failed unlocks${wait}` : `wrong operator name or passphrase${wait}`;
+}
+
 /** Props of {@link UnlockForm}. */
 export interface UnlockFormProps {
   readonly operators: ReadonlyArray<OperatorView>;
@@ -31,9 +53,12 @@ export function UnlockForm({ operators, demo, current, onUnlocked }: UnlockFormP
           setPassphrase('');
           onUnlocked?.();
         },
+        // A refused passphrase is never left in the field to be sent again.
+        onError: () => setPassphrase(''),
       },
     );
   };
+  const backoff = unlock.isError ? backoffOf(unlock.error) : null;
   const unlockDemo = (demoName: string, demoPassphrase: string): void => {
     setName(demoName);
     unlock.mutate({ name: demoName, passphrase: demoPassphrase }, { onSuccess: () => onUnlocked?.() });
@@ -95,7 +120,26 @@ export function UnlockForm({ operators, demo, current, onUnlocked }: UnlockFormP
             required
           />
         </label>
-        {unlock.isError && <ErrorNote title="Could not unlock" error={unlock.error} testId="unlock-error" />}
+        {unlock.isError && (
+          <ErrorNote
+            title="Could not unlock"
+            error={backoff === null ? unlock.error : { code: unlock.error.code, message: backoffText(unlock.error.code, backoff) }}
+            testId="unlock-error"
+          />
+        )}
+        {backoff !== null && (
+          <p
+            className="small muted"
+            data-testid="unlock-backoff"
+            data-attempts-left={backoff.attemptsLeft}
+            data-retry-at={backoff.retryAt ?? ''}
+            data-retry-local={backoff.retryAt === null ? '' : localTime(backoff.retryAt)}
+          >
+            {backoff.retryAt === null
+              ? `${backoff.attemptsLeft} attempt${backoff.attemptsLeft === 1 ? '' : 's'} left before Gatehouse makes you wait.`
+              : `Unlocking ${name} is held back until ${localTime(backoff.retryAt)} (your local time); each further wrong passphrase doubles the wait.`}
+          </p>
+        )}
         <div className="row gap">
           <button type="submit" className="primary" disabled={unlock.isPending || name === ''} data-testid="unlock-submit">
             {unlock.isPending ? 'Unlocking…' : 'Unlock'}

@@ -7,6 +7,7 @@ import { useAppInfo, useHealth } from '../../api/app';
 import { usePolicy, useValidatePolicy } from '../../api/audit';
 import { useAddRepository, useRemoveRepository, useRepositories } from '../../api/review';
 import { useCreateOperator, useOperators } from '../../api/session';
+import { FieldRule, NAME_RULE, nameProblem, PASSPHRASE_RULE, passphraseProblem, useCheckedField } from '../session/operator-rules';
 import { RoleBadge } from '../../components/badges';
 import { Dialog } from '../../components/Dialog';
 import { EmptyState } from '../../components/EmptyState';
@@ -321,14 +322,24 @@ function Operators({ role }: { readonly role: Role }) {
   const [name, setName] = useState('');
   const [newRole, setNewRole] = useState<Role>('reviewer');
   const [passphrase, setPassphrase] = useState('');
+  const [submitted, setSubmitted] = useState(false);
+  const nameField = useCheckedField(name, nameProblem, submitted);
+  const passphraseField = useCheckedField(passphrase, passphraseProblem, submitted);
+  const edited = (set: (value: string) => void) => (value: string) => {
+    set(value);
+    if (create.isError) create.reset();
+  };
   const submit = (event: FormEvent): void => {
     event.preventDefault();
+    setSubmitted(true);
+    if (nameField.problem !== null || passphraseField.problem !== null) return;
     create.mutate(
       { name, role: newRole, passphrase },
       {
         onSuccess: () => {
           setName('');
           setPassphrase('');
+          setSubmitted(false);
         },
       },
     );
@@ -369,13 +380,23 @@ function Operators({ role }: { readonly role: Role }) {
         </table>
       )}
       {canCreateOperators(role) && (
-        <form className="form inline-form" onSubmit={submit} aria-label="Create an operator">
+        <form className="form inline-form" onSubmit={submit} aria-label="Create an operator" noValidate>
           <h3>Create an operator</h3>
           <p className="muted small">A new Ed25519 key pair is made in the main process and encrypted with the passphrase; give the passphrase to its owner.</p>
           <div className="row gap wrap">
             <label className="field-label">
               Name
-              <input value={name} onChange={(event) => setName(event.target.value)} required maxLength={64} data-testid="operator-name-input" />
+              <input
+                value={name}
+                onChange={(event) => edited(setName)(event.target.value)}
+                onBlur={nameField.touch}
+                required
+                maxLength={64}
+                aria-invalid={nameField.shown !== null}
+                aria-describedby="operator-name-rule"
+                data-testid="operator-name-input"
+              />
+              <FieldRule id="operator-name-rule" rule={NAME_RULE} field={nameField} testId="operator-name-rule" />
             </label>
             <label className="field-label">
               Role
@@ -388,8 +409,20 @@ function Operators({ role }: { readonly role: Role }) {
               </select>
             </label>
             <label className="field-label">
-              Passphrase (8+ characters)
-              <input type="password" value={passphrase} onChange={(event) => setPassphrase(event.target.value)} required minLength={8} autoComplete="new-password" data-testid="operator-passphrase-input" />
+              Passphrase
+              <input
+                type="password"
+                value={passphrase}
+                onChange={(event) => edited(setPassphrase)(event.target.value)}
+                onBlur={passphraseField.touch}
+                required
+                minLength={12}
+                autoComplete="new-password"
+                aria-invalid={passphraseField.shown !== null}
+                aria-describedby="operator-passphrase-rule"
+                data-testid="operator-passphrase-input"
+              />
+              <FieldRule id="operator-passphrase-rule" rule={PASSPHRASE_RULE} field={passphraseField} testId="operator-passphrase-rule" />
             </label>
           </div>
           {create.isError && <ErrorNote title="Could not create the operator" error={create.error} testId="operator-create-error" />}

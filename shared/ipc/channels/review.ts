@@ -200,6 +200,31 @@ export const FileContentsView = z.object({
 });
 export type FileContentsView = z.infer<typeof FileContentsView>;
 
+/** One line of a proposal's files that matches a search. */
+export const SearchMatch = z.object({
+  path: z.string(),
+  side: z.enum(['base', 'head']),
+  line: z.number().int().positive(),
+  /** 1-based column of the first match on the line. */
+  column: z.number().int().positive(),
+  /** The line, cut to at most 240 characters around the match. */
+  text: z.string(),
+});
+export type SearchMatch = z.infer<typeof SearchMatch>;
+
+/** What a search across a proposal's files found. */
+export const ProposalSearchResult = z.object({
+  query: z.string(),
+  matches: z.array(SearchMatch).readonly(),
+  /** Files searched. */
+  files: z.number().int(),
+  /** More matches than are returned. */
+  truncated: z.boolean(),
+  /** Files without text to search (binary, too large, submodule pointers). */
+  skipped: z.array(z.string()).readonly(),
+});
+export type ProposalSearchResult = z.infer<typeof ProposalSearchResult>;
+
 /** The files the unlocked operator has marked viewed on a revision. */
 export const ViewedView = z.object({ headOid: Oid, paths: z.array(z.string()).readonly() });
 export type ViewedView = z.infer<typeof ViewedView>;
@@ -264,6 +289,21 @@ export const reviewChannels = {
     output: FileContentsView,
     access: 'session',
   }),
+  /** Searches the text of every file a proposal's current revision changes (head side; base side of deleted files). */
+  'proposal:search': channel({
+    summary: "Search the text of every file a proposal changes",
+    input: z
+      .object({
+        repositoryId: Id,
+        proposalId: ProposalId,
+        /** Literal text, not a pattern; case-insensitive unless `caseSensitive`. */
+        query: z.string().min(1).max(200),
+        caseSensitive: z.boolean().optional(),
+      })
+      .strict(),
+    output: ProposalSearchResult,
+    access: 'session',
+  }),
   /** Imports a proposal from a JSON change set or a unified diff. */
   'proposal:import': channel({
     summary: 'Import a proposal from a JSON change set or a unified diff',
@@ -292,8 +332,8 @@ export const reviewChannels = {
         ...RevisionRef,
         reason: Reason,
         /**
-         * Sent by the console (even empty): main then refuses unless every CRITICAL/HIGH finding the revision
-         * introduces and every file the signer has not marked viewed is acknowledged; the list is signed.
+         * Main refuses unless every CRITICAL/HIGH finding the revision introduces and every file the signer has
+         * not marked viewed is acknowledged; the list is signed. Left out, it counts as empty (every channel).
          */
         acknowledgements: Acknowledgements.optional(),
       })

@@ -14,6 +14,7 @@ import { createDispatcher } from '../../../electron/ipc/dispatch';
 import { inspectApproval } from '../../../electron/services/approvals';
 import { parseTrustList } from '../../../electron/services/identity/trust-list';
 import type { Channel, ChannelInput, ChannelOutput } from '../../../shared/ipc/contract';
+import { acknowledgeAll } from '../../support/acknowledge-all';
 import { gitEnv } from '../../fixtures/git/repo';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -184,7 +185,7 @@ describe('line comments and request changes', () => {
     const file = await value('proposal:file', { repositoryId, proposalId: PROPOSAL, path: FILE });
     const raiseLine = lineOf(file.modified ?? '', 'raise ValueError');
     await value('comment:draft', { repositoryId, proposalId: PROPOSAL, headOid: detail.summary.headOid, path: FILE, line: raiseLine, body: 'better, thanks' });
-    await value('proposal:approve', { repositoryId, proposalId: PROPOSAL, headOid: detail.summary.headOid, treeOid: detail.summary.treeOid, reason: 'fixed' });
+    await value('proposal:approve', { repositoryId, proposalId: PROPOSAL, headOid: detail.summary.headOid, treeOid: detail.summary.treeOid, reason: 'fixed', acknowledgements: acknowledgeAll(detail) });
     const thread = await value('comment:list', { repositoryId, proposalId: PROPOSAL });
     expect(thread.comments.find((c) => c.body === 'better, thanks')).toMatchObject({ state: 'published', publishedWith: 'approve', currentLine: raiseLine });
   });

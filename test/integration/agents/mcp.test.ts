@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../../electron/core/create-core';
 import type { EventPayload } from '../../../shared/ipc/contract';
+import { acknowledgeAll } from '../../support/acknowledge-all';
 import { gitEnv, makeRepo, type TempRepo } from '../../fixtures/git/repo';
 import { call, cliMain, connectAgent, root, unlock, value, type AgentClient } from './helpers';
 
@@ -193,9 +194,10 @@ describe('gatehouse mcp: the loop with a reviewer and a lead', () => {
     const detail = await value(core, 'proposal:show', { repositoryId, proposalId });
     expect(detail.summary.headOid).toBe(headOid);
     const revision = { repositoryId, proposalId, headOid, treeOid: detail.summary.treeOid };
-    await value(core, 'proposal:approve', { ...revision, reason: 'currency named; docs only' });
+    const acknowledgements = acknowledgeAll(detail);
+    await value(core, 'proposal:approve', { ...revision, reason: 'currency named; docs only', acknowledgements });
     await unlock(core, 'lee');
-    await value(core, 'proposal:approve', { ...revision, reason: 'lead: fine' });
+    await value(core, 'proposal:approve', { ...revision, reason: 'lead: fine', acknowledgements });
     const applied = await value(core, 'proposal:apply', revision);
     await core.idle();
 

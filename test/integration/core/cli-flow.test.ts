@@ -60,7 +60,7 @@ describe('gatehouse CLI', () => {
     expect(auditorTries.code).toBe(2);
     expect(auditorTries.stdout).toContain('FORBIDDEN_ROLE');
 
-    json(['approve', '--repo', repo, '--proposal', 'refactor-rounding', '--as', 'rita', '--reason', 'pure refactor, tests unchanged'], 'rita-demo-passphrase');
+    json(['approve', '--repo', repo, '--proposal', 'refactor-rounding', '--as', 'rita', '--reason', 'pure refactor, tests unchanged', '--all-files-reviewed-outside'], 'rita-demo-passphrase');
     const head = json<{ summary: { headOid: string } }>(['proposal', 'show', '--repo', repo, '--proposal', 'refactor-rounding', '--as', 'rita'], 'rita-demo-passphrase').summary.headOid;
     const applied = json<{ ok: boolean; newHead: string }>(['apply', '--repo', repo, '--proposal', 'refactor-rounding', '--as', 'rita'], 'rita-demo-passphrase');
     expect(applied.ok).toBe(true);

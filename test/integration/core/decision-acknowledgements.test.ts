@@ -1,6 +1,6 @@
 /**
- * Viewed marks per operator and per revision, and the acknowledgements an approval from the console must
- * carry (issue 14), through the real core and dispatcher on the demo workspace: a real git repository,
+ * Viewed marks per operator and per revision, and the acknowledgements every approval must
+ * carry on every channel (issue 14), through the real core and dispatcher on the demo workspace: a real git repository,
  * real analysis, signed tokens decoded and checked.
  */
 import { execFileSync } from 'node:child_process';
@@ -112,7 +112,24 @@ describe('viewed marks and acknowledgements', () => {
     expect(verified).toMatchObject({ signatures: 1 });
   });
 
-  it('signs no acknowledgements for a caller that sends none (the CLI), and none for a rejection', async () => {
+  it('refuses an approval that sends no acknowledgements at all (the CLI, a script): the rule holds on every channel', async () => {
+    const detail = await show('nightly-export-credentials');
+    const revision = { repositoryId, proposalId: 'nightly-export-credentials', headOid: detail.summary.headOid, treeOid: detail.summary.treeOid };
+    const blocking = detail.findings.filter((f) => f.introduced && (f.severity === 'critical' || f.severity === 'high'));
+    expect(blocking.length).toBeGreaterThan(0);
+    // Before issue 14's fix, leaving the field out skipped the check and signed an approval of a committed key.
+    const bare = await call('proposal:approve', { ...revision, reason: 'lgtm' });
+    expect(bare).toMatchObject({ ok: false, error: { code: 'POLICY_DENIED' } });
+    // The refusal names what still needs an acknowledgement, so any client can say it.
+    if (!bare.ok) {
+      for (const finding of blocking) expect(bare.error.message).toContain(finding.fingerprint.slice(0, 12));
+      for (const file of detail.files) expect(bare.error.message).toContain(file.path);
+    }
+    const approvals: { approvals: unknown[] } = await value('proposal:show', { repositoryId, proposalId: 'nightly-export-credentials' });
+    expect(approvals.approvals).toEqual([]);
+  });
+
+  it('signs no acknowledgements on a rejection', async () => {
     const detail = await show('nightly-export-credentials');
     const revision = { repositoryId, proposalId: 'nightly-export-credentials', headOid: detail.summary.headOid, treeOid: detail.summary.treeOid };
     const rejected: { token: string } = await value('proposal:reject', { ...revision, reason: 'a committed access key' });

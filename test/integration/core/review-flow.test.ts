@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../../electron/core/create-core';
 import { createDispatcher } from '../../../electron/ipc/dispatch';
 import type { Channel, ChannelInput } from '../../../shared/ipc/contract';
+import type { Finding } from '../../../shared/model/domain';
+import { acknowledgeAll } from '../../support/acknowledge-all';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 let dataDir: string;
@@ -85,7 +87,7 @@ describe('one change through the core', () => {
 
   it('sandbox → reviewer approves → apply refused → lead approves → apply → rollback → audit verifies', async () => {
     await value('session:unlock', { name: 'rita', passphrase: 'rita-demo-passphrase' });
-    let detail: { summary: { headOid: string; treeOid: string }; gate: { allowed: boolean; summary: string }; sandbox: unknown } = await value('proposal:show', {
+    let detail: { summary: { headOid: string; treeOid: string }; gate: { allowed: boolean; summary: string }; sandbox: unknown; findings: ReadonlyArray<Finding>; files: ReadonlyArray<{ path: string }> } = await value('proposal:show', {
       repositoryId,
       proposalId: 'quote-formula',
     });
@@ -102,13 +104,14 @@ describe('one change through the core', () => {
       await value('sandbox:run', { repositoryId, proposalId: 'quote-formula' });
       expect((await finished).comparison?.testsPassedHead).toBe(true);
     }
-    await value('proposal:approve', { ...rev, reason: 'eval is sandboxed by the globals dict; acceptable for now' });
+    const acknowledgements = acknowledgeAll(detail);
+    await value('proposal:approve', { ...rev, reason: 'eval is sandboxed by the globals dict; acceptable for now', acknowledgements });
     const refused = await call('proposal:apply', rev);
     expect(refused).toMatchObject({ ok: false, error: { code: 'POLICY_DENIED' } });
     if (!refused.ok) expect(refused.error.message).toMatch(/lead/);
 
     await value('session:unlock', { name: 'lee', passphrase: 'lee-demo-passphrase' });
-    await value('proposal:approve', { ...rev, reason: 'lead: approved with a follow-up to remove eval' });
+    await value('proposal:approve', { ...rev, reason: 'lead: approved with a follow-up to remove eval', acknowledgements });
     detail = await value('proposal:show', { repositoryId, proposalId: 'quote-formula' });
     if (!dockerReachable) return;
     expect(detail.gate).toMatchObject({ allowed: true });

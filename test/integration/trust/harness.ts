@@ -10,6 +10,8 @@ import { createCore, type Core } from '../../../electron/core/create-core';
 import { createDispatcher } from '../../../electron/ipc/dispatch';
 import type { Channel, ChannelInput, ChannelOutput } from '../../../shared/ipc/contract';
 import type { Clock } from '../../../shared/model/clock';
+import type { Finding } from '../../../shared/model/domain';
+import { acknowledgeAll } from '../../support/acknowledge-all';
 import { gitEnv } from '../../fixtures/git/repo';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -117,13 +119,14 @@ export function propose(dir: string, name: string, files: Record<string, string>
 /** Approves a proposal's current revision as `name`. */
 export async function approve(ws: Workstation, repositoryId: string, proposalId: string, name: string, decision: 'approve' | 'reject' = 'approve'): Promise<string> {
   await ws.as(name);
-  const detail = (await ws.value('proposal:show', { repositoryId, proposalId })) as { summary: { headOid: string; treeOid: string } };
+  const detail = (await ws.value('proposal:show', { repositoryId, proposalId })) as { summary: { headOid: string; treeOid: string }; findings: ReadonlyArray<Finding>; files: ReadonlyArray<{ path: string }> };
   const view = (await ws.value(decision === 'approve' ? 'proposal:approve' : 'proposal:reject', {
     repositoryId,
     proposalId,
     headOid: detail.summary.headOid,
     treeOid: detail.summary.treeOid,
     reason: `${name} ${decision}s`,
+    ...(decision === 'approve' ? { acknowledgements: acknowledgeAll(detail) } : {}),
   })) as { jti: string };
   return view.jti;
 }

@@ -7,6 +7,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendRecord, readRecordLog, RECORDS_REF } from '../../../electron/services/records';
+import type { Finding } from '../../../shared/model/domain';
+import { acknowledgeAll } from '../../support/acknowledge-all';
 import { apply, approve, git, makeTrustedRepo, openWorkstation, propose, writeFiles, type Workstation } from './harness';
 
 let ws: Workstation;
@@ -222,8 +224,8 @@ describe('attacks that must be refused', () => {
     await ws.value('operator:create', { name: 'rita2', role: 'lead', passphrase: 'rita2-passphrase-x', email: 'rita2@example.com' } as never);
     await ws.value('session:unlock', { name: 'rita2', passphrase: 'rita2-passphrase-x' });
     propose(repo.dir, 'second-identity', { 'app.py': 'def total(xs):\n    return sum(list(xs))\n' });
-    const detail = (await ws.value('proposal:show', { repositoryId, proposalId: 'second-identity' })) as { summary: { headOid: string; treeOid: string } };
-    const result = await ws.call('proposal:approve', { repositoryId, proposalId: 'second-identity', headOid: detail.summary.headOid, treeOid: detail.summary.treeOid, reason: 'second me' });
+    const detail = (await ws.value('proposal:show', { repositoryId, proposalId: 'second-identity' })) as { summary: { headOid: string; treeOid: string }; findings: ReadonlyArray<Finding>; files: ReadonlyArray<{ path: string }> };
+    const result = await ws.call('proposal:approve', { repositoryId, proposalId: 'second-identity', headOid: detail.summary.headOid, treeOid: detail.summary.treeOid, reason: 'second me', acknowledgements: acknowledgeAll(detail) });
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.error.message).toMatch(/trust list/);
   });

@@ -64,8 +64,13 @@ describe('unlock', () => {
   it('fails on a wrong passphrase, reports it, and rate-limits with back-off that survives a restart', async () => {
     const failures: UnlockFailure[] = [];
     const sessions = createSessionManager({ store, clock, protectors: [FAST], onUnlockFailed: (f) => failures.push(f) });
-    for (let i = 0; i < 3; i += 1)
-      await expect(sessions.unlock('alice', 'wrong passphrase!')).rejects.toMatchObject({ code: ErrorCode.VerificationFailed });
+    // Each refusal says how many attempts are left before a wait, then when the wait ends.
+    for (const [attemptsLeft, retryAt] of [
+      [2, null],
+      [1, null],
+      [0, '2025-01-01T09:00:30.000Z'],
+    ] as const)
+      await expect(sessions.unlock('alice', 'wrong passphrase!')).rejects.toMatchObject({ code: ErrorCode.VerificationFailed, details: { attemptsLeft, retryAt } });
     expect(failures.map((f) => [f.reason, f.failures])).toEqual([
       ['wrong-passphrase', 1],
       ['wrong-passphrase', 2],
@@ -75,7 +80,7 @@ describe('unlock', () => {
     expect(failures[2]?.retryAt?.toISOString()).toBe('2025-01-01T09:00:30.000Z');
 
     // Held back: even the right passphrase is refused, without being tried.
-    await expect(sessions.unlock('alice', PASS)).rejects.toMatchObject({ code: ErrorCode.RateLimited });
+    await expect(sessions.unlock('alice', PASS)).rejects.toMatchObject({ code: ErrorCode.RateLimited, details: { attemptsLeft: 0, retryAt: '2025-01-01T09:00:30.000Z' } });
     expect(failures[3]).toMatchObject({ reason: 'rate-limited', failures: 3 });
 
     // Restart: a new database connection and session manager see the same count.
