@@ -13,6 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../../electron/core/create-core';
 import { createDispatcher } from '../../../electron/ipc/dispatch';
 import type { Channel, ChannelInput } from '../../../shared/ipc/contract';
+import type { Finding } from '../../../shared/model/domain';
+import { acknowledgeAll } from '../../support/acknowledge-all';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 let now = Date.parse('2026-03-02T09:00:00Z');
@@ -156,9 +158,9 @@ describe('checkpoint retention', () => {
     git('push', '-q', 'origin', 'HEAD:refs/heads/proposals/changelog');
     rmSync(clone, { recursive: true, force: true });
     await as('rita');
-    const detail: { summary: { headOid: string; treeOid: string } } = await value('proposal:show', { repositoryId, proposalId: 'changelog' });
+    const detail: { summary: { headOid: string; treeOid: string }; findings: Finding[]; files: Array<{ path: string }> } = await value('proposal:show', { repositoryId, proposalId: 'changelog' });
     const rev = { repositoryId, proposalId: 'changelog', headOid: detail.summary.headOid, treeOid: detail.summary.treeOid };
-    await value('proposal:approve', { ...rev, reason: 'a changelog' });
+    await value('proposal:approve', { ...rev, reason: 'a changelog', acknowledgements: acknowledgeAll(detail) });
     // The apply needs a clean tree: the notes the earlier tests wrote are untracked files.
     for (let n = 0; n <= 5; n += 1) rmSync(join(repositoryPath, `notes-${n}.txt`), { force: true });
     const applied: { checkpointId: string } = await value('proposal:apply', rev);

@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../../electron/core/create-core';
 import { createDispatcher } from '../../../electron/ipc/dispatch';
 import type { Channel, ChannelInput } from '../../../shared/ipc/contract';
+import type { Finding } from '../../../shared/model/domain';
+import { acknowledgeAll } from '../../support/acknowledge-all';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 let dataDir: string;
@@ -54,7 +56,8 @@ function pushProposal(name: string, links: Record<string, string>, files: Record
 interface Shown {
   summary: { headOid: string; treeOid: string; risk: string; safetyScore: number; findingCount: number };
   assessment: { risk: string; safetyScore: number };
-  findings: Array<{ ruleId: string; severity: string; path: string; message: string; introduced: boolean }>;
+  findings: Array<Finding>;
+  files: Array<{ path: string }>;
 }
 
 beforeAll(async () => {
@@ -107,6 +110,8 @@ describe('symlinks leaving the repository', () => {
         headOid: detail.summary.headOid,
         treeOid: detail.summary.treeOid,
         reason: 'looks fine',
+        // Everything acknowledged: the refusal is for the links, not for a missing acknowledgement.
+        acknowledgements: acknowledgeAll(detail),
       });
       expect(refused).toMatchObject({ ok: false, error: { code: 'REFUSED' } });
       if (!refused.ok) expect(refused.error.message).toContain(path);
@@ -126,6 +131,7 @@ describe('symlinks leaving the repository', () => {
       headOid: detail.summary.headOid,
       treeOid: detail.summary.treeOid,
       reason: 'link into the docs',
+      acknowledgements: acknowledgeAll(detail),
     });
     expect(approved).toMatchObject({ ok: true });
   });
