@@ -648,17 +648,19 @@ function writeEntry(dir: string, path: string, entry: EntryRef, content: Buffer 
  * Unlinking and recreating costs a filesystem journal round per file (about a millisecond each here,
  * most of a large checkout); truncating and writing the same inode does not.
  */
-function overwriteInPlace(absolute: string, entry: EntryRef, content: Buffer, existing: Stats): IndexStat | null {
+export function overwriteInPlace(absolute: string, entry: EntryRef, content: Buffer, existing: Stats): IndexStat | null {
   const executable = entry.mode === MODE_EXECUTABLE;
   if (((existing.mode & 0o100) !== 0) !== executable) return null;
   let fd: number;
   try {
-    fd = openSync(absolute, fsConstants.O_WRONLY | fsConstants.O_NOFOLLOW);
+    // O_NONBLOCK: a FIFO swapped in after the lstat must not hold the open until a reader comes (the
+    // fstat below then refuses it); on a regular file the flag changes nothing.
+    fd = openSync(absolute, fsConstants.O_WRONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
   } catch (error) {
     // Swapped for a symlink (ELOOP) or removed since the lstat, or a read-only file: replace it as git
     // does. Anything else (no space, I/O error) is a failed write.
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ELOOP' || code === 'ENOENT' || code === 'EACCES' || code === 'EPERM' || code === 'ETXTBSY') return null;
+    if (code === 'ELOOP' || code === 'ENOENT' || code === 'EACCES' || code === 'EPERM' || code === 'ETXTBSY' || code === 'ENXIO') return null;
     throw error;
   }
   try {

@@ -3,6 +3,7 @@
  * and replaced as git does otherwise: a hard link to a file outside the repository, planted where a
  * tracked file was, is never written through by a rollback or an apply.
  */
+import { execFileSync } from 'node:child_process';
 import { linkSync, lstatSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -66,5 +67,29 @@ describe('writing files of the working tree', () => {
     writeFileSync(join(t.dir, 'run.sh'), 'echo a much longer third version of the script than before\n');
     await rollback(repo, { checkpointId: cp.id, operator: 'o' });
     expect(t.read('run.sh').toString()).toBe('echo b\n');
+  });
+});
+
+describe('overwriteInPlace', () => {
+  it('refuses a FIFO swapped in after the lstat instead of waiting for a reader', () => {
+    const t = makeRepo({ 'a.txt': 'a\n' });
+    repos.push(t);
+    const path = join(t.dir, 'a.txt');
+    const seen = lstatSync(path);
+    unlinkSync(path);
+    execFileSync('mkfifo', [path]);
+    // In a child process: without O_NONBLOCK the open blocks until a reader comes, which would hang this
+    // worker; the child is killed after its timeout and the test fails instead.
+    const script = [
+      `const loaded = await import(${JSON.stringify(join(__dirname, '../../../electron/services/git/worktree.ts'))});`,
+      `const { overwriteInPlace } = loaded.default ?? loaded;`,
+      `const seen = ${JSON.stringify({ mode: seen.mode, ino: seen.ino, dev: seen.dev })};`,
+      `const stats = { ...seen, isFile: () => true };`,
+      `const out = overwriteInPlace(${JSON.stringify(path)}, { mode: 0o100644, oid: '0'.repeat(40) }, Buffer.from('b\\n'), stats);`,
+      `process.stdout.write(JSON.stringify(out));`,
+    ].join('\n');
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 60_000, encoding: 'utf8' });
+    expect(out).toBe('null');
+    expect(lstatSync(path).isFIFO()).toBe(true);
   });
 });
