@@ -399,8 +399,8 @@ function needsText(gate: GateResult): string {
   return condition && !condition.met ? condition.message : gateSummary(gate);
 }
 
-function summaryRow(ctx: CoreContext, state: RevisionState, applied: boolean): ProposalRow {
-  const { handle, proposal, analysis, assessment, gate, approvals } = state;
+/** The part of a queue row that git alone says: where the proposal is, who wrote it, which revision. */
+function rowIdentity(handle: RepositoryHandle, proposal: GitProposal): Pick<ProposalRow, 'repositoryId' | 'repositoryName' | 'proposalId' | 'title' | 'author' | 'committedAt' | 'baseOid' | 'headOid' | 'treeOid'> {
   return {
     repositoryId: handle.record.id,
     repositoryName: handle.record.path.split('/').pop() ?? handle.record.path,
@@ -411,6 +411,13 @@ function summaryRow(ctx: CoreContext, state: RevisionState, applied: boolean): P
     baseOid: proposal.baseOid ?? proposal.targetOid,
     headOid: proposal.headOid,
     treeOid: proposal.treeOid,
+  };
+}
+
+function summaryRow(ctx: CoreContext, state: RevisionState, applied: boolean): ProposalRow {
+  const { handle, proposal, analysis, assessment, gate, approvals } = state;
+  return {
+    ...rowIdentity(handle, proposal),
     filesChanged: analysis.diff.totals.files,
     additions: analysis.diff.totals.added,
     deletions: analysis.diff.totals.removed,
@@ -436,15 +443,7 @@ function refusedRow(handle: RepositoryHandle, proposal: GitProposal, error: unkn
       ? { code: error.code, reason: error.message }
       : { code: ErrorCode.Internal, reason: error instanceof Error ? error.message : String(error) };
   return {
-    repositoryId: handle.record.id,
-    repositoryName: handle.record.path.split('/').pop() ?? handle.record.path,
-    proposalId: proposal.name,
-    title: proposal.subject,
-    author: { name: proposal.author.name, email: proposal.author.email, kind: authorKind(proposal.message) },
-    committedAt: proposal.committer.time,
-    baseOid: proposal.baseOid ?? proposal.targetOid,
-    headOid: proposal.headOid,
-    treeOid: proposal.treeOid,
+    ...rowIdentity(handle, proposal),
     filesChanged: 0,
     additions: 0,
     deletions: 0,
