@@ -136,7 +136,9 @@ describe.skipIf(skipWithoutEngine(engine, 'sandbox containment tests'))('sandbox
     // catches the limit, the cgroup's pids.events counter does (issue 12 §4).
     const bomb = await sandbox.run({
       workspaceDir: workspace,
-      command: ['sh', '-c', 'f() { f | f & }; f; sleep 60'],
+      // The bomb runs in a subshell: when its forks fail only the subshell gives up, and the parent then
+      // waits with `exec sleep` (no fork needed), so the run always lasts until the timeout kills it.
+      command: ['sh', '-c', '(f() { f | f & }; f); exec sleep 60'],
       limits: { pidsLimit: 32, timeoutSeconds: 8 },
     });
     expect(bomb.timedOut).toBe(true);
