@@ -64,6 +64,8 @@ export interface Analyzer {
   close(): void;
 }
 
+/** A pattern that tests node text in JavaScript (web-tree-sitter evaluates these after copying each candidate node out). */
+const TEXT_PREDICATE = /\(#[\w-]+\?/;
 const SEVERITY_RANK: Readonly<Record<Severity, number>> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
 const PARSE_DEADLINE_MS = 20_000;
 const SNIPPET_MAX_LINES = 5;
@@ -77,7 +79,7 @@ interface NeedleQuery {
   readonly needles: ReadonlyArray<string>;
   /** True when every needle is a word: it then matches only as a whole word. */
   readonly wordNeedles: boolean;
-  /** Run only on files whose text matches (the rule's {@link Rule.fileGate}); `needles` is then empty. */
+  /** Run only on files whose text matches (the rule's {@link Rule.fileGate}), and then only on the needles' lines. */
   readonly fileGate?: RegExp;
   readonly query: QueryType;
 }
@@ -89,6 +91,12 @@ interface CompiledLanguage {
   readonly ruleByPattern: ReadonlyArray<Rule | 'call' | 'import' | 'scope'>;
   /** Patterns run only on files containing one of their words (see query-text.ts). */
   readonly needleQueries: ReadonlyArray<NeedleQuery>;
+  /**
+   * The patterns of file-gated rules that test node text (`#match?` and friends), all in one query: in the
+   * shared pass their predicates would copy the text of every candidate node (every string) of every file
+   * out of wasm. It runs once on a file that passes any of their gates.
+   */
+  readonly gatedQuery: { readonly query: QueryType; readonly ruleByPattern: ReadonlyArray<Rule> } | undefined;
   /** Every word needle of `needleQueries` as one whole-word pattern: one scan of a file finds the rows of all of them. */
   readonly wordNeedlePattern: RegExp | undefined;
   /** Rules by exact qualified callee. */
@@ -277,6 +285,8 @@ function compileLanguage(language: LanguageId, grammar: Language, rules: Readonl
   const suffixCalls = new Map<string, Rule[]>();
   const needleQueries: NeedleQuery[] = [];
   const sourceRules: Rule[] = [];
+  const gatedSources: string[] = [];
+  const gatedRules: Rule[] = [];
   const fail = (error: unknown): never => {
     for (const n of needleQueries) n.query.delete();
     throw error;
@@ -297,15 +307,18 @@ function compileLanguage(language: LanguageId, grammar: Language, rules: Readonl
     };
     // each top-level unit of query text is exactly one pattern
     const patterns = analyseQuery(rule.query);
-    // a rule gated on the file's text keeps all its patterns out of the shared pass (see Rule.fileGate)
-    if (rule.fileGate !== undefined) {
-      const query = compile(patterns.map((p) => p.source).join('\n'));
-      needleQueries.push({ rule, needles: [], wordNeedles: false, fileGate: rule.fileGate, query });
-      continue;
-    }
+    // A rule gated on the file's text (Rule.fileGate) still has its structural patterns in the shared pass: a
+    // tree-sitter traversal costs about the same for one pattern as for many (profiled: ~0.3 µs a node), so a
+    // query of its own cost a whole extra walk of every file it ran on. Its matches are dropped in JS where
+    // the gate does not match. Its patterns that test text go to the one gated query instead (see gatedQuery).
     const gated = patterns.filter((p) => p.needles.length > 0);
     for (const pattern of patterns) {
       if (pattern.needles.length > 0) continue;
+      if (rule.fileGate !== undefined && TEXT_PREDICATE.test(pattern.source)) {
+        gatedSources.push(pattern.source);
+        gatedRules.push(rule);
+        continue;
+      }
       sources.push(pattern.source);
       ruleByPattern.push(rule);
       sourceRules.push(rule);
@@ -317,7 +330,7 @@ function compileLanguage(language: LanguageId, grammar: Language, rules: Readonl
         fail(new RuleDefinitionError(rule.id, `query splits into ${gated.length} patterns, tree-sitter counts ${query.patternCount()}`));
       }
       const needles = [...new Set(gated.flatMap((p) => p.needles))];
-      needleQueries.push({ rule, needles, wordNeedles: needles.every((n) => /^[\w$]+$/.test(n)), query });
+      needleQueries.push({ rule, needles, wordNeedles: needles.every((n) => /^[\w$]+$/.test(n)), ...(rule.fileGate === undefined ? {} : { fileGate: rule.fileGate }), query });
     }
   }
   for (const [kind, source] of [
@@ -348,12 +361,27 @@ function compileLanguage(language: LanguageId, grammar: Language, rules: Readonl
     query.delete();
     fail(new AnalysisFailedError(`rule queries for ${language} did not combine (${query.patternCount()} patterns, expected ${ruleByPattern.length})`));
   }
+  let gatedQuery: CompiledLanguage['gatedQuery'];
+  if (gatedSources.length > 0) {
+    try {
+      gatedQuery = { query: new Query(grammar, gatedSources.join('\n')), ruleByPattern: gatedRules };
+    } catch (error) {
+      query.delete();
+      fail(new AnalysisFailedError(`gated rule queries for ${language} do not compile together: ${error instanceof Error ? error.message : String(error)}`));
+    }
+    if (gatedQuery !== undefined && gatedQuery.query.patternCount() !== gatedRules.length) {
+      query.delete();
+      gatedQuery.query.delete();
+      fail(new AnalysisFailedError(`gated rule queries for ${language} did not combine (${gatedQuery.query.patternCount()} patterns, expected ${gatedRules.length})`));
+    }
+  }
   const exactLastNames = new Set([...exactCalls.keys()].map((name) => name.slice(name.lastIndexOf('.') + 1)));
   const words = [...new Set(needleQueries.filter((n) => n.wordNeedles).flatMap((n) => n.needles))].sort((a, b) => b.length - a.length);
   return {
     query,
     ruleByPattern,
     needleQueries,
+    gatedQuery,
     wordNeedlePattern: words.length === 0 ? undefined : new RegExp(`(?<![\\w$])(?:${words.map((w) => w.replace(/\$/g, '\\$')).join('|')})(?![\\w$])`, 'g'),
     exactCalls,
     exactLastNames,
@@ -529,16 +557,18 @@ export async function createAnalyzer(options: CreateAnalyzerOptions = {}): Promi
         for (const n of needles) for (const r of wordRows.get(n) ?? []) rows.add(r);
         return rows.size > 256 ? undefined : rangesOfRows(rows);
       };
-      for (const gated of spec.needleQueries) {
-        if (gated.fileGate !== undefined) {
-          if (!code.mentions(gated.fileGate)) continue;
-          for (const match of gated.query.matches(root)) {
-            const byName = capturesByName(match.captures);
-            const target = byName.get('finding')?.[0] ?? match.captures[0]?.node;
-            if (target !== undefined) report(gated.rule, target, byName);
-          }
-          continue;
+      const gatedQuery = spec.gatedQuery;
+      if (gatedQuery !== undefined && gatedQuery.ruleByPattern.some((r) => r.fileGate !== undefined && code.mentions(r.fileGate))) {
+        for (const match of gatedQuery.query.matches(root)) {
+          const rule = gatedQuery.ruleByPattern[match.patternIndex];
+          if (rule?.fileGate === undefined || !code.mentions(rule.fileGate)) continue;
+          const byName = capturesByName(match.captures);
+          const target = byName.get('finding')?.[0] ?? match.captures[0]?.node;
+          if (target !== undefined) report(rule, target, byName);
         }
+      }
+      for (const gated of spec.needleQueries) {
+        if (gated.fileGate !== undefined && !code.mentions(gated.fileGate)) continue;
         // only the lines holding one of the pattern's words can match; a ranged query visits just those
         // a needle is the whole text of a node (#eq?/#any-of?), so a word needle only matches as a whole word:
         // "sh" need not stop at every "hash" and "show"
@@ -558,6 +588,7 @@ export async function createAnalyzer(options: CreateAnalyzerOptions = {}): Promi
         const kind = spec.ruleByPattern[match.patternIndex];
         if (kind === undefined || kind === 'import' || kind === 'scope') continue;
         if (kind !== 'call') {
+          if (kind.fileGate !== undefined && !code.mentions(kind.fileGate)) continue;
           const byName = capturesByName(match.captures);
           const target = byName.get('finding')?.[0] ?? match.captures[0]?.node;
           if (target !== undefined) report(kind, target, byName);
@@ -706,6 +737,7 @@ export async function createAnalyzer(options: CreateAnalyzerOptions = {}): Promi
   function close(): void {
     for (const c of compiled.values()) {
       c.query.delete();
+      c.gatedQuery?.query.delete();
       for (const n of c.needleQueries) n.query.delete();
       c.facts.definitions.delete();
     }
