@@ -50,6 +50,11 @@ export interface RuleDescriptor {
 export interface CreateAnalyzerOptions extends AnalyzerOptions {
   /** The AST rules to run (default: every built-in rule). */
   readonly rules?: ReadonlyArray<Rule>;
+  /**
+   * The grammars to load now (default: every language). A file of a language not loaded is listed as not
+   * analysed; {@link Analyzer.load} loads more. None loads no wasm at all (text files only get the secret scan).
+   */
+  readonly languages?: ReadonlyArray<LanguageId>;
 }
 
 /** An in-process analyser; create one per thread and reuse it. */
@@ -58,14 +63,20 @@ export interface Analyzer {
   readonly rules: ReadonlyArray<RuleDescriptor>;
   /** Analyses files synchronously (use the worker pool to keep a UI thread free). */
   analyzeFiles(files: ReadonlyArray<AnalysisFile>): AnalysisReport;
-  /** Compiles the rule queries now rather than on first use (surfaces a broken rule early). */
+  /** Loads the grammars of these languages if they are not loaded yet. */
+  load(languages: ReadonlyArray<LanguageId>): Promise<void>;
+  /** Compiles the rule queries now rather than on first use (surfaces a broken rule early); default: the loaded languages. */
   precompile(languages?: ReadonlyArray<LanguageId>): void;
   /** Frees the parsers and compiled queries. */
   close(): void;
 }
 
-/** A pattern that tests node text in JavaScript (web-tree-sitter evaluates these after copying each candidate node out). */
-const TEXT_PREDICATE = /\(#[\w-]+\?/;
+/**
+ * A pattern that is one bare node tested by its text, like `((string) @s (#match? @s "…"))`: web-tree-sitter
+ * evaluates text predicates in JavaScript after copying each candidate out of wasm, and here every node of
+ * that type is a candidate. (A structured pattern, like a route decorator on a function, has few candidates.)
+ */
+const BARE_TEXT_TEST = /^\(\s*\(\s*[\w.]+\s*\)\s*@[\w.-]+\s*\(#[\w-]+\?/;
 const SEVERITY_RANK: Readonly<Record<Severity, number>> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
 const PARSE_DEADLINE_MS = 20_000;
 const SNIPPET_MAX_LINES = 5;
@@ -92,9 +103,9 @@ interface CompiledLanguage {
   /** Patterns run only on files containing one of their words (see query-text.ts). */
   readonly needleQueries: ReadonlyArray<NeedleQuery>;
   /**
-   * The patterns of file-gated rules that test node text (`#match?` and friends), all in one query: in the
-   * shared pass their predicates would copy the text of every candidate node (every string) of every file
-   * out of wasm. It runs once on a file that passes any of their gates.
+   * The patterns of file-gated rules that test the text of a bare node (`#match?` and friends on any string),
+   * all in one query: in the shared pass their predicates would copy every string of every file out of wasm.
+   * It runs once on a file that passes any of their gates.
    */
   readonly gatedQuery: { readonly query: QueryType; readonly ruleByPattern: ReadonlyArray<Rule> } | undefined;
   /** Every word needle of `needleQueries` as one whole-word pattern: one scan of a file finds the rows of all of them. */
@@ -310,11 +321,12 @@ function compileLanguage(language: LanguageId, grammar: Language, rules: Readonl
     // A rule gated on the file's text (Rule.fileGate) still has its structural patterns in the shared pass: a
     // tree-sitter traversal costs about the same for one pattern as for many (profiled: ~0.3 µs a node), so a
     // query of its own cost a whole extra walk of every file it ran on. Its matches are dropped in JS where
-    // the gate does not match. Its patterns that test text go to the one gated query instead (see gatedQuery).
+    // the gate does not match. Its patterns that test the text of every node of a type go to the one gated
+    // query instead (see gatedQuery).
     const gated = patterns.filter((p) => p.needles.length > 0);
     for (const pattern of patterns) {
       if (pattern.needles.length > 0) continue;
-      if (rule.fileGate !== undefined && TEXT_PREDICATE.test(pattern.source)) {
+      if (rule.fileGate !== undefined && BARE_TEXT_TEST.test(pattern.source)) {
         gatedSources.push(pattern.source);
         gatedRules.push(rule);
         continue;
@@ -463,7 +475,31 @@ export async function createAnalyzer(options: CreateAnalyzerOptions = {}): Promi
   }
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const isDenied = deniedModuleMatcher(options.deniedImports ?? []);
-  const grammars = await loadGrammars();
+  const grammars = new Map(await loadGrammars(options.languages ?? LANGUAGE_IDS));
+  // one load per language even when requests overlap
+  const loading = new Map<LanguageId, Promise<void>>();
+  function load(languages: ReadonlyArray<LanguageId>): Promise<void> {
+    return Promise.all(
+      languages
+        .filter((l) => !grammars.has(l))
+        .map((l) => {
+          let pending = loading.get(l);
+          if (pending === undefined) {
+            pending = loadGrammars([l]).then(
+              (loaded) => {
+                for (const [id, grammar] of loaded) grammars.set(id, grammar);
+              },
+              (error: unknown) => {
+                loading.delete(l);
+                throw error;
+              },
+            );
+            loading.set(l, pending);
+          }
+          return pending;
+        }),
+    ).then(() => undefined);
+  }
   // Rule queries are compiled per language on first use: a Python-only scan never pays for TSX.
   const compiled = new Map<LanguageId, CompiledLanguage>();
   const compiledFor = (language: LanguageId): CompiledLanguage => {
@@ -479,7 +515,7 @@ export async function createAnalyzer(options: CreateAnalyzerOptions = {}): Promi
 
   function astFindings(file: AnalysisFile, language: LanguageId, lineStarts: ReadonlyArray<number>): { raw: RawFinding[]; parseError?: ParseError } | 'timeout' {
     const grammar = grammars.get(language);
-    if (grammar === undefined) return { raw: [] };
+    if (grammar === undefined) throw new AnalysisFailedError(`the ${language} grammar is not loaded`);
     const spec = compiledFor(language);
     const deadline = Date.now() + PARSE_DEADLINE_MS;
     grammar.parser.reset();
@@ -745,9 +781,9 @@ export async function createAnalyzer(options: CreateAnalyzerOptions = {}): Promi
     for (const g of grammars.values()) g.parser.delete();
   }
 
-  function precompile(languages: ReadonlyArray<LanguageId> = LANGUAGE_IDS): void {
+  function precompile(languages: ReadonlyArray<LanguageId> = [...grammars.keys()]): void {
     for (const language of languages) compiledFor(language);
   }
 
-  return { rules: descriptors, analyzeFiles, precompile, close };
+  return { rules: descriptors, analyzeFiles, load, precompile, close };
 }

@@ -45,6 +45,16 @@ export function languageForPath(path: string, text?: string): LanguageId | undef
   return undefined;
 }
 
+/** The languages of the files a grammar parses (each once). */
+export function languagesOf(files: ReadonlyArray<{ readonly path: string; readonly text: string }>): LanguageId[] {
+  const found = new Set<LanguageId>();
+  for (const file of files) {
+    const language = languageForPath(file.path, file.text);
+    if (language !== undefined) found.add(language);
+  }
+  return [...found];
+}
+
 /** The grammar file for each language inside `@vscode/tree-sitter-wasm`. */
 const GRAMMAR_FILES: Readonly<Record<LanguageId, string>> = {
   python: 'tree-sitter-python.wasm',
@@ -85,11 +95,15 @@ function initRuntime(): Promise<void> {
 /** One parser per language, ready to use. */
 export type Grammars = ReadonlyMap<LanguageId, { readonly language: Language; readonly parser: Parser }>;
 
-/** Loads the runtime and every grammar from local wasm files. */
-export async function loadGrammars(): Promise<Grammars> {
+/**
+ * Loads the runtime and the grammars of `languages` (default: every one) from local wasm files. No
+ * languages loads nothing, not even the runtime: text that no grammar parses needs none.
+ */
+export async function loadGrammars(languages: ReadonlyArray<LanguageId> = LANGUAGE_IDS): Promise<Grammars> {
+  if (languages.length === 0) return new Map();
   await initRuntime();
   const entries = await Promise.all(
-    LANGUAGE_IDS.map(async (id) => {
+    [...new Set(languages)].map(async (id) => {
       let language: Language;
       try {
         language = await Language.load(readFileSync(grammarWasmPath(id)));

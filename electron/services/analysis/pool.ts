@@ -5,6 +5,10 @@
  * be cancelled with an AbortSignal, which terminates the threads working on it (parsing is synchronous,
  * so terminating is the only prompt way to stop) and rejects with {@link AnalysisCancelledError}.
  * Idle workers are unref'd and do not keep the process alive.
+ *
+ * A request whose files no grammar parses (text, configuration, documents) gets only the secret scan,
+ * a few regular expressions: that runs in the calling thread, since starting a thread costs more (the CI
+ * gate `gatehouse verify` of a changed text file waited about 250 ms for one).
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -13,8 +17,9 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Finding } from '../../../shared/model/domain';
 import { GatehouseError, type ErrorCode } from '../../../shared/model/result';
-import { compareFindings } from './engine';
+import { compareFindings, createAnalyzer, type Analyzer } from './engine';
 import { AnalysisCancelledError, AnalysisFailedError } from './errors';
+import { languagesOf } from './languages';
 import { workerInit, type AnalyzeRequest, type WorkerResponse } from './protocol';
 import type { AnalysisFile, AnalysisReport, AnalyzerOptions, SkippedFile } from './types';
 
@@ -25,6 +30,9 @@ export interface AnalysisPoolOptions extends AnalyzerOptions {
   /** Number of worker threads (default: available cores, at most 4). */
   readonly size?: number;
 }
+
+/** At most this much text (UTF-16 code units) of files no grammar parses is scanned in the calling thread. */
+const INLINE_MAX_CHARS = 1024 * 1024;
 
 /** Options of one {@link AnalysisPool.analyze} call. */
 export interface AnalyzeOptions {
@@ -117,6 +125,16 @@ export function createAnalysisPool(options: AnalysisPoolOptions = {}): AnalysisP
   const queue: Task[] = [];
   let nextId = 1;
   let closed = false;
+  // the analyser for text-only requests: no grammar, so no wasm is loaded in this thread
+  let inline: Promise<Analyzer> | undefined;
+
+  async function analyzeInline(files: ReadonlyArray<AnalysisFile>, started: number, signal: AbortSignal | undefined): Promise<AnalysisReport> {
+    inline ??= createAnalyzer({ deniedImports: init.deniedImports, languages: [], ...(init.maxFileBytes === undefined ? {} : { maxFileBytes: init.maxFileBytes }) });
+    const analyzer = await inline;
+    if (closed) throw new AnalysisCancelledError('analysis pool closed');
+    if (signal?.aborted === true) throw new AnalysisCancelledError();
+    return mergeReports([analyzer.analyzeFiles(files)], performance.now() - started);
+  }
 
   function failJob(job: Job, error: Error): void {
     if (job.settled) return;
@@ -213,6 +231,7 @@ export function createAnalysisPool(options: AnalysisPoolOptions = {}): AnalysisP
     if (files.length === 0) {
       return Promise.resolve({ findings: [], skipped: [], parseErrors: [], stats: { files: 0, parsedFiles: 0, lines: 0, bytes: 0, durationMs: 0 } });
     }
+    if (languagesOf(files).length === 0 && files.reduce((n, f) => n + f.text.length, 0) <= INLINE_MAX_CHARS) return analyzeInline(files, started, signal);
     return new Promise<AnalysisReport>((resolve, reject) => {
       const onAbort = (): void => failJob(job, new AnalysisCancelledError());
       const job: Job = {
@@ -243,6 +262,7 @@ export function createAnalysisPool(options: AnalysisPoolOptions = {}): AnalysisP
 
   async function close(): Promise<void> {
     closed = true;
+    void inline?.then((a) => a.close(), () => undefined);
     for (const task of [...queue]) failJob(task.job, new AnalysisCancelledError('analysis pool closed'));
     const running = [...slots];
     for (const slot of running) {
