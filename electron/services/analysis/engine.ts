@@ -642,8 +642,12 @@ export async function createAnalyzer(options: CreateAnalyzerOptions = {}): Promi
         if (call === undefined || nameNode === undefined) continue;
         const name = nameNode.text;
         const callee = member ?? nameNode;
-        const rulesForCall: Rule[] = [...(spec.suffixCalls.get(name) ?? [])];
-        if (spec.exactLastNames.has(name) || (member === undefined && code.isImported(name))) {
+        const bySuffix = spec.suffixCalls.get(name);
+        const byExact = spec.exactLastNames.has(name) || (member === undefined && code.isImported(name));
+        // most calls name no rule: they cost two lookups and no allocation
+        if (bySuffix === undefined && !byExact) continue;
+        const rulesForCall: Rule[] = bySuffix === undefined ? [] : [...bySuffix];
+        if (byExact) {
           const qualified = code.qualifiedName(callee);
           for (const r of (qualified === undefined ? undefined : spec.exactCalls.get(qualified)) ?? []) {
             if (!rulesForCall.includes(r)) rulesForCall.push(r);
