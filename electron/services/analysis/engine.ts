@@ -84,9 +84,15 @@ const SNIPPET_MAX_CHARS = 600;
 // Source code: an unquoted right-hand side is an expression, not a value (see scanSecrets).
 const SOURCE_EXTENSIONS = /\.(py|pyw|pyi|js|mjs|cjs|jsx|ts|mts|cts|tsx|go|java|kt|kts|rb|php|cs|rs|c|cc|cpp|h|hpp|swift|scala|groovy|dart|lua|r|m|vue|svelte)$/i;
 
-/** A rule's patterns that need certain words in the file, compiled on their own. */
+/**
+ * Patterns that need certain words in the file, run only over the lines holding them. The patterns of every
+ * rule whose needles are all words (and that has no file gate) share one query: one compile and one ranged
+ * pass over the union of their lines instead of one per rule. That finds the same matches, because a match
+ * holds a node whose whole text is one of its own pattern's needles, so it touches one of that pattern's lines.
+ */
 interface NeedleQuery {
-  readonly rule: Rule;
+  /** The rule of each pattern, by pattern index. */
+  readonly ruleByPattern: ReadonlyArray<Rule>;
   readonly needles: ReadonlyArray<string>;
   /** True when every needle is a word: it then matches only as a whole word. */
   readonly wordNeedles: boolean;
@@ -298,6 +304,10 @@ function compileLanguage(language: LanguageId, grammar: Language, rules: Readonl
   const sourceRules: Rule[] = [];
   const gatedSources: string[] = [];
   const gatedRules: Rule[] = [];
+  // word-needle patterns of rules without a file gate, for the one shared needle query
+  const wordSources: string[] = [];
+  const wordRules: Rule[] = [];
+  const wordNeedles = new Set<string>();
   const fail = (error: unknown): never => {
     for (const n of needleQueries) n.query.delete();
     throw error;
@@ -336,13 +346,45 @@ function compileLanguage(language: LanguageId, grammar: Language, rules: Readonl
       sourceRules.push(rule);
     }
     if (gated.length > 0) {
+      const needles = [...new Set(gated.flatMap((p) => p.needles))];
+      const allWords = needles.every((n) => /^[\w$]+$/.test(n));
+      if (allWords && rule.fileGate === undefined) {
+        for (const p of gated) {
+          wordSources.push(p.source);
+          wordRules.push(rule);
+        }
+        for (const n of needles) wordNeedles.add(n);
+        continue;
+      }
       const query = compile(gated.map((p) => p.source).join('\n'));
       if (query.patternCount() !== gated.length) {
         query.delete();
         fail(new RuleDefinitionError(rule.id, `query splits into ${gated.length} patterns, tree-sitter counts ${query.patternCount()}`));
       }
-      const needles = [...new Set(gated.flatMap((p) => p.needles))];
-      needleQueries.push({ rule, needles, wordNeedles: needles.every((n) => /^[\w$]+$/.test(n)), ...(rule.fileGate === undefined ? {} : { fileGate: rule.fileGate }), query });
+      needleQueries.push({ ruleByPattern: gated.map(() => rule), needles, wordNeedles: allWords, ...(rule.fileGate === undefined ? {} : { fileGate: rule.fileGate }), query });
+    }
+  }
+  if (wordSources.length > 0) {
+    let query: QueryType | undefined;
+    try {
+      query = new Query(grammar, wordSources.join('\n'));
+    } catch (error) {
+      // name the rule: compile its patterns one by one (only on this error path)
+      for (const [i, source] of wordSources.entries()) {
+        try {
+          new Query(grammar, source).delete();
+        } catch (inner) {
+          fail(new RuleDefinitionError(wordRules[i]?.id ?? 'needle patterns', `query does not compile for ${language}: ${inner instanceof Error ? inner.message : String(inner)}`));
+        }
+      }
+      fail(new AnalysisFailedError(`needle queries for ${language} do not compile together: ${error instanceof Error ? error.message : String(error)}`));
+    }
+    if (query !== undefined) {
+      if (query.patternCount() !== wordSources.length) {
+        query.delete();
+        fail(new AnalysisFailedError(`needle queries for ${language} did not combine (${query.patternCount()} patterns, expected ${wordSources.length})`));
+      }
+      needleQueries.push({ ruleByPattern: wordRules, needles: [...wordNeedles], wordNeedles: true, query });
     }
   }
   for (const [kind, source] of [
@@ -614,9 +656,10 @@ export async function createAnalyzer(options: CreateAnalyzerOptions = {}): Promi
         for (const range of runs) {
           const options = range === undefined ? undefined : { startPosition: { row: range.startRow, column: 0 }, endPosition: { row: range.endRow, column: 0 } };
           for (const match of gated.query.matches(root, options)) {
+            const rule = gated.ruleByPattern[match.patternIndex];
             const byName = capturesByName(match.captures);
             const target = byName.get('finding')?.[0] ?? match.captures[0]?.node;
-            if (target !== undefined) report(gated.rule, target, byName);
+            if (rule !== undefined && target !== undefined) report(rule, target, byName);
           }
         }
       }
