@@ -95,16 +95,13 @@ beforeAll(async () => {
   dataDir = join(work, 'data');
   bundleDir = mkdtempSync(join(REPO_ROOT, 'node_modules', '.gh-cli-ka-'));
   cli = join(bundleDir, 'cli', 'gatehouse.cjs');
-  await build({
-    entryPoints: [join(REPO_ROOT, 'electron/cli/main.ts')],
-    outfile: cli,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'silent',
-  });
+  // Laid out like dist/: the CLI finds the analysis worker (an approval reads the findings) at ../workers/.
+  for (const [entry, outfile] of [
+    ['electron/cli/main.ts', cli],
+    ['electron/services/analysis/worker.ts', join(bundleDir, 'workers', 'analysis-worker.cjs')],
+  ] as const) {
+    await build({ entryPoints: [join(REPO_ROOT, entry)], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node20', packages: 'external', logLevel: 'silent' });
+  }
   const demo = run(['demo']);
   expect(demo.code, demo.stderr + demo.stdout).toBe(0);
   repositoryId = demo.json.repositoryId as string;
@@ -181,6 +178,27 @@ describe('gatehouse key-agent', () => {
     expect(agentLock.length).toBeGreaterThanOrEqual(2);
     const back = run(['rollback', '--repo', repositoryId, '--to', checkpointId, '--as', LEAD.name], LEAD.passphrase);
     expect(back.code, back.stderr).toBe(0);
+  }, 300_000);
+
+  it('signs an approval through the agent: the token verifies with the operator key the workspace trusts', () => {
+    const started = run(['key-agent', 'start', '--as', LEAD.name], LEAD.passphrase);
+    expect(started.code, started.stderr + started.stdout).toBe(0);
+    const before = lastSeq();
+    // The approval and its record are minted synchronously: each signature is a round trip to the agent.
+    const approved = run(['approve', '--repo', repositoryId, '--proposal', 'refactor-rounding', '--as', LEAD.name, '--reason', 'signed by the agent', '--all-files-reviewed-outside']);
+    expect(approved.code, approved.stderr + approved.stdout).toBe(0);
+    expect(approved.json).toMatchObject({ operatorName: LEAD.name, decision: 'approve', status: 'valid', keyId: started.json.operator && (started.json.operator as { keyId: string }).keyId });
+    const trust = join(work, 'trust.json');
+    const exported = run(['operator', 'export-public']);
+    expect(exported.code, exported.stderr + exported.stdout).toBe(0);
+    writeFileSync(trust, exported.stdout);
+    writeFileSync(join(work, 'token.jwt'), String(approved.json.token));
+    const checked = run(['approval', 'verify', join(work, 'token.jwt'), '--trust', trust, '--repo', repositoryId]);
+    expect(checked.code, checked.stderr + checked.stdout).toBe(0);
+    const recorded = eventsAfter(before);
+    expect(recorded.filter((e) => e.action === 'approval.minted').map((e) => e.actor)).toEqual([LEAD.name]);
+    expect(recorded.find((e) => e.action === 'operator.unlocked')?.payload).toMatchObject({ via: 'key-agent' });
+    expect(run(['audit', 'verify', '--db', join(dataDir, 'audit.sqlite')]).code).toBe(0);
   }, 300_000);
 
   it("refuses the agent when its directory is opened to others, even with a passphrase at hand", () => {
