@@ -148,6 +148,21 @@ function timeCommand(command: string, args: ReadonlyArray<string>, options: { cw
 }
 
 /**
+ * Wall and CPU time (user + system, its waited-for children included) of a command, under
+ * `/usr/bin/time`: on this shared machine the load moves wall times by more than the differences
+ * measured, CPU time much less.
+ */
+function timeCommandCpu(command: string, args: ReadonlyArray<string>, options: { cwd: string; env: NodeJS.ProcessEnv }): { ms: number; cpuMs: number; stdout: string } {
+  const start = performance.now();
+  const result = spawnSync('/usr/bin/time', ['-f', 'cpu-s %U %S', command, ...args], { ...options, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const ms = performance.now() - start;
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status ?? result.signal}: ${result.stderr}`);
+  const cpu = /cpu-s ([\d.]+) ([\d.]+)/u.exec(result.stderr);
+  if (cpu === null) throw new Error(`no CPU time from /usr/bin/time: ${result.stderr}`);
+  return { ms, cpuMs: (Number(cpu[1]) + Number(cpu[2])) * 1000, stdout: result.stdout };
+}
+
+/**
  * Rollback of 152 paths in a 5,000-file repository through the CLI a lead would type (a new Node
  * process each time: start-up, operator unlock, core, audit), against `git stash -u && git reset --hard
  * && git clean -fd` on an identical copy; rounds alternate which goes first.
@@ -169,14 +184,16 @@ async function benchRollbackCli(root: string, home: string): Promise<void> {
   execFileSync('git', ['status', '--porcelain'], { cwd: ours, env });
   execFileSync('git', ['status', '--porcelain'], { cwd: peer, env });
   const dataDir = join(base, 'data');
+  // With a passphrase the command must not find the agent (it would be used): its socket is pointed elsewhere.
   const cliEnv = (passphrase: string): NodeJS.ProcessEnv => {
     const vars: NodeJS.ProcessEnv = { ...process.env, HOME: home, GATEHOUSE_PASSPHRASE: passphrase };
-    delete vars['GATEHOUSE_AGENT_SOCK'];
+    if (passphrase === '') delete vars['GATEHOUSE_AGENT_SOCK'];
+    else vars['GATEHOUSE_AGENT_SOCK'] = join(base, 'no-agent', 'agent.sock');
     return vars;
   };
-  const gatehouse = (args: ReadonlyArray<string>, passphrase = ''): { ms: number; value: unknown } => {
-    const run = timeCommand(process.execPath, [cli, '--data-dir', dataDir, ...args, '--json'], { cwd: ROOT, env: cliEnv(passphrase) });
-    return { ms: run.ms, value: JSON.parse(run.stdout) as unknown };
+  const gatehouse = (args: ReadonlyArray<string>, passphrase = ''): { ms: number; cpuMs: number; value: unknown } => {
+    const run = timeCommandCpu(process.execPath, [cli, '--data-dir', dataDir, ...args, '--json'], { cwd: ROOT, env: cliEnv(passphrase) });
+    return { ms: run.ms, cpuMs: run.cpuMs, value: JSON.parse(run.stdout) as unknown };
   };
   // The demo workspace gives a lead (lee) to act as; the generated repository is registered next to it.
   gatehouse(['demo']);
@@ -185,24 +202,33 @@ async function benchRollbackCli(root: string, home: string): Promise<void> {
   const agentMs: number[] = [];
   const passphraseMs: number[] = [];
   const peerMs: number[] = [];
+  const agentCpu: number[] = [];
+  const passphraseCpu: number[] = [];
+  const peerCpu: number[] = [];
   const startMs: number[] = [];
   const peerScript = 'git stash -u -q && git reset -q --hard && git clean -fdq';
   const rollbackArgs = ['rollback', '--repo', added.id, '--to', checkpoint.id, '--as', 'lee'];
-  const rollBack = (times: number[], passphrase: string): void => {
-    const { ms, value } = gatehouse(rollbackArgs, passphrase);
+  const rollBack = (times: number[], cpu: number[], passphrase: string): void => {
+    const { ms, cpuMs, value } = gatehouse(rollbackArgs, passphrase);
     const changed = (value as { changedPaths?: number }).changedPaths;
     if (changed !== 152) throw new Error(`the CLI rollback changed ${String(changed)} paths, expected 152: ${JSON.stringify(value)}`);
     times.push(ms);
+    cpu.push(cpuMs);
+  };
+  const rollBackNative = (): void => {
+    const { ms, cpuMs } = timeCommandCpu('sh', ['-c', peerScript], { cwd: peer, env });
+    peerMs.push(ms);
+    peerCpu.push(cpuMs);
   };
   // Through the agent the command's environment holds no passphrase: it can only have unlocked through the agent.
-  const started = gatehouse(['key-agent', 'start', '--as', 'lee'], 'lee-demo-passphrase');
+  const started = gatehouse(['key-agent', 'start', '--as', 'lee', '--socket', join(dataDir, 'key-agent', 'agent.sock')], 'lee-demo-passphrase');
   log(`key agent started in ${Math.round(started.ms)} ms (once per session)`);
   try {
     for (let r = 0; r < RUNS; r += 1) {
       const steps = [
-        (): void => rollBack(agentMs, ''),
-        (): void => rollBack(passphraseMs, 'lee-demo-passphrase'),
-        (): void => void peerMs.push(timeCommand('sh', ['-c', peerScript], { cwd: peer, env }).ms),
+        (): void => rollBack(agentMs, agentCpu, ''),
+        (): void => rollBack(passphraseMs, passphraseCpu, 'lee-demo-passphrase'),
+        rollBackNative,
       ];
       // Each round rotates which goes first; ours and the peer each get the same change before their run.
       for (let k = 0; k < steps.length; k += 1) {
@@ -224,17 +250,20 @@ async function benchRollbackCli(root: string, home: string): Promise<void> {
     changed: 152,
     command: 'gatehouse rollback --repo ID --to CP --as lead --json (key agent started once: gatehouse key-agent start --as lead)',
     first_ms: agentValue.first,
+    cpu_ms: steady(agentCpu).value,
   });
   emit('git.rollback_cli.passphrase', passphraseValue.value, 'ms', {
     files,
     changed: 152,
     command: 'gatehouse rollback --repo ID --to CP --as lead --json (GATEHOUSE_PASSPHRASE: scrypt unlock in every command)',
     first_ms: passphraseValue.first,
+    cpu_ms: steady(passphraseCpu).value,
   });
-  emit('git.rollback_cli.native', peerValue.value, 'ms', { files, changed: 152, command: peerScript });
+  emit('git.rollback_cli.native', peerValue.value, 'ms', { files, changed: 152, command: peerScript, cpu_ms: steady(peerCpu).value });
   emit('git.rollback_cli.cli_start', steady(startMs).value, 'ms', { command: 'gatehouse --version', meaning: 'the CLI start-up inside the figures above' });
   emit('git.rollback_cli.ratio', agentValue.value / peerValue.value, 'ratio', { goal: '<= 1.5' });
   emit('git.rollback_cli.passphrase_ratio', passphraseValue.value / peerValue.value, 'ratio', { meaning: 'with the passphrase in every command' });
+  emit('git.rollback_cli.cpu_ratio', steady(agentCpu).value / steady(peerCpu).value, 'ratio', { meaning: 'CPU time (user + system) through the key agent against native git; the agent process itself not counted' });
 }
 
 /** Writes a `git fast-import` stream: `main` with FILES files, `proposals/big` changing every one. */
