@@ -101,11 +101,14 @@ interface SyncBridge {
 /**
  * Connects to the agent at `socketPath` and asks who it holds.
  *
- * Null when there is no agent: no socket, or a stale socket file nobody listens on. Throws Refused when
+ * Null when there is no agent: no socket, a stale socket file nobody listens on, or a platform without
+ * user ids. Throws Refused when
  * the socket or its directory is not only this user's, and the agent's own refusal (LOCKED once it has
  * idled out).
  */
 export async function connectKeyAgent(socketPath: string): Promise<RemoteSigner | null> {
+  // No user ids (Windows): there is no agent to find, and every command unlocks with the passphrase.
+  if (typeof process.getuid !== 'function') return null;
   if (!checkAgentSocket(socketPath)) return null;
   let hello: Record<string, unknown>;
   try {
