@@ -250,16 +250,16 @@ async function benchRollbackCli(root: string, home: string): Promise<void> {
     changed: 152,
     command: 'gatehouse rollback --repo ID --to CP --as lead --json (key agent started once: gatehouse key-agent start --as lead)',
     first_ms: agentValue.first,
-    cpu_ms: steady(agentCpu).value,
+    cpu_ms: Math.round(steady(agentCpu).value),
   });
   emit('git.rollback_cli.passphrase', passphraseValue.value, 'ms', {
     files,
     changed: 152,
     command: 'gatehouse rollback --repo ID --to CP --as lead --json (GATEHOUSE_PASSPHRASE: scrypt unlock in every command)',
     first_ms: passphraseValue.first,
-    cpu_ms: steady(passphraseCpu).value,
+    cpu_ms: Math.round(steady(passphraseCpu).value),
   });
-  emit('git.rollback_cli.native', peerValue.value, 'ms', { files, changed: 152, command: peerScript, cpu_ms: steady(peerCpu).value });
+  emit('git.rollback_cli.native', peerValue.value, 'ms', { files, changed: 152, command: peerScript, cpu_ms: Math.round(steady(peerCpu).value) });
   emit('git.rollback_cli.cli_start', steady(startMs).value, 'ms', { command: 'gatehouse --version', meaning: 'the CLI start-up inside the figures above' });
   emit('git.rollback_cli.ratio', agentValue.value / peerValue.value, 'ratio', { goal: '<= 1.5' });
   emit('git.rollback_cli.passphrase_ratio', passphraseValue.value / peerValue.value, 'ratio', { meaning: 'with the passphrase in every command' });
