@@ -69,6 +69,10 @@ export const CLI_ACCESS: Readonly<Record<string, CommandAccess>> = {
   mcp: offline(
     "the MCP server for one registered agent: it refuses to start without the agent's credential, and every tool call goes through the dispatcher in the agent role (electron/mcp/server.ts)",
   ),
+  // Unlocks through session:unlock (audited, rate-limited), then serves signatures to this user's later commands.
+  'key-agent start': dispatch('session:unlock'),
+  'key-agent stop': offline("asks the key agent on this user's own 0700 socket to lock and end; opens no data directory"),
+  'key-agent status': offline("asks the key agent on this user's own 0700 socket whom it holds; opens no data directory"),
   'audit append': offline(`${AUDIT_FILE}; it records only the tool and agent roles, never an operator's`),
   'audit verify': offline(AUDIT_FILE),
   'audit export': offline(AUDIT_FILE),

@@ -1,7 +1,9 @@
 /**
  * How CLI commands get a core: over the same data directory as the desktop app (global `--data-dir`,
  * `GATEHOUSE_DATA_DIR`, or the per-user default), acting as `cli:<user>` until an operator is unlocked
- * with `--as NAME` (passphrase from `GATEHOUSE_PASSPHRASE` or a prompt with echo off).
+ * with `--as NAME`: by the key agent when one holds that operator (`gatehouse key-agent start`, found at
+ * GATEHOUSE_AGENT_SOCK or the data directory's default socket), else with the passphrase from
+ * `GATEHOUSE_PASSPHRASE` or a prompt with echo off.
  */
 import type { Command } from 'commander';
 import { userInfo } from 'node:os';
@@ -16,6 +18,8 @@ import { createDispatcher } from '../ipc/dispatch';
 import { createSandbox, type Sandbox } from '../services/sandbox';
 import { systemClock } from '../../shared/model/clock';
 import { assertDeclared } from './access';
+import { unlockOperatorWithKeyAgent } from '../core/operators';
+import { connectKeyAgent, resolveAgentSocket, type RemoteSigner } from '../services/identity';
 
 /**
  * The sandbox of one CLI command: the core's start-up sweep of stale containers (`cleanupStale`) and the
@@ -115,7 +119,7 @@ export async function readNewPassphrase(prompt: string): Promise<string> {
 export interface CliClient {
   /** Calls a channel through the dispatcher; a refusal is thrown as a GatehouseError carrying its code. */
   call<C extends Channel>(channel: C, input: ChannelInput<C>): Promise<ChannelOutput<C>>;
-  /** Unlocks `--as NAME` (passphrase from GATEHOUSE_PASSPHRASE or a prompt); nothing when no name. */
+  /** Unlocks `--as NAME` (by the key agent holding NAME, else the passphrase from GATEHOUSE_PASSPHRASE or a prompt); nothing when no name. */
   unlock(name: string | undefined): Promise<void>;
   /** Events the core emits (live sandbox output). */
   readonly events: Pick<EventBus, 'subscribe'>;
@@ -134,36 +138,72 @@ export async function withCore<T>(command: Command, work: (core: Core) => Promis
 }
 
 /**
+ * The key agent that holds operator `name`, or null (no agent, a stale socket, or another operator's agent)
+ * with the reason when there was one. A socket or directory that is not only this user's is refused.
+ */
+async function keyAgentFor(dataDir: string, name: string): Promise<{ readonly agent: RemoteSigner | null; readonly note: string | null }> {
+  let agent: RemoteSigner | null;
+  try {
+    agent = await connectKeyAgent(resolveAgentSocket(dataDir));
+  } catch (error) {
+    // An agent that has idled out refuses (and ends); the passphrase still works.
+    if (error instanceof GatehouseError && error.code === ErrorCode.Locked) return { agent: null, note: error.message };
+    throw error;
+  }
+  if (agent === null || agent.operator.name.toLowerCase() === name.toLowerCase()) return { agent, note: null };
+  agent.close();
+  return { agent: null, note: `the key agent holds ${agent.operator.name}, not ${name}` };
+}
+
+/** Opens a core and a dispatcher client for `command`; the caller closes the core. */
+export async function openDispatcherClient(command: Command): Promise<{ readonly core: Core; readonly client: CliClient }> {
+  const core = await openCliCore(command);
+  const dispatch = createDispatcher({
+    handlers: core.handlers,
+    allowedOrigins: [CLI_ORIGIN],
+    session: () => core.callerSession(),
+    touch: () => core.touch(),
+    logger: core.logger,
+  });
+  const call = async <C extends Channel>(channel: C, input: ChannelInput<C>): Promise<ChannelOutput<C>> => {
+    assertDeclared(command, channel);
+    const result = await dispatch({ fromOurWindow: true, fromTopFrame: true, origin: CLI_ORIGIN }, channel, input);
+    if (!result.ok) throw new GatehouseError(result.error.code, result.error.message, result.error.details);
+    return result.value as ChannelOutput<C>;
+  };
+  const client: CliClient = {
+    call,
+    async unlock(name) {
+      if (name === undefined) return;
+      const { agent, note } = await keyAgentFor(core.layout.root, name);
+      if (agent !== null) {
+        await unlockOperatorWithKeyAgent(core.operatorDeps, name, agent);
+        return;
+      }
+      let passphrase: string;
+      try {
+        passphrase = await readPassphrase(`passphrase for ${name}: `);
+      } catch (error) {
+        if (note !== null && error instanceof GatehouseError) throw new GatehouseError(error.code, `${note}; ${error.message}`);
+        throw error;
+      }
+      if (note !== null) process.stderr.write(`gatehouse: ${note}; unlocking with the passphrase\n`);
+      await call('session:unlock', { name, passphrase });
+    },
+    events: core.events,
+    idle: () => core.idle(),
+  };
+  return { core, client };
+}
+
+/**
  * Runs `work` with a client that reaches the core only through the same dispatcher the window uses:
  * the same schema, session and role checks, the same Result. Only the channels `command` declares in
  * access.ts may be called.
  */
 export async function withDispatcher<T>(command: Command, work: (client: CliClient) => Promise<T>): Promise<T> {
-  const core = await openCliCore(command);
+  const { core, client } = await openDispatcherClient(command);
   try {
-    const dispatch = createDispatcher({
-      handlers: core.handlers,
-      allowedOrigins: [CLI_ORIGIN],
-      session: () => core.callerSession(),
-      touch: () => core.touch(),
-      logger: core.logger,
-    });
-    const call = async <C extends Channel>(channel: C, input: ChannelInput<C>): Promise<ChannelOutput<C>> => {
-      assertDeclared(command, channel);
-      const result = await dispatch({ fromOurWindow: true, fromTopFrame: true, origin: CLI_ORIGIN }, channel, input);
-      if (!result.ok) throw new GatehouseError(result.error.code, result.error.message, result.error.details);
-      return result.value as ChannelOutput<C>;
-    };
-    const client: CliClient = {
-      call,
-      async unlock(name) {
-        if (name === undefined) return;
-        const passphrase = await readPassphrase(`passphrase for ${name}: `);
-        await call('session:unlock', { name, passphrase });
-      },
-      events: core.events,
-      idle: () => core.idle(),
-    };
     return await work(client);
   } finally {
     await core.close();

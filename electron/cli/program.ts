@@ -23,6 +23,7 @@ const COMMAND_MODULES: ReadonlyArray<{ readonly names: ReadonlyArray<string>; re
   { names: ['verify', 'sync'], load: async () => (await import('./commands/verify')).registerVerifyCommands },
   { names: ['comment', 'request-changes'], load: async () => (await import('./commands/comment')).registerCommentCommands },
   { names: ['agent', 'mcp'], load: async () => (await import('./commands/agent')).registerAgentCommands },
+  { names: ['key-agent'], load: async () => (await import('./commands/key-agent')).registerKeyAgentCommands },
 ];
 
 /** The first command word in argv (after the node binary and script), skipping global options; null when none. */

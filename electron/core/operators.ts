@@ -7,7 +7,7 @@ import type { OperatorView, SessionView } from '../../shared/ipc/channels/sessio
 import type { Role } from '../../shared/model/domain';
 import { ErrorCode, GatehouseError } from '../../shared/model/result';
 import type { CallerSession } from '../ipc/dispatch';
-import type { KeyProtector, Operator, OperatorStore, SessionManager } from '../services/identity';
+import type { KeyProtector, Operator, OperatorStore, RemoteSigner, SessionManager } from '../services/identity';
 import type { AuditTrail } from './audit-trail';
 import type { EventBus } from './events';
 
@@ -100,6 +100,22 @@ export async function unlockOperator(deps: OperatorDeps, name: string, passphras
     action: 'operator.unlocked',
     subject: `operator:${session.name}`,
     payload: { operatorId: session.operatorId, keyId: session.keyId },
+  });
+  deps.events.emit('session:changed', { operator: session.name, role: session.role });
+  return sessionView(deps);
+}
+
+/**
+ * Unlocks an operator whose key a key agent holds (the CLI with GATEHOUSE_AGENT_SOCK): no passphrase,
+ * the agent proves it holds the stored key and signs for the session. Audited like a passphrase unlock,
+ * with the agent named.
+ */
+export async function unlockOperatorWithKeyAgent(deps: OperatorDeps, name: string, agent: RemoteSigner): Promise<SessionView> {
+  const session = await deps.sessions.adoptKeyAgent(name, agent);
+  deps.audit.record({
+    action: 'operator.unlocked',
+    subject: `operator:${session.name}`,
+    payload: { operatorId: session.operatorId, keyId: session.keyId, via: 'key-agent', agentPid: agent.pid },
   });
   deps.events.emit('session:changed', { operator: session.name, role: session.role });
   return sessionView(deps);

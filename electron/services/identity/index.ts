@@ -4,3 +4,5 @@ export * from './protector';
 export * from './trust-list';
 export * from './operator-store';
 export * from './sessions';
+export * from './key-agent';
+export * from './key-agent-client';

@@ -7,11 +7,12 @@
  * a restart), refused with RateLimited during an exponential back-off, and reported to
  * `onUnlockFailed` so the caller can write them to the audit log.
  */
-import { createPrivateKey, createPublicKey, randomBytes, scrypt, sign, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, randomBytes, scrypt, sign, verify, type KeyObject } from 'node:crypto';
 import type { Role } from '../../../shared/model/domain';
 import type { Clock } from '../../../shared/model/clock';
 import { ErrorCode, GatehouseError } from '../../../shared/model/result';
-import { keyIdFor } from './keys';
+import { importPublicKey, keyIdFor } from './keys';
+import type { RemoteSigner } from './key-agent-client';
 import { MAX_PASSPHRASE_LENGTH, type KeyProtector } from './protector';
 import type { Operator, OperatorStore } from './operator-store';
 import { OperatorName } from './trust-list';
@@ -24,6 +25,8 @@ export interface OperatorSession {
   readonly email: string | null;
   readonly keyId: string;
   readonly unlockedAt: Date;
+  /** Set when the key is held by a key agent (key-agent.ts) rather than by this process. */
+  readonly keyAgent?: { readonly pid: number; readonly socketPath: string };
   /** Ed25519 signature over `data`; throws Locked once the session has locked. Counts as activity. */
   sign(data: Uint8Array): Buffer;
 }
@@ -95,6 +98,13 @@ export interface SessionManagerOptions {
 export interface SessionManager {
   /** Unlocks an operator's key; replaces any current session. */
   unlock(name: string, passphrase: string): Promise<OperatorSession>;
+  /**
+   * Opens a session whose key a key agent holds; replaces any current session.
+   *
+   * The agent must hold exactly the key this store has for `name` and prove it by signing a fresh
+   * challenge; every later signature is checked against the stored public key before it is used.
+   */
+  adoptKeyAgent(name: string, agent: RemoteSigner): Promise<OperatorSession>;
   /** Locks the current session, if any. */
   lock(): void;
   /** The current session, or null when none or when it has idled out (which locks it). Not activity. */
@@ -113,9 +123,13 @@ export interface SessionManager {
 
 interface ActiveSession {
   readonly session: OperatorSession;
-  readonly privateKey: KeyObject;
   lastActivity: number;
+  /** Lets go of what holds the key (the key agent's connection). */
+  readonly release?: () => void;
 }
+
+/** What an agent signs to prove it holds a key: domain-separated, so it can never be a JWS signing input. */
+const AGENT_PROOF_PREFIX = 'gatehouse-key-agent-proof:v1\0';
 
 function checkIdleMinutes(minutes: number): number {
   if (!Number.isInteger(minutes) || minutes < 1 || minutes > 240)
@@ -134,6 +148,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     if (!active) return;
     const ended = active;
     active = null;
+    ended.release?.();
     options.onLocked?.({ operatorId: ended.session.operatorId, name: ended.session.name, reason, at: clock.now() });
   }
 
@@ -172,7 +187,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     return protector;
   }
 
-  function makeSession(operator: Operator, privateKey: KeyObject, unlockedAt: Date): OperatorSession {
+  function makeSession(operator: Operator, signWith: (data: Uint8Array) => Buffer, unlockedAt: Date, keyAgent?: OperatorSession['keyAgent']): OperatorSession {
     const session: OperatorSession = Object.freeze({
       operatorId: operator.id,
       name: operator.name,
@@ -180,12 +195,13 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       email: operator.email,
       keyId: operator.keyId,
       unlockedAt,
+      ...(keyAgent === undefined ? {} : { keyAgent }),
       sign(data: Uint8Array): Buffer {
         const current = live();
         if (current === null || current.session !== session)
           throw new GatehouseError(ErrorCode.Locked, `the session of ${operator.name} is locked; unlock again`);
         current.lastActivity = clock.now().getTime();
-        return sign(null, data, privateKey);
+        return signWith(data);
       },
     });
     return session;
@@ -231,8 +247,29 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       store.clearUnlockFailures(name);
       end('replaced');
       const now = clock.now();
-      const session = makeSession(operator, privateKey, now);
-      active = { session, privateKey, lastActivity: now.getTime() };
+      const session = makeSession(operator, (data) => sign(null, data, privateKey), now);
+      active = { session, lastActivity: now.getTime() };
+      return session;
+    },
+    async adoptKeyAgent(name, agent) {
+      if (!OperatorName.safeParse(name).success) throw new GatehouseError(ErrorCode.InvalidInput, 'not an operator name');
+      const operator = store.findByName(name);
+      if (!operator) throw new GatehouseError(ErrorCode.VerificationFailed, `no operator named ${name} in this workspace`);
+      if (agent.operator.keyId !== operator.keyId)
+        throw new GatehouseError(ErrorCode.VerificationFailed, `the key agent holds ${agent.operator.name} (${agent.operator.keyId}), not ${operator.name}'s key in this workspace`);
+      const publicKey = importPublicKey(operator.publicKey);
+      const challenge = Buffer.concat([Buffer.from(`${AGENT_PROOF_PREFIX}${operator.id}\0`, 'utf8'), randomBytes(32)]);
+      if (!verify(null, challenge, publicKey, await agent.signAsync(challenge)))
+        throw new GatehouseError(ErrorCode.VerificationFailed, `the key agent could not prove it holds ${operator.name}'s key`);
+      end('replaced');
+      const now = clock.now();
+      const signWith = (data: Uint8Array): Buffer => {
+        const signature = agent.signSync(data);
+        if (!verify(null, data, publicKey, signature)) throw new GatehouseError(ErrorCode.VerificationFailed, `the key agent's signature does not verify with ${operator.name}'s key`);
+        return signature;
+      };
+      const session = makeSession(operator, signWith, now, { pid: agent.pid, socketPath: agent.socketPath });
+      active = { session, lastActivity: now.getTime(), release: () => agent.close() };
       return session;
     },
     lock() {
