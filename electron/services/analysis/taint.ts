@@ -50,6 +50,11 @@ export interface Value {
   readonly fields?: ReadonlyMap<string, Value>;
   /** A list whose elements are known in order (literal, append, pop): indexing with a constant gets that element. */
   readonly items?: ReadonlyArray<Value>;
+  /**
+   * Source data that is only an exported function's parameters: the caller's values, of any type (often a
+   * callback or an options object), where request data is always text.
+   */
+  readonly api?: boolean;
 }
 
 const V_CONST: Value = { level: CONST };
@@ -113,6 +118,11 @@ const PY_FILE_READS = /^(open|io\.open|builtins\.open|codecs\.open)\(\)\.(read|r
 
 const LOCAL_SOURCES = /^(sys\.(argv|stdin)|os\.(environ|environb|getenv)|(builtins\.)?(raw_)?input\(\)|process\.(argv|env|stdin)|(readline\.)?question\(\))/;
 const LOCAL_CLEAN: ReadonlySet<SinkKind> = new Set(['path', 'html', 'redirect', 'url']);
+/**
+ * An exported function's parameters: code, commands and queries built from them are the module's risk, but
+ * choosing a path, a URL, a page's markup or a session value is what such an API is for (its caller decides).
+ */
+const API_CLEAN: ReadonlySet<SinkKind> = new Set(['path', 'html', 'redirect', 'url', 'session']);
 const OWN_URL_CLEAN: ReadonlySet<SinkKind> = new Set(['redirect', 'url']);
 const RUNTIME_FACTS = /^(process\.(execPath|argv0|platform|arch|pid|version|versions|execArgv)|sys\.(executable|platform|prefix|exec_prefix|version|version_info)|os\.(sep|pathsep|linesep|curdir|pardir|devnull)|os\.path\.(sep|pathsep))$/;
 /** The start of a URL that already fixes where it goes: a scheme and host, or a path on this site. */
@@ -182,7 +192,8 @@ export function join(values: ReadonlyArray<Value>): Value {
       taintClean = firstTaint ? v.clean : unionClean(taintClean, v.clean);
       firstTaint = false;
     }
-    return { level, clean: taintClean, steps };
+    const api = values.every((v) => v.level !== TAINTED || v.api === true);
+    return api ? { level, clean: taintClean, steps, api } : { level, clean: taintClean, steps };
   }
   return clean === undefined ? V_UNKNOWN : { level, clean };
 }
@@ -219,7 +230,9 @@ function cleaned(v: Value, kinds: ReadonlyArray<SinkKind> | 'all'): Value {
 
 /** True when a value may carry content that is dangerous for a sink of that kind, at or above `level`. */
 export function isDangerous(v: Value, kind: SinkKind, level: Level = UNKNOWN): boolean {
-  return v.level >= level && !(v.clean?.has(kind) ?? false);
+  // an exported function's parameter is, for a path, URL, page or session value, just a run-time value
+  const effective = v.api === true && v.level === TAINTED && API_CLEAN.has(kind) ? UNKNOWN : v.level;
+  return effective >= level && !(v.clean?.has(kind) ?? false);
 }
 
 function pyNumber(text: string): number | undefined {
@@ -398,6 +411,96 @@ export function createTaint(host: TaintHost): Taint {
     return false;
   }
 
+  /** Names the module exports (`module.exports = { a, b }`, `module.exports = a`, `exports.x = a`, `export { a }`, `export default a`). */
+  let exportedNames: Set<string> | undefined;
+  function exportedName(name: string): boolean {
+    if (exportedNames === undefined) {
+      exportedNames = new Set();
+      const names = exportedNames;
+      const add = (value: Node | null | undefined): void => {
+        if (value?.type === 'identifier') names.add(value.text);
+        else if (value?.type === 'object') {
+          for (const p of value.namedChildren) {
+            if (p?.type === 'shorthand_property_identifier') names.add(p.text);
+            else if (p?.type === 'pair' && p.childForFieldName('value')?.type === 'identifier') names.add(p.childForFieldName('value')?.text ?? '');
+          }
+        }
+      };
+      if (/\bexports\b|\bexport\b/.test(host.text)) {
+        for (const n of host.root.descendantsOfType(['assignment_expression', 'export_statement', 'export_specifier'])) {
+          if (n === null) continue;
+          if (n.type === 'assignment_expression' && /^(module\.exports|exports)(\.[\w$]+)?$/.test(n.childForFieldName('left')?.text ?? '')) add(n.childForFieldName('right'));
+          else if (n.type === 'export_specifier') names.add(n.childForFieldName('name')?.text ?? '');
+          else if (n.type === 'export_statement') add(n.childForFieldName('value'));
+        }
+      }
+    }
+    return exportedNames.has(name);
+  }
+
+  /**
+   * A function the module exports: its parameters are the caller's data (an API of this module, a Next.js or
+   * serverless handler). `export function f`, `export const f = …`, `export default …`, `module.exports = …`,
+   * `exports.f = …`, a member of an exported object or class, or a local function named in an export.
+   */
+  function exportedFunction(scope: Node): boolean {
+    if (python) return false;
+    let node: Node | null = scope;
+    let name: string | undefined = scope.childForFieldName('name')?.text;
+    // a method: judge the object or class that holds it
+    if (scope.type === 'method_definition') {
+      if (scope.childForFieldName('name')?.text === 'constructor' || /^(#|_)/.test(scope.childForFieldName('name')?.text ?? '')) return false;
+      node = scope.parent?.parent ?? null;
+      if (node?.type === 'class_declaration' || node?.type === 'class') name = node.childForFieldName('name')?.text;
+      else name = undefined;
+    }
+    for (let hops = 0; node !== null && hops < 4; hops++) {
+      const parent: Node | null = node.parent;
+      if (parent === null) return false;
+      if (parent.type === 'export_statement') return true;
+      if (parent.type === 'assignment_expression' && parent.childForFieldName('right')?.id === node.id) {
+        return /^(module\.exports|exports)(\.[\w$]+)?$/.test(parent.childForFieldName('left')?.text ?? '');
+      }
+      if (parent.type === 'variable_declarator' && parent.childForFieldName('value')?.id === node.id) {
+        name = parent.childForFieldName('name')?.text;
+        node = parent.parent;
+        continue;
+      }
+      // a function as a property of an object literal: judge the object
+      if (parent.type === 'pair' && parent.childForFieldName('value')?.id === node.id) {
+        node = parent.parent;
+        name = undefined;
+        continue;
+      }
+      if (node.type === 'object' || node.type === 'class' || node.type === 'class_declaration' || node.type === 'class_body') {
+        node = parent;
+        continue;
+      }
+      if (parent.type === 'lexical_declaration' || parent.type === 'variable_declaration' || parent.type === 'class_body') {
+        node = parent;
+        continue;
+      }
+      break;
+    }
+    return name !== undefined && exportedName(name);
+  }
+
+  /** The value a callback's parameter receives from the call it is given to: the elements of `xs.forEach(x => …)`. */
+  function callbackElement(scope: Node): Value | undefined {
+    if (python) return undefined;
+    const args = scope.parent;
+    const call = args?.parent;
+    if (args?.type !== 'arguments' || call?.type !== 'call_expression' || args.namedChildren[0]?.id !== scope.id) return undefined;
+    const fn = call.childForFieldName('function');
+    if (fn?.type !== 'member_expression') return undefined;
+    if (!/^(forEach|map|flatMap|filter|find|findLast|some|every|then)$/.test(fn.childForFieldName('property')?.text ?? '')) return undefined;
+    const receiver = fn.childForFieldName('object');
+    if (receiver === null) return undefined;
+    const v = valueOf(receiver);
+    if (v.level !== TAINTED) return undefined;
+    return v.items !== undefined || v.fields !== undefined ? { level: v.level, clean: v.clean, steps: v.steps } : v;
+  }
+
   function run(scope: Node, result: ScopeResult, summary?: { readonly returns: Value[] }): void {
     const env: Env = new Map();
     const isRoot = scope.id === host.root.id;
@@ -405,6 +508,8 @@ export function createTaint(host: TaintHost): Taint {
       const params = scope.childForFieldName('parameters') ?? scope.childForFieldName('parameter');
       const fromRequest = params !== null && handlerParameters(scope);
       const lambda = params !== null && !fromRequest && lambdaHandler(scope);
+      const exported = params !== null && summary === undefined && !fromRequest && !lambda && exportedFunction(scope);
+      const element = params !== null && summary === undefined && !fromRequest && !lambda && !exported ? callbackElement(scope) : undefined;
       const callers = summary === undefined && !fromRequest && !lambda ? callSiteValues(scope) : undefined;
       bindingNames(params).forEach((p, index) => {
         if (python && (p.text === 'self' || p.text === 'cls')) {
@@ -420,6 +525,10 @@ export function createTaint(host: TaintHost): Taint {
           env.set(p.text, { level: TAINTED, steps: [{ node: p, message: `event \`${p.text}\` of a Lambda handler` }] });
           return;
         }
+        if (element !== undefined && index === 0) {
+          env.set(p.text, withStep(element, p, `each element, as \`${p.text}\``));
+          return;
+        }
         const fromCaller = callers?.[python && bindingNames(params)[0]?.text === 'self' ? index - 1 : index];
         if (fromCaller !== undefined) {
           env.set(p.text, withStep(fromCaller, p, `passed in as \`${p.text}\``));
@@ -428,6 +537,10 @@ export function createTaint(host: TaintHost): Taint {
         // Express/Koa: req/ctx are request objects whose data properties are sources by name (req.query, ctx.request.body);
         // the object itself (req.session, req.app) and the response are not data from the caller
         const requestObject = !python && /^(req|request|ctx|res|response|reply|next|context)$/.test(p.text);
+        if (exported && !requestObject) {
+          env.set(p.text, { level: TAINTED, api: true, steps: [{ node: p, message: `parameter \`${p.text}\` of an exported function: the caller's data` }] });
+          return;
+        }
         env.set(p.text, fromRequest && !requestObject ? { level: TAINTED, steps: [{ node: p, message: `request parameter \`${p.text}\` of a route handler` }] } : V_UNKNOWN);
       });
     }

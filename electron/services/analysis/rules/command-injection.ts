@@ -242,7 +242,9 @@ export const commandInjectionRules: ReadonlyArray<Rule> = [
       const [program, list] = m.code.positionalArguments(call);
       if (program === undefined) return false;
       const rest = listElements(list) ?? [];
-      return dangerousArgv(m, [program, ...rest]) || (list !== undefined && rest.length === 0 && m.code.isTainted(list, 'shell'));
+      // a whole argument list from request data may start a shell; an exported function's caller passing the
+      // arguments of a fixed program is what such an API is for
+      return dangerousArgv(m, [program, ...rest]) || (list !== undefined && rest.length === 0 && m.code.isTainted(list, 'shell') && m.code.valueOf(list).api !== true);
     },
     message: 'The program to run, or a `sh -c` command given to it, comes from a run-time value; whoever controls it chooses what runs.',
     remediation: 'Spawn a fixed program and pass data only as separate arguments; never hand data to `sh -c`.',

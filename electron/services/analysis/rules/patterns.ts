@@ -78,5 +78,5 @@ export const PY_WEB_SOURCE_WORDS: ReadonlyArray<RegExp> = [
 
 /** What a JS/TS file must contain for data from a source (see taint.ts) to be in it. */
 export const JS_SOURCE_WORDS: ReadonlyArray<RegExp> = [
-  /\b(req|request|ctx)\.|\blocation\.|\bdocument\.(URL|documentURI|referrer|cookie)|\bprocess\.(argv|env|stdin)|\bURLSearchParams\b|\bevent\.(body|queryString|pathParameters|headers)|\b(message|msg|e|event|ev)\.data\b|\bwindow\.name\b|\bquestion\s*\(/,
+  /\b(req|request|ctx)\.|\blocation\.|\bdocument\.(URL|documentURI|referrer|cookie)|\bprocess\.(argv|env|stdin)|\bURLSearchParams\b|\bevent\.(body|queryString|pathParameters|headers)|\b(message|msg|e|event|ev)\.data\b|\bwindow\.name\b|\bquestion\s*\(|\bexports\b|^\s*export\s/m,
 ];

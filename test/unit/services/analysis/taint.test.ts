@@ -257,3 +257,43 @@ describe('data flow: calls within the file', () => {
     expect(found).toEqual([]);
   });
 });
+
+describe('data flow: exported functions and callbacks', () => {
+  it("takes an exported function's parameters for the caller's data, in every export form", async () => {
+    for (const [decl, exportLine] of [
+      ['export async function find(db, where) {', ''],
+      ['exports.find = async function (db, where) {', ''],
+      ['async function find(db, where) {', 'module.exports = { find };'],
+      ['const find = async (db, where) => {', 'export { find };'],
+    ] as const) {
+      const found = await hits('a.js', [decl, '  return db.query(where);', '}', ...(exportLine ? [exportLine] : [])]);
+      expect(found, decl).toEqual(['js.sql-injection.built-query@2']);
+    }
+  });
+
+  it('leaves the parameters of an internal helper, and the path or callback an API is given, alone', async () => {
+    const found = await hits('a.js', [
+      "const fs = require('fs');",
+      'async function find(db, where) {',
+      '  return db.query(where);',
+      '}',
+      'function read(dir, name, done) {',
+      "  setTimeout(done, 10);",
+      "  return fs.readFileSync(dir + '/' + name);",
+      '}',
+      'module.exports = { read };',
+    ]);
+    expect(found).toEqual([]);
+  });
+
+  it("gives a callback's parameter the elements of the request list it iterates", async () => {
+    const found = await hits('a.js', [
+      "const fs = require('fs');",
+      "app.post('/rm', (req, res) => {",
+      "  req.body.names.forEach((n) => fs.unlinkSync('/srv/' + n));",
+      "  ['a', 'b'].forEach((n) => fs.unlinkSync('/srv/' + n));",
+      '});',
+    ]);
+    expect(found).toEqual(['js.path-traversal.user-path@3']);
+  });
+});
