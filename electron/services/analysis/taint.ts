@@ -25,7 +25,7 @@ export const TAINTED = 3;
 export type Level = typeof CONST | typeof SAFE | typeof UNKNOWN | typeof TAINTED;
 
 /** What a sanitiser makes a value safe for. */
-export type SinkKind = 'shell' | 'sql' | 'html' | 'path' | 'url' | 'code' | 'redirect' | 'ldap' | 'xpath' | 'session';
+export type SinkKind = 'shell' | 'sql' | 'html' | 'path' | 'url' | 'code' | 'redirect' | 'ldap' | 'xpath' | 'session' | 'xml';
 
 /** One step of a flow: a node and what happened there. */
 export interface FlowNodeStep {
@@ -120,9 +120,9 @@ const LOCAL_SOURCES = /^(sys\.(argv|stdin)|os\.(environ|environb|getenv)|(builti
 const LOCAL_CLEAN: ReadonlySet<SinkKind> = new Set(['path', 'html', 'redirect', 'url']);
 /**
  * An exported function's parameters: code, commands and queries built from them are the module's risk, but
- * choosing a path, a URL, a page's markup or a session value is what such an API is for (its caller decides).
+ * choosing a path, a URL, a page's markup, a session value or a document to parse is what such an API is for (its caller decides).
  */
-const API_CLEAN: ReadonlySet<SinkKind> = new Set(['path', 'html', 'redirect', 'url', 'session']);
+const API_CLEAN: ReadonlySet<SinkKind> = new Set(['path', 'html', 'redirect', 'url', 'session', 'xml']);
 const OWN_URL_CLEAN: ReadonlySet<SinkKind> = new Set(['redirect', 'url']);
 const RUNTIME_FACTS = /^(process\.(execPath|argv0|platform|arch|pid|version|versions|execArgv)|sys\.(executable|platform|prefix|exec_prefix|version|version_info)|os\.(sep|pathsep|linesep|curdir|pardir|devnull)|os\.path\.(sep|pathsep))$/;
 /** The start of a URL that already fixes where it goes: a scheme and host, or a path on this site. */

@@ -122,6 +122,41 @@ export const domInjectionRules: ReadonlyArray<Rule> = [
     remediation: 'Render the data as children (React escapes it), or sanitise with DOMPurify.sanitize() first.',
   },
   {
+    id: 'js.dom-injection.markdown-raw-html',
+    title: 'Markdown rendered with raw HTML allowed',
+    category: 'dom-injection',
+    severity: 'high',
+    cwe: [cwe(79)],
+    languages: ['javascript', 'tsx'],
+    query: `(jsx_attribute (property_identifier) @p (#any-of? @p "allowDangerousHtml" "escapeHtml" "rehypePlugins" "skipHtml")) @finding`,
+    fileGate: /react-markdown/,
+    predicate: (m) => {
+      const attribute = m.capture('finding');
+      const element = attribute?.parent;
+      const name = element?.childForFieldName('name');
+      if (attribute === undefined || element === null || element === undefined || !/^react-markdown\b/.test(m.code.qualifiedName(name) ?? '')) return false;
+      const prop = m.capture('p')?.text;
+      const value = attribute.namedChildren.find((c) => c?.type === 'jsx_expression')?.namedChildren[0] ?? null;
+      let raw = false;
+      // allowDangerousHtml (v5) with no value or true; escapeHtml={false} (v4); rehype-raw among the plugins (v6+)
+      if (prop === 'allowDangerousHtml') raw = value === null || m.code.valueOf(value).value === true;
+      else if (prop === 'escapeHtml') raw = value !== null && m.code.valueOf(value).value === false;
+      else if (prop === 'rehypePlugins') raw = value !== null && value.descendantsOfType('identifier').some((i) => i !== null && m.code.qualifiedName(i) === 'rehype-raw');
+      if (!raw) return false;
+      // the markdown itself: the children (or source) prop, or the element's children; a constant is the author's own
+      const opening = element.type === 'jsx_opening_element' ? element : null;
+      const props = element.namedChildren.filter((c): c is Node => c?.type === 'jsx_attribute');
+      const content = props.find((a) => /^(children|source)$/.test(a.namedChildren[0]?.text ?? ''))?.namedChildren.find((c) => c?.type === 'jsx_expression')?.namedChildren[0];
+      const inner = opening?.parent?.namedChildren.find((c) => c?.type === 'jsx_expression')?.namedChildren[0];
+      const markdown = content ?? inner ?? undefined;
+      if (markdown === undefined || markdown === null || m.code.isStatic(markdown)) return false;
+      m.reportAt(opening?.parent ?? element);
+      return true;
+    },
+    message: 'react-markdown is told to pass raw HTML through (allowDangerousHtml, escapeHtml={false}, rehype-raw), so HTML inside the markdown, script included, is rendered.',
+    remediation: 'Keep raw HTML off; if it is needed, add rehype-sanitize after rehype-raw.',
+  },
+  {
     id: 'js.dom-injection.html-from-data',
     title: 'HTML built from untrusted data',
     category: 'dom-injection',
