@@ -166,8 +166,22 @@ export const domInjectionRules: ReadonlyArray<Rule> = [
     fileGate: JS_SOURCE_WORDS[0],
     query: `(binary_expression left: (string) @finding)
       (binary_expression left: (identifier) right: (string) @finding)
-      (template_string (template_substitution)) @finding`,
-    predicate: (m) => htmlBuiltFromData(m, JS_BUILDERS),
+      (template_string (template_substitution)) @finding
+      (call_expression arguments: (arguments . (string) @finding))
+      (call_expression function: (member_expression object: (identifier) @markup property: (property_identifier) @m) (#eq? @m "concat")) @finding`,
+    predicate: (m) => {
+      const markup = m.capture('markup');
+      if (markup === undefined) {
+        // a literal first argument counts as a template only for printf-style formatters (util.format('<b>%s</b>', x))
+        const literal = m.capture('finding');
+        if (literal?.type === 'string' && literal.parent?.type === 'arguments' && !/(^|\.)(format|sprintf|vsprintf)$/.test(m.code.calleeName(literal.parent.parent) ?? '')) return false;
+        return htmlBuiltFromData(m, JS_BUILDERS);
+      }
+      // html = html.concat(data), where the name holds markup so far
+      const so = m.code.valueOf(markup);
+      const call = m.capture('finding');
+      return so.level === 0 && typeof so.value === 'string' && HTML_TAG.test(so.value) && call !== undefined && m.code.isTainted(call, 'html');
+    },
     message: 'Markup is assembled from untrusted data without escaping, so the data can add tags and script (cross-site scripting).',
     remediation: 'Render through a template engine that escapes, or escape each value (he.encode, escape-html) before it is put into markup.',
   },
@@ -191,6 +205,27 @@ export const domInjectionRules: ReadonlyArray<Rule> = [
     },
     message: 'Data is written into an HTML response without escaping; markup or script in it runs in the visitor’s browser (cross-site scripting).',
     remediation: 'Render a template that escapes, escape the value (escape-html), or send JSON with res.json().',
+  },
+  {
+    id: 'js.dom-injection.html-response-body',
+    title: 'HTML response body from data',
+    category: 'dom-injection',
+    severity: 'high',
+    cwe: [cwe(79)],
+    languages: JS_FAMILY,
+    // a serverless / API Gateway response: { statusCode, headers: { 'Content-Type': 'text/html' }, body }
+    query: `(pair key: (property_identifier) @k value: (_) @value (#eq? @k "body")) @finding
+      (object (shorthand_property_identifier) @finding (#eq? @finding "body"))`,
+    fileGate: /text\/html/,
+    predicate: (m) => {
+      const response = m.capture('finding')?.parent;
+      const headers = response?.namedChildren.find((p) => p?.type === 'pair' && /^['"]?headers['"]?$/.test(p.childForFieldName('key')?.text ?? ''));
+      if (headers === undefined || headers === null || !/content-type['"]?\s*:\s*['"`]text\/html/i.test(headers.text)) return false;
+      const body = m.capture('value') ?? m.capture('finding');
+      return body !== undefined && m.code.isTainted(body, 'html');
+    },
+    message: 'An HTML response is built from untrusted data without escaping; markup or script in it runs in the visitor’s browser (cross-site scripting).',
+    remediation: 'Escape each value (escape-html, he.encode) before putting it into the page, or return JSON.',
   },
   {
     id: 'js.dom-injection.jquery-html',

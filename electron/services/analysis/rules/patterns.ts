@@ -61,7 +61,7 @@ export function securityPurpose(m: RuleMatch): boolean {
 
 /** Words a string must contain to be taken for SQL. */
 // Gaps are lazy and bounded: `[\s\S]*` here would backtrack quadratically on a crafted literal.
-export const SQL_WORDS = /\b(select\s[\s\S]{0,400}?\bfrom|insert\s+into|update\s[\s\S]{0,400}?\bset|delete\s+from|create\s+table|drop\s+table|alter\s+table|replace\s+into|truncate\s+table|where)\b/i;
+export const SQL_WORDS = /\b(select\s[\s\S]{0,400}?\bfrom|insert\s+into|update\s[\s\S]{0,400}?\bset|delete\s+from|create\s+(temp\s+|temporary\s+)?table|drop\s+table|alter\s+table|replace\s+into|truncate\s+table|where)\b/i;
 
 /**
  * What a Python file must contain for data from a source (see taint.ts) to be in it: a cheap gate before
