@@ -695,8 +695,75 @@ export function createTaint(host: TaintHost): Taint {
    * with constants (safe for everything), and checks that make a value safe for some sinks only (a URL checked
    * by is_safe_url, a path checked to stay under a base, a value checked to hold no quote).
    */
+  /** The conditions that all hold when `cond` has the truth `whenTrue` (through `and` when true, `or` when false, `not`). */
+  function conjuncts(cond: Node | null, whenTrue: boolean, out: Array<{ node: Node; truth: boolean }>, depth = 0): void {
+    if (cond === null || depth > 32) return;
+    if (cond.type === 'parenthesized_expression') return conjuncts(cond.namedChildren[0] ?? null, whenTrue, out, depth + 1);
+    if (cond.type === 'not_operator') return conjuncts(cond.childForFieldName('argument'), !whenTrue, out, depth + 1);
+    if (cond.type === 'unary_expression' && cond.childForFieldName('operator')?.text === '!') return conjuncts(cond.childForFieldName('argument'), !whenTrue, out, depth + 1);
+    const op = cond.type === 'boolean_operator' || cond.type === 'binary_expression' ? cond.childForFieldName('operator')?.text : undefined;
+    if (((op === 'and' || op === '&&') && whenTrue) || ((op === 'or' || op === '||') && !whenTrue)) {
+      conjuncts(cond.childForFieldName('left'), whenTrue, out, depth + 1);
+      conjuncts(cond.childForFieldName('right'), whenTrue, out, depth + 1);
+      return;
+    }
+    out.push({ node: cond, truth: whenTrue });
+  }
+
+  /**
+   * A value proved to be one plain quoted string literal: it starts and ends with a quote and holds no other
+   * (`if not x.startswith("'") or not x.endswith("'") or "'" in x[1:-1]: return`). Evaluated as code it is only
+   * that string.
+   */
+  function literalShape(cond: Node | null, ctx: Ctx, whenTrue: boolean, nesting: number): Guard[] {
+    const atoms: Array<{ node: Node; truth: boolean }> = [];
+    conjuncts(cond, whenTrue, atoms);
+    if (atoms.length < 3) return [];
+    const facts = new Map<string, Set<string>>();
+    const note = (name: string, fact: string): void => {
+      const set = facts.get(name) ?? new Set<string>();
+      set.add(fact);
+      facts.set(name, set);
+    };
+    const quote = (n: Node | null | undefined): string | undefined => {
+      if (n === null || n === undefined) return undefined;
+      const v = evaluate(n, ctx, nesting + 1);
+      if (v.level !== CONST || typeof v.value !== 'string') return undefined;
+      // '\'' may come back with its escape still on
+      const q = v.value.replace(/^\\(?=['"]$)/, '');
+      return q === "'" || q === '"' ? q : undefined;
+    };
+    for (const { node, truth } of atoms) {
+      if (node.type === 'call' && truth) {
+        const fn = node.childForFieldName('function');
+        const method = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : undefined;
+        const subject = fn?.childForFieldName('object');
+        const q = quote(node.childForFieldName('arguments')?.namedChildren[0]);
+        if ((method === 'startswith' || method === 'endswith') && subject?.type === 'identifier' && q !== undefined) note(subject.text, `${method}${q}`);
+      } else if (node.type === 'comparison_operator') {
+        const [needle, hay] = node.namedChildren;
+        const op = node.children.filter((c) => c !== null && !c.isNamed).map((c) => c?.text ?? '').join(' ');
+        const q = quote(needle);
+        // "'" not in x[1:-1] (true), or "'" in x[1:-1] (false)
+        const inner = hay?.type === 'subscript' ? hay : undefined;
+        const subject = inner?.childForFieldName('value');
+        const slice = inner?.childForFieldName('subscript');
+        if (q !== undefined && subject?.type === 'identifier' && slice?.type === 'slice' && /^1:-1$/.test(slice.text.replace(/\s/g, '')) && ((op === 'in' && !truth) || (op === 'not in' && truth))) note(subject.text, `inner${q}`);
+      }
+    }
+    const out: Guard[] = [];
+    for (const [name, set] of facts) {
+      if (['"', "'"].some((q) => set.has(`startswith${q}`) && set.has(`endswith${q}`) && set.has(`inner${q}`))) out.push({ name, kinds: ['code'] });
+    }
+    return out;
+  }
+
   function guardedNames(cond: Node | null, ctx: Ctx, whenTrue: boolean, nesting: number): Guard[] {
     if (cond === null || nesting > MAX_NESTING) return [];
+    if (python && (cond.type === 'boolean_operator' || cond.type === 'parenthesized_expression' || cond.type === 'not_operator')) {
+      const shaped = literalShape(cond, ctx, whenTrue, nesting);
+      if (shaped.length > 0) return shaped;
+    }
     switch (cond.type) {
       case 'parenthesized_expression':
         return guardedNames(cond.namedChildren[0] ?? null, ctx, whenTrue, nesting + 1);
