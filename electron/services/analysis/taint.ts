@@ -147,6 +147,11 @@ const SANITISERS: ReadonlyArray<readonly [RegExp, ReadonlyArray<SinkKind> | 'all
   [/^(ast\.literal_eval|json\.loads|json\.load|JSON\.parse|JSON\.stringify|json\.dumps)$/, ['code']],
 ];
 
+const ALL_KINDS: ReadonlyArray<SinkKind> = ['shell', 'sql', 'html', 'path', 'url', 'code', 'redirect', 'ldap', 'xpath', 'session', 'xml'];
+/** Encodings whose output holds no metacharacter of any sink (base64, hex). */
+const ENCODERS = /^(base64\.(b64encode|urlsafe_b64encode|b32encode|b16encode|b85encode|a85encode|standard_b64encode|encodebytes)|binascii\.(b2a_base64|b2a_hex|hexlify)|btoa)$/;
+/** Decodings that undo an encoding or quoting: what comes out is the original data again. */
+const DECODERS = /^(base64\.\w*decode\w*|binascii\.(a2b_\w+|unhexlify)|codecs\.decode|urllib\.parse\.(unquote|unquote_plus|unquote_to_bytes)|html\.unescape|decodeURIComponent|decodeURI|unescape|atob|querystring\.unescape)$/;
 const STRING_METHODS_PY = new Set(['format', 'join', 'replace', 'strip', 'lstrip', 'rstrip', 'lower', 'upper', 'title', 'capitalize', 'casefold', 'encode', 'decode', 'split', 'rsplit', 'splitlines', 'partition', 'ljust', 'rjust', 'center', 'zfill', 'expandtabs', 'format_map', 'removeprefix', 'removesuffix', 'get', 'getlist', 'pop', 'copy', 'values', 'items', 'keys', 'read', 'readline', 'readlines', 'getvalue', 'group', 'groups', 'groupdict']);
 const JS_PASS_METHODS = new Set(['toString', 'trim', 'trimStart', 'trimEnd', 'toLowerCase', 'toUpperCase', 'concat', 'join', 'replace', 'replaceAll', 'slice', 'substring', 'substr', 'padStart', 'padEnd', 'repeat', 'split', 'at', 'charAt', 'normalize', 'get', 'getAll', 'valueOf', 'map', 'filter', 'flat', 'format', 'toLocaleLowerCase', 'toLocaleUpperCase', 'then']);
 const CONTAINER_WRITES = new Set(['append', 'extend', 'insert', 'add', 'update', 'push', 'unshift', 'set', 'setdefault', 'write', 'writelines', 'appendleft', 'extendleft', 'concat']);
@@ -1669,7 +1674,10 @@ export function createTaint(host: TaintHost): Taint {
       if (python ? PY_FILE_READS.test(`${name}()`) : JS_FILE_READS.test(`${name}()`)) {
         return { level: TAINTED, clean: FILE_CLEAN, steps: [{ node, message: `data read from a file or socket: ${name}` }] };
       }
-      const kinds = sanitiserOf(name);
+      // `text.encode('utf-8')` / `buf.decode()` on a value are byte conversions, not the escapers of that name
+      const object = fn !== null && (fn.type === 'attribute' || fn.type === 'member_expression') ? fn.childForFieldName('object') : null;
+      const onValue = object !== null && !(object.type === 'identifier' && host.isImported(object.text)) && host.qualifiedName(object) === object.text;
+      const kinds = onValue && python && /\.(encode|decode)$/.test(name) ? undefined : sanitiserOf(name);
       if (kinds !== undefined) {
         const j = join(args.length > 0 ? args : [V_UNKNOWN]);
         return kinds === 'all' ? (j.level === CONST ? V_CONST : V_SAFE) : cleaned(withStep(j, node, `passed through ${name}`), kinds);
@@ -1718,6 +1726,19 @@ export function createTaint(host: TaintHost): Taint {
     // a fresh, empty keyed container
     if (args.length === 0 && /^(configparser\.(Raw|Safe)?ConfigParser|(Raw|Safe)?ConfigParser|dict|Map|collections\.OrderedDict|OrderedDict)$/.test(name)) return container(new Map());
     if (args.length === 0 && /^(list|Array)$/.test(name)) return container(undefined, []);
+    // an encoding (base64, hex) holds none of the characters a sink cares about, but it still carries the data:
+    // decoding it (or unquoting a quoted value) brings back what any earlier quoting took care of
+    if (ENCODERS.test(name)) {
+      const j = join(args.length > 0 ? args : [V_CONST]);
+      return j.level === TAINTED ? cleaned(withStep(j, node, `encoded by ${name}()`), ALL_KINDS) : j;
+    }
+    if (DECODERS.test(name)) {
+      const j = join(args.length > 0 ? args : [V_CONST]);
+      if (j.level === TAINTED) {
+        const { clean: _undone, ...rest } = withStep(j, node, `decoded by ${name}()`);
+        return rest;
+      }
+    }
     // str(x), String(x), a plain function: carries the taint of its arguments
     if (/^(str|String|repr|format|bytes|bytearray|list|tuple|dict|set|sorted|reversed|f?string|unicode|path\.join|path\.resolve|os\.path\.join|os\.path\.abspath|os\.path\.normpath|os\.path\.realpath|posixpath\.join|urllib\.parse\.urljoin|Buffer\.from|decodeURIComponent|decodeURI|unescape|atob|Object\.assign|Object\.values|Array\.from|base64\.\w*decode|binascii\.\w+|urllib\.parse\.(unquote|unquote_plus|urlparse|urlsplit)|codecs\.decode|textwrap\.dedent|pathlib\.Path|pathlib\.PurePath|os\.fsencode|os\.fsdecode|path\.normalize|url\.parse|URL|util\.format|sprintf|vsprintf|printf)$|(^|\.)(asKey|createSecretKey|createPrivateKey)$/.test(name)) {
       const j = join(args.length > 0 ? args : [V_CONST]);
