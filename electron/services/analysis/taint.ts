@@ -259,6 +259,7 @@ type Env = Map<string, Value>;
 type Guard = string | { readonly name: string; readonly kinds: ReadonlyArray<SinkKind> };
 
 const QUOTE_KINDS: ReadonlyArray<SinkKind> = ['xpath', 'sql', 'ldap'];
+const URL_PARSERS = /^(urllib\.parse\.(urlparse|urlsplit)|urlparse\.(urlparse|urlsplit)|urllib3\.util\.parse_url)$/;
 const URL_CHECKS = /(^|\.)(is_safe_url|url_has_allowed_host_and_scheme|is_safe_redirect|isSafeUrl|isSafeRedirect|isRelativeUrl|is_relative_url|isLocalUrl|is_local_url)$/;
 
 interface ScopeResult {
@@ -270,6 +271,8 @@ interface ScopeResult {
   readonly assigned: Set<string>;
   /** Names holding the result of a check (`ok = is_safe_url(x)`): what they prove when true. */
   readonly checks: Map<string, ReadonlyArray<Guard>>;
+  /** Names holding a parsed URL (`u = urlparse(target)`): the name of what was parsed, whose host a check of `u.netloc` pins. */
+  parsed?: Map<string, string>;
 }
 
 const PY_SCOPE_TYPES = new Set(['function_definition', 'lambda', 'class_definition']);
@@ -818,6 +821,14 @@ export function createTaint(host: TaintHost): Taint {
           if (needle.level === CONST && typeof needle.value === 'string' && /['"]/.test(needle.value)) return [{ name: right.text, kinds: QUOTE_KINDS }];
         }
         if (!((positive && whenTrue) || (negative && !whenTrue))) return [];
+        // `u = urlparse(target)` … `u.netloc in ALLOWED` / `u.hostname == "example.com"`: target's host is pinned
+        if (left.type === 'attribute' && /^(netloc|hostname|host)$/.test(left.childForFieldName('attribute')?.text ?? '') && op !== 'is' && op !== 'is not') {
+          const object = left.childForFieldName('object');
+          const inline = object?.type === 'call' && URL_PARSERS.test(host.calleeName(object) ?? '') ? object.childForFieldName('arguments')?.namedChildren[0] : undefined;
+          const parsedFrom = inline?.type === 'identifier' ? inline.text : ctx.result.parsed?.get(object?.text ?? '');
+          const allowed = evaluate(right, ctx, nesting + 1);
+          if (parsedFrom !== undefined && allowed.level === CONST && !(typeof allowed.value === 'string' && allowed.value === '')) return [{ name: parsedFrom, kinds: ['redirect', 'url'] }];
+        }
         if (left.type === 'identifier' && evaluate(right, ctx, nesting + 1).level === CONST) return [left.text];
         if (right.type === 'identifier' && (op === '==' || op === '!=') && evaluate(left, ctx, nesting + 1).level === CONST) return [right.text];
         return [];
@@ -1351,6 +1362,9 @@ export function createTaint(host: TaintHost): Taint {
           const proved = right !== null && (right.type === 'call' || right.type === 'call_expression') ? guardedNames(right, ctx, true, nesting).filter((g) => typeof g !== 'string') : [];
           if (proved.length > 0) ctx.result.checks.set(left.text, proved);
           else ctx.result.checks.delete(left.text);
+          const parsedArg = right?.type === 'call' || right?.type === 'call_expression' ? right.childForFieldName('arguments')?.namedChildren[0] : undefined;
+          if (parsedArg?.type === 'identifier' && URL_PARSERS.test(host.calleeName(right) ?? '')) (ctx.result.parsed ??= new Map()).set(left.text, parsedArg.text);
+          else ctx.result.parsed?.delete(left.text);
         }
         assign(left, v, ctx, node, nesting);
         return v;

@@ -195,6 +195,16 @@ export const webRequestRules: ReadonlyArray<Rule> = [
       }
       // lxml with an explicit parser: that parser's own call decides
       if (/^lxml\./.test(name) && m.code.positionalArguments(call).length > 1) return false;
+      // minidom/pulldom with a SAX parser of their own: its features decide; external entities are off unless
+      // the code turns feature_external_ges/pes on for that parser
+      const parser = /^xml\.dom\.(minidom|pulldom)\./.test(name) ? (m.code.argument(call, 1) ?? m.code.keywordArgument(call, 'parser')) : undefined;
+      if (parser?.type === 'identifier') {
+        let scope = call?.parent ?? null;
+        while (scope !== null && scope.type !== 'function_definition' && scope.type !== 'module') scope = scope.parent;
+        const escaped = parser.text.replace(/[^\w]/g, '');
+        const enabled = new RegExp(`\\b${escaped}\\.setFeature\\(\\s*[\\w.]*feature_external_(ges|pes)\\s*,\\s*(True|1)\\s*\\)`);
+        if (!enabled.test(scope?.text ?? '')) return false;
+      }
       const input = m.code.argument(call, 0) ?? m.code.keywordArgument(call, 'source');
       return input !== undefined && !m.code.isStatic(input);
     },
