@@ -25,7 +25,9 @@ export const TAINTED = 3;
 export type Level = typeof CONST | typeof SAFE | typeof UNKNOWN | typeof TAINTED;
 
 /** What a sanitiser makes a value safe for. */
-export type SinkKind = 'shell' | 'sql' | 'html' | 'path' | 'url' | 'code' | 'redirect' | 'ldap' | 'xpath' | 'session' | 'xml';
+export type SinkKind = 'shell' | 'sql' | 'html' | 'path' | 'url' | 'code' | 'redirect' | 'ldap' | 'xpath' | 'session' | 'xml'
+  /** Not a sink: the value holds no parent-directory step (`..`), so put after a fixed directory it stays there. */
+  | 'dotdot';
 
 /** One step of a flow: a node and what happened there. */
 export interface FlowNodeStep {
@@ -147,7 +149,7 @@ const SANITISERS: ReadonlyArray<readonly [RegExp, ReadonlyArray<SinkKind> | 'all
   [/^(ast\.literal_eval|json\.loads|json\.load|JSON\.parse|JSON\.stringify|json\.dumps)$/, ['code']],
 ];
 
-const ALL_KINDS: ReadonlyArray<SinkKind> = ['shell', 'sql', 'html', 'path', 'url', 'code', 'redirect', 'ldap', 'xpath', 'session', 'xml'];
+const ALL_KINDS: ReadonlyArray<SinkKind> = ['shell', 'sql', 'html', 'path', 'url', 'code', 'redirect', 'ldap', 'xpath', 'session', 'xml', 'dotdot'];
 /** Encodings whose output holds no metacharacter of any sink (base64, hex). */
 const ENCODERS = /^(base64\.(b64encode|urlsafe_b64encode|b32encode|b16encode|b85encode|a85encode|standard_b64encode|encodebytes)|binascii\.(b2a_base64|b2a_hex|hexlify)|btoa)$/;
 /** Decodings that undo an encoding or quoting: what comes out is the original data again. */
@@ -819,6 +821,8 @@ export function createTaint(host: TaintHost): Taint {
         if ((op === 'in' || op === 'not in') && right.type === 'identifier' && (op === 'in') !== whenTrue) {
           const needle = evaluate(left, ctx, nesting + 1);
           if (needle.level === CONST && typeof needle.value === 'string' && /['"]/.test(needle.value)) return [{ name: right.text, kinds: QUOTE_KINDS }];
+          // '..' not in x / if '../' in x: return: a value without a parent-directory step stays under the base it is put after
+          if (needle.level === CONST && typeof needle.value === 'string' && /^\.\.[/\\]?$/.test(needle.value)) return [{ name: right.text, kinds: ['dotdot'] }];
         }
         if (!((positive && whenTrue) || (negative && !whenTrue))) return [];
         // `u = urlparse(target)` … `u.netloc in ALLOWED` / `u.hostname == "example.com"`: target's host is pinned
@@ -1320,7 +1324,9 @@ export function createTaint(host: TaintHost): Taint {
             ? FIXED_DESTINATION.test(first.text)
             : (parts[0]?.level ?? TAINTED) < TAINTED;
         const built = withStep(joined, node, 'built into a string');
-        return fixed ? cleaned(built, ['url', 'redirect']) : built;
+        // data without a `..` step after a fixed first part (f'{BASE}/{name}') stays under that directory
+        const underBase = joined.clean?.has('dotdot') === true && (parts[0]?.level ?? TAINTED) < TAINTED;
+        return fixed ? cleaned(built, underBase ? ['url', 'redirect', 'path'] : ['url', 'redirect']) : underBase ? cleaned(built, ['path']) : built;
       }
       case 'concatenated_string': {
         const parts = children(node, ctx, nesting);
@@ -1453,7 +1459,9 @@ export function createTaint(host: TaintHost): Taint {
           // `"https://host/" + x`, `base + x`, `"https://host/%s" % x`: the destination is fixed before the data
           const fixed =
             lv.level === CONST ? typeof lv.value === 'string' && FIXED_DESTINATION.test(lv.value) : op === '+' && lv.level < TAINTED;
-          if (fixed) return cleaned(withStep(join([lv, rv]), node, 'built into a string'), ['url', 'redirect']);
+          const underBase = rv.clean?.has('dotdot') === true && lv.level < TAINTED && op === '+';
+          if (fixed) return cleaned(withStep(join([lv, rv]), node, 'built into a string'), underBase ? ['url', 'redirect', 'path'] : ['url', 'redirect']);
+          if (underBase) return cleaned(withStep(join([lv, rv]), node, 'built into a string'), ['path']);
         }
         if (['==', '!=', '===', '!==', '<', '>', '<=', '>=', 'instanceof', 'in', '-', '*', '/', '**', '//', '&', '|', '^', '<<', '>>', '>>>'].includes(op) && !(op === '%' || op === '+')) {
           // comparisons and arithmetic give numbers and booleans (a string * n is still that string)
