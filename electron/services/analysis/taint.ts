@@ -656,6 +656,8 @@ export function createTaint(host: TaintHost): Taint {
     readonly scope: Node;
     /** In a summary run: where the return values go. */
     readonly returns?: Value[];
+    /** Inside a loop: the environments a `break` leaves it with. */
+    breaks?: Env[];
   }
 
   /** Runs the statements of a block; returns the environment after it, or undefined when it always ends (return/raise). */
@@ -965,14 +967,22 @@ export function createTaint(host: TaintHost): Taint {
 
   function loop(body: Node | null, ctx: Ctx, nesting: number, bind?: () => void, alternative?: Node | null): void {
     const before = ctx.env;
+    const outerBreaks = ctx.breaks;
+    const breaks: Env[] = [];
+    ctx.breaks = breaks;
     // twice: the second round sees what the first assigned
     let env = copy(before);
-    for (let round = 0; round < 2; round++) {
-      ctx.env = env;
-      bind?.();
-      const out = branch(body, ctx, ctx.env, nesting);
-      env = joinEnvs([before, out, ctx.env]) ?? copy(before);
+    try {
+      for (let round = 0; round < 2; round++) {
+        ctx.env = env;
+        bind?.();
+        const out = branch(body, ctx, ctx.env, nesting);
+        env = joinEnvs([before, out, ctx.env]) ?? copy(before);
+      }
+    } finally {
+      ctx.breaks = outerBreaks;
     }
+    if (breaks.length > 0) env = joinEnvs([env, ...breaks]) ?? env;
     ctx.env = env;
     if (alternative) {
       const out = branch(alternative, ctx, ctx.env, nesting);
@@ -1082,6 +1092,9 @@ export function createTaint(host: TaintHost): Taint {
         }
         return true;
       case 'break_statement':
+        // what was assigned before the break reaches the code after the loop
+        ctx.breaks?.push(copy(ctx.env));
+        return true;
       case 'continue_statement':
         return true;
       case 'if_statement':
@@ -1175,21 +1188,29 @@ export function createTaint(host: TaintHost): Taint {
         const value = node.childForFieldName('value');
         if (value !== null) evaluate(value, ctx, nesting + 1);
         const outs: Array<Env | undefined> = [ctx.env];
-        for (const c of node.childForFieldName('body')?.namedChildren ?? []) {
-          if (c === null) continue;
-          const saved = ctx.env;
-          ctx.env = copy(saved);
-          let ended = false;
-          for (const s of c.childrenForFieldName('body')) {
-            if (s !== null && statement(s, ctx, nesting + 1)) {
-              ended = true;
-              break;
+        // a `break` in a case leaves the switch, not an enclosing loop
+        const outerBreaks = ctx.breaks;
+        const breaks: Env[] = [];
+        ctx.breaks = breaks;
+        try {
+          for (const c of node.childForFieldName('body')?.namedChildren ?? []) {
+            if (c === null) continue;
+            const saved = ctx.env;
+            ctx.env = copy(saved);
+            let ended = false;
+            for (const s of c.childrenForFieldName('body')) {
+              if (s !== null && statement(s, ctx, nesting + 1)) {
+                ended = true;
+                break;
+              }
             }
+            outs.push(ended ? undefined : ctx.env);
+            ctx.env = saved;
           }
-          outs.push(ended ? undefined : ctx.env);
-          ctx.env = saved;
+        } finally {
+          ctx.breaks = outerBreaks;
         }
-        ctx.env = joinEnvs(outs) ?? ctx.env;
+        ctx.env = joinEnvs([...outs, ...breaks]) ?? ctx.env;
         return false;
       }
       case 'match_statement': {

@@ -297,3 +297,43 @@ describe('data flow: exported functions and callbacks', () => {
     expect(found).toEqual(['js.path-traversal.user-path@3']);
   });
 });
+
+describe('data flow: break', () => {
+  it('carries what a loop assigned before its break to the code after the loop', async () => {
+    const found = await hits('a.py', [
+      'import os',
+      'from flask import request',
+      'def f():',
+      '    cmd = "true"',
+      '    for name in request.form.keys():',
+      '        if name.startswith("run"):',
+      '            cmd = name',
+      '            break',
+      '    os.system(cmd)',
+    ]);
+    expect(found).toContain('python.command-injection.os-system@9');
+  });
+
+  it('carries what a switch case assigned before its break to the code after the switch', async () => {
+    const found = await hits('a.js', [
+      "const { execSync } = require('child_process');",
+      "app.get('/x', (req, res) => {",
+      "  let cmd = 'uptime';",
+      '  switch (req.query.mode) {',
+      "    case 'custom':",
+      '      cmd = req.query.cmd;',
+      '      break;',
+      '    default:',
+      "      cmd = 'date';",
+      '  }',
+      '  res.send(execSync(cmd));',
+      '});',
+    ]);
+    expect(found).toContain('js.command-injection.exec@11');
+  });
+
+  it('does not let a constant assigned before a break make the value after the loop unsafe', async () => {
+    const found = await hits('a.py', ['import os', 'def f(items):', '    cmd = "true"', '    for i in items:', '        cmd = "ls"', '        break', '    os.system(cmd)']);
+    expect(found).toEqual([]);
+  });
+});
