@@ -1215,12 +1215,19 @@ export function createTaint(host: TaintHost): Taint {
       }
       case 'match_statement': {
         const subject = node.childForFieldName('subject');
-        if (subject !== null) evaluate(subject, ctx, nesting + 1);
-        const outs: Array<Env | undefined> = [ctx.env];
-        for (const c of node.childForFieldName('body')?.namedChildren ?? []) {
-          if (c?.type === 'case_clause') outs.push(branch(c.childForFieldName('consequence'), ctx, ctx.env, nesting + 1));
-        }
-        ctx.env = joinEnvs(outs) ?? ctx.env;
+        const sv = subject === null ? V_UNKNOWN : evaluate(subject, ctx, nesting + 1);
+        const clauses = (node.childForFieldName('body')?.namedChildren ?? []).filter((c): c is Node => c?.type === 'case_clause');
+        // a subject that folds to a constant takes the first case whose literal patterns match it (or `_`)
+        const taken = sv.level === CONST && sv.value !== undefined ? clauses.findIndex((c) => caseMatches(c, sv.value ?? null) === true) : -1;
+        const decided = taken >= 0 && clauses.slice(0, taken).every((c) => caseMatches(c, sv.value ?? null) === false);
+        const outs: Array<Env | undefined> = decided ? [] : [ctx.env];
+        clauses.forEach((c, i) => {
+          if (decided && i !== taken) markDead(c.childForFieldName('consequence'));
+          else outs.push(branch(c.childForFieldName('consequence'), ctx, ctx.env, nesting + 1));
+        });
+        const after = joinEnvs(outs);
+        if (after === undefined) return true;
+        ctx.env = after;
         return false;
       }
       case 'block':
@@ -1861,6 +1868,31 @@ export function createTaint(host: TaintHost): Taint {
       return items[index];
     }
     return undefined;
+  }
+
+  /** Whether a `case` of a match statement matches a constant: true, false, or undefined when its patterns are not plain literals. */
+  function caseMatches(clause: Node, value: string | number | boolean | null): boolean | undefined {
+    if (clause.childForFieldName('guard') !== null) return undefined;
+    const patterns = clause.namedChildren.filter((c): c is Node => c?.type === 'case_pattern');
+    if (patterns.length === 0) return undefined;
+    let result = false;
+    for (const p of patterns) {
+      const text = p.text.trim();
+      if (text === '_') return true;
+      // literal alternatives: 'A' | 'B' | 3
+      const alternatives = text.split('|').map((a) => a.trim());
+      for (const a of alternatives) {
+        const literal = /^(['"])(.*)\1$/.exec(a);
+        if (literal !== null && !/\\/.test(a)) {
+          if (value === literal[2]) result = true;
+        } else if (/^-?\d+$/.test(a)) {
+          if (value === Number(a)) result = true;
+        } else if (a === 'None' || a === 'True' || a === 'False') {
+          if (value === (a === 'None' ? null : a === 'True')) result = true;
+        } else return undefined;
+      }
+    }
+    return result;
   }
 
   function isDead(node: Node): boolean {

@@ -337,3 +337,25 @@ describe('data flow: break', () => {
     expect(found).toEqual([]);
   });
 });
+
+describe('data flow: match on a constant', () => {
+  it('takes only the case a constant subject matches', async () => {
+    const lines = (pick: string): string[] => [
+      'import os',
+      'from flask import request',
+      'def f():',
+      '    param = request.args.get("p")',
+      `    choice = "ABC"[${pick}]`,
+      '    match choice:',
+      '        case "A" | "C":',
+      '            cmd = param',
+      '        case "B":',
+      '            cmd = "uptime"',
+      '        case _:',
+      '            cmd = param',
+      '    os.system(cmd)',
+    ];
+    expect(await hits('a.py', lines('1'))).toEqual([]);
+    expect(await hits('a.py', lines('2'))).toContain('python.command-injection.os-system@13');
+  });
+});
