@@ -359,7 +359,9 @@ export const domInjectionRules: ReadonlyArray<Rule> = [
         }
         return false;
       }
-      const body = m.code.argument(node, 0) ?? m.code.keywordArgument(node, 'content') ?? m.code.keywordArgument(node, 'response');
+      let body = m.code.argument(node, 0) ?? m.code.keywordArgument(node, 'content') ?? m.code.keywordArgument(node, 'response');
+      // make_response((body, status, headers)): only the first element is the page; headers are not markup
+      if (body?.type === 'tuple' || body?.type === 'parenthesized_expression') body = body.namedChildren[0] ?? undefined;
       if (body === undefined || body.type === 'dictionary') return false;
       return m.code.isTainted(body, 'html');
     },
