@@ -772,7 +772,7 @@ export function createTaint(host: TaintHost): Taint {
 
   function guardedNames(cond: Node | null, ctx: Ctx, whenTrue: boolean, nesting: number): Guard[] {
     if (cond === null || nesting > MAX_NESTING) return [];
-    if (python && (cond.type === 'boolean_operator' || cond.type === 'parenthesized_expression' || cond.type === 'not_operator')) {
+    if (python && (cond.type === 'boolean_operator' || cond.type === 'parenthesized_expression' || cond.type === 'not_operator') && cond.text.includes('startswith')) {
       const shaped = literalShape(cond, ctx, whenTrue, nesting);
       if (shaped.length > 0) return shaped;
     }
@@ -1725,9 +1725,12 @@ export function createTaint(host: TaintHost): Taint {
         return { level: TAINTED, clean: FILE_CLEAN, steps: [{ node, message: `data read from a file or socket: ${name}` }] };
       }
       // `text.encode('utf-8')` / `buf.decode()` on a value are byte conversions, not the escapers of that name
-      const object = fn !== null && (fn.type === 'attribute' || fn.type === 'member_expression') ? fn.childForFieldName('object') : null;
-      const onValue = object !== null && !(object.type === 'identifier' && host.isImported(object.text)) && host.qualifiedName(object) === object.text;
-      const kinds = onValue && python && /\.(encode|decode)$/.test(name) ? undefined : sanitiserOf(name);
+      const onValue = (): boolean => {
+        const object = fn !== null && fn.type === 'attribute' ? fn.childForFieldName('object') : null;
+        return object !== null && !(object.type === 'identifier' && host.isImported(object.text)) && host.qualifiedName(object) === object.text;
+      };
+      const named = sanitiserOf(name);
+      const kinds = named !== undefined && python && /\.(encode|decode)$/.test(name) && onValue() ? undefined : named;
       if (kinds !== undefined) {
         const j = join(args.length > 0 ? args : [V_UNKNOWN]);
         return kinds === 'all' ? (j.level === CONST ? V_CONST : V_SAFE) : cleaned(withStep(j, node, `passed through ${name}`), kinds);
