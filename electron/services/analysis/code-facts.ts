@@ -34,7 +34,8 @@ export const FACT_QUERY_SOURCES: Readonly<Record<'python' | 'js', { readonly imp
       (assignment left: (identifier) @name right: [(attribute) (identifier)] @value) @alias`,
     definitions: `
       (assignment left: (identifier) @name right: (_) @value) @def
-      (augmented_assignment left: (identifier) @name right: (_) @value) @aug`,
+      (augmented_assignment left: (identifier) @name right: (_) @value) @aug
+      (with_item value: (as_pattern . (_) @value alias: (as_pattern_target (identifier) @name))) @def`,
   },
   js: {
     scopes: `(function_declaration) @scope (function_expression) @scope (arrow_function) @scope

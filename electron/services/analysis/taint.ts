@@ -25,7 +25,9 @@ export const TAINTED = 3;
 export type Level = typeof CONST | typeof SAFE | typeof UNKNOWN | typeof TAINTED;
 
 /** What a sanitiser makes a value safe for. */
-export type SinkKind = 'shell' | 'sql' | 'html' | 'path' | 'url' | 'code' | 'redirect' | 'ldap' | 'xpath' | 'session';
+export type SinkKind = 'shell' | 'sql' | 'html' | 'path' | 'url' | 'code' | 'redirect' | 'ldap' | 'xpath' | 'session' | 'xml'
+  /** Not a sink: the value holds no parent-directory step (`..`), so put after a fixed directory it stays there. */
+  | 'dotdot';
 
 /** One step of a flow: a node and what happened there. */
 export interface FlowNodeStep {
@@ -50,6 +52,11 @@ export interface Value {
   readonly fields?: ReadonlyMap<string, Value>;
   /** A list whose elements are known in order (literal, append, pop): indexing with a constant gets that element. */
   readonly items?: ReadonlyArray<Value>;
+  /**
+   * Source data that is only an exported function's parameters: the caller's values, of any type (often a
+   * callback or an options object), where request data is always text.
+   */
+  readonly api?: boolean;
 }
 
 const V_CONST: Value = { level: CONST };
@@ -113,6 +120,11 @@ const PY_FILE_READS = /^(open|io\.open|builtins\.open|codecs\.open)\(\)\.(read|r
 
 const LOCAL_SOURCES = /^(sys\.(argv|stdin)|os\.(environ|environb|getenv)|(builtins\.)?(raw_)?input\(\)|process\.(argv|env|stdin)|(readline\.)?question\(\))/;
 const LOCAL_CLEAN: ReadonlySet<SinkKind> = new Set(['path', 'html', 'redirect', 'url']);
+/**
+ * An exported function's parameters: code, commands and queries built from them are the module's risk, but
+ * choosing a path, a URL, a page's markup, a session value or a document to parse is what such an API is for (its caller decides).
+ */
+const API_CLEAN: ReadonlySet<SinkKind> = new Set(['path', 'html', 'redirect', 'url', 'session', 'xml']);
 const OWN_URL_CLEAN: ReadonlySet<SinkKind> = new Set(['redirect', 'url']);
 const RUNTIME_FACTS = /^(process\.(execPath|argv0|platform|arch|pid|version|versions|execArgv)|sys\.(executable|platform|prefix|exec_prefix|version|version_info)|os\.(sep|pathsep|linesep|curdir|pardir|devnull)|os\.path\.(sep|pathsep))$/;
 /** The start of a URL that already fixes where it goes: a scheme and host, or a path on this site. */
@@ -137,6 +149,11 @@ const SANITISERS: ReadonlyArray<readonly [RegExp, ReadonlyArray<SinkKind> | 'all
   [/^(ast\.literal_eval|json\.loads|json\.load|JSON\.parse|JSON\.stringify|json\.dumps)$/, ['code']],
 ];
 
+const ALL_KINDS: ReadonlyArray<SinkKind> = ['shell', 'sql', 'html', 'path', 'url', 'code', 'redirect', 'ldap', 'xpath', 'session', 'xml', 'dotdot'];
+/** Encodings whose output holds no metacharacter of any sink (base64, hex). */
+const ENCODERS = /^(base64\.(b64encode|urlsafe_b64encode|b32encode|b16encode|b85encode|a85encode|standard_b64encode|encodebytes)|binascii\.(b2a_base64|b2a_hex|hexlify)|btoa)$/;
+/** Decodings that undo an encoding or quoting: what comes out is the original data again. */
+const DECODERS = /^(base64\.\w*decode\w*|binascii\.(a2b_\w+|unhexlify)|codecs\.decode|urllib\.parse\.(unquote|unquote_plus|unquote_to_bytes)|html\.unescape|decodeURIComponent|decodeURI|unescape|atob|querystring\.unescape)$/;
 const STRING_METHODS_PY = new Set(['format', 'join', 'replace', 'strip', 'lstrip', 'rstrip', 'lower', 'upper', 'title', 'capitalize', 'casefold', 'encode', 'decode', 'split', 'rsplit', 'splitlines', 'partition', 'ljust', 'rjust', 'center', 'zfill', 'expandtabs', 'format_map', 'removeprefix', 'removesuffix', 'get', 'getlist', 'pop', 'copy', 'values', 'items', 'keys', 'read', 'readline', 'readlines', 'getvalue', 'group', 'groups', 'groupdict']);
 const JS_PASS_METHODS = new Set(['toString', 'trim', 'trimStart', 'trimEnd', 'toLowerCase', 'toUpperCase', 'concat', 'join', 'replace', 'replaceAll', 'slice', 'substring', 'substr', 'padStart', 'padEnd', 'repeat', 'split', 'at', 'charAt', 'normalize', 'get', 'getAll', 'valueOf', 'map', 'filter', 'flat', 'format', 'toLocaleLowerCase', 'toLocaleUpperCase', 'then']);
 const CONTAINER_WRITES = new Set(['append', 'extend', 'insert', 'add', 'update', 'push', 'unshift', 'set', 'setdefault', 'write', 'writelines', 'appendleft', 'extendleft', 'concat']);
@@ -182,7 +199,8 @@ export function join(values: ReadonlyArray<Value>): Value {
       taintClean = firstTaint ? v.clean : unionClean(taintClean, v.clean);
       firstTaint = false;
     }
-    return { level, clean: taintClean, steps };
+    const api = values.every((v) => v.level !== TAINTED || v.api === true);
+    return api ? { level, clean: taintClean, steps, api } : { level, clean: taintClean, steps };
   }
   return clean === undefined ? V_UNKNOWN : { level, clean };
 }
@@ -219,7 +237,9 @@ function cleaned(v: Value, kinds: ReadonlyArray<SinkKind> | 'all'): Value {
 
 /** True when a value may carry content that is dangerous for a sink of that kind, at or above `level`. */
 export function isDangerous(v: Value, kind: SinkKind, level: Level = UNKNOWN): boolean {
-  return v.level >= level && !(v.clean?.has(kind) ?? false);
+  // an exported function's parameter is, for a path, URL, page or session value, just a run-time value
+  const effective = v.api === true && v.level === TAINTED && API_CLEAN.has(kind) ? UNKNOWN : v.level;
+  return effective >= level && !(v.clean?.has(kind) ?? false);
 }
 
 function pyNumber(text: string): number | undefined {
@@ -241,6 +261,7 @@ type Env = Map<string, Value>;
 type Guard = string | { readonly name: string; readonly kinds: ReadonlyArray<SinkKind> };
 
 const QUOTE_KINDS: ReadonlyArray<SinkKind> = ['xpath', 'sql', 'ldap'];
+const URL_PARSERS = /^(urllib\.parse\.(urlparse|urlsplit)|urlparse\.(urlparse|urlsplit)|urllib3\.util\.parse_url)$/;
 const URL_CHECKS = /(^|\.)(is_safe_url|url_has_allowed_host_and_scheme|is_safe_redirect|isSafeUrl|isSafeRedirect|isRelativeUrl|is_relative_url|isLocalUrl|is_local_url)$/;
 
 interface ScopeResult {
@@ -252,6 +273,8 @@ interface ScopeResult {
   readonly assigned: Set<string>;
   /** Names holding the result of a check (`ok = is_safe_url(x)`): what they prove when true. */
   readonly checks: Map<string, ReadonlyArray<Guard>>;
+  /** Names holding a parsed URL (`u = urlparse(target)`): the name of what was parsed, whose host a check of `u.netloc` pins. */
+  parsed?: Map<string, string>;
 }
 
 const PY_SCOPE_TYPES = new Set(['function_definition', 'lambda', 'class_definition']);
@@ -398,6 +421,96 @@ export function createTaint(host: TaintHost): Taint {
     return false;
   }
 
+  /** Names the module exports (`module.exports = { a, b }`, `module.exports = a`, `exports.x = a`, `export { a }`, `export default a`). */
+  let exportedNames: Set<string> | undefined;
+  function exportedName(name: string): boolean {
+    if (exportedNames === undefined) {
+      exportedNames = new Set();
+      const names = exportedNames;
+      const add = (value: Node | null | undefined): void => {
+        if (value?.type === 'identifier') names.add(value.text);
+        else if (value?.type === 'object') {
+          for (const p of value.namedChildren) {
+            if (p?.type === 'shorthand_property_identifier') names.add(p.text);
+            else if (p?.type === 'pair' && p.childForFieldName('value')?.type === 'identifier') names.add(p.childForFieldName('value')?.text ?? '');
+          }
+        }
+      };
+      if (/\bexports\b|\bexport\b/.test(host.text)) {
+        for (const n of host.root.descendantsOfType(['assignment_expression', 'export_statement', 'export_specifier'])) {
+          if (n === null) continue;
+          if (n.type === 'assignment_expression' && /^(module\.exports|exports)(\.[\w$]+)?$/.test(n.childForFieldName('left')?.text ?? '')) add(n.childForFieldName('right'));
+          else if (n.type === 'export_specifier') names.add(n.childForFieldName('name')?.text ?? '');
+          else if (n.type === 'export_statement') add(n.childForFieldName('value'));
+        }
+      }
+    }
+    return exportedNames.has(name);
+  }
+
+  /**
+   * A function the module exports: its parameters are the caller's data (an API of this module, a Next.js or
+   * serverless handler). `export function f`, `export const f = …`, `export default …`, `module.exports = …`,
+   * `exports.f = …`, a member of an exported object or class, or a local function named in an export.
+   */
+  function exportedFunction(scope: Node): boolean {
+    if (python) return false;
+    let node: Node | null = scope;
+    let name: string | undefined = scope.childForFieldName('name')?.text;
+    // a method: judge the object or class that holds it
+    if (scope.type === 'method_definition') {
+      if (scope.childForFieldName('name')?.text === 'constructor' || /^(#|_)/.test(scope.childForFieldName('name')?.text ?? '')) return false;
+      node = scope.parent?.parent ?? null;
+      if (node?.type === 'class_declaration' || node?.type === 'class') name = node.childForFieldName('name')?.text;
+      else name = undefined;
+    }
+    for (let hops = 0; node !== null && hops < 4; hops++) {
+      const parent: Node | null = node.parent;
+      if (parent === null) return false;
+      if (parent.type === 'export_statement') return true;
+      if (parent.type === 'assignment_expression' && parent.childForFieldName('right')?.id === node.id) {
+        return /^(module\.exports|exports)(\.[\w$]+)?$/.test(parent.childForFieldName('left')?.text ?? '');
+      }
+      if (parent.type === 'variable_declarator' && parent.childForFieldName('value')?.id === node.id) {
+        name = parent.childForFieldName('name')?.text;
+        node = parent.parent;
+        continue;
+      }
+      // a function as a property of an object literal: judge the object
+      if (parent.type === 'pair' && parent.childForFieldName('value')?.id === node.id) {
+        node = parent.parent;
+        name = undefined;
+        continue;
+      }
+      if (node.type === 'object' || node.type === 'class' || node.type === 'class_declaration' || node.type === 'class_body') {
+        node = parent;
+        continue;
+      }
+      if (parent.type === 'lexical_declaration' || parent.type === 'variable_declaration' || parent.type === 'class_body') {
+        node = parent;
+        continue;
+      }
+      break;
+    }
+    return name !== undefined && exportedName(name);
+  }
+
+  /** The value a callback's parameter receives from the call it is given to: the elements of `xs.forEach(x => …)`. */
+  function callbackElement(scope: Node): Value | undefined {
+    if (python) return undefined;
+    const args = scope.parent;
+    const call = args?.parent;
+    if (args?.type !== 'arguments' || call?.type !== 'call_expression' || args.namedChildren[0]?.id !== scope.id) return undefined;
+    const fn = call.childForFieldName('function');
+    if (fn?.type !== 'member_expression') return undefined;
+    if (!/^(forEach|map|flatMap|filter|find|findLast|some|every|then)$/.test(fn.childForFieldName('property')?.text ?? '')) return undefined;
+    const receiver = fn.childForFieldName('object');
+    if (receiver === null) return undefined;
+    const v = valueOf(receiver);
+    if (v.level !== TAINTED) return undefined;
+    return v.items !== undefined || v.fields !== undefined ? { level: v.level, clean: v.clean, steps: v.steps } : v;
+  }
+
   function run(scope: Node, result: ScopeResult, summary?: { readonly returns: Value[] }): void {
     const env: Env = new Map();
     const isRoot = scope.id === host.root.id;
@@ -405,6 +518,8 @@ export function createTaint(host: TaintHost): Taint {
       const params = scope.childForFieldName('parameters') ?? scope.childForFieldName('parameter');
       const fromRequest = params !== null && handlerParameters(scope);
       const lambda = params !== null && !fromRequest && lambdaHandler(scope);
+      const exported = params !== null && summary === undefined && !fromRequest && !lambda && exportedFunction(scope);
+      const element = params !== null && summary === undefined && !fromRequest && !lambda && !exported ? callbackElement(scope) : undefined;
       const callers = summary === undefined && !fromRequest && !lambda ? callSiteValues(scope) : undefined;
       bindingNames(params).forEach((p, index) => {
         if (python && (p.text === 'self' || p.text === 'cls')) {
@@ -420,6 +535,10 @@ export function createTaint(host: TaintHost): Taint {
           env.set(p.text, { level: TAINTED, steps: [{ node: p, message: `event \`${p.text}\` of a Lambda handler` }] });
           return;
         }
+        if (element !== undefined && index === 0) {
+          env.set(p.text, withStep(element, p, `each element, as \`${p.text}\``));
+          return;
+        }
         const fromCaller = callers?.[python && bindingNames(params)[0]?.text === 'self' ? index - 1 : index];
         if (fromCaller !== undefined) {
           env.set(p.text, withStep(fromCaller, p, `passed in as \`${p.text}\``));
@@ -428,6 +547,10 @@ export function createTaint(host: TaintHost): Taint {
         // Express/Koa: req/ctx are request objects whose data properties are sources by name (req.query, ctx.request.body);
         // the object itself (req.session, req.app) and the response are not data from the caller
         const requestObject = !python && /^(req|request|ctx|res|response|reply|next|context)$/.test(p.text);
+        if (exported && !requestObject) {
+          env.set(p.text, { level: TAINTED, api: true, steps: [{ node: p, message: `parameter \`${p.text}\` of an exported function: the caller's data` }] });
+          return;
+        }
         env.set(p.text, fromRequest && !requestObject ? { level: TAINTED, steps: [{ node: p, message: `request parameter \`${p.text}\` of a route handler` }] } : V_UNKNOWN);
       });
     }
@@ -533,6 +656,8 @@ export function createTaint(host: TaintHost): Taint {
     readonly scope: Node;
     /** In a summary run: where the return values go. */
     readonly returns?: Value[];
+    /** Inside a loop: the environments a `break` leaves it with. */
+    breaks?: Env[];
   }
 
   /** Runs the statements of a block; returns the environment after it, or undefined when it always ends (return/raise). */
@@ -582,8 +707,75 @@ export function createTaint(host: TaintHost): Taint {
    * with constants (safe for everything), and checks that make a value safe for some sinks only (a URL checked
    * by is_safe_url, a path checked to stay under a base, a value checked to hold no quote).
    */
+  /** The conditions that all hold when `cond` has the truth `whenTrue` (through `and` when true, `or` when false, `not`). */
+  function conjuncts(cond: Node | null, whenTrue: boolean, out: Array<{ node: Node; truth: boolean }>, depth = 0): void {
+    if (cond === null || depth > 32) return;
+    if (cond.type === 'parenthesized_expression') return conjuncts(cond.namedChildren[0] ?? null, whenTrue, out, depth + 1);
+    if (cond.type === 'not_operator') return conjuncts(cond.childForFieldName('argument'), !whenTrue, out, depth + 1);
+    if (cond.type === 'unary_expression' && cond.childForFieldName('operator')?.text === '!') return conjuncts(cond.childForFieldName('argument'), !whenTrue, out, depth + 1);
+    const op = cond.type === 'boolean_operator' || cond.type === 'binary_expression' ? cond.childForFieldName('operator')?.text : undefined;
+    if (((op === 'and' || op === '&&') && whenTrue) || ((op === 'or' || op === '||') && !whenTrue)) {
+      conjuncts(cond.childForFieldName('left'), whenTrue, out, depth + 1);
+      conjuncts(cond.childForFieldName('right'), whenTrue, out, depth + 1);
+      return;
+    }
+    out.push({ node: cond, truth: whenTrue });
+  }
+
+  /**
+   * A value proved to be one plain quoted string literal: it starts and ends with a quote and holds no other
+   * (`if not x.startswith("'") or not x.endswith("'") or "'" in x[1:-1]: return`). Evaluated as code it is only
+   * that string.
+   */
+  function literalShape(cond: Node | null, ctx: Ctx, whenTrue: boolean, nesting: number): Guard[] {
+    const atoms: Array<{ node: Node; truth: boolean }> = [];
+    conjuncts(cond, whenTrue, atoms);
+    if (atoms.length < 3) return [];
+    const facts = new Map<string, Set<string>>();
+    const note = (name: string, fact: string): void => {
+      const set = facts.get(name) ?? new Set<string>();
+      set.add(fact);
+      facts.set(name, set);
+    };
+    const quote = (n: Node | null | undefined): string | undefined => {
+      if (n === null || n === undefined) return undefined;
+      const v = evaluate(n, ctx, nesting + 1);
+      if (v.level !== CONST || typeof v.value !== 'string') return undefined;
+      // '\'' may come back with its escape still on
+      const q = v.value.replace(/^\\(?=['"]$)/, '');
+      return q === "'" || q === '"' ? q : undefined;
+    };
+    for (const { node, truth } of atoms) {
+      if (node.type === 'call' && truth) {
+        const fn = node.childForFieldName('function');
+        const method = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : undefined;
+        const subject = fn?.childForFieldName('object');
+        const q = quote(node.childForFieldName('arguments')?.namedChildren[0]);
+        if ((method === 'startswith' || method === 'endswith') && subject?.type === 'identifier' && q !== undefined) note(subject.text, `${method}${q}`);
+      } else if (node.type === 'comparison_operator') {
+        const [needle, hay] = node.namedChildren;
+        const op = node.children.filter((c) => c !== null && !c.isNamed).map((c) => c?.text ?? '').join(' ');
+        const q = quote(needle);
+        // "'" not in x[1:-1] (true), or "'" in x[1:-1] (false)
+        const inner = hay?.type === 'subscript' ? hay : undefined;
+        const subject = inner?.childForFieldName('value');
+        const slice = inner?.childForFieldName('subscript');
+        if (q !== undefined && subject?.type === 'identifier' && slice?.type === 'slice' && /^1:-1$/.test(slice.text.replace(/\s/g, '')) && ((op === 'in' && !truth) || (op === 'not in' && truth))) note(subject.text, `inner${q}`);
+      }
+    }
+    const out: Guard[] = [];
+    for (const [name, set] of facts) {
+      if (['"', "'"].some((q) => set.has(`startswith${q}`) && set.has(`endswith${q}`) && set.has(`inner${q}`))) out.push({ name, kinds: ['code'] });
+    }
+    return out;
+  }
+
   function guardedNames(cond: Node | null, ctx: Ctx, whenTrue: boolean, nesting: number): Guard[] {
     if (cond === null || nesting > MAX_NESTING) return [];
+    if (python && (cond.type === 'boolean_operator' || cond.type === 'parenthesized_expression' || cond.type === 'not_operator') && cond.text.includes('startswith')) {
+      const shaped = literalShape(cond, ctx, whenTrue, nesting);
+      if (shaped.length > 0) return shaped;
+    }
     switch (cond.type) {
       case 'parenthesized_expression':
         return guardedNames(cond.namedChildren[0] ?? null, ctx, whenTrue, nesting + 1);
@@ -631,8 +823,18 @@ export function createTaint(host: TaintHost): Taint {
         if ((op === 'in' || op === 'not in') && right.type === 'identifier' && (op === 'in') !== whenTrue) {
           const needle = evaluate(left, ctx, nesting + 1);
           if (needle.level === CONST && typeof needle.value === 'string' && /['"]/.test(needle.value)) return [{ name: right.text, kinds: QUOTE_KINDS }];
+          // '..' not in x / if '../' in x: return: a value without a parent-directory step stays under the base it is put after
+          if (needle.level === CONST && typeof needle.value === 'string' && /^\.\.[/\\]?$/.test(needle.value)) return [{ name: right.text, kinds: ['dotdot'] }];
         }
         if (!((positive && whenTrue) || (negative && !whenTrue))) return [];
+        // `u = urlparse(target)` … `u.netloc in ALLOWED` / `u.hostname == "example.com"`: target's host is pinned
+        if (left.type === 'attribute' && /^(netloc|hostname|host)$/.test(left.childForFieldName('attribute')?.text ?? '') && op !== 'is' && op !== 'is not') {
+          const object = left.childForFieldName('object');
+          const inline = object?.type === 'call' && URL_PARSERS.test(host.calleeName(object) ?? '') ? object.childForFieldName('arguments')?.namedChildren[0] : undefined;
+          const parsedFrom = inline?.type === 'identifier' ? inline.text : ctx.result.parsed?.get(object?.text ?? '');
+          const allowed = evaluate(right, ctx, nesting + 1);
+          if (parsedFrom !== undefined && allowed.level === CONST && !(typeof allowed.value === 'string' && allowed.value === '')) return [{ name: parsedFrom, kinds: ['redirect', 'url'] }];
+        }
         if (left.type === 'identifier' && evaluate(right, ctx, nesting + 1).level === CONST) return [left.text];
         if (right.type === 'identifier' && (op === '==' || op === '!=') && evaluate(left, ctx, nesting + 1).level === CONST) return [right.text];
         return [];
@@ -765,14 +967,22 @@ export function createTaint(host: TaintHost): Taint {
 
   function loop(body: Node | null, ctx: Ctx, nesting: number, bind?: () => void, alternative?: Node | null): void {
     const before = ctx.env;
+    const outerBreaks = ctx.breaks;
+    const breaks: Env[] = [];
+    ctx.breaks = breaks;
     // twice: the second round sees what the first assigned
     let env = copy(before);
-    for (let round = 0; round < 2; round++) {
-      ctx.env = env;
-      bind?.();
-      const out = branch(body, ctx, ctx.env, nesting);
-      env = joinEnvs([before, out, ctx.env]) ?? copy(before);
+    try {
+      for (let round = 0; round < 2; round++) {
+        ctx.env = env;
+        bind?.();
+        const out = branch(body, ctx, ctx.env, nesting);
+        env = joinEnvs([before, out, ctx.env]) ?? copy(before);
+      }
+    } finally {
+      ctx.breaks = outerBreaks;
     }
+    if (breaks.length > 0) env = joinEnvs([env, ...breaks]) ?? env;
     ctx.env = env;
     if (alternative) {
       const out = branch(alternative, ctx, ctx.env, nesting);
@@ -882,6 +1092,9 @@ export function createTaint(host: TaintHost): Taint {
         }
         return true;
       case 'break_statement':
+        // what was assigned before the break reaches the code after the loop
+        ctx.breaks?.push(copy(ctx.env));
+        return true;
       case 'continue_statement':
         return true;
       case 'if_statement':
@@ -975,31 +1188,46 @@ export function createTaint(host: TaintHost): Taint {
         const value = node.childForFieldName('value');
         if (value !== null) evaluate(value, ctx, nesting + 1);
         const outs: Array<Env | undefined> = [ctx.env];
-        for (const c of node.childForFieldName('body')?.namedChildren ?? []) {
-          if (c === null) continue;
-          const saved = ctx.env;
-          ctx.env = copy(saved);
-          let ended = false;
-          for (const s of c.childrenForFieldName('body')) {
-            if (s !== null && statement(s, ctx, nesting + 1)) {
-              ended = true;
-              break;
+        // a `break` in a case leaves the switch, not an enclosing loop
+        const outerBreaks = ctx.breaks;
+        const breaks: Env[] = [];
+        ctx.breaks = breaks;
+        try {
+          for (const c of node.childForFieldName('body')?.namedChildren ?? []) {
+            if (c === null) continue;
+            const saved = ctx.env;
+            ctx.env = copy(saved);
+            let ended = false;
+            for (const s of c.childrenForFieldName('body')) {
+              if (s !== null && statement(s, ctx, nesting + 1)) {
+                ended = true;
+                break;
+              }
             }
+            outs.push(ended ? undefined : ctx.env);
+            ctx.env = saved;
           }
-          outs.push(ended ? undefined : ctx.env);
-          ctx.env = saved;
+        } finally {
+          ctx.breaks = outerBreaks;
         }
-        ctx.env = joinEnvs(outs) ?? ctx.env;
+        ctx.env = joinEnvs([...outs, ...breaks]) ?? ctx.env;
         return false;
       }
       case 'match_statement': {
         const subject = node.childForFieldName('subject');
-        if (subject !== null) evaluate(subject, ctx, nesting + 1);
-        const outs: Array<Env | undefined> = [ctx.env];
-        for (const c of node.childForFieldName('body')?.namedChildren ?? []) {
-          if (c?.type === 'case_clause') outs.push(branch(c.childForFieldName('consequence'), ctx, ctx.env, nesting + 1));
-        }
-        ctx.env = joinEnvs(outs) ?? ctx.env;
+        const sv = subject === null ? V_UNKNOWN : evaluate(subject, ctx, nesting + 1);
+        const clauses = (node.childForFieldName('body')?.namedChildren ?? []).filter((c): c is Node => c?.type === 'case_clause');
+        // a subject that folds to a constant takes the first case whose literal patterns match it (or `_`)
+        const taken = sv.level === CONST && sv.value !== undefined ? clauses.findIndex((c) => caseMatches(c, sv.value ?? null) === true) : -1;
+        const decided = taken >= 0 && clauses.slice(0, taken).every((c) => caseMatches(c, sv.value ?? null) === false);
+        const outs: Array<Env | undefined> = decided ? [] : [ctx.env];
+        clauses.forEach((c, i) => {
+          if (decided && i !== taken) markDead(c.childForFieldName('consequence'));
+          else outs.push(branch(c.childForFieldName('consequence'), ctx, ctx.env, nesting + 1));
+        });
+        const after = joinEnvs(outs);
+        if (after === undefined) return true;
+        ctx.env = after;
         return false;
       }
       case 'block':
@@ -1124,7 +1352,9 @@ export function createTaint(host: TaintHost): Taint {
             ? FIXED_DESTINATION.test(first.text)
             : (parts[0]?.level ?? TAINTED) < TAINTED;
         const built = withStep(joined, node, 'built into a string');
-        return fixed ? cleaned(built, ['url', 'redirect']) : built;
+        // data without a `..` step after a fixed first part (f'{BASE}/{name}') stays under that directory
+        const underBase = joined.clean?.has('dotdot') === true && (parts[0]?.level ?? TAINTED) < TAINTED;
+        return fixed ? cleaned(built, underBase ? ['url', 'redirect', 'path'] : ['url', 'redirect']) : underBase ? cleaned(built, ['path']) : built;
       }
       case 'concatenated_string': {
         const parts = children(node, ctx, nesting);
@@ -1166,6 +1396,9 @@ export function createTaint(host: TaintHost): Taint {
           const proved = right !== null && (right.type === 'call' || right.type === 'call_expression') ? guardedNames(right, ctx, true, nesting).filter((g) => typeof g !== 'string') : [];
           if (proved.length > 0) ctx.result.checks.set(left.text, proved);
           else ctx.result.checks.delete(left.text);
+          const parsedArg = right?.type === 'call' || right?.type === 'call_expression' ? right.childForFieldName('arguments')?.namedChildren[0] : undefined;
+          if (parsedArg?.type === 'identifier' && URL_PARSERS.test(host.calleeName(right) ?? '')) (ctx.result.parsed ??= new Map()).set(left.text, parsedArg.text);
+          else ctx.result.parsed?.delete(left.text);
         }
         assign(left, v, ctx, node, nesting);
         return v;
@@ -1254,7 +1487,9 @@ export function createTaint(host: TaintHost): Taint {
           // `"https://host/" + x`, `base + x`, `"https://host/%s" % x`: the destination is fixed before the data
           const fixed =
             lv.level === CONST ? typeof lv.value === 'string' && FIXED_DESTINATION.test(lv.value) : op === '+' && lv.level < TAINTED;
-          if (fixed) return cleaned(withStep(join([lv, rv]), node, 'built into a string'), ['url', 'redirect']);
+          const underBase = rv.clean?.has('dotdot') === true && lv.level < TAINTED && op === '+';
+          if (fixed) return cleaned(withStep(join([lv, rv]), node, 'built into a string'), underBase ? ['url', 'redirect', 'path'] : ['url', 'redirect']);
+          if (underBase) return cleaned(withStep(join([lv, rv]), node, 'built into a string'), ['path']);
         }
         if (['==', '!=', '===', '!==', '<', '>', '<=', '>=', 'instanceof', 'in', '-', '*', '/', '**', '//', '&', '|', '^', '<<', '>>', '>>>'].includes(op) && !(op === '%' || op === '+')) {
           // comparisons and arithmetic give numbers and booleans (a string * n is still that string)
@@ -1489,7 +1724,13 @@ export function createTaint(host: TaintHost): Taint {
       if (python ? PY_FILE_READS.test(`${name}()`) : JS_FILE_READS.test(`${name}()`)) {
         return { level: TAINTED, clean: FILE_CLEAN, steps: [{ node, message: `data read from a file or socket: ${name}` }] };
       }
-      const kinds = sanitiserOf(name);
+      // `text.encode('utf-8')` / `buf.decode()` on a value are byte conversions, not the escapers of that name
+      const onValue = (): boolean => {
+        const object = fn !== null && fn.type === 'attribute' ? fn.childForFieldName('object') : null;
+        return object !== null && !(object.type === 'identifier' && host.isImported(object.text)) && host.qualifiedName(object) === object.text;
+      };
+      const named = sanitiserOf(name);
+      const kinds = named !== undefined && python && /\.(encode|decode)$/.test(name) && onValue() ? undefined : named;
       if (kinds !== undefined) {
         const j = join(args.length > 0 ? args : [V_UNKNOWN]);
         return kinds === 'all' ? (j.level === CONST ? V_CONST : V_SAFE) : cleaned(withStep(j, node, `passed through ${name}`), kinds);
@@ -1538,6 +1779,19 @@ export function createTaint(host: TaintHost): Taint {
     // a fresh, empty keyed container
     if (args.length === 0 && /^(configparser\.(Raw|Safe)?ConfigParser|(Raw|Safe)?ConfigParser|dict|Map|collections\.OrderedDict|OrderedDict)$/.test(name)) return container(new Map());
     if (args.length === 0 && /^(list|Array)$/.test(name)) return container(undefined, []);
+    // an encoding (base64, hex) holds none of the characters a sink cares about, but it still carries the data:
+    // decoding it (or unquoting a quoted value) brings back what any earlier quoting took care of
+    if (ENCODERS.test(name)) {
+      const j = join(args.length > 0 ? args : [V_CONST]);
+      return j.level === TAINTED ? cleaned(withStep(j, node, `encoded by ${name}()`), ALL_KINDS) : j;
+    }
+    if (DECODERS.test(name)) {
+      const j = join(args.length > 0 ? args : [V_CONST]);
+      if (j.level === TAINTED) {
+        const { clean: _undone, ...rest } = withStep(j, node, `decoded by ${name}()`);
+        return rest;
+      }
+    }
     // str(x), String(x), a plain function: carries the taint of its arguments
     if (/^(str|String|repr|format|bytes|bytearray|list|tuple|dict|set|sorted|reversed|f?string|unicode|path\.join|path\.resolve|os\.path\.join|os\.path\.abspath|os\.path\.normpath|os\.path\.realpath|posixpath\.join|urllib\.parse\.urljoin|Buffer\.from|decodeURIComponent|decodeURI|unescape|atob|Object\.assign|Object\.values|Array\.from|base64\.\w*decode|binascii\.\w+|urllib\.parse\.(unquote|unquote_plus|urlparse|urlsplit)|codecs\.decode|textwrap\.dedent|pathlib\.Path|pathlib\.PurePath|os\.fsencode|os\.fsdecode|path\.normalize|url\.parse|URL|util\.format|sprintf|vsprintf|printf)$|(^|\.)(asKey|createSecretKey|createPrivateKey)$/.test(name)) {
       const j = join(args.length > 0 ? args : [V_CONST]);
@@ -1617,6 +1871,31 @@ export function createTaint(host: TaintHost): Taint {
       return items[index];
     }
     return undefined;
+  }
+
+  /** Whether a `case` of a match statement matches a constant: true, false, or undefined when its patterns are not plain literals. */
+  function caseMatches(clause: Node, value: string | number | boolean | null): boolean | undefined {
+    if (clause.childForFieldName('guard') !== null) return undefined;
+    const patterns = clause.namedChildren.filter((c): c is Node => c?.type === 'case_pattern');
+    if (patterns.length === 0) return undefined;
+    let result = false;
+    for (const p of patterns) {
+      const text = p.text.trim();
+      if (text === '_') return true;
+      // literal alternatives: 'A' | 'B' | 3
+      const alternatives = text.split('|').map((a) => a.trim());
+      for (const a of alternatives) {
+        const literal = /^(['"])(.*)\1$/.exec(a);
+        if (literal !== null && !/\\/.test(a)) {
+          if (value === literal[2]) result = true;
+        } else if (/^-?\d+$/.test(a)) {
+          if (value === Number(a)) result = true;
+        } else if (a === 'None' || a === 'True' || a === 'False') {
+          if (value === (a === 'None' ? null : a === 'True')) result = true;
+        } else return undefined;
+      }
+    }
+    return result;
   }
 
   function isDead(node: Node): boolean {

@@ -160,7 +160,9 @@ export const codeExecutionRules: ReadonlyArray<Rule> = [
     predicate: (m) => {
       const body = m.code.argument(m.capture('finding'), 0);
       // a string body that is a constant is the author's own code; one built from data is injection
-      return m.code.isStringLike(body) ? !m.code.isStatic(body) : body !== undefined && m.code.isTainted(body, 'code');
+      if (m.code.isStringLike(body)) return !m.code.isStatic(body);
+      // an exported function's parameter may well be the callback itself; request data is always text
+      return body !== undefined && m.code.isTainted(body, 'code') && m.code.valueOf(body).api !== true;
     },
     message: 'A timer given a string evaluates that string as code when it fires.',
     remediation: 'Pass a function: setTimeout(() => doWork(), delay).',

@@ -33,9 +33,17 @@ function listElements(node: Node | undefined): Node[] | undefined {
 function dangerousArgv(m: RuleMatch, argv: ReadonlyArray<Node>): boolean {
   const [program, flag, script] = argv;
   if (program === undefined) return false;
-  const programName = m.code.stringValue(program);
+  // a literal, or a name that holds a constant (`const shell = 'bash'`)
+  const text = (n: Node | undefined): string | undefined => {
+    if (n === undefined) return undefined;
+    const literal = m.code.stringValue(n);
+    if (literal !== undefined) return literal;
+    const v = m.code.valueOf(n);
+    return v.level === 0 && typeof v.value === 'string' ? v.value : undefined;
+  };
+  const programName = text(program);
   if (programName !== undefined && SHELLS.test(programName.trim())) {
-    const flagText = flag === undefined ? undefined : m.code.stringValue(flag);
+    const flagText = text(flag);
     if (flagText !== undefined && SHELL_FLAG.test(flagText.trim()) && script !== undefined) return m.code.isUnsafe(script, 'shell');
   }
   if (program.type === 'list_splat' || program.type === 'spread_element') return m.code.isUnsafe(program, 'shell');
@@ -228,6 +236,27 @@ export const commandInjectionRules: ReadonlyArray<Rule> = [
     remediation: 'Remove the shell option and pass arguments as an array.',
   },
   {
+    id: 'js.command-injection.deno-run',
+    title: 'Deno subprocess with a program or shell command from data',
+    category: 'command-injection',
+    severity: 'high',
+    cwe: [cwe(78), cwe(88)],
+    languages: JS_FAMILY,
+    calls: ['Deno.run', 'Deno.Command'],
+    predicate: (m) => {
+      const call = m.capture('finding');
+      if (callee(m) === 'Deno.run') {
+        const argv = listElements(m.code.keywordArgument(call, 'cmd'));
+        return argv !== undefined && dangerousArgv(m, argv);
+      }
+      const program = m.code.argument(call, 0);
+      if (program === undefined) return false;
+      return dangerousArgv(m, [program, ...(listElements(m.code.keywordArgument(call, 'args')) ?? [])]);
+    },
+    message: 'The program Deno runs, or a `sh -c` command given to it, comes from a run-time value; whoever controls it chooses what runs.',
+    remediation: 'Run a fixed program and pass data only as separate arguments; never hand data to `sh -c`.',
+  },
+  {
     id: 'js.command-injection.program-from-data',
     title: 'Program or shell command taken from data',
     category: 'command-injection',
@@ -242,7 +271,9 @@ export const commandInjectionRules: ReadonlyArray<Rule> = [
       const [program, list] = m.code.positionalArguments(call);
       if (program === undefined) return false;
       const rest = listElements(list) ?? [];
-      return dangerousArgv(m, [program, ...rest]) || (list !== undefined && rest.length === 0 && m.code.isTainted(list, 'shell'));
+      // a whole argument list from request data may start a shell; an exported function's caller passing the
+      // arguments of a fixed program is what such an API is for
+      return dangerousArgv(m, [program, ...rest]) || (list !== undefined && rest.length === 0 && m.code.isTainted(list, 'shell') && m.code.valueOf(list).api !== true);
     },
     message: 'The program to run, or a `sh -c` command given to it, comes from a run-time value; whoever controls it chooses what runs.',
     remediation: 'Spawn a fixed program and pass data only as separate arguments; never hand data to `sh -c`.',

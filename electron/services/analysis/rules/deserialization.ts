@@ -73,6 +73,37 @@ export const deserializationRules: ReadonlyArray<Rule> = [
     remediation: 'Use yaml.safe_load(), or yaml.load(data, Loader=yaml.SafeLoader).',
   },
   {
+    id: 'python.deserialization.ruamel-unsafe',
+    title: "ruamel.yaml with the unsafe loader",
+    category: 'deserialization',
+    severity: 'high',
+    cwe: [cwe(502)],
+    languages: ['python'],
+    calls: ['ruamel.yaml.YAML'],
+    predicate: (m) => {
+      const typ = m.code.keywordArgument(m.capture('finding'), 'typ');
+      return typ !== undefined && m.code.valueOf(typ).value === 'unsafe';
+    },
+    message: "YAML(typ='unsafe') constructs arbitrary Python objects from tags in the document.",
+    remediation: "Use YAML(typ='safe') (or the default round-trip loader, typ='rt').",
+  },
+  {
+    id: 'python.deserialization.connection-recv',
+    title: 'multiprocessing connection receive (unpickles)',
+    category: 'deserialization',
+    severity: 'high',
+    cwe: [cwe(502)],
+    languages: ['python'],
+    calls: ['*.recv'],
+    predicate: (m) => {
+      const receiver = m.capture('finding')?.childForFieldName('function')?.childForFieldName('object');
+      // Connection.recv() unpickles what the peer sent; a listener's connections come from the network
+      return m.code.mentions('multiprocessing') && m.code.flowsFrom(receiver, [/^multiprocessing\.connection\.(Client|Listener)\(\)/], []);
+    },
+    message: 'multiprocessing.connection.Connection.recv() unpickles what the other end sent: a peer that can connect can run code here.',
+    remediation: 'Use send_bytes/recv_bytes with a data format such as JSON, and authenticate the listener (authkey).',
+  },
+  {
     id: 'python.deserialization.torch-load',
     title: 'torch.load without weights_only=True',
     category: 'deserialization',

@@ -122,6 +122,41 @@ export const domInjectionRules: ReadonlyArray<Rule> = [
     remediation: 'Render the data as children (React escapes it), or sanitise with DOMPurify.sanitize() first.',
   },
   {
+    id: 'js.dom-injection.markdown-raw-html',
+    title: 'Markdown rendered with raw HTML allowed',
+    category: 'dom-injection',
+    severity: 'high',
+    cwe: [cwe(79)],
+    languages: ['javascript', 'tsx'],
+    query: `(jsx_attribute (property_identifier) @p (#any-of? @p "allowDangerousHtml" "escapeHtml" "rehypePlugins" "skipHtml")) @finding`,
+    fileGate: /react-markdown/,
+    predicate: (m) => {
+      const attribute = m.capture('finding');
+      const element = attribute?.parent;
+      const name = element?.childForFieldName('name');
+      if (attribute === undefined || element === null || element === undefined || !/^react-markdown\b/.test(m.code.qualifiedName(name) ?? '')) return false;
+      const prop = m.capture('p')?.text;
+      const value = attribute.namedChildren.find((c) => c?.type === 'jsx_expression')?.namedChildren[0] ?? null;
+      let raw = false;
+      // allowDangerousHtml (v5) with no value or true; escapeHtml={false} (v4); rehype-raw among the plugins (v6+)
+      if (prop === 'allowDangerousHtml') raw = value === null || m.code.valueOf(value).value === true;
+      else if (prop === 'escapeHtml') raw = value !== null && m.code.valueOf(value).value === false;
+      else if (prop === 'rehypePlugins') raw = value !== null && value.descendantsOfType('identifier').some((i) => i !== null && m.code.qualifiedName(i) === 'rehype-raw');
+      if (!raw) return false;
+      // the markdown itself: the children (or source) prop, or the element's children; a constant is the author's own
+      const opening = element.type === 'jsx_opening_element' ? element : null;
+      const props = element.namedChildren.filter((c): c is Node => c?.type === 'jsx_attribute');
+      const content = props.find((a) => /^(children|source)$/.test(a.namedChildren[0]?.text ?? ''))?.namedChildren.find((c) => c?.type === 'jsx_expression')?.namedChildren[0];
+      const inner = opening?.parent?.namedChildren.find((c) => c?.type === 'jsx_expression')?.namedChildren[0];
+      const markdown = content ?? inner ?? undefined;
+      if (markdown === undefined || markdown === null || m.code.isStatic(markdown)) return false;
+      m.reportAt(opening?.parent ?? element);
+      return true;
+    },
+    message: 'react-markdown is told to pass raw HTML through (allowDangerousHtml, escapeHtml={false}, rehype-raw), so HTML inside the markdown, script included, is rendered.',
+    remediation: 'Keep raw HTML off; if it is needed, add rehype-sanitize after rehype-raw.',
+  },
+  {
     id: 'js.dom-injection.html-from-data',
     title: 'HTML built from untrusted data',
     category: 'dom-injection',
@@ -131,8 +166,22 @@ export const domInjectionRules: ReadonlyArray<Rule> = [
     fileGate: JS_SOURCE_WORDS[0],
     query: `(binary_expression left: (string) @finding)
       (binary_expression left: (identifier) right: (string) @finding)
-      (template_string (template_substitution)) @finding`,
-    predicate: (m) => htmlBuiltFromData(m, JS_BUILDERS),
+      (template_string (template_substitution)) @finding
+      (call_expression arguments: (arguments . (string) @finding))
+      (call_expression function: (member_expression object: (identifier) @markup property: (property_identifier) @m) (#eq? @m "concat")) @finding`,
+    predicate: (m) => {
+      const markup = m.capture('markup');
+      if (markup === undefined) {
+        // a literal first argument counts as a template only for printf-style formatters (util.format('<b>%s</b>', x))
+        const literal = m.capture('finding');
+        if (literal?.type === 'string' && literal.parent?.type === 'arguments' && !/(^|\.)(format|sprintf|vsprintf)$/.test(m.code.calleeName(literal.parent.parent) ?? '')) return false;
+        return htmlBuiltFromData(m, JS_BUILDERS);
+      }
+      // html = html.concat(data), where the name holds markup so far
+      const so = m.code.valueOf(markup);
+      const call = m.capture('finding');
+      return so.level === 0 && typeof so.value === 'string' && HTML_TAG.test(so.value) && call !== undefined && m.code.isTainted(call, 'html');
+    },
     message: 'Markup is assembled from untrusted data without escaping, so the data can add tags and script (cross-site scripting).',
     remediation: 'Render through a template engine that escapes, or escape each value (he.encode, escape-html) before it is put into markup.',
   },
@@ -156,6 +205,27 @@ export const domInjectionRules: ReadonlyArray<Rule> = [
     },
     message: 'Data is written into an HTML response without escaping; markup or script in it runs in the visitor’s browser (cross-site scripting).',
     remediation: 'Render a template that escapes, escape the value (escape-html), or send JSON with res.json().',
+  },
+  {
+    id: 'js.dom-injection.html-response-body',
+    title: 'HTML response body from data',
+    category: 'dom-injection',
+    severity: 'high',
+    cwe: [cwe(79)],
+    languages: JS_FAMILY,
+    // a serverless / API Gateway response: { statusCode, headers: { 'Content-Type': 'text/html' }, body }
+    query: `(pair key: (property_identifier) @k value: (_) @value (#eq? @k "body")) @finding
+      (object (shorthand_property_identifier) @finding (#eq? @finding "body"))`,
+    fileGate: /text\/html/,
+    predicate: (m) => {
+      const response = m.capture('finding')?.parent;
+      const headers = response?.namedChildren.find((p) => p?.type === 'pair' && /^['"]?headers['"]?$/.test(p.childForFieldName('key')?.text ?? ''));
+      if (headers === undefined || headers === null || !/content-type['"]?\s*:\s*['"`]text\/html/i.test(headers.text)) return false;
+      const body = m.capture('value') ?? m.capture('finding');
+      return body !== undefined && m.code.isTainted(body, 'html');
+    },
+    message: 'An HTML response is built from untrusted data without escaping; markup or script in it runs in the visitor’s browser (cross-site scripting).',
+    remediation: 'Escape each value (escape-html, he.encode) before putting it into the page, or return JSON.',
   },
   {
     id: 'js.dom-injection.jquery-html',
@@ -289,7 +359,9 @@ export const domInjectionRules: ReadonlyArray<Rule> = [
         }
         return false;
       }
-      const body = m.code.argument(node, 0) ?? m.code.keywordArgument(node, 'content') ?? m.code.keywordArgument(node, 'response');
+      let body = m.code.argument(node, 0) ?? m.code.keywordArgument(node, 'content') ?? m.code.keywordArgument(node, 'response');
+      // make_response((body, status, headers)): only the first element is the page; headers are not markup
+      if (body?.type === 'tuple' || body?.type === 'parenthesized_expression') body = body.namedChildren[0] ?? undefined;
       if (body === undefined || body.type === 'dictionary') return false;
       return m.code.isTainted(body, 'html');
     },

@@ -4,6 +4,7 @@
  * looks like. The engine masks every string literal of such a finding's snippet.
  */
 import type { Node } from 'web-tree-sitter';
+import type { Value } from '../taint';
 import { JS_FAMILY } from '../types';
 import { callee } from './patterns';
 import { cwe, type Rule, type RuleMatch } from './rule';
@@ -19,8 +20,12 @@ function literalSecret(m: RuleMatch, node: Node | undefined): boolean {
     }
     return false;
   }
-  // a stand-in (xxxx…, <key>, ${VAR}) is not a key; a short or guessable word still is
-  return typeof value.value === 'string' && value.value.length > 0 && !/^(.)\1+$|x{4,}|<[^>]*>|\$\{|\{\{|^%\(/i.test(value.value);
+  return literalText(value);
+}
+
+/** True when a value is a constant string that is a real key, not a stand-in (xxxx…, <key>, ${VAR}); a short or guessable word still is. */
+function literalText(value: Value | undefined): boolean {
+  return value !== undefined && value.level === 0 && typeof value.value === 'string' && value.value.length > 0 && !/^(.)\1+$|x{4,}|<[^>]*>|\$\{|\{\{|^%\(/i.test(value.value);
 }
 
 const JS_SECRET_OPTIONS = ['secret', 'secretOrKey', 'secretOrPrivateKey', 'privateKey', 'jwtSecret', 'sessionSecret', 'clientSecret', 'password', 'passphrase'];
@@ -49,12 +54,14 @@ export const hardcodedSecretRules: ReadonlyArray<Rule> = [
       'express-jwt',
       'express-jwt.expressjwt',
       'cookie-parser',
-      'passport-jwt.Strategy',
+
       'jwt-simple.encode',
       'jwt-simple.decode',
       '*.sign',
       '*.verify',
     ],
+    query: `(new_expression constructor: (_) @ctor) @finding`,
+    fileGate: /passport/,
     predicate: (m) => {
       const call = m.capture('finding');
       const name = callee(m) ?? '';
@@ -62,7 +69,11 @@ export const hardcodedSecretRules: ReadonlyArray<Rule> = [
       if (/^crypto\.createHmac$|^crypto\.create(De)?[Cc]ipheriv$/.test(name)) return literalSecret(m, m.code.argument(call, 1));
       if (/(^|\.)(sign|verify|encode|decode)$/.test(name)) return literalSecret(m, m.code.argument(call, 1));
       if (name === 'cookie-parser') return literalSecret(m, m.code.argument(call, 0));
-      return JS_SECRET_OPTIONS.some((k) => literalSecret(m, m.code.keywordArgument(call, k)));
+      // passport strategies of any provider (passport-facebook, passport-google-oauth20, passport-jwt…), however named locally
+      if (m.capture('ctor') !== undefined && !/^passport[\w-]*\.(Strategy|OAuth2Strategy)$/.test(name)) return false;
+      if (JS_SECRET_OPTIONS.some((k) => literalSecret(m, m.code.keywordArgument(call, k)))) return true;
+      // the options held in a name: `const opts = { secretOrKey: 'k' }` or `opts.clientSecret = 'k'` before the call
+      return m.code.positionalArguments(call).some((a) => a.type === 'identifier' && JS_SECRET_OPTIONS.some((k) => literalText(m.code.valueOf(a).fields?.get(k))));
     },
     message: 'A literal key in the source signs or checks tokens or sessions; anyone who reads the code (or its history) can forge them, and it cannot be rotated without a release.',
     remediation: 'Read the key from the environment or a secret store at startup (process.env.JWT_SECRET), and rotate the one that was committed.',

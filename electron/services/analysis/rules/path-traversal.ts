@@ -83,7 +83,8 @@ export const pathTraversalRules: ReadonlyArray<Rule> = [
       const paths = /^(shutil\.|os\.(rename|replace))/.test(name) ? positional.slice(0, 2) : positional.slice(0, 1);
       const args = [...paths, m.code.keywordArgument(call, 'file'), m.code.keywordArgument(call, 'path_or_file')].filter((a): a is Node => a !== undefined);
       // a literal path is the author's
-      return args.some((arg) => arg.type !== 'string' && arg.type !== 'concatenated_string' && m.code.isTainted(arg, 'path'));
+      // (an f-string is a string node too, but the values spliced into it are not)
+      return args.some((arg) => !m.code.isStatic(arg) && m.code.isTainted(arg, 'path'));
     },
     message: 'A file path is built from request input; "../" in it reaches files outside the intended directory.',
     remediation: 'Reduce the name with werkzeug.utils.secure_filename() or os.path.basename(), or resolve the path and check it stays under the base directory (Path.resolve().is_relative_to(base)).',
@@ -99,7 +100,7 @@ export const pathTraversalRules: ReadonlyArray<Rule> = [
     predicate: (m) => {
       const call = m.capture('finding');
       if (call === undefined || !mentionsAny(m, PY_WEB_SOURCE_WORDS)) return false;
-      const parts = m.code.positionalArguments(call).slice(1).filter((a) => a.type !== 'string');
+      const parts = m.code.positionalArguments(call).slice(1).filter((a) => !m.code.isStatic(a));
       return parts.length > 0 && parts.some((a) => m.code.isTainted(a, 'path')) && !feedsFileCall(m, call) && !checkedAfterJoin(call);
     },
     message: 'Request input is joined into a path; "../" or an absolute path in it (os.path.join drops everything before an absolute part) leaves the base directory.',

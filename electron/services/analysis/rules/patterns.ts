@@ -61,7 +61,7 @@ export function securityPurpose(m: RuleMatch): boolean {
 
 /** Words a string must contain to be taken for SQL. */
 // Gaps are lazy and bounded: `[\s\S]*` here would backtrack quadratically on a crafted literal.
-export const SQL_WORDS = /\b(select\s[\s\S]{0,400}?\bfrom|insert\s+into|update\s[\s\S]{0,400}?\bset|delete\s+from|create\s+table|drop\s+table|alter\s+table|replace\s+into|truncate\s+table|where)\b/i;
+export const SQL_WORDS = /\b(select\s[\s\S]{0,400}?\bfrom|insert\s+into|update\s[\s\S]{0,400}?\bset|delete\s+from|create\s+(temp\s+|temporary\s+)?table|drop\s+table|alter\s+table|replace\s+into|truncate\s+table|where)\b/i;
 
 /**
  * What a Python file must contain for data from a source (see taint.ts) to be in it: a cheap gate before
@@ -78,5 +78,5 @@ export const PY_WEB_SOURCE_WORDS: ReadonlyArray<RegExp> = [
 
 /** What a JS/TS file must contain for data from a source (see taint.ts) to be in it. */
 export const JS_SOURCE_WORDS: ReadonlyArray<RegExp> = [
-  /\b(req|request|ctx)\.|\blocation\.|\bdocument\.(URL|documentURI|referrer|cookie)|\bprocess\.(argv|env|stdin)|\bURLSearchParams\b|\bevent\.(body|queryString|pathParameters|headers)|\b(message|msg|e|event|ev)\.data\b|\bwindow\.name\b|\bquestion\s*\(/,
+  /\b(req|request|ctx)\.|\blocation\.|\bdocument\.(URL|documentURI|referrer|cookie)|\bprocess\.(argv|env|stdin)|\bURLSearchParams\b|\bevent\.(body|queryString|pathParameters|headers)|\b(message|msg|e|event|ev)\.data\b|\bwindow\.name\b|\bquestion\s*\(|\bexports\b|^\s*export\s/m,
 ];

@@ -74,7 +74,8 @@ export const queryInjectionRules: ReadonlyArray<Rule> = [
       const query = /^elementpath\.(select|iter_select)$/.test(name) ? (m.code.argument(call, 1) ?? m.code.keywordArgument(call, 'path')) : (m.code.argument(call, 0) ?? m.code.keywordArgument(call, '_path'));
       if (query === undefined) return false;
       // str.find(x) is not a query: the ElementTree methods and .xpath() are taken only with an XPath-shaped text
-      if (/\.(find|findall|iterfind|findtext|xpath)$/.test(name) && !looksLikeXPath(m, query)) return false;
+      // (.xpath() takes nothing but XPath, so its text needs no recognising)
+      if (/\.(find|findall|iterfind|findtext)$/.test(name) && !looksLikeXPath(m, query)) return false;
       return m.code.isTainted(query, 'xpath');
     },
     message: 'Request data is written into an XPath expression, so a quote in it changes the query (XPath injection): it can match every node or read other parts of the document.',

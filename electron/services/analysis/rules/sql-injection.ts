@@ -9,7 +9,9 @@ const SQL_ONLY_METHODS = /(^|\.)(execute|executemany|executescript|mogrify|read_
 
 function builtQuery(m: RuleMatch): boolean {
   const call = m.capture('finding');
-  const query = m.code.argument(call, 0) ?? m.code.keywordArgument(call, 'sql') ?? m.code.keywordArgument(call, 'query');
+  let query = m.code.argument(call, 0) ?? m.code.keywordArgument(call, 'sql') ?? m.code.keywordArgument(call, 'query');
+  // mysql's query({ sql, values }), pg's query({ text, values }): the statement is a property of the options
+  if (query?.type === 'object') query = m.code.keywordArgument(call, 'sql') ?? m.code.keywordArgument(call, 'text');
   if (query === undefined || query.type === 'object' || query.type === 'dictionary') return false;
   // request data as the statement itself (for methods that only ever take SQL), or SQL text assembled at run
   // time (the first 16 KiB of literal text is plenty to recognise SQL)

@@ -59,4 +59,32 @@ export const tlsVerificationRules: ReadonlyArray<Rule> = [
     message: 'Turning off rejectUnauthorized / NODE_TLS_REJECT_UNAUTHORIZED accepts any certificate, so the traffic can be intercepted.',
     remediation: 'Keep verification on; for a private CA pass it with the `ca` option or NODE_EXTRA_CA_CERTS.',
   },
+  {
+    id: 'js.tls-verification.grpc-insecure',
+    title: 'gRPC channel without TLS',
+    category: 'tls-verification',
+    severity: 'medium',
+    cwe: [cwe(319), cwe(295)],
+    languages: JS_FAMILY,
+    calls: ['grpc.credentials.createInsecure', '@grpc/grpc-js.credentials.createInsecure', 'grpc.ServerCredentials.createInsecure', '@grpc/grpc-js.ServerCredentials.createInsecure'],
+    message: 'createInsecure() sends the gRPC calls, credentials and data in them included, in clear text that anyone on the path can read and change.',
+    remediation: 'Use grpc.credentials.createSsl(rootCerts) for clients and ServerCredentials.createSsl(...) for servers (plain text only on a loopback or a trusted mesh that adds mTLS).',
+  },
+  {
+    id: 'python.tls-verification.grpc-insecure',
+    title: 'gRPC channel without TLS',
+    category: 'tls-verification',
+    severity: 'medium',
+    cwe: [cwe(319), cwe(295)],
+    languages: ['python'],
+    calls: ['grpc.insecure_channel', 'grpc.aio.insecure_channel'],
+    predicate: (m) => {
+      // a channel to this machine's loopback never leaves it
+      const target = m.code.argument(m.capture('finding'), 0);
+      const value = target === undefined ? undefined : m.code.valueOf(target).value;
+      return !(typeof value === 'string' && /^(localhost|127\.0\.0\.1|\[::1\]|unix:)/.test(value));
+    },
+    message: 'insecure_channel() sends the gRPC calls, credentials and data in them included, in clear text that anyone on the path can read and change.',
+    remediation: 'Use grpc.secure_channel(target, grpc.ssl_channel_credentials()).',
+  },
 ];

@@ -87,11 +87,16 @@ export const weakCryptoRules: ReadonlyArray<Rule> = [
     cwe: [cwe(327), cwe(326)],
     languages: ['python'],
     calls: ['ssl.wrap_socket'],
-    query: `(attribute attribute: (identifier) @a (#any-of? @a "PROTOCOL_SSLv2" "PROTOCOL_SSLv3" "PROTOCOL_TLSv1" "PROTOCOL_TLSv1_1" "SSLv2_METHOD" "SSLv3_METHOD" "TLSv1_METHOD" "TLSv1_1_METHOD")) @finding`,
+    query: `(attribute attribute: (identifier) @a (#any-of? @a "PROTOCOL_SSLv2" "PROTOCOL_SSLv3" "PROTOCOL_TLSv1" "PROTOCOL_TLSv1_1" "SSLv2_METHOD" "SSLv3_METHOD" "SSLv23_METHOD" "TLSv1_METHOD" "TLSv1_1_METHOD")) @finding`,
     predicate: (m) => {
       const node = m.capture('finding');
       if (node === undefined) return false;
-      if (node.type === 'attribute') return WEAK_PROTOCOLS.test(m.code.qualifiedName(node) ?? node.text);
+      if (node.type === 'attribute') {
+        const name = m.code.qualifiedName(node) ?? node.text;
+        // pyOpenSSL's SSLv23_METHOD negotiates down to SSL 2/3 unless the context switches them off
+        if (name.endsWith('SSLv23_METHOD')) return !m.code.mentions(/\bOP_NO_SSLv3\b/);
+        return WEAK_PROTOCOLS.test(name);
+      }
       // ssl.wrap_socket makes a context without host name checking (removed in Python 3.12)
       return m.code.keywordArgument(node, 'ssl_version') === undefined;
     },

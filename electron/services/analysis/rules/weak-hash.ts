@@ -7,6 +7,14 @@ import { cwe, type Rule } from './rule';
 
 const WEAK = /^(md5|md4|md2|sha1|sha-1|sha|ripemd|ripemd160|rmd160)$/i;
 
+/** Calls whose result is (or holds) a fast, broken digest, by qualified name (a call adds `()`). */
+const WEAK_DIGESTS: ReadonlyArray<RegExp> = [
+  /^hashlib\.(md5|sha1|md4)\(\)/,
+  /^(Crypto|Cryptodome)\.Hash\.(MD5|MD4|MD2|SHA|SHA1)\.new\(\)/,
+  /^cryptography\.hazmat\.primitives\.hashes\.(MD5|SHA1)\(\)/,
+  /^(md5|js-md5|blueimp-md5|sha1|js-sha1|crypto-js\.(MD5|SHA1)|crypto-js\/(md5|sha1))\(\)/,
+];
+
 /** Rules for broken hash functions. */
 export const weakHashRules: ReadonlyArray<Rule> = [
   {
@@ -21,13 +29,8 @@ export const weakHashRules: ReadonlyArray<Rule> = [
       'hashlib.sha1',
       'hashlib.md4',
       'hashlib.new',
-      'Crypto.Hash.MD5.new',
-      'Crypto.Hash.MD4.new',
-      'Crypto.Hash.MD2.new',
-      'Crypto.Hash.SHA.new',
-      'Crypto.Hash.SHA1.new',
-      'Cryptodome.Hash.MD5.new',
-      'Cryptodome.Hash.SHA1.new',
+      // PyCrypto and PyCryptodome install as `Crypto`; PyCryptodomex, the same code, as `Cryptodome`
+      ...['Crypto', 'Cryptodome'].flatMap((pkg) => ['MD5', 'MD4', 'MD2', 'SHA', 'SHA1', 'RIPEMD'].map((h) => `${pkg}.Hash.${h}.new`)),
       'cryptography.hazmat.primitives.hashes.MD5',
       'cryptography.hazmat.primitives.hashes.SHA1',
     ],
@@ -42,6 +45,51 @@ export const weakHashRules: ReadonlyArray<Rule> = [
     },
     message: 'MD5 and SHA-1 have practical collisions and are far too fast for passwords or tokens.',
     remediation: 'Use hashlib.sha256/sha3_256 for integrity, hmac.compare_digest for comparison, and argon2/bcrypt/scrypt (hashlib.scrypt) for passwords; mark genuine non-security uses with usedforsecurity=False.',
+  },
+  {
+    id: 'python.weak-hash.password-digest',
+    title: 'Password stored as a fast, broken digest',
+    category: 'weak-hash',
+    severity: 'high',
+    cwe: [cwe(916), cwe(328)],
+    languages: ['python'],
+    // user.set_password(digest) / user.setPassword(digest) / user.password = digest / user.password_hash = digest
+    query: `(call function: (attribute attribute: (identifier) @m) arguments: (argument_list . (_) @value) (#match? @m "[Pp]ass(word|wd)")) @finding
+      (assignment left: (attribute attribute: (identifier) @m) right: (_) @value (#match? @m "^(password|passwd|password_hash|pw_hash|hashed_password)$")) @finding`,
+    fileGate: /passw/i,
+    predicate: (m) => m.code.flowsFrom(m.capture('value'), WEAK_DIGESTS, []),
+    message: 'The value stored as the password is an MD5/SHA-1 digest: it is unsalted and billions of guesses per second can be checked against it, so a leaked table gives the passwords away.',
+    remediation: 'Store passwords with a slow, salted password hash: argon2 (argon2-cffi), bcrypt, scrypt (hashlib.scrypt) or your framework’s make_password/set_password.',
+  },
+  {
+    id: 'js.weak-hash.password-digest',
+    title: 'Password stored as a fast, broken digest',
+    category: 'weak-hash',
+    severity: 'high',
+    cwe: [cwe(916), cwe(328)],
+    languages: JS_FAMILY,
+    query: `(call_expression function: (member_expression property: (property_identifier) @m) arguments: (arguments . (_) @value) (#match? @m "[Pp]ass(word|wd)")) @finding
+      (assignment_expression left: (member_expression property: (property_identifier) @m) right: (_) @value (#match? @m "^(password|passwd|passwordHash|hashedPassword|password_hash)$")) @finding`,
+    fileGate: /passw/i,
+    predicate: (m) => {
+      const value = m.capture('value');
+      if (value === undefined) return false;
+      if (m.code.flowsFrom(value, WEAK_DIGESTS, [])) return true;
+      // crypto.createHash('md5'): the algorithm is an argument, so read the value's own text, or that of the
+      // last assignment to it in the function before this line
+      const BROKEN = /createHash\(\s*['"`](md5|sha1|md4)['"`]/i;
+      if (BROKEN.test(value.text)) return true;
+      if (value.type !== 'identifier') return false;
+      let scope = value.parent;
+      while (scope !== null && !/^(function_declaration|function_expression|arrow_function|method_definition|program)$/.test(scope.type)) scope = scope.parent;
+      const writes = (scope?.descendantsOfType(['variable_declarator', 'assignment_expression']) ?? []).filter(
+        (d) => d !== null && d.endIndex <= value.startIndex && (d.childForFieldName('name') ?? d.childForFieldName('left'))?.text === value.text,
+      );
+      const last = writes[writes.length - 1];
+      return last !== undefined && last !== null && BROKEN.test((last.childForFieldName('value') ?? last.childForFieldName('right'))?.text ?? '');
+    },
+    message: 'The value stored as the password is an MD5/SHA-1 digest: it is unsalted and billions of guesses per second can be checked against it, so a leaked table gives the passwords away.',
+    remediation: 'Store passwords with a slow, salted password hash: argon2, bcrypt or crypto.scrypt with a random salt.',
   },
   {
     id: 'js.weak-hash.create-hash',

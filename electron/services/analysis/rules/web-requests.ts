@@ -195,6 +195,16 @@ export const webRequestRules: ReadonlyArray<Rule> = [
       }
       // lxml with an explicit parser: that parser's own call decides
       if (/^lxml\./.test(name) && m.code.positionalArguments(call).length > 1) return false;
+      // minidom/pulldom with a SAX parser of their own: its features decide; external entities are off unless
+      // the code turns feature_external_ges/pes on for that parser
+      const parser = /^xml\.dom\.(minidom|pulldom)\./.test(name) ? (m.code.argument(call, 1) ?? m.code.keywordArgument(call, 'parser')) : undefined;
+      if (parser?.type === 'identifier') {
+        let scope = call?.parent ?? null;
+        while (scope !== null && scope.type !== 'function_definition' && scope.type !== 'module') scope = scope.parent;
+        const escaped = parser.text.replace(/[^\w]/g, '');
+        const enabled = new RegExp(`\\b${escaped}\\.setFeature\\(\\s*[\\w.]*feature_external_(ges|pes)\\s*,\\s*(True|1)\\s*\\)`);
+        if (!enabled.test(scope?.text ?? '')) return false;
+      }
       const input = m.code.argument(call, 0) ?? m.code.keywordArgument(call, 'source');
       return input !== undefined && !m.code.isStatic(input);
     },
@@ -212,9 +222,36 @@ export const webRequestRules: ReadonlyArray<Rule> = [
     predicate: (m) => {
       const call = m.capture('finding');
       const noent = m.code.keywordArgument(call, 'noent');
-      return noent !== undefined && noent.type === 'true';
+      if (noent !== undefined) return m.code.valueOf(noent).value === true;
+      // the options held in a name: `const opts = { noent: true }; parseXml(data, opts)`
+      const options = m.code.argument(call, 1);
+      return options !== undefined && m.code.valueOf(options).fields?.get('noent')?.value === true;
     },
     message: 'noent: true substitutes external entities, so a crafted document can read local files or make the server fetch URLs (XXE).',
     remediation: 'Leave noent off (the default) when parsing documents from outside.',
+  },
+  {
+    id: 'js.xxe.expat-parser',
+    title: 'XML parsed with entity expansion (expat)',
+    category: 'xxe',
+    severity: 'medium',
+    cwe: [cwe(611), cwe(776)],
+    languages: JS_FAMILY,
+    calls: ['xml2json.toJson', 'xml2json.toXml', '*.parse', '*.write'],
+    predicate: (m) => {
+      const call = m.capture('finding');
+      const name = callee(m) ?? '';
+      if (!m.code.mentions(/\b(node-expat|xml2json)\b/)) return false;
+      if (!/^xml2json\./.test(name)) {
+        // a node-expat parser's parse/write, however the parser was named
+        const receiver = call?.childForFieldName('function')?.childForFieldName('object');
+        if (!m.code.flowsFrom(receiver, [/^node-expat(\.Parser|\.createParser)?\(\)/], [])) return false;
+      }
+      // a document from a request or another source (the application's own files are its own)
+      const input = m.code.argument(call, 0);
+      return input !== undefined && m.code.isTainted(input, 'xml');
+    },
+    message: 'node-expat (and xml2json, built on it) expands the entities a document declares: a crafted document can exhaust memory with nested entities (billion laughs) or pull in entity text the application did not expect.',
+    remediation: 'Reject documents with a DOCTYPE before parsing, or parse untrusted XML with a parser that refuses DTDs (fast-xml-parser with processEntities: false, or libxmljs without noent).',
   },
 ];

@@ -257,3 +257,105 @@ describe('data flow: calls within the file', () => {
     expect(found).toEqual([]);
   });
 });
+
+describe('data flow: exported functions and callbacks', () => {
+  it("takes an exported function's parameters for the caller's data, in every export form", async () => {
+    for (const [decl, exportLine] of [
+      ['export async function find(db, where) {', ''],
+      ['exports.find = async function (db, where) {', ''],
+      ['async function find(db, where) {', 'module.exports = { find };'],
+      ['const find = async (db, where) => {', 'export { find };'],
+    ] as const) {
+      const found = await hits('a.js', [decl, '  return db.query(where);', '}', ...(exportLine ? [exportLine] : [])]);
+      expect(found, decl).toEqual(['js.sql-injection.built-query@2']);
+    }
+  });
+
+  it('leaves the parameters of an internal helper, and the path or callback an API is given, alone', async () => {
+    const found = await hits('a.js', [
+      "const fs = require('fs');",
+      'async function find(db, where) {',
+      '  return db.query(where);',
+      '}',
+      'function read(dir, name, done) {',
+      "  setTimeout(done, 10);",
+      "  return fs.readFileSync(dir + '/' + name);",
+      '}',
+      'module.exports = { read };',
+    ]);
+    expect(found).toEqual([]);
+  });
+
+  it("gives a callback's parameter the elements of the request list it iterates", async () => {
+    const found = await hits('a.js', [
+      "const fs = require('fs');",
+      "app.post('/rm', (req, res) => {",
+      "  req.body.names.forEach((n) => fs.unlinkSync('/srv/' + n));",
+      "  ['a', 'b'].forEach((n) => fs.unlinkSync('/srv/' + n));",
+      '});',
+    ]);
+    expect(found).toEqual(['js.path-traversal.user-path@3']);
+  });
+});
+
+describe('data flow: break', () => {
+  it('carries what a loop assigned before its break to the code after the loop', async () => {
+    const found = await hits('a.py', [
+      'import os',
+      'from flask import request',
+      'def f():',
+      '    cmd = "true"',
+      '    for name in request.form.keys():',
+      '        if name.startswith("run"):',
+      '            cmd = name',
+      '            break',
+      '    os.system(cmd)',
+    ]);
+    expect(found).toContain('python.command-injection.os-system@9');
+  });
+
+  it('carries what a switch case assigned before its break to the code after the switch', async () => {
+    const found = await hits('a.js', [
+      "const { execSync } = require('child_process');",
+      "app.get('/x', (req, res) => {",
+      "  let cmd = 'uptime';",
+      '  switch (req.query.mode) {',
+      "    case 'custom':",
+      '      cmd = req.query.cmd;',
+      '      break;',
+      '    default:',
+      "      cmd = 'date';",
+      '  }',
+      '  res.send(execSync(cmd));',
+      '});',
+    ]);
+    expect(found).toContain('js.command-injection.exec@11');
+  });
+
+  it('does not let a constant assigned before a break make the value after the loop unsafe', async () => {
+    const found = await hits('a.py', ['import os', 'def f(items):', '    cmd = "true"', '    for i in items:', '        cmd = "ls"', '        break', '    os.system(cmd)']);
+    expect(found).toEqual([]);
+  });
+});
+
+describe('data flow: match on a constant', () => {
+  it('takes only the case a constant subject matches', async () => {
+    const lines = (pick: string): string[] => [
+      'import os',
+      'from flask import request',
+      'def f():',
+      '    param = request.args.get("p")',
+      `    choice = "ABC"[${pick}]`,
+      '    match choice:',
+      '        case "A" | "C":',
+      '            cmd = param',
+      '        case "B":',
+      '            cmd = "uptime"',
+      '        case _:',
+      '            cmd = param',
+      '    os.system(cmd)',
+    ];
+    expect(await hits('a.py', lines('1'))).toEqual([]);
+    expect(await hits('a.py', lines('2'))).toContain('python.command-injection.os-system@13');
+  });
+});
