@@ -96,9 +96,10 @@ export interface Rule {
    */
   readonly calls?: ReadonlyArray<string>;
   /**
-   * Text a file must contain for the rule's `query` to run on it at all (its patterns then leave the
-   * shared pass over every file): for rules whose anchors are common (strings, operators) but whose
-   * findings need something rare (a request object, a route decorator). `calls` are not gated.
+   * Text a file must contain for the rule's `query` matches to count (the patterns still run in the
+   * shared pass; matches in files whose text fails the gate are dropped): for rules whose anchors are
+   * common (strings, operators) but whose findings need something rare (a request object, a route
+   * decorator). `calls` are not gated.
    */
   readonly fileGate?: RegExp;
   /** Decides matches a query alone cannot; absent means every match is a finding. */
