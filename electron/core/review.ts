@@ -294,8 +294,9 @@ async function appliesInLastHour(ctx: CoreContext, handle: RepositoryHandle): Pr
 export async function revisionState(deps: ReviewDeps, repositoryId: string, proposalId: string): Promise<RevisionState> {
   const { ctx } = deps;
   const handle = await deps.handles.get(repositoryId);
-  const proposal = await getProposal(handle.repo, proposalId);
-  // Keep the refusal's own code: an unsafe tree is REFUSED, not a conflict.
+  // No change statistics here: the analysis diffs (and checks) the same two trees, once per revision
+  // and cached, so an unsafe tree is still refused (REFUSED, its own code) by analyseRevision below.
+  const proposal = await getProposal(handle.repo, proposalId, { stats: false });
   if (proposal.error !== null) throw new GatehouseError(proposal.error.code as ErrorCode, proposal.error.message);
   const governance = await governanceOf(ctx, handle);
   const landed = landedApply(ctx, repositoryId, proposal);
@@ -551,7 +552,9 @@ function sideWarnings(label: string, side: FileSide, warnings: string[]): string
 /** One file's old and new text for the diff editor. */
 export async function proposalFile(deps: ReviewDeps, repositoryId: string, proposalId: string, path: string): Promise<FileContentsView> {
   const handle = await deps.handles.get(repositoryId);
-  const proposal = await getProposal(handle.repo, proposalId);
+  // No change statistics: the analysis below diffs (and checks) the same two trees, cached; counting
+  // every file's lines again would only delay the diff the reviewer waits for.
+  const proposal = await getProposal(handle.repo, proposalId, { stats: false });
   if (proposal.baseOid === null) throw new GatehouseError(ErrorCode.Conflict, `proposal ${proposalId} shares no history with the target branch`);
   const governance = await governanceOf(deps.ctx, handle);
   const landed = landedApply(deps.ctx, repositoryId, proposal);
