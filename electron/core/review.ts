@@ -17,6 +17,7 @@ import type {
 } from '../../shared/ipc/channels/review';
 import type { Assessment, AssessmentFactor, Finding, RiskLevel } from '../../shared/model/domain';
 import type { Policy } from '../../shared/model/policy';
+import { firstFileToOpen } from '../../shared/model/review-order';
 import type { SandboxComparison } from '../../shared/model/sandbox';
 import { ErrorCode, GatehouseError } from '../../shared/model/result';
 import { assess, maxRisk } from '../services/analysis/assess';
@@ -482,8 +483,16 @@ export async function listProposalRows(deps: ReviewDeps, repositoryId?: string):
   return rows;
 }
 
-/** One proposal in full. */
-export async function showProposal(deps: ReviewDeps, repositoryId: string, proposalId: string): Promise<ProposalDetail> {
+/**
+ * One proposal in full; with `withFirstFile`, also the file the review opens first, so a console opening
+ * the proposal shows its first diff after one answer instead of two.
+ */
+export async function showProposal(
+  deps: ReviewDeps,
+  repositoryId: string,
+  proposalId: string,
+  withFirstFile = false,
+): Promise<ProposalDetail & { readonly firstFile?: FileContentsView }> {
   const state = await revisionState(deps, repositoryId, proposalId);
   const revisions = state.proposal.revisions.map((r) => ({
     oid: r.oid,
@@ -491,11 +500,15 @@ export async function showProposal(deps: ReviewDeps, repositoryId: string, propo
     author: { name: r.author.name, email: r.author.email, kind: authorKind(r.message) },
     committedAt: r.committer.time,
   }));
+  const files = state.analysis.diff.files.map((f) => fileView(f, state.analysis.findings));
+  const firstPath = withFirstFile ? firstFileToOpen(files, state.analysis.findings) : null;
+  // The same answer proposal:file gives for that path (a refusal there is left for proposal:file to report).
+  const firstFile = firstPath === null ? undefined : await proposalFile(deps, repositoryId, proposalId, firstPath).catch(() => undefined);
   // After a fast-forward apply the proposal's head is part of the target branch: it is applied.
   return {
     summary: summaryRow(deps.ctx, state, state.proposal.baseOid === state.proposal.headOid),
     revisions,
-    files: state.analysis.diff.files.map((f) => fileView(f, state.analysis.findings)),
+    files,
     findings: state.analysis.findings,
     parseErrors: state.analysis.parseErrors,
     assessment: state.assessment,
@@ -505,6 +518,7 @@ export async function showProposal(deps: ReviewDeps, repositoryId: string, propo
     sandbox: state.sandbox,
     landed: state.landed,
     activity: proposalActivity(deps.ctx, repositoryId, state.proposal.name),
+    ...(firstFile === undefined ? {} : { firstFile }),
   };
 }
 
