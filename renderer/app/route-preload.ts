@@ -21,11 +21,13 @@ export function preloadRoute(queryClient: QueryClient, route: Route): void {
   // Monaco's diff worker boots (fetch, compile, start) on its own thread while the rest loads; Monaco
   // takes it over when the first diff is asked for.
   prespawnEditorWorker();
-  // The diff editor's chunk is fetched now; the view's own lazy components are marked loaded once both
-  // chunks are in, so neither suspends (nor waits out React's fallback throttle) on its first render.
-  // Fire-and-forget: a chunk that fails to load here is loaded (and reported) again by the view.
+  // The review's chunk first (small: the file tree shows as soon as the proposal is in), then the diff
+  // editor's; the view's own lazy components are marked loaded once both are in, so neither suspends
+  // (nor waits out React's fallback throttle) on its first render. Fire-and-forget: a chunk that fails
+  // to load here is loaded (and reported) again by the view.
+  const reviewView = ReviewView.preload();
   const diffPane = import('../features/review/DiffPane');
-  void Promise.all([ReviewView.preload(), diffPane])
+  void Promise.all([reviewView, diffPane])
     .then(() => import('../features/review/ReviewView'))
     .then((module) => module.preloadDiffPane())
     .catch(() => undefined);
