@@ -7,6 +7,8 @@ import { createRoot } from 'react-dom/client';
 import { ErrorCode } from '../shared/model/result';
 import { GatehouseCallError } from './api/client';
 import { App } from './app/App';
+import { preloadRoute } from './app/route-preload';
+import { parseRoute } from './app/router';
 import { applyColorScheme } from './app/theme';
 
 function onCallError(error: unknown): void {
@@ -27,6 +29,8 @@ const queryClient = new QueryClient({
 });
 
 applyColorScheme();
+// A link to a proposal starts loading its code and data now, alongside the console's own start-up.
+preloadRoute(queryClient, parseRoute(window.location.hash));
 const container = document.getElementById('root');
 if (container === null) throw new Error('index.html lacks #root');
 createRoot(container).render(

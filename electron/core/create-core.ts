@@ -259,7 +259,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
       return { removed: true as const };
     },
     'proposal:list': (input) => listProposalRows(review, input.repositoryId),
-    'proposal:show': (input) => showProposal(review, input.repositoryId, input.proposalId),
+    'proposal:show': (input) => showProposal(review, input.repositoryId, input.proposalId, input.withFirstFile === true),
     'proposal:file': (input) => proposalFile(review, input.repositoryId, input.proposalId, input.path),
     'proposal:search': (input) => searchProposal(review, input),
     'proposal:import': (input) => importProposal(review, input),

@@ -17,6 +17,7 @@ import type {
 } from '../../shared/ipc/channels/review';
 import type { Assessment, AssessmentFactor, Finding, RiskLevel } from '../../shared/model/domain';
 import type { Policy } from '../../shared/model/policy';
+import { firstFileToOpen } from '../../shared/model/review-order';
 import type { SandboxComparison } from '../../shared/model/sandbox';
 import { ErrorCode, GatehouseError } from '../../shared/model/result';
 import { assess, maxRisk } from '../services/analysis/assess';
@@ -294,8 +295,9 @@ async function appliesInLastHour(ctx: CoreContext, handle: RepositoryHandle): Pr
 export async function revisionState(deps: ReviewDeps, repositoryId: string, proposalId: string): Promise<RevisionState> {
   const { ctx } = deps;
   const handle = await deps.handles.get(repositoryId);
-  const proposal = await getProposal(handle.repo, proposalId);
-  // Keep the refusal's own code: an unsafe tree is REFUSED, not a conflict.
+  // No change statistics here: the analysis diffs (and checks) the same two trees, once per revision
+  // and cached, so an unsafe tree is still refused (REFUSED, its own code) by analyseRevision below.
+  const proposal = await getProposal(handle.repo, proposalId, { stats: false });
   if (proposal.error !== null) throw new GatehouseError(proposal.error.code as ErrorCode, proposal.error.message);
   const governance = await governanceOf(ctx, handle);
   const landed = landedApply(ctx, repositoryId, proposal);
@@ -481,8 +483,16 @@ export async function listProposalRows(deps: ReviewDeps, repositoryId?: string):
   return rows;
 }
 
-/** One proposal in full. */
-export async function showProposal(deps: ReviewDeps, repositoryId: string, proposalId: string): Promise<ProposalDetail> {
+/**
+ * One proposal in full; with `withFirstFile`, also the file the review opens first, so a console opening
+ * the proposal shows its first diff after one answer instead of two.
+ */
+export async function showProposal(
+  deps: ReviewDeps,
+  repositoryId: string,
+  proposalId: string,
+  withFirstFile = false,
+): Promise<ProposalDetail & { readonly firstFile?: FileContentsView }> {
   const state = await revisionState(deps, repositoryId, proposalId);
   const revisions = state.proposal.revisions.map((r) => ({
     oid: r.oid,
@@ -490,11 +500,15 @@ export async function showProposal(deps: ReviewDeps, repositoryId: string, propo
     author: { name: r.author.name, email: r.author.email, kind: authorKind(r.message) },
     committedAt: r.committer.time,
   }));
+  const files = state.analysis.diff.files.map((f) => fileView(f, state.analysis.findings));
+  const firstPath = withFirstFile ? firstFileToOpen(files, state.analysis.findings) : null;
+  // The same answer proposal:file gives for that path (a refusal there is left for proposal:file to report).
+  const firstFile = firstPath === null ? undefined : await proposalFile(deps, repositoryId, proposalId, firstPath).catch(() => undefined);
   // After a fast-forward apply the proposal's head is part of the target branch: it is applied.
   return {
     summary: summaryRow(deps.ctx, state, state.proposal.baseOid === state.proposal.headOid),
     revisions,
-    files: state.analysis.diff.files.map((f) => fileView(f, state.analysis.findings)),
+    files,
     findings: state.analysis.findings,
     parseErrors: state.analysis.parseErrors,
     assessment: state.assessment,
@@ -504,6 +518,7 @@ export async function showProposal(deps: ReviewDeps, repositoryId: string, propo
     sandbox: state.sandbox,
     landed: state.landed,
     activity: proposalActivity(deps.ctx, repositoryId, state.proposal.name),
+    ...(firstFile === undefined ? {} : { firstFile }),
   };
 }
 
@@ -551,7 +566,9 @@ function sideWarnings(label: string, side: FileSide, warnings: string[]): string
 /** One file's old and new text for the diff editor. */
 export async function proposalFile(deps: ReviewDeps, repositoryId: string, proposalId: string, path: string): Promise<FileContentsView> {
   const handle = await deps.handles.get(repositoryId);
-  const proposal = await getProposal(handle.repo, proposalId);
+  // No change statistics: the analysis below diffs (and checks) the same two trees, cached; counting
+  // every file's lines again would only delay the diff the reviewer waits for.
+  const proposal = await getProposal(handle.repo, proposalId, { stats: false });
   if (proposal.baseOid === null) throw new GatehouseError(ErrorCode.Conflict, `proposal ${proposalId} shares no history with the target branch`);
   const governance = await governanceOf(deps.ctx, handle);
   const landed = landedApply(deps.ctx, repositoryId, proposal);

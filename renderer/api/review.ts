@@ -1,8 +1,10 @@
 /** Hooks for repositories, proposals, decisions, apply and the sandbox. */
-import type { UseMutationResult, UseQueryResult } from '@tanstack/react-query';
+import type { QueryClient, UseMutationResult, UseQueryResult } from '@tanstack/react-query';
+import type { ProposalDetail } from '../../shared/ipc/channels/review';
 import type { Channel, ChannelInput, ChannelOutput } from '../../shared/ipc/contract';
-import type { GatehouseCallError } from './client';
-import { useChannelMutation, useChannelQuery } from './hooks';
+import { call, type GatehouseCallError } from './client';
+import { channelKey, useChannelMutation, useChannelQuery } from './hooks';
+import { firstFileToOpen } from '../../shared/model/review-order';
 
 type Mutation<C extends Channel> = UseMutationResult<ChannelOutput<C>, GatehouseCallError, ChannelInput<C>>;
 type Query<C extends Channel> = UseQueryResult<ChannelOutput<C>, GatehouseCallError>;
@@ -42,12 +44,44 @@ export function useProposal(repositoryId: string, proposalId: string): Query<'pr
   return useChannelQuery('proposal:show', { repositoryId, proposalId }, { staleTime: freshFor });
 }
 
+/**
+ * Loads a proposal ahead of its review, with the file the review opens first in the same answer, into
+ * the cache entries `useProposal` and `useProposalFile` read: opening it then waits on nothing.
+ */
+export async function prefetchProposalForReview(
+  queryClient: QueryClient,
+  input: { readonly repositoryId: string; readonly proposalId: string },
+  staleTime: number = freshFor,
+): Promise<ProposalDetail> {
+  const detail = await queryClient.fetchQuery({
+    queryKey: channelKey('proposal:show', input),
+    queryFn: async () => {
+      const { firstFile, ...detail } = await call('proposal:show', { ...input, withFirstFile: true });
+      if (firstFile !== undefined) {
+        queryClient.setQueryData(channelKey('proposal:file', { ...input, path: firstFile.path }), firstFile);
+      }
+      return detail;
+    },
+    staleTime,
+  });
+  // A proposal answered earlier without its first file (or the file since dropped from the cache).
+  const path = firstFileToOpen(detail.files, detail.findings);
+  if (path !== null) {
+    const file = { ...input, path };
+    await queryClient.prefetchQuery({ queryKey: channelKey('proposal:file', file), queryFn: () => call('proposal:file', file), staleTime: fileFreshFor });
+  }
+  return detail;
+}
+
+/** How long a file's two sides count as fresh (content at an oid never changes; `repo:changed` makes them stale). */
+const fileFreshFor = 60_000;
+
 /** One file's two sides; cached for the proposal's lifetime on screen (content at an oid never changes). */
 export function useProposalFile(repositoryId: string, proposalId: string, path: string | null): Query<'proposal:file'> {
   return useChannelQuery(
     'proposal:file',
     { repositoryId, proposalId, path: path ?? '' },
-    { enabled: path !== null, staleTime: 60_000 },
+    { enabled: path !== null, staleTime: fileFreshFor },
   );
 }
 

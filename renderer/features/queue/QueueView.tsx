@@ -4,10 +4,8 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ProposalSummary } from '../../../shared/ipc/channels/review';
 import { RiskLevel, type Role } from '../../../shared/model/domain';
 import { canCall } from '../../api/access';
-import { call } from '../../api/client';
-import { channelKey } from '../../api/hooks';
 import { useCreateDemo } from '../../api/app';
-import { useProposals, useRepositories, useReviewStates } from '../../api/review';
+import { prefetchProposalForReview, useProposals, useRepositories, useReviewStates } from '../../api/review';
 import { navigate, routeHref } from '../../app/router';
 import { ReviewView } from '../../app/views';
 import { useShortcuts } from '../../app/shortcuts';
@@ -16,7 +14,6 @@ import { EmptyState } from '../../components/EmptyState';
 import { ErrorNote } from '../../components/ErrorNote';
 import { Loading } from '../../components/Loading';
 import { exactTime, relativeTime, shortOid } from '../../components/time';
-import { firstFileToOpen } from '../review/review-model';
 import { ImportDialog } from './ImportDialog';
 import { defaultFilter, queueRows, sizeLabel, type QueueFilter, type QueueSort } from './queue-model';
 
@@ -51,16 +48,7 @@ export function QueueView({ role }: { readonly role: Role }) {
   const prefetch = useCallback(
     (row: ProposalSummary | undefined): void => {
       if (row === undefined) return;
-      const input = { repositoryId: row.repositoryId, proposalId: row.proposalId };
-      void queryClient
-        .fetchQuery({ queryKey: channelKey('proposal:show', input), queryFn: () => call('proposal:show', input), staleTime: 10_000 })
-        .then((detail) => {
-          const path = firstFileToOpen(detail.files, detail.findings);
-          if (path === null) return undefined;
-          const file = { ...input, path };
-          return queryClient.prefetchQuery({ queryKey: channelKey('proposal:file', file), queryFn: () => call('proposal:file', file), staleTime: 60_000 });
-        })
-        .catch(() => undefined);
+      void prefetchProposalForReview(queryClient, { repositoryId: row.repositoryId, proposalId: row.proposalId }, 10_000).catch(() => undefined);
     },
     [queryClient],
   );

@@ -115,6 +115,19 @@ export function warmUpDiffEditor(): void {
   });
 }
 
+const languagesRequested = new Set<string>();
+
+/**
+ * Starts loading the tokenizer of the language `path` is shown in (Monaco fetches each language's
+ * grammar on its first model), so the first diff of that language does not wait for it.
+ */
+export function preloadLanguageOf(path: string): void {
+  const language = resolveLanguage('', path);
+  if (languagesRequested.has(language)) return;
+  languagesRequested.add(language);
+  monaco.editor.createModel('', language).dispose();
+}
+
 /** The diff editor for one file. */
 export function DiffPane({ file, contents, findings, inline, hideWhitespace = false, scheme, reveal, comments = [], onLineSelect }: DiffPaneProps) {
   const [editor, setEditor] = useState<MonacoDiffEditor | null>(null);

@@ -38,6 +38,11 @@ import { useViewedMarks } from './viewed-marks';
 
 const DiffPane = lazyWithPreload(() => import('./DiffPane').then((module) => module.DiffPane));
 
+/** Loads the diff editor's chunk, so the first diff renders without suspending (and without React's fallback throttle). */
+export function preloadDiffPane(): Promise<void> {
+  return DiffPane.preload();
+}
+
 /** Loads the diff editor and pays Monaco's start-up costs ahead of the first review (the queue calls it when idle). */
 export async function preloadDiffEditor(): Promise<void> {
   await DiffPane.preload();

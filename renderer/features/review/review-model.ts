@@ -1,33 +1,14 @@
 /** Pure helpers of the review view: finding order, file order, warnings, CWE labels. */
 import type { FileChangeView, FileContentsView } from '../../../shared/ipc/channels/review';
 import { Severity, type Finding } from '../../../shared/model/domain';
+import { comparePaths } from '../../../shared/model/review-order';
 
 /** Higher is worse. */
 export function severityRank(severity: Severity): number {
   return Severity.options.indexOf(severity);
 }
 
-/** Files in tree order: by directory, then name (the order j/k walks). */
-export function orderFiles(files: ReadonlyArray<FileChangeView>): ReadonlyArray<FileChangeView> {
-  return [...files].sort((a, b) => comparePaths(a.path, b.path));
-}
-
-function comparePaths(a: string, b: string): number {
-  const aParts = a.split('/');
-  const bParts = b.split('/');
-  const shared = Math.min(aParts.length, bParts.length);
-  for (let index = 0; index < shared; index += 1) {
-    const aPart = aParts[index] ?? '';
-    const bPart = bParts[index] ?? '';
-    if (aPart === bPart) continue;
-    // A directory sorts before the files next to it, as in every file tree.
-    const aIsDir = index < aParts.length - 1;
-    const bIsDir = index < bParts.length - 1;
-    if (aIsDir !== bIsDir) return aIsDir ? -1 : 1;
-    return aPart < bPart ? -1 : 1;
-  }
-  return aParts.length - bParts.length;
-}
+export { firstFileToOpen, orderFiles } from '../../../shared/model/review-order';
 
 /** The findings panel's order: introduced first, then worst first, then by place. */
 export function orderFindingsForPanel(findings: ReadonlyArray<Finding>): ReadonlyArray<Finding> {
@@ -120,13 +101,6 @@ export function statusLetter(status: FileChangeView['status']): string {
     case 'type-change':
       return 'T';
   }
-}
-
-/** The file to open first: the first (in tree order) with a finding the revision introduced, else the first. */
-export function firstFileToOpen(files: ReadonlyArray<FileChangeView>, findings: ReadonlyArray<Finding>): string | null {
-  const ordered = orderFiles(files);
-  const introduced = new Set(findings.filter((finding) => finding.introduced).map((finding) => finding.path));
-  return (ordered.find((file) => introduced.has(file.path)) ?? ordered[0])?.path ?? null;
 }
 
 /** How the findings panel groups findings. */

@@ -275,11 +275,14 @@ export const reviewChannels = {
     output: z.array(ProposalSummary).readonly(),
     access: 'session',
   }),
-  /** One proposal: files, findings, assessment, gate, approvals, sandbox. */
+  /**
+   * One proposal: files, findings, assessment, gate, approvals, sandbox. With `withFirstFile`, also the
+   * two sides of the file the review opens first (shared/model/review-order.ts), in the same answer.
+   */
   'proposal:show': channel({
     summary: 'One proposal with files, findings, assessment, gate and approvals',
-    input: z.object({ repositoryId: Id, proposalId: ProposalId }).strict(),
-    output: ProposalDetail,
+    input: z.object({ repositoryId: Id, proposalId: ProposalId, withFirstFile: z.boolean().optional() }).strict(),
+    output: ProposalDetail.extend({ firstFile: FileContentsView.optional() }),
     access: 'session',
   }),
   /** One file's old and new text for the diff editor. */
