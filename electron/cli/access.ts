@@ -80,6 +80,31 @@ export const CLI_ACCESS: Readonly<Record<string, CommandAccess>> = {
   'audit heads': offline(AUDIT_FILE),
 };
 
+/**
+ * The commands that may unlock `--as NAME` through the key agent (`gatehouse key-agent start`): operations
+ * and reading. Any process of this user can reach the agent's socket, an AI agent included, so decisions
+ * (approve, reject, request-changes, revoke, comments) and managing who may act (operators, AI agents)
+ * always ask for the passphrase, and the agent itself refuses to sign decisions (key-agent.ts).
+ */
+export const KEY_AGENT_COMMANDS: ReadonlySet<string> = new Set([
+  'repo list',
+  'proposal list',
+  'proposal show',
+  'proposal import',
+  'apply',
+  'checkpoint list',
+  'checkpoint create',
+  'checkpoint show',
+  'checkpoint prune',
+  'rollback',
+  'sandbox run',
+  'operator list',
+  'operator export-public',
+  'sync',
+  'comment list',
+  'agent list',
+]);
+
 /** A command's path from the program root, e.g. `checkpoint show`. */
 export function commandPath(command: Command): string {
   const names: string[] = [];

@@ -17,9 +17,9 @@ import type { EventBus } from '../core/events';
 import { createDispatcher } from '../ipc/dispatch';
 import { createSandbox, type Sandbox } from '../services/sandbox';
 import { systemClock } from '../../shared/model/clock';
-import { assertDeclared } from './access';
+import { assertDeclared, commandPath, KEY_AGENT_COMMANDS } from './access';
 import { unlockOperatorWithKeyAgent } from '../core/operators';
-import { connectKeyAgent, resolveAgentSocket, type RemoteSigner } from '../services/identity';
+import { checkAgentSocket, connectKeyAgent, resolveAgentSocket, type RemoteSigner } from '../services/identity';
 
 /**
  * The sandbox of one CLI command: the core's start-up sweep of stale containers (`cleanupStale`) and the
@@ -155,6 +155,16 @@ async function keyAgentFor(dataDir: string, name: string): Promise<{ readonly ag
   return { agent: null, note: `the key agent holds ${agent.operator.name}, not ${name}` };
 }
 
+/** Why a command that may not use the key agent asks for the passphrase although an agent runs; null when none runs. */
+function decisionNote(dataDir: string, path: string): string | null {
+  try {
+    if (!checkAgentSocket(resolveAgentSocket(dataDir))) return null;
+  } catch {
+    return null;
+  }
+  return `gatehouse ${path} decides or manages who may act, so it never uses the key agent`;
+}
+
 /** Opens a core and a dispatcher client for `command`; the caller closes the core. */
 export async function openDispatcherClient(command: Command): Promise<{ readonly core: Core; readonly client: CliClient }> {
   const core = await openCliCore(command);
@@ -175,7 +185,8 @@ export async function openDispatcherClient(command: Command): Promise<{ readonly
     call,
     async unlock(name) {
       if (name === undefined) return;
-      const { agent, note } = await keyAgentFor(core.layout.root, name);
+      const path = commandPath(command);
+      const { agent, note } = KEY_AGENT_COMMANDS.has(path) ? await keyAgentFor(core.layout.root, name) : { agent: null, note: decisionNote(core.layout.root, path) };
       if (agent !== null) {
         await unlockOperatorWithKeyAgent(core.operatorDeps, name, agent);
         return;

@@ -29,6 +29,7 @@ import type { CallerSession } from '../ipc/dispatch';
 import { migrate, type Db, type Migration } from '../services/db/sqlite';
 import { getProposal, importChangeSet, importUnifiedDiff, type ImportResult } from '../services/git';
 import { deleteRef } from '../services/git/refs';
+import { requireOwnKey } from '../services/identity';
 import { proposalRef } from '../services/git/proposals';
 import { listComments } from './comments';
 import type { CoreContext } from './context';
@@ -142,6 +143,7 @@ export function agentActor(name: string): string {
 /** Registers an agent for some repositories; returns its credential (shown once, stored as a hash). */
 export function addAgent(ctx: CoreContext, input: { readonly name: string; readonly repositories: ReadonlyArray<string> }): { agent: AgentView; credential: string; claudeCommand: string } {
   const session = ctx.sessions.require(['lead']);
+  requireOwnKey(session, 'registering an agent');
   for (const id of input.repositories) ctx.registry.get(id); // NotFound for an unknown repository
   if (ctx.appDb.prepare('SELECT 1 FROM agents WHERE name = ?').get(input.name)) {
     throw new GatehouseError(ErrorCode.Conflict, `an agent named ${input.name} already exists`);
@@ -173,7 +175,7 @@ export function listAgents(ctx: CoreContext): ReadonlyArray<AgentView> {
 
 /** Revokes an agent's credential; its next call is refused. */
 export function revokeAgent(ctx: CoreContext, name: string): { revoked: true } {
-  ctx.sessions.require(['lead']);
+  requireOwnKey(ctx.sessions.require(['lead']), 'revoking an agent');
   const result = ctx.appDb.prepare('UPDATE agents SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL').run(ctx.clock.now().toISOString(), name);
   if (result.changes === 0) throw new GatehouseError(ErrorCode.NotFound, `no active agent named ${name}`);
   ctx.audit.record({ action: 'agent.revoked', subject: `agent:${name}`, payload: {} });

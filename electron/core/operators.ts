@@ -7,7 +7,7 @@ import type { OperatorView, SessionView } from '../../shared/ipc/channels/sessio
 import type { Role } from '../../shared/model/domain';
 import { ErrorCode, GatehouseError } from '../../shared/model/result';
 import type { CallerSession } from '../ipc/dispatch';
-import type { KeyProtector, Operator, OperatorStore, RemoteSigner, SessionManager } from '../services/identity';
+import { requireOwnKey, type KeyProtector, type Operator, type OperatorStore, type RemoteSigner, type SessionManager } from '../services/identity';
 import type { AuditTrail } from './audit-trail';
 import type { EventBus } from './events';
 
@@ -61,6 +61,7 @@ export async function createOperator(
     const session = deps.sessions.current();
     if (!session) throw new GatehouseError(ErrorCode.Locked, 'creating an operator needs an unlocked lead');
     if (session.role !== 'lead') throw new GatehouseError(ErrorCode.ForbiddenRole, `creating an operator needs a lead; ${session.name} is a ${session.role}`);
+    requireOwnKey(session, 'creating an operator');
   }
   return registerOperator(deps, input, { firstRun });
 }

@@ -8,6 +8,13 @@
  * the user's or that others may open. Node has no SO_PEERCRED, so the directory's permissions are what
  * keep other users out; the kernel checks them on every connect.
  *
+ * **What it signs.** Any process of this user can reach the socket — including an AI agent running as the
+ * same user — so the agent signs *operations*, never *decisions* (see {@link agentSigningRefusal}): its own
+ * unlock proof, and repository records of kind `apply` and `audit-head`. Approvals, rejections, requests
+ * for changes, revocations, DSSE envelopes and any other bytes are refused: a decision is signed only by a
+ * process that stretched the operator's passphrase itself. The CLI does not offer the agent to decision
+ * commands at all (electron/cli/access.ts `KEY_AGENT_COMMANDS`).
+ *
  * Wire format: one JSON object per line each way, one request at a time per connection.
  * - `{"op":"hello"}` → `{"ok":true,"operator":{...},"pid":N}`
  * - `{"op":"sign","keyId":K,"data":BASE64}` → `{"ok":true,"signature":BASE64}` (refused for any other key id)
@@ -20,6 +27,58 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { ErrorCode, GatehouseError } from '../../../shared/model/result';
 import type { Role } from '../../../shared/model/domain';
 import type { OperatorSession } from './sessions';
+
+/** What a client has the agent sign to prove it holds a key: domain-separated, never a JWS signing input. */
+export const AGENT_PROOF_PREFIX = 'gatehouse-key-agent-proof:v1\0';
+
+/** `typ` of a repository record (services/records/record.ts RECORD_TYP; a test keeps the two equal). */
+const RECORD_TYP = 'gatehouse-record+jwt';
+
+/** Record kinds the agent signs: operations, never decisions (decision, revocation, change-request). */
+export const AGENT_SIGNABLE_RECORD_KINDS: ReadonlyArray<string> = ['apply', 'audit-head'];
+
+const BASE64URL_SEGMENT = /^[A-Za-z0-9_-]+$/;
+
+function jsonObject(segment: string): Record<string, unknown> | null {
+  if (!BASE64URL_SEGMENT.test(segment)) return null;
+  try {
+    const value = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8')) as unknown;
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Why the agent refuses to sign `data` for key `keyId`, or null when it may: the unlock proof, or the
+ * signing input of a record (EdDSA, `gatehouse-record+jwt`, this key) of an operation kind. Everything
+ * else — an approval or revocation token, a decision record, a DSSE envelope, arbitrary bytes — is a
+ * decision or unknown, and needs the passphrase.
+ */
+export function agentSigningRefusal(data: Buffer, keyId: string): string | null {
+  const decisionsNeedPassphrase = 'decisions (approvals, rejections, requests for changes, revocations) and anything but apply and audit-head records are signed only with the passphrase, never by the key agent';
+  if (data.subarray(0, Buffer.byteLength(AGENT_PROOF_PREFIX)).equals(Buffer.from(AGENT_PROOF_PREFIX))) return null;
+  const text = data.toString('latin1');
+  const parts = text.split('.');
+  if (parts.length !== 2) return decisionsNeedPassphrase;
+  const header = jsonObject(parts[0] as string);
+  const claims = jsonObject(parts[1] as string);
+  if (header === null || claims === null) return decisionsNeedPassphrase;
+  if (Object.keys(header).length !== 3 || header.alg !== 'EdDSA' || header.typ !== RECORD_TYP) return decisionsNeedPassphrase;
+  if (header.kid !== keyId || claims.iss !== keyId) return `the record is not signed as this agent's key (${keyId})`;
+  if (typeof claims.kind !== 'string' || !AGENT_SIGNABLE_RECORD_KINDS.includes(claims.kind)) return decisionsNeedPassphrase;
+  if ('token' in claims) return decisionsNeedPassphrase;
+  return null;
+}
+
+/**
+ * Throws Refused when `session`'s key is held by a key agent: managing who may act (operators, AI agents)
+ * is authority a process reaching the agent's socket must not have; it needs the passphrase.
+ */
+export function requireOwnKey(session: Pick<OperatorSession, 'keyAgent' | 'name'>, what: string): void {
+  if (session.keyAgent !== undefined)
+    throw new GatehouseError(ErrorCode.Refused, `${what} needs ${session.name}'s passphrase; a session unlocked through the key agent may not do it`);
+}
 
 /** The environment variable naming the agent's socket. */
 export const AGENT_SOCKET_ENV = 'GATEHOUSE_AGENT_SOCK';
@@ -284,6 +343,8 @@ export async function startKeyAgent(options: KeyAgentOptions): Promise<KeyAgent>
       if (keyId !== session.keyId) return { answer: refusal(ErrorCode.Refused, `this agent signs only for ${session.name} (${session.keyId})`), then: null };
       if (typeof data !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(data))
         return { answer: refusal(ErrorCode.InvalidInput, 'data must be base64'), then: null };
+      const refused = agentSigningRefusal(Buffer.from(data, 'base64'), session.keyId);
+      if (refused !== null) return { answer: refusal(ErrorCode.Refused, refused), then: null };
       try {
         return { answer: { ok: true, signature: session.sign(Buffer.from(data, 'base64')).toString('base64') }, then: null };
       } catch (error) {

@@ -13,6 +13,7 @@ import type { Clock } from '../../../shared/model/clock';
 import { ErrorCode, GatehouseError } from '../../../shared/model/result';
 import { importPublicKey, keyIdFor } from './keys';
 import type { RemoteSigner } from './key-agent-client';
+import { AGENT_PROOF_PREFIX } from './key-agent';
 import { MAX_PASSPHRASE_LENGTH, type KeyProtector } from './protector';
 import type { Operator, OperatorStore } from './operator-store';
 import { OperatorName } from './trust-list';
@@ -128,8 +129,6 @@ interface ActiveSession {
   readonly release?: () => void;
 }
 
-/** What an agent signs to prove it holds a key: domain-separated, so it can never be a JWS signing input. */
-const AGENT_PROOF_PREFIX = 'gatehouse-key-agent-proof:v1\0';
 
 function checkIdleMinutes(minutes: number): number {
   if (!Number.isInteger(minutes) || minutes < 1 || minutes > 240)

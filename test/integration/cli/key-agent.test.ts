@@ -180,14 +180,22 @@ describe('gatehouse key-agent', () => {
     expect(back.code, back.stderr).toBe(0);
   }, 300_000);
 
-  it('signs an approval through the agent: the token verifies with the operator key the workspace trusts', () => {
+  it('never decides through the agent: approve and operator create ask for the passphrase, and the approval is signed with it', () => {
     const started = run(['key-agent', 'start', '--as', LEAD.name], LEAD.passphrase);
     expect(started.code, started.stderr + started.stdout).toBe(0);
     const before = lastSeq();
-    // The approval and its record are minted synchronously: each signature is a round trip to the agent.
-    const approved = run(['approve', '--repo', repositoryId, '--proposal', 'refactor-rounding', '--as', LEAD.name, '--reason', 'signed by the agent', '--all-files-reviewed-outside']);
+    // A process of this user (an AI agent running as the user, say) with the agent running and no passphrase.
+    const refused = run(['approve', '--repo', repositoryId, '--proposal', 'refactor-rounding', '--as', LEAD.name, '--reason', 'by whoever reaches the socket', '--all-files-reviewed-outside']);
+    expect(refused.code, refused.stderr + refused.stdout).not.toBe(0);
+    expect(String(refused.json.message)).toMatch(/never uses the key agent/);
+    const escalation = run(['operator', 'create', '--name', 'mallory', '--role', 'reviewer', '--as', LEAD.name]);
+    expect(escalation.code, escalation.stderr + escalation.stdout).not.toBe(0);
+    expect(String(escalation.json.message)).toMatch(/never uses the key agent/);
+    expect(eventsAfter(before).filter((e) => e.action === 'approval.minted' || e.action === 'operator.created')).toEqual([]);
+    // With the passphrase the same approval is signed, by a passphrase unlock, and verifies against the trust list.
+    const approved = run(['approve', '--repo', repositoryId, '--proposal', 'refactor-rounding', '--as', LEAD.name, '--reason', 'signed with the passphrase', '--all-files-reviewed-outside'], LEAD.passphrase);
     expect(approved.code, approved.stderr + approved.stdout).toBe(0);
-    expect(approved.json).toMatchObject({ operatorName: LEAD.name, decision: 'approve', status: 'valid', keyId: started.json.operator && (started.json.operator as { keyId: string }).keyId });
+    expect(approved.json).toMatchObject({ operatorName: LEAD.name, decision: 'approve', status: 'valid' });
     const trust = join(work, 'trust.json');
     const exported = run(['operator', 'export-public']);
     expect(exported.code, exported.stderr + exported.stdout).toBe(0);
@@ -197,7 +205,7 @@ describe('gatehouse key-agent', () => {
     expect(checked.code, checked.stderr + checked.stdout).toBe(0);
     const recorded = eventsAfter(before);
     expect(recorded.filter((e) => e.action === 'approval.minted').map((e) => e.actor)).toEqual([LEAD.name]);
-    expect(recorded.find((e) => e.action === 'operator.unlocked')?.payload).toMatchObject({ via: 'key-agent' });
+    expect(recorded.filter((e) => e.action === 'operator.unlocked').map((e) => e.payload.via)).toEqual([undefined]);
     expect(run(['audit', 'verify', '--db', join(dataDir, 'audit.sqlite')]).code).toBe(0);
   }, 300_000);
 

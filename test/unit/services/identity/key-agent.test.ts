@@ -10,12 +10,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../../../electron/services/db/sqlite';
+import { mintApproval, mintRevocation, type ApprovalSigner } from '../../../../electron/services/approvals';
+import { preAuthEncoding } from '../../../../electron/services/approvals/dsse';
+import { mintRecord, type RecordBody } from '../../../../electron/services/records/record';
 import {
   agentRequest,
+  agentSigningRefusal,
   connectKeyAgent,
   createSessionManager,
   openOperatorStore,
   passphraseProtector,
+  requireOwnKey,
   startKeyAgent,
   type KeyAgent,
   type Operator,
@@ -93,6 +98,35 @@ async function refusal(promise: Promise<unknown>): Promise<string> {
 
 function publicKeyOf(operator: Operator) {
   return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: operator.publicKey }, format: 'jwk' });
+}
+
+const OID = 'a'.repeat(40);
+
+/** The exact bytes `signer` is asked to sign when a record of `body` is minted (the signature is discarded). */
+function signingInputOf(operator: Operator, mint: (signer: ApprovalSigner) => unknown): Buffer {
+  let captured: Buffer | null = null;
+  const signer: ApprovalSigner = {
+    operatorId: operator.id,
+    name: operator.name,
+    role: 'lead',
+    keyId: operator.keyId,
+    sign: (data) => {
+      captured = Buffer.from(data);
+      return Buffer.alloc(64);
+    },
+  };
+  mint(signer);
+  if (captured === null) throw new Error('nothing was signed');
+  return captured;
+}
+
+function recordInput(operator: Operator, body: RecordBody): Buffer {
+  return signingInputOf(operator, (signer) => mintRecord(signer, { repository: 'repo-1', prev: null, now: new Date('2025-01-01T09:00:00Z'), body }));
+}
+
+/** An operation the agent signs: publishing an audit chain head. */
+function auditHeadInput(operator: Operator): Buffer {
+  return recordInput(operator, { kind: 'audit-head', auditHead: { seq: 7, hash: 'b'.repeat(64), at: '2025-01-01T09:00:00Z' } });
 }
 
 /** A socket file nobody listens on: its listener was killed before it could remove it. */
@@ -186,9 +220,10 @@ describe('a session whose key the agent holds', () => {
     const session = await cliSessions.adoptKeyAgent('alice', client);
     expect(session.keyAgent).toEqual({ pid: process.pid, socketPath });
     expect(cliSessions.require(['lead']).name).toBe('alice');
-    expect(verify(null, Buffer.from('x'), publicKeyOf(alice), await client.signAsync(Buffer.from('x')))).toBe(true);
+    const input = auditHeadInput(alice);
+    expect(verify(null, input, publicKeyOf(alice), await client.signAsync(input))).toBe(true);
     cliSessions.lock();
-    expect(() => session.sign(Buffer.from('x'))).toThrow(/locked/);
+    expect(() => session.sign(input)).toThrow(/locked/);
   });
 
   it('signs synchronously (as approvals are minted) through an agent in another process', async () => {
@@ -210,7 +245,7 @@ describe('a session whose key the agent holds', () => {
       expect(client.pid).toBe(child.pid);
       const cliSessions = createSessionManager({ store, clock, protectors: [FAST] });
       const session = await cliSessions.adoptKeyAgent('alice', client);
-      const data = Buffer.from('eyJhbGciOiJFZERTQSJ9.eyJkZWNpc2lvbiI6ImFwcHJvdmUifQ');
+      const data = auditHeadInput(alice);
       const signature = session.sign(data);
       expect(verify(null, data, publicKeyOf(alice), signature)).toBe(true);
       expect(verify(null, data, publicKeyOf(alice), session.sign(data))).toBe(true);
@@ -244,7 +279,8 @@ describe('a session whose key the agent holds', () => {
     const cliSessions = createSessionManager({ store, clock, protectors: [FAST] });
     expect(await refusal(cliSessions.adoptKeyAgent('alice', client))).toBe(ErrorCode.VerificationFailed);
     expect(cliSessions.current()).toBeNull();
-    expect(verify(null, Buffer.from('x'), publicKeyOf(bob), await client.signAsync(Buffer.from('x')))).toBe(true);
+    const input = auditHeadInput(alice);
+    expect(verify(null, input, publicKeyOf(bob), await client.signAsync(input))).toBe(true);
   });
 
   it('signs only for the key it holds', async () => {
@@ -257,6 +293,70 @@ describe('a session whose key the agent holds', () => {
   });
 });
 
+describe('what the agent signs: operations, never decisions', () => {
+  // Any process of this user reaches the socket (an AI agent running as the same user too), so each
+  // attack asks the agent directly, as such a process would, not through the CLI.
+  const approvalRequest = {
+    repository: 'repo-1',
+    proposal: 'feature',
+    revision: { base: OID, head: OID, tree: OID },
+    risk: 'LOW' as const,
+    findingsDigest: `sha256:${'c'.repeat(64)}`,
+    policyDigest: `sha256:${'d'.repeat(64)}`,
+    reason: 'looks fine',
+  };
+  const now = new Date('2025-01-01T09:00:00Z');
+
+  async function ask(socketPath: string, data: Buffer): Promise<Record<string, unknown>> {
+    return agentRequest(socketPath, { op: 'sign', keyId: alice.keyId, data: data.toString('base64') });
+  }
+
+  it('refuses approvals, rejections, requests for changes, revocations, decision records, DSSE and arbitrary bytes', async () => {
+    const socketPath = join(dir, 'agent', 'agent.sock');
+    await serve(socketPath);
+    const token = 'aGVhZGVy.cGF5bG9hZA.c2ln';
+    const attacks: Record<string, Buffer> = {
+      approval: signingInputOf(alice, (signer) => mintApproval(signer, { ...approvalRequest, decision: 'approve' }, { now })),
+      rejection: signingInputOf(alice, (signer) => mintApproval(signer, { ...approvalRequest, decision: 'reject' }, { now })),
+      'request for changes': signingInputOf(alice, (signer) => mintApproval(signer, { ...approvalRequest, decision: 'request_changes' }, { now })),
+      revocation: signingInputOf(alice, (signer) => mintRevocation(signer, { repository: 'repo-1', jti: 'abcdefghijklmnopqrstuvwx', reason: 'no' }, { now })),
+      'decision record': recordInput(alice, { kind: 'decision', token }),
+      'change-request record': recordInput(alice, { kind: 'change-request', token, comments: [] }),
+      'revocation record': recordInput(alice, { kind: 'revocation', token }),
+      'DSSE envelope': preAuthEncoding('application/vnd.in-toto+json', Buffer.from('{"predicate":{"decision":"approve"}}')),
+      'arbitrary bytes': Buffer.from('x'),
+      'a record naming another key': recordInput(bob, { kind: 'audit-head', auditHead: { seq: 1, hash: 'b'.repeat(64), at: 'now' } }),
+    };
+    for (const [what, data] of Object.entries(attacks)) {
+      expect(agentSigningRefusal(data, alice.keyId), what).not.toBeNull();
+      const answer = await ask(socketPath, data);
+      expect(answer, what).toMatchObject({ ok: false, code: ErrorCode.Refused });
+      expect(answer.signature, what).toBeUndefined();
+    }
+  });
+
+  it('signs apply and audit-head records, and its own unlock proof, with the key it holds', async () => {
+    const socketPath = join(dir, 'agent', 'agent.sock');
+    await serve(socketPath);
+    const apply = recordInput(alice, {
+      kind: 'apply',
+      apply: { proposal: 'feature', from: OID, to: OID, base: OID, head: OID, tree: OID, approvals: ['aGVhZGVy.cGF5bG9hZA.c2ln'], authors: [], risk: 'LOW' },
+    });
+    for (const data of [apply, auditHeadInput(alice)]) {
+      const answer = await ask(socketPath, data);
+      expect(answer).toMatchObject({ ok: true });
+      expect(verify(null, data, publicKeyOf(alice), Buffer.from(String(answer.signature), 'base64'))).toBe(true);
+    }
+    // The CLI's adoption proof goes through the same filter (adoptKeyAgent signs it).
+    const client = await connect(socketPath);
+    if (client === null) throw new Error('no agent');
+    const adopted = await createSessionManager({ store, clock, protectors: [FAST] }).adoptKeyAgent('alice', client);
+    expect(adopted.name).toBe('alice');
+    // Managing who may act (operators, AI agents) needs the passphrase even in an adopted lead session.
+    expect(() => requireOwnKey(adopted, 'creating an operator')).toThrow(/needs alice's passphrase/);
+  });
+});
+
 describe('expiry and stop', () => {
   it('refuses once its session has idled out, and ends', async () => {
     const socketPath = join(dir, 'agent', 'agent.sock');
@@ -264,9 +364,10 @@ describe('expiry and stop', () => {
     await serve(socketPath, undefined, (reason) => stops.push(reason));
     const client = await connect(socketPath);
     if (client === null) throw new Error('no agent');
-    expect(verify(null, Buffer.from('x'), publicKeyOf(alice), await client.signAsync(Buffer.from('x')))).toBe(true);
+    const input = auditHeadInput(alice);
+    expect(verify(null, input, publicKeyOf(alice), await client.signAsync(input))).toBe(true);
     clock.advance(61_000);
-    expect(await refusal(client.signAsync(Buffer.from('x')))).toBe(ErrorCode.Locked);
+    expect(await refusal(client.signAsync(input))).toBe(ErrorCode.Locked);
     expect(stops).toEqual(['locked']);
     expect(await connect(socketPath)).toBeNull();
   });
