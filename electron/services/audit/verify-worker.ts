@@ -1,29 +1,37 @@
 /**
- * Worker thread of the parallel audit verification: checks one range of the chain in its own read-only
- * connection and reports the links at the range's edges and the hashes at the signed heads' seqs.
+ * Worker thread of the parallel audit verification: checks ranges of the chain in its own read-only
+ * connection and reports the links at each range's edges and the hashes at the signed heads' seqs.
  *
  * Per row it does what the sequential verifier does on its fast path: the seq follows the previous one,
  * the stored record is a chain record, SHA-256 of its bytes is the stored hash, and its prevHash is the
  * previous row's hash. The main thread joins the ranges (each range's first prevHash must be the hash
  * that ends the range before it) and checks the heads; on any anomaly it re-runs the sequential
  * verifier, which names the first fault exactly.
+ *
+ * A worker starts with the database file only (so it can boot while the main thread is still opening the
+ * store), then takes ranges one message at a time until it is sent `null`.
  */
 import Database from 'better-sqlite3';
+import { hash as oneShotHash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
-import { readChainLinks, sha256Hex } from './chain';
+import { readChainLinks } from './chain';
 
-/** What the main thread asks one worker to check. */
-export interface VerifyRangeRequest {
-  readonly file: string;
+/** One range for a worker to check. */
+export interface VerifyRange {
   /** Check seqs after this one... */
   readonly after: number;
   /** ...up to and including this one. */
   readonly last: number;
-  /** Seqs in the range whose hash the main thread needs (signed heads). */
+  /** Seqs in the range whose hash the main thread needs (signed heads), ascending. */
   readonly headSeqs: ReadonlyArray<number>;
 }
 
-/** What one worker found. */
+/** What {@link verifyRange} checks: a range of one database file. */
+export interface VerifyRangeRequest extends VerifyRange {
+  readonly file: string;
+}
+
+/** What one range held. */
 export type VerifyRangeResult =
   | {
       readonly ok: true;
@@ -35,43 +43,133 @@ export type VerifyRangeResult =
     }
   | { readonly ok: false; readonly atSeq: number };
 
-/** Checks one range; exported for the worker entry and for tests. */
-export function verifyRange(request: VerifyRangeRequest): VerifyRangeResult {
-  const db = new Database(request.file, { readonly: true, fileMustExist: true });
-  try {
-    const wanted = new Set(request.headSeqs);
+/** Rows per query. */
+const CHUNK_ROWS = 5000;
+
+/**
+ * One string per row, `seq SP hash record`: one value crossing from SQLite instead of three (measured: half
+ * the read cost of a three-column row array). A row whose record or hash is not text, or whose hash is not
+ * 64 characters long, reads as NULL, so where the hash ends and the record starts is never in doubt.
+ */
+const CHUNK_SQL = `SELECT CASE WHEN typeof(record) = 'text' AND typeof(hash) = 'text' AND length(hash) = 64
+  THEN seq || ' ' || hash || record END
+  FROM events WHERE seq > ? AND seq <= ? ORDER BY seq`;
+
+/** Checks ranges of one database over one read-only connection. */
+export class RangeVerifier {
+  private readonly db: Database.Database;
+  private readonly chunk: Database.Statement;
+
+  constructor(file: string) {
+    this.db = new Database(file, { readonly: true, fileMustExist: true });
+    try {
+      this.chunk = this.db.prepare(CHUNK_SQL).pluck();
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
+  }
+
+  /** Checks one range: every row's seq, SHA-256 and link to the row before it within the range. */
+  verify(range: VerifyRange): VerifyRangeResult {
+    const headSeqs = range.headSeqs;
+    let nextHead = 0;
     const headHashes: Array<readonly [number, string]> = [];
-    // Chunks through all() rather than iterate(): one call into SQLite per 5000 rows instead of one per row
-    // (measured: a quarter less CPU per row).
-    const chunk = db.prepare('SELECT seq, record, hash FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT 5000').raw(true);
-    let expected = request.after + 1;
+    let expected = range.after + 1;
     let firstPrevHash: string | null = null;
     let prevHash = '';
-    for (;;) {
-      const rows = chunk.all(expected - 1, request.last) as Array<[unknown, unknown, unknown]>;
-      if (rows.length === 0) break;
-      for (const row of rows) {
-        const [seq, record, hash] = row;
-        if (seq !== expected || typeof record !== 'string' || typeof hash !== 'string') return { ok: false, atSeq: expected };
-        const links = readChainLinks(record);
-        if (links === null || links.seq !== expected || sha256Hex(record) !== hash) return { ok: false, atSeq: expected };
-        if (firstPrevHash === null) firstPrevHash = record.slice(links.prevHashAt, links.prevHashAt + 64);
-        else if (!record.startsWith(prevHash, links.prevHashAt)) return { ok: false, atSeq: expected };
-        if (wanted.has(expected)) headHashes.push([expected, hash]);
-        prevHash = hash;
+    for (let after = range.after; after < range.last; after += CHUNK_ROWS) {
+      const rows = this.chunk.all(after, Math.min(range.last, after + CHUNK_ROWS)) as unknown[];
+      for (let r = 0; r < rows.length; r++) {
+        const row = rows[r];
+        if (typeof row !== 'string') return { ok: false, atSeq: expected };
+        // The row's seq (the rowid, so digits), then one space.
+        let seq = 0;
+        let at = 0;
+        for (; at < 17; at++) {
+          const c = row.charCodeAt(at);
+          if (c < 48 || c > 57) break;
+          seq = seq * 10 + (c - 48);
+        }
+        if (at === 0 || seq !== expected || row.charCodeAt(at) !== 32) return { ok: false, atSeq: expected };
+        const hashAt = at + 1;
+        const recordAt = hashAt + 64;
+        const computed = oneShotHash('sha256', row.slice(recordAt), 'hex');
+        if (!row.startsWith(computed, hashAt)) return { ok: false, atSeq: expected };
+        const links = readChainLinks(row, recordAt);
+        if (links === null || links.seq !== expected) return { ok: false, atSeq: expected };
+        if (firstPrevHash === null) firstPrevHash = row.slice(links.prevHashAt, links.prevHashAt + 64);
+        else if (!row.startsWith(prevHash, links.prevHashAt)) return { ok: false, atSeq: expected };
+        if (headSeqs[nextHead] === expected) {
+          headHashes.push([expected, computed]);
+          while (headSeqs[nextHead] === expected) nextHead += 1;
+        }
+        prevHash = computed;
         expected += 1;
       }
+      // A chunk short of rows ends the range early: the check below names the first missing seq.
+      if (expected !== Math.min(range.last, after + CHUNK_ROWS) + 1) break;
     }
-    if (expected !== request.last + 1 || firstPrevHash === null) return { ok: false, atSeq: expected };
+    if (expected !== range.last + 1 || firstPrevHash === null) return { ok: false, atSeq: expected };
     return { ok: true, firstPrevHash, lastHash: prevHash, headHashes };
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+/** Checks one range of a database file in its own connection; exported for tests. */
+export function verifyRange(request: VerifyRangeRequest): VerifyRangeResult {
+  const verifier = new RangeVerifier(request.file);
+  try {
+    return verifier.verify({ ...request, headSeqs: [...request.headSeqs].sort((a, b) => a - b) });
   } finally {
-    db.close();
+    verifier.close();
   }
 }
 
 /** Marks the workerData of a verification worker (a test runner's own worker threads carry other data). */
 export const VERIFY_WORKER_KIND = 'gatehouse-audit-verify-range';
 
+/** The workerData a verification worker starts with. */
+export interface VerifyWorkerData {
+  readonly kind: typeof VERIFY_WORKER_KIND;
+  readonly file: string;
+}
+
+/** What a worker posts: ready once its connection is open (or the error that stopped it), then one result per range. */
+export type VerifyWorkerMessage =
+  | { readonly type: 'ready' }
+  | { readonly type: 'failed'; readonly message: string }
+  | { readonly type: 'result'; readonly result: VerifyRangeResult };
+
+function serve(port: NonNullable<typeof parentPort>, data: VerifyWorkerData): void {
+  let verifier: RangeVerifier;
+  try {
+    verifier = new RangeVerifier(data.file);
+  } catch (error) {
+    port.postMessage({ type: 'failed', message: (error as Error).message } satisfies VerifyWorkerMessage);
+    return;
+  }
+  port.postMessage({ type: 'ready' } satisfies VerifyWorkerMessage);
+  port.on('message', (range: VerifyRange | null) => {
+    if (range === null) {
+      verifier.close();
+      port.close();
+      return;
+    }
+    let result: VerifyRangeResult;
+    try {
+      result = verifier.verify(range);
+    } catch {
+      // A read error (a corrupt page, a file cut short) is an anomaly like any other: the sequential pass names it.
+      result = { ok: false, atSeq: range.after + 1 };
+    }
+    port.postMessage({ type: 'result', result } satisfies VerifyWorkerMessage);
+  });
+}
+
 if (parentPort !== null && (workerData as { kind?: unknown } | null)?.kind === VERIFY_WORKER_KIND) {
-  parentPort.postMessage(verifyRange(workerData as VerifyRangeRequest));
+  serve(parentPort, workerData as VerifyWorkerData);
 }

@@ -6,9 +6,9 @@
  * a UI can show progress and cancel. Per row it costs one SHA-256 over the stored canonical bytes and two
  * substring checks: the stored record IS the hashed text, so nothing is re-serialised.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Db } from '../db/sqlite';
 import { GENESIS_HASH, readChainLinks, sha256Hex, type Canonicalize } from './chain';
@@ -23,7 +23,13 @@ import {
   type VerifyCommonOptions,
   type VerifyReport,
 } from './report';
-import { VERIFY_WORKER_KIND, type VerifyRangeRequest, type VerifyRangeResult } from './verify-worker';
+import {
+  VERIFY_WORKER_KIND,
+  type VerifyRange,
+  type VerifyRangeResult,
+  type VerifyWorkerData,
+  type VerifyWorkerMessage,
+} from './verify-worker';
 
 /** Options for verifying a database. */
 export interface VerifyDatabaseOptions extends VerifyCommonOptions {
@@ -44,10 +50,18 @@ export interface VerifyDatabaseOptions extends VerifyCommonOptions {
   readonly workers?: number;
   /** The worker entry (default: built `dist/workers/audit-verify-worker.cjs`, or the .ts from source). */
   readonly workerFile?: string;
+  /**
+   * Workers already started on this database by {@link startVerifyWorkers} (so they boot while the caller
+   * opens the store); used instead of `workers`/`workerFile`, once, and closed when done with.
+   */
+  readonly startedWorkers?: VerifyWorkers | null;
 }
 
 /** Smallest log worth splitting across worker threads. */
 export const PARALLEL_MIN_EVENTS = 50_000;
+
+/** Ranges handed out per worker: more, smaller ranges keep both cores busy when one of them is slowed. */
+const RANGES_PER_WORKER = 4;
 
 /**
  * Where the verification worker entry is: next to this file when running from TypeScript source,
@@ -58,19 +72,118 @@ export function defaultVerifyWorkerFile(): string {
   return join(__dirname, '..', 'workers', 'audit-verify-worker.cjs');
 }
 
-function startVerifyWorker(workerFile: string, request: VerifyRangeRequest): Promise<VerifyRangeResult> {
-  const workerData = { ...request, kind: VERIFY_WORKER_KIND };
+/** Verification worker threads, each with its own read-only connection to one database file. */
+export interface VerifyWorkers {
+  /** The database file they read. */
+  readonly file: string;
+  readonly size: number;
+  /**
+   * Checks the ranges, each on the next free worker, and returns the results in range order. Stops handing
+   * out ranges at the first one that is not ok (its later entries are then missing). Rejects when a worker
+   * cannot open the file or dies.
+   */
+  run(ranges: ReadonlyArray<VerifyRange>): Promise<ReadonlyArray<VerifyRangeResult | undefined>>;
+  /** Stops every worker (at once, even in the middle of a range). */
+  close(): void;
+}
+
+interface WorkerSlot {
+  readonly ready: Promise<void>;
+  check(range: VerifyRange): Promise<VerifyRangeResult>;
+  stop(): void;
+}
+
+function startWorkerSlot(workerFile: string, file: string): WorkerSlot {
+  const workerData: VerifyWorkerData = { kind: VERIFY_WORKER_KIND, file };
   let worker: Worker;
   if (workerFile.endsWith('.ts')) {
     // From TypeScript source (vitest, tsx): register tsx's require hook in the worker first.
     const tsx = createRequire(__filename).resolve('tsx/cjs');
     worker = new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(workerFile)});`, { eval: true, workerData });
   } else worker = new Worker(workerFile, { workerData });
-  return new Promise((resolve, reject) => {
-    worker.once('message', (result: VerifyRangeResult) => resolve(result));
-    worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`audit verification worker exited with code ${code}`)));
-  }).finally(() => void worker.terminate()) as Promise<VerifyRangeResult>;
+  // Waiters for the worker's messages, oldest first: the ready message, then one result per range sent.
+  const waiting: Array<{ resolve: (message: VerifyWorkerMessage) => void; reject: (error: Error) => void }> = [];
+  let dead: Error | null = null;
+  const die = (error: Error): void => {
+    dead ??= error;
+    for (const w of waiting.splice(0)) w.reject(dead);
+  };
+  worker.on('message', (message: VerifyWorkerMessage) => waiting.shift()?.resolve(message));
+  worker.once('error', die);
+  worker.once('exit', (code) => die(new Error(`audit verification worker exited with code ${code}`)));
+  const next = (): Promise<VerifyWorkerMessage> =>
+    dead !== null ? Promise.reject(dead) : new Promise((resolve, reject) => waiting.push({ resolve, reject }));
+  const ready = next().then((message) => {
+    if (message.type !== 'ready') throw new Error(message.type === 'failed' ? message.message : 'audit verification worker did not start');
+  });
+  ready.catch(() => undefined); // observed by run(); never an unhandled rejection when no range is sent
+  return {
+    ready,
+    async check(range: VerifyRange): Promise<VerifyRangeResult> {
+      const reply = next();
+      worker.postMessage(range);
+      const message = await reply;
+      if (message.type !== 'result') throw new Error('audit verification worker sent no result');
+      return message.result;
+    },
+    stop(): void {
+      die(new Error('audit verification workers were closed'));
+      void worker.terminate();
+    },
+  };
+}
+
+/**
+ * Starts `count` verification workers on a database file, before the store is opened and its heads are
+ * read, so their start-up (a thread, a Node environment, the SQLite addon) overlaps the caller's. Returns
+ * null when fewer than 2 are asked for or there is no worker entry. Closing them twice is harmless.
+ */
+export function startVerifyWorkers(file: string, count: number, workerFile: string = defaultVerifyWorkerFile()): VerifyWorkers | null {
+  const size = Math.min(Math.floor(count), 16);
+  if (!(size >= 2) || file === ':memory:' || !existsSync(workerFile)) return null;
+  const slots = Array.from({ length: size }, () => startWorkerSlot(workerFile, file));
+  return {
+    file,
+    size,
+    async run(ranges) {
+      const results: Array<VerifyRangeResult | undefined> = new Array<VerifyRangeResult | undefined>(ranges.length);
+      let next = 0;
+      let stopped = false;
+      await Promise.all(
+        slots.map(async (slot) => {
+          await slot.ready;
+          while (!stopped && next < ranges.length) {
+            const index = next++;
+            const result = await slot.check(ranges[index] as VerifyRange);
+            results[index] = result;
+            if (!result.ok) stopped = true; // an anomaly: the sequential pass takes over
+          }
+        }),
+      );
+      return results;
+    },
+    close(): void {
+      for (const slot of slots) slot.stop();
+    },
+  };
+}
+
+/** Smallest database file for which {@link prestartVerifyWorkers} starts workers (50,000 events take more). */
+const PRESTART_MIN_BYTES = 8 << 20;
+
+/**
+ * Starts verification workers for a database file before it is opened, when the file is large enough to
+ * hold a log worth splitting ({@link PARALLEL_MIN_EVENTS}); otherwise (or for a file that is not there)
+ * returns null. What the CLI calls first thing, so the threads boot on the other core meanwhile.
+ */
+export function prestartVerifyWorkers(file: string, count: number): VerifyWorkers | null {
+  let bytes = 0;
+  try {
+    bytes = statSync(file).size;
+  } catch {
+    return null;
+  }
+  return bytes >= PRESTART_MIN_BYTES ? startVerifyWorkers(file, count) : null;
 }
 
 /**
@@ -86,30 +199,34 @@ async function verifyInParallel(
   headSeqs: ReadonlyArray<number>,
   options: VerifyDatabaseOptions,
 ): Promise<VerifyReport | null> {
-  const workers = Math.min(options.workers ?? 1, 16);
-  const workerFile = options.workerFile ?? defaultVerifyWorkerFile();
-  if (workers < 2 || total < PARALLEL_MIN_EVENTS || options.deep || !existsSync(workerFile) || db.name === ':memory:') return null;
-  const size = Math.ceil(total / workers);
-  const ranges: VerifyRangeRequest[] = [];
+  if (total < PARALLEL_MIN_EVENTS || options.deep || db.name === ':memory:') return null;
+  const given = options.startedWorkers ?? null;
+  const usable = given !== null && resolve(given.file) === resolve(db.name);
+  const workers = usable ? given : startVerifyWorkers(db.name, Math.min(options.workers ?? 1, 16), options.workerFile);
+  if (workers === null) return null;
+  const size = Math.max(5000, Math.ceil(total / (workers.size * RANGES_PER_WORKER)));
+  const ranges: VerifyRange[] = [];
   for (let after = 0; after < total; after += size) {
     const last = Math.min(total, after + size);
-    ranges.push({ file: db.name, after, last, headSeqs: headSeqs.filter((s) => s > after && s <= last) });
+    ranges.push({ after, last, headSeqs: headSeqs.filter((s) => s > after && s <= last) });
   }
-  let results: VerifyRangeResult[];
+  let results: ReadonlyArray<VerifyRangeResult | undefined>;
   try {
-    const running = Promise.all(ranges.map((range) => startVerifyWorker(workerFile, range)));
+    const running = workers.run(ranges);
     // The heads' signatures (one Ed25519 check each, a thousand at a million events) are checked here
     // while the workers hash their ranges, instead of before they start.
     addHeads();
     results = await running;
   } catch {
     return null;
+  } finally {
+    workers.close();
   }
   throwIfCancelled(options.signal);
   const hashes = new Map<number, string>();
   let prev = GENESIS_HASH;
   for (const result of results) {
-    if (!result.ok || result.firstPrevHash !== prev) return null;
+    if (result === undefined || !result.ok || result.firstPrevHash !== prev) return null;
     for (const [seq, hash] of result.headHashes) hashes.set(seq, hash);
     prev = result.lastHash;
   }
@@ -191,6 +308,19 @@ export async function verifyDatabase(
   headsFiles: ReadonlyArray<string>,
   options: VerifyDatabaseOptions = {},
 ): Promise<VerifyReport> {
+  try {
+    return await verifyDatabaseOnce(db, canonicalize, headsFiles, options);
+  } finally {
+    options.startedWorkers?.close();
+  }
+}
+
+async function verifyDatabaseOnce(
+  db: Db,
+  canonicalize: Canonicalize,
+  headsFiles: ReadonlyArray<string>,
+  options: VerifyDatabaseOptions,
+): Promise<VerifyReport> {
   const ledger = new HeadLedger(canonicalize, options.trustedKeyIds);
   const state = { checked: 0, lastSeq: 0, lastHash: GENESIS_HASH };
   const outside = loadHeadsFiles(headsFiles);
@@ -205,12 +335,12 @@ export async function verifyDatabase(
     for (const head of outside.heads) ledger.add(head);
   };
 
-  if ((options.workers ?? 1) > 1) {
+  if ((options.workers ?? 1) > 1 || options.startedWorkers) {
     const headSeqs = [...new Set([...snapshot.heads, ...outside.heads].map((h) => h.seq))].filter((s) => s <= snapshot.maxSeq).sort((a, b) => a - b);
     const fast = await verifyInParallel(db, ledger, addHeads, snapshot.maxSeq, headSeqs, options);
     if (fast !== null) return fast;
     // Something is off: start again in one pass, with a fresh ledger, to name the first fault exactly.
-    return verifyDatabase(db, canonicalize, headsFiles, { ...options, workers: 1 });
+    return verifyDatabaseOnce(db, canonicalize, headsFiles, { ...options, workers: 1, startedWorkers: null });
   }
   addHeads();
 
