@@ -72,6 +72,17 @@ const PREV_HASH_KEY = ',"prevHash":"';
 const SEQ_KEY = ',"seq":';
 
 /**
+ * The last index of `key` in `text` at or after `from`, or -1: what `lastIndexOf` gives when that is at
+ * least `from`. Found with forward searches, which V8 runs several times faster than its backward one.
+ */
+function lastIndexFrom(text: string, key: string, from: number): number {
+  let at = text.indexOf(key, from);
+  if (at < 0) return -1;
+  for (let next = text.indexOf(key, at + 1); next >= 0; next = text.indexOf(key, at + 1)) at = next;
+  return at;
+}
+
+/**
  * Reads `seq` and `prevHash` out of a canonical record without parsing it.
  *
  * In canonical JSON the top-level keys after `payload` are `prevHash`, `role`, `seq`, `subject`, `ts`, in
@@ -85,12 +96,12 @@ const SEQ_KEY = ',"seq":';
  * key (digits and hex cannot), and `prevHashAt` is then an index into `text`.
  */
 export function readChainLinks(text: string, from = 0): { readonly seq: number; readonly prevHashAt: number } | null {
-  const prevAt = text.lastIndexOf(PREV_HASH_KEY);
-  if (prevAt < from) return null;
+  const prevAt = lastIndexFrom(text, PREV_HASH_KEY, from);
+  if (prevAt < 0) return null;
   const hashStart = prevAt + PREV_HASH_KEY.length;
   if (text.charCodeAt(hashStart + 64) !== 34 /* " */) return null;
-  const seqAt = text.lastIndexOf(SEQ_KEY);
-  if (seqAt < hashStart) return null;
+  const seqAt = lastIndexFrom(text, SEQ_KEY, hashStart);
+  if (seqAt < 0) return null;
   let seq = 0;
   let i = seqAt + SEQ_KEY.length;
   const first = i;

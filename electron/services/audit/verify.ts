@@ -374,7 +374,7 @@ async function verifyDatabaseOnce(
     if (computed !== hash) {
       return { reason: 'modified', firstBadSeq: expected, message: `event ${expected} was modified: its bytes no longer hash to its stored hash` };
     }
-    if (!record.startsWith(state.lastHash, links.prevHashAt)) {
+    if (record.slice(links.prevHashAt, links.prevHashAt + 64) !== state.lastHash) {
       return expected === 1
         ? { reason: 'modified', firstBadSeq: 1, message: 'event 1 does not chain from the genesis hash' }
         : {
