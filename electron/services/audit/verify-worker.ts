@@ -9,7 +9,7 @@
  * verifier, which names the first fault exactly.
  *
  * A worker starts with the database file only (so it can boot while the main thread is still opening the
- * store), then takes ranges one message at a time until it is sent `null`.
+ * store), then is sent a plan and claims ranges from it until none is left; `null` stops it.
  */
 import Database from 'better-sqlite3';
 import { hash as oneShotHash } from 'node:crypto';
@@ -58,14 +58,17 @@ const CHUNK_SQL = `SELECT CASE WHEN typeof(record) = 'text' AND typeof(hash) = '
 /** Checks ranges of one database over one read-only connection. */
 export class RangeVerifier {
   private readonly db: Database.Database;
+  private readonly owned: boolean;
   private readonly chunk: Database.Statement;
 
-  constructor(file: string) {
-    this.db = new Database(file, { readonly: true, fileMustExist: true });
+  /** Opens `file` read-only (closed by close()), or reads over a connection the caller owns. */
+  constructor(source: string | Database.Database) {
+    this.owned = typeof source === 'string';
+    this.db = typeof source === 'string' ? new Database(source, { readonly: true, fileMustExist: true }) : source;
     try {
       this.chunk = this.db.prepare(CHUNK_SQL).pluck();
     } catch (error) {
-      this.db.close();
+      if (this.owned) this.db.close();
       throw error;
     }
   }
@@ -117,7 +120,7 @@ export class RangeVerifier {
   }
 
   close(): void {
-    this.db.close();
+    if (this.owned) this.db.close();
   }
 }
 
@@ -131,6 +134,55 @@ export function verifyRange(request: VerifyRangeRequest): VerifyRangeResult {
   }
 }
 
+/**
+ * How a verification splits a log: ranges of `size` seqs from 1 to `total`, claimed one at a time by
+ * whichever thread is free, through a shared counter (so no thread waits on another to be handed work).
+ */
+export interface VerifyPlan {
+  readonly total: number;
+  readonly size: number;
+  /** Every seq with a signed head, ascending. */
+  readonly headSeqs: ReadonlyArray<number>;
+  /** An Int32Array's buffer: the index of the next range to claim. */
+  readonly counter: SharedArrayBuffer;
+}
+
+/** How many ranges a plan has. */
+export function rangeCount(plan: Pick<VerifyPlan, 'total' | 'size'>): number {
+  return Math.ceil(plan.total / plan.size);
+}
+
+/** The index-th range of a plan, with the head seqs that fall in it. */
+export function planRange(plan: Omit<VerifyPlan, 'counter'>, index: number): VerifyRange {
+  const after = index * plan.size;
+  const last = Math.min(plan.total, after + plan.size);
+  const heads = plan.headSeqs;
+  let lo = 0;
+  let hi = heads.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((heads[mid] as number) <= after) lo = mid + 1;
+    else hi = mid;
+  }
+  let end = lo;
+  while (end < heads.length && (heads[end] as number) <= last) end += 1;
+  return { after, last, headSeqs: heads.slice(lo, end) };
+}
+
+/**
+ * Claims and checks ranges of a plan until none is left, handing each result to `report`. The first range
+ * that is not ok ends the claiming for every thread (the sequential pass takes over from there).
+ */
+export function claimRanges(plan: VerifyPlan, check: (range: VerifyRange) => VerifyRangeResult, report: (index: number, result: VerifyRangeResult) => void): void {
+  const claims = new Int32Array(plan.counter);
+  const count = rangeCount(plan);
+  for (let index = Atomics.add(claims, 0, 1); index < count; index = Atomics.add(claims, 0, 1)) {
+    const result = check(planRange(plan, index));
+    report(index, result);
+    if (!result.ok) Atomics.store(claims, 0, count);
+  }
+}
+
 /** Marks the workerData of a verification worker (a test runner's own worker threads carry other data). */
 export const VERIFY_WORKER_KIND = 'gatehouse-audit-verify-range';
 
@@ -140,11 +192,11 @@ export interface VerifyWorkerData {
   readonly file: string;
 }
 
-/** What a worker posts: ready once its connection is open (or the error that stopped it), then one result per range. */
+/** What a worker posts: the error that stopped it, or one result per range it claimed, then done. */
 export type VerifyWorkerMessage =
-  | { readonly type: 'ready' }
   | { readonly type: 'failed'; readonly message: string }
-  | { readonly type: 'result'; readonly result: VerifyRangeResult };
+  | { readonly type: 'result'; readonly index: number; readonly result: VerifyRangeResult }
+  | { readonly type: 'done' };
 
 function serve(port: NonNullable<typeof parentPort>, data: VerifyWorkerData): void {
   let verifier: RangeVerifier;
@@ -152,23 +204,25 @@ function serve(port: NonNullable<typeof parentPort>, data: VerifyWorkerData): vo
     verifier = new RangeVerifier(data.file);
   } catch (error) {
     port.postMessage({ type: 'failed', message: (error as Error).message } satisfies VerifyWorkerMessage);
+    port.close();
     return;
   }
-  port.postMessage({ type: 'ready' } satisfies VerifyWorkerMessage);
-  port.on('message', (range: VerifyRange | null) => {
-    if (range === null) {
+  port.on('message', (plan: VerifyPlan | null) => {
+    if (plan === null) {
       verifier.close();
       port.close();
       return;
     }
-    let result: VerifyRangeResult;
-    try {
-      result = verifier.verify(range);
-    } catch {
-      // A read error (a corrupt page, a file cut short) is an anomaly like any other: the sequential pass names it.
-      result = { ok: false, atSeq: range.after + 1 };
-    }
-    port.postMessage({ type: 'result', result } satisfies VerifyWorkerMessage);
+    const check = (range: VerifyRange): VerifyRangeResult => {
+      try {
+        return verifier.verify(range);
+      } catch {
+        // A read error (a corrupt page, a file cut short) is an anomaly like any other: the sequential pass names it.
+        return { ok: false, atSeq: range.after + 1 };
+      }
+    };
+    claimRanges(plan, check, (index, result) => port.postMessage({ type: 'result', index, result } satisfies VerifyWorkerMessage));
+    port.postMessage({ type: 'done' } satisfies VerifyWorkerMessage);
   });
 }
 

@@ -24,7 +24,11 @@ import {
   type VerifyReport,
 } from './report';
 import {
+  planRange,
+  RangeVerifier,
+  rangeCount,
   VERIFY_WORKER_KIND,
+  type VerifyPlan,
   type VerifyRange,
   type VerifyRangeResult,
   type VerifyWorkerData,
@@ -60,8 +64,8 @@ export interface VerifyDatabaseOptions extends VerifyCommonOptions {
 /** Smallest log worth splitting across worker threads. */
 export const PARALLEL_MIN_EVENTS = 50_000;
 
-/** Ranges handed out per worker: more, smaller ranges keep both cores busy when one of them is slowed. */
-const RANGES_PER_WORKER = 4;
+/** Ranges per thread: small ranges keep every core busy to the end when one thread is slowed. */
+const RANGES_PER_THREAD = 20;
 
 /**
  * Where the verification worker entry is: next to this file when running from TypeScript source,
@@ -76,20 +80,22 @@ export function defaultVerifyWorkerFile(): string {
 export interface VerifyWorkers {
   /** The database file they read. */
   readonly file: string;
+  /** Worker threads. */
   readonly size: number;
   /**
-   * Checks the ranges, each on the next free worker, and returns the results in range order. Stops handing
-   * out ranges at the first one that is not ok (its later entries are then missing). Rejects when a worker
-   * cannot open the file or dies.
+   * Checks every range of a plan and returns the results by range index. The workers claim ranges through
+   * the plan's shared counter; `local`, when given, claims and checks ranges in the calling thread too,
+   * letting the event loop run between them. After the first range that is not ok no more are claimed
+   * (the later entries are then missing). Rejects when a worker cannot open the file or dies.
    */
-  run(ranges: ReadonlyArray<VerifyRange>): Promise<ReadonlyArray<VerifyRangeResult | undefined>>;
+  run(plan: Omit<VerifyPlan, 'counter'>, local?: (range: VerifyRange) => VerifyRangeResult): Promise<ReadonlyArray<VerifyRangeResult | undefined>>;
   /** Stops every worker (at once, even in the middle of a range). */
   close(): void;
 }
 
 interface WorkerSlot {
-  readonly ready: Promise<void>;
-  check(range: VerifyRange): Promise<VerifyRangeResult>;
+  /** Sends the plan; resolves when the worker has claimed its last range. */
+  run(plan: VerifyPlan, report: (index: number, result: VerifyRangeResult) => void): Promise<void>;
   stop(): void;
 }
 
@@ -101,30 +107,32 @@ function startWorkerSlot(workerFile: string, file: string): WorkerSlot {
     const tsx = createRequire(__filename).resolve('tsx/cjs');
     worker = new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(workerFile)});`, { eval: true, workerData });
   } else worker = new Worker(workerFile, { workerData });
-  // Waiters for the worker's messages, oldest first: the ready message, then one result per range sent.
-  const waiting: Array<{ resolve: (message: VerifyWorkerMessage) => void; reject: (error: Error) => void }> = [];
+  let report: ((index: number, result: VerifyRangeResult) => void) | null = null;
+  let settle: { resolve: () => void; reject: (error: Error) => void } | null = null;
   let dead: Error | null = null;
   const die = (error: Error): void => {
     dead ??= error;
-    for (const w of waiting.splice(0)) w.reject(dead);
+    settle?.reject(dead);
+    settle = null;
   };
-  worker.on('message', (message: VerifyWorkerMessage) => waiting.shift()?.resolve(message));
+  worker.on('message', (message: VerifyWorkerMessage) => {
+    if (message.type === 'failed') die(new Error(message.message));
+    else if (message.type === 'result') report?.(message.index, message.result);
+    else {
+      settle?.resolve();
+      settle = null;
+    }
+  });
   worker.once('error', die);
   worker.once('exit', (code) => die(new Error(`audit verification worker exited with code ${code}`)));
-  const next = (): Promise<VerifyWorkerMessage> =>
-    dead !== null ? Promise.reject(dead) : new Promise((resolve, reject) => waiting.push({ resolve, reject }));
-  const ready = next().then((message) => {
-    if (message.type !== 'ready') throw new Error(message.type === 'failed' ? message.message : 'audit verification worker did not start');
-  });
-  ready.catch(() => undefined); // observed by run(); never an unhandled rejection when no range is sent
   return {
-    ready,
-    async check(range: VerifyRange): Promise<VerifyRangeResult> {
-      const reply = next();
-      worker.postMessage(range);
-      const message = await reply;
-      if (message.type !== 'result') throw new Error('audit verification worker sent no result');
-      return message.result;
+    run(plan, onResult): Promise<void> {
+      if (dead !== null) return Promise.reject(dead);
+      report = onResult;
+      return new Promise((resolve, reject) => {
+        settle = { resolve, reject };
+        worker.postMessage(plan);
+      });
     },
     stop(): void {
       die(new Error('audit verification workers were closed'));
@@ -134,32 +142,38 @@ function startWorkerSlot(workerFile: string, file: string): WorkerSlot {
 }
 
 /**
- * Starts `count` verification workers on a database file, before the store is opened and its heads are
- * read, so their start-up (a thread, a Node environment, the SQLite addon) overlaps the caller's. Returns
- * null when fewer than 2 are asked for or there is no worker entry. Closing them twice is harmless.
+ * Starts `count` verification worker threads on a database file, before the store is opened and its heads
+ * are read, so their start-up (a thread, a Node environment, the SQLite addon) overlaps the caller's.
+ * Returns null when fewer than 1 is asked for or there is no worker entry. Closing them twice is harmless.
  */
 export function startVerifyWorkers(file: string, count: number, workerFile: string = defaultVerifyWorkerFile()): VerifyWorkers | null {
-  const size = Math.min(Math.floor(count), 16);
-  if (!(size >= 2) || file === ':memory:' || !existsSync(workerFile)) return null;
+  const size = Math.min(Math.floor(count), 15);
+  if (!(size >= 1) || file === ':memory:' || !existsSync(workerFile)) return null;
   const slots = Array.from({ length: size }, () => startWorkerSlot(workerFile, file));
   return {
     file,
     size,
-    async run(ranges) {
-      const results: Array<VerifyRangeResult | undefined> = new Array<VerifyRangeResult | undefined>(ranges.length);
-      let next = 0;
-      let stopped = false;
-      await Promise.all(
-        slots.map(async (slot) => {
-          await slot.ready;
-          while (!stopped && next < ranges.length) {
-            const index = next++;
-            const result = await slot.check(ranges[index] as VerifyRange);
-            results[index] = result;
-            if (!result.ok) stopped = true; // an anomaly: the sequential pass takes over
-          }
-        }),
-      );
+    async run(layout, local) {
+      const plan: VerifyPlan = { ...layout, counter: new SharedArrayBuffer(4) };
+      const results = new Array<VerifyRangeResult | undefined>(rangeCount(plan));
+      const keep = (index: number, result: VerifyRangeResult): void => {
+        results[index] = result;
+      };
+      // The plan is posted before the first await, so the workers start on it while this thread goes on.
+      const running = slots.map((slot) => slot.run(plan, keep));
+      running.forEach((done) => done.catch(() => undefined)); // observed below, after this thread's share
+      if (local !== undefined) {
+        await yieldToEventLoop();
+        const claims = new Int32Array(plan.counter);
+        const count = rangeCount(plan);
+        for (let index = Atomics.add(claims, 0, 1); index < count; index = Atomics.add(claims, 0, 1)) {
+          const result = local(planRange(plan, index));
+          keep(index, result);
+          if (!result.ok) Atomics.store(claims, 0, count);
+          await yieldToEventLoop();
+        }
+      }
+      await Promise.all(running);
       return results;
     },
     close(): void {
@@ -172,18 +186,19 @@ export function startVerifyWorkers(file: string, count: number, workerFile: stri
 const PRESTART_MIN_BYTES = 8 << 20;
 
 /**
- * Starts verification workers for a database file before it is opened, when the file is large enough to
- * hold a log worth splitting ({@link PARALLEL_MIN_EVENTS}); otherwise (or for a file that is not there)
- * returns null. What the CLI calls first thing, so the threads boot on the other core meanwhile.
+ * Starts the worker threads of a verification in `threads` threads (this one and `threads - 1` workers)
+ * before the database is opened, when the file is large enough to hold a log worth splitting
+ * ({@link PARALLEL_MIN_EVENTS}); otherwise (or for a file that is not there) returns null. What the CLI
+ * calls first thing, so the threads boot on the other cores meanwhile.
  */
-export function prestartVerifyWorkers(file: string, count: number): VerifyWorkers | null {
+export function prestartVerifyWorkers(file: string, threads: number): VerifyWorkers | null {
   let bytes = 0;
   try {
     bytes = statSync(file).size;
   } catch {
     return null;
   }
-  return bytes >= PRESTART_MIN_BYTES ? startVerifyWorkers(file, count) : null;
+  return bytes >= PRESTART_MIN_BYTES ? startVerifyWorkers(file, threads - 1) : null;
 }
 
 /**
@@ -202,25 +217,25 @@ async function verifyInParallel(
   if (total < PARALLEL_MIN_EVENTS || options.deep || db.name === ':memory:') return null;
   const given = options.startedWorkers ?? null;
   const usable = given !== null && resolve(given.file) === resolve(db.name);
-  const workers = usable ? given : startVerifyWorkers(db.name, Math.min(options.workers ?? 1, 16), options.workerFile);
+  // This thread checks ranges too, so N threads are this one and N - 1 workers.
+  const workers = usable ? given : startVerifyWorkers(db.name, Math.min(options.workers ?? 1, 16) - 1, options.workerFile);
   if (workers === null) return null;
-  const size = Math.max(5000, Math.ceil(total / (workers.size * RANGES_PER_WORKER)));
-  const ranges: VerifyRange[] = [];
-  for (let after = 0; after < total; after += size) {
-    const last = Math.min(total, after + size);
-    ranges.push({ after, last, headSeqs: headSeqs.filter((s) => s > after && s <= last) });
-  }
+  const size = Math.max(5000, Math.ceil(total / ((workers.size + 1) * RANGES_PER_THREAD)));
   let results: ReadonlyArray<VerifyRangeResult | undefined>;
+  let local: RangeVerifier | null = null;
   try {
-    const running = workers.run(ranges);
+    local = new RangeVerifier(db);
+    const here = local;
+    const running = workers.run({ total, size, headSeqs }, (range) => here.verify(range));
     // The heads' signatures (one Ed25519 check each, a thousand at a million events) are checked here
-    // while the workers hash their ranges, instead of before they start.
+    // while the workers start and hash their ranges; then this thread takes ranges too.
     addHeads();
     results = await running;
   } catch {
     return null;
   } finally {
     workers.close();
+    local?.close();
   }
   throwIfCancelled(options.signal);
   const hashes = new Map<number, string>();
