@@ -156,17 +156,21 @@ export function rangeCount(plan: Pick<VerifyPlan, 'total' | 'size'>): number {
 export function planRange(plan: Omit<VerifyPlan, 'counter'>, index: number): VerifyRange {
   const after = index * plan.size;
   const last = Math.min(plan.total, after + plan.size);
-  const heads = plan.headSeqs;
+  return { after, last, headSeqs: seqsWithin(plan.headSeqs, after, last) };
+}
+
+/** The seqs of an ascending list that are after `after` and at most `last`. */
+export function seqsWithin(seqs: ReadonlyArray<number>, after: number, last: number): number[] {
   let lo = 0;
-  let hi = heads.length;
+  let hi = seqs.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if ((heads[mid] as number) <= after) lo = mid + 1;
+    if ((seqs[mid] as number) <= after) lo = mid + 1;
     else hi = mid;
   }
   let end = lo;
-  while (end < heads.length && (heads[end] as number) <= last) end += 1;
-  return { after, last, headSeqs: heads.slice(lo, end) };
+  while (end < seqs.length && (seqs[end] as number) <= last) end += 1;
+  return seqs.slice(lo, end);
 }
 
 /**

@@ -27,6 +27,7 @@ import {
   planRange,
   RangeVerifier,
   rangeCount,
+  seqsWithin,
   VERIFY_WORKER_KIND,
   type VerifyPlan,
   type VerifyRange,
@@ -350,8 +351,8 @@ async function verifyDatabaseOnce(
     for (const head of outside.heads) ledger.add(head);
   };
 
+  const headSeqs = [...new Set([...snapshot.heads, ...outside.heads].map((h) => h.seq))].filter((s) => s <= snapshot.maxSeq).sort((a, b) => a - b);
   if ((options.workers ?? 1) > 1 || options.startedWorkers) {
-    const headSeqs = [...new Set([...snapshot.heads, ...outside.heads].map((h) => h.seq))].filter((s) => s <= snapshot.maxSeq).sort((a, b) => a - b);
     const fast = await verifyInParallel(db, ledger, addHeads, snapshot.maxSeq, headSeqs, options);
     if (fast !== null) return fast;
     // Something is off: start again in one pass, with a fresh ledger, to name the first fault exactly.
@@ -409,8 +410,33 @@ async function verifyDatabaseOnce(
     return null;
   };
 
+  // Each chunk is first checked the way the workers check a range (one string per row, no per-row
+  // reports); only a chunk that fails that is read again row by row, to name its first fault exactly.
+  const quick = options.deep ? null : new RangeVerifier(db);
+  const quickChunk = (checker: RangeVerifier): boolean => {
+    const last = Math.min(total, state.lastSeq + chunkSize);
+    const result = checker.verify({ after: state.lastSeq, last, headSeqs: seqsWithin(headSeqs, state.lastSeq, last) });
+    if (!result.ok || result.firstPrevHash !== state.lastHash) return false;
+    const saved = ledger.save();
+    for (const [seq, hash] of result.headHashes) {
+      if (ledger.reach(seq, hash) !== null) {
+        ledger.restore(saved);
+        return false;
+      }
+    }
+    state.checked += last - state.lastSeq;
+    state.lastSeq = last;
+    state.lastHash = result.lastHash;
+    return true;
+  };
+
   while (state.lastSeq < total) {
     throwIfCancelled(options.signal);
+    if (quick !== null && quickChunk(quick)) {
+      options.onProgress?.({ checked: state.checked, fraction: state.lastSeq / total });
+      await yieldToEventLoop();
+      continue;
+    }
     const rows = readChunk.all(state.lastSeq, total, chunkSize) as Row[];
     if (rows.length === 0) {
       // Rows the snapshot counted are gone: every seq from here to the snapshot's end is missing.
