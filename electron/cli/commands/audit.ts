@@ -161,7 +161,7 @@ export function registerAuditCommands(program: Command): void {
     .option('--keys-dir <dir>', 'with --db: trust the workstation key found here (default: keys/ next to the database)')
     .option('--deep', 'with --db: also re-serialise every record and compare (slower)')
     .option('--allow-unsealed', 'only warn (exit 0) when events follow the last signed head; by default that fails')
-    .option('--jobs <n>', 'with --db: verify in N worker threads (default: the cores, at most 4)')
+    .option('--jobs <n>', 'with --db: verify in N threads, this one and N-1 workers (default: the cores, at most 4)')
     .option('--json', 'print the report as JSON')
     .action(
       async (
