@@ -7,8 +7,8 @@
  * measured in the same run, and prints its goal beside it:
  * - `gatehouse --version` cold start and peak RSS, against `git --version` (and `node -e 0`, the floor);
  * - `gatehouse audit append` of one event, against one durable `sqlite3` INSERT;
- * - `gatehouse audit verify` of the whole log (both cores, and one), against a `sqlite3` read of the
- *   same rows and `sha256sum` of the same record bytes;
+ * - `gatehouse audit verify` of the whole log (both cores, and `--jobs 1`), against a `sqlite3` read of
+ *   the same rows and `sha256sum` of the same record bytes;
  * - `gatehouse verify REF` (the CI gate) on an approved, applied head of a 10,000-file repository, against
  *   `git verify-commit` of a GPG-signed commit in the same repository.
  *
@@ -224,7 +224,7 @@ async function benchVerify(dir: string): Promise<void> {
   emit('audit-verify', (t.wall['both'] as number) / 1000, 's', {
     events: LOG_EVENTS,
     goalSeconds,
-    workers: 'default (cores, at most 4)',
+    threads: 'default: the cores, at most 4 (the CLI thread and one worker per other core)',
     cpuSeconds: s(t.cpu['both']),
     oneWorkerSeconds: s(t.wall['one']),
     oneWorkerCpuSeconds: s(t.cpu['one']),

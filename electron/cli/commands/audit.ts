@@ -15,6 +15,7 @@ import {
   AuditInputError,
   loadOrCreateWorkstationKey,
   openAuditStore,
+  prestartVerifyWorkers,
   readHeadsFile,
   readWorkstationPublicKey,
   verifyJsonl,
@@ -160,7 +161,7 @@ export function registerAuditCommands(program: Command): void {
     .option('--keys-dir <dir>', 'with --db: trust the workstation key found here (default: keys/ next to the database)')
     .option('--deep', 'with --db: also re-serialise every record and compare (slower)')
     .option('--allow-unsealed', 'only warn (exit 0) when events follow the last signed head; by default that fails')
-    .option('--jobs <n>', 'with --db: verify in N worker threads (default: the cores, at most 4)')
+    .option('--jobs <n>', 'with --db: verify in N threads, this one and N-1 workers (default: the cores, at most 4)')
     .option('--json', 'print the report as JSON')
     .action(
       async (
@@ -180,20 +181,28 @@ export function registerAuditCommands(program: Command): void {
           });
         } else {
           const where = layout({ ...globals, ...options });
-          // Pin the workstation key when it is here; an auditor elsewhere pins with --trust-key instead.
-          const pinned = options.trustKey ?? [];
-          const local = pinned.length === 0 ? readWorkstationPublicKey(where.keysDir) : null;
-          report = await withStore(
-            openAuditStore({ file: where.file, clock: systemClock, readonly: true, headsDir: where.headsDir }),
-            (store) =>
-              store.verify({
-                headsFile: options.heads,
-                trustedKeyIds: local ? [local.keyId] : pinned,
-                deep: options.deep === true,
-                requireSealed: options.allowUnsealed !== true,
-                workers: wholeNumber('--jobs', options.jobs) ?? Math.min(availableParallelism(), 4),
-              }),
-          );
+          const workers = wholeNumber('--jobs', options.jobs) ?? Math.min(availableParallelism(), 4);
+          // The worker threads start first, so they boot on the other core while the store opens.
+          const startedWorkers = options.deep === true || workers < 2 ? null : prestartVerifyWorkers(where.file, workers);
+          try {
+            // Pin the workstation key when it is here; an auditor elsewhere pins with --trust-key instead.
+            const pinned = options.trustKey ?? [];
+            const local = pinned.length === 0 ? readWorkstationPublicKey(where.keysDir) : null;
+            report = await withStore(
+              openAuditStore({ file: where.file, clock: systemClock, readonly: true, headsDir: where.headsDir }),
+              (store) =>
+                store.verify({
+                  headsFile: options.heads,
+                  trustedKeyIds: local ? [local.keyId] : pinned,
+                  deep: options.deep === true,
+                  requireSealed: options.allowUnsealed !== true,
+                  workers,
+                  startedWorkers,
+                }),
+            );
+          } finally {
+            startedWorkers?.close();
+          }
         }
         const warning = unsealedWarning(report);
         emit(options.json === true, { ...report, headsFile: options.heads ?? null, warning }, () => reportText(report, options.heads));

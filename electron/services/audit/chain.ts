@@ -72,6 +72,17 @@ const PREV_HASH_KEY = ',"prevHash":"';
 const SEQ_KEY = ',"seq":';
 
 /**
+ * The last index of `key` in `text` at or after `from`, or -1: what `lastIndexOf` gives when that is at
+ * least `from`. Found with forward searches, which V8 runs several times faster than its backward one.
+ */
+function lastIndexFrom(text: string, key: string, from: number): number {
+  let at = text.indexOf(key, from);
+  if (at < 0) return -1;
+  for (let next = text.indexOf(key, at + 1); next >= 0; next = text.indexOf(key, at + 1)) at = next;
+  return at;
+}
+
+/**
  * Reads `seq` and `prevHash` out of a canonical record without parsing it.
  *
  * In canonical JSON the top-level keys after `payload` are `prevHash`, `role`, `seq`, `subject`, `ts`, in
@@ -79,22 +90,26 @@ const SEQ_KEY = ',"seq":';
  * and `,"seq":` in the text are the top-level ones, whatever the payload or subject contain. Returns null
  * when the text does not have that shape (a tampered record). This is only sound on text whose SHA-256
  * matches the chain, which is how verification uses it.
+ *
+ * `from` is where the record starts in `text` when it is the tail of a longer string (the verification
+ * workers read `seq hash record` as one string per row); whatever precedes it must not contain either
+ * key (digits and hex cannot), and `prevHashAt` is then an index into `text`.
  */
-export function readChainLinks(record: string): { readonly seq: number; readonly prevHashAt: number } | null {
-  const prevAt = record.lastIndexOf(PREV_HASH_KEY);
+export function readChainLinks(text: string, from = 0): { readonly seq: number; readonly prevHashAt: number } | null {
+  const prevAt = lastIndexFrom(text, PREV_HASH_KEY, from);
   if (prevAt < 0) return null;
   const hashStart = prevAt + PREV_HASH_KEY.length;
-  if (record.charCodeAt(hashStart + 64) !== 34 /* " */) return null;
-  const seqAt = record.lastIndexOf(SEQ_KEY);
-  if (seqAt < hashStart) return null;
+  if (text.charCodeAt(hashStart + 64) !== 34 /* " */) return null;
+  const seqAt = lastIndexFrom(text, SEQ_KEY, hashStart);
+  if (seqAt < 0) return null;
   let seq = 0;
   let i = seqAt + SEQ_KEY.length;
   const first = i;
-  for (; i < record.length; i++) {
-    const c = record.charCodeAt(i);
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i);
     if (c < 48 || c > 57) break;
     seq = seq * 10 + (c - 48);
   }
-  if (i === first || record.charCodeAt(i) !== 44 /* , */ || seq > Number.MAX_SAFE_INTEGER) return null;
+  if (i === first || text.charCodeAt(i) !== 44 /* , */ || seq > Number.MAX_SAFE_INTEGER) return null;
   return { seq, prevHashAt: hashStart };
 }

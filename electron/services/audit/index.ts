@@ -26,6 +26,8 @@ export type { ChainHead } from './chain-heads';
 export { VERIFY_FAULTS } from './report';
 export type { VerifyFault, VerifyReport, VerifyProgress } from './report';
 export { verifyJsonl, EXPORT_FORMAT, EXPORT_VERSION } from './jsonl';
+export { prestartVerifyWorkers } from './verify';
+export type { VerifyWorkers } from './verify';
 export type { ExportSummary, VerifyJsonlOptions } from './jsonl';
 export { ftsQuery } from './query';
 export type { AuditFilter, AuditSearchRequest, AuditPage, ActionCount } from './query';

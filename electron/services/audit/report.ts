@@ -156,6 +156,18 @@ export class HeadLedger {
     this.sorted = true;
   }
 
+  /** Where the ledger stands, to go back to with {@link restore} (heads added meanwhile are not undone). */
+  save(): { readonly next: number; readonly attested: number } {
+    this.order();
+    return { next: this.next, attested: this.attested };
+  }
+
+  /** Goes back to a point {@link save} returned. */
+  restore(saved: { readonly next: number; readonly attested: number }): void {
+    this.next = saved.next;
+    this.attested = saved.attested;
+  }
+
   /** Checks every head at `seq` against the chain's hash there. Call once per seq, in order. */
   reach(seq: number, hash: string): Fault | null {
     this.order();

@@ -1,29 +1,37 @@
 /**
- * Worker thread of the parallel audit verification: checks one range of the chain in its own read-only
- * connection and reports the links at the range's edges and the hashes at the signed heads' seqs.
+ * Worker thread of the parallel audit verification: checks ranges of the chain in its own read-only
+ * connection and reports the links at each range's edges and the hashes at the signed heads' seqs.
  *
  * Per row it does what the sequential verifier does on its fast path: the seq follows the previous one,
  * the stored record is a chain record, SHA-256 of its bytes is the stored hash, and its prevHash is the
  * previous row's hash. The main thread joins the ranges (each range's first prevHash must be the hash
  * that ends the range before it) and checks the heads; on any anomaly it re-runs the sequential
  * verifier, which names the first fault exactly.
+ *
+ * A worker starts with the database file only (so it can boot while the main thread is still opening the
+ * store), then is sent a plan and claims ranges from it until none is left; `null` stops it.
  */
 import Database from 'better-sqlite3';
+import { hash as oneShotHash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
-import { readChainLinks, sha256Hex } from './chain';
+import { readChainLinks } from './chain';
 
-/** What the main thread asks one worker to check. */
-export interface VerifyRangeRequest {
-  readonly file: string;
+/** One range for a worker to check. */
+export interface VerifyRange {
   /** Check seqs after this one... */
   readonly after: number;
   /** ...up to and including this one. */
   readonly last: number;
-  /** Seqs in the range whose hash the main thread needs (signed heads). */
+  /** Seqs in the range whose hash the main thread needs (signed heads), ascending. */
   readonly headSeqs: ReadonlyArray<number>;
 }
 
-/** What one worker found. */
+/** What {@link verifyRange} checks: a range of one database file. */
+export interface VerifyRangeRequest extends VerifyRange {
+  readonly file: string;
+}
+
+/** What one range held. */
 export type VerifyRangeResult =
   | {
       readonly ok: true;
@@ -35,43 +43,193 @@ export type VerifyRangeResult =
     }
   | { readonly ok: false; readonly atSeq: number };
 
-/** Checks one range; exported for the worker entry and for tests. */
-export function verifyRange(request: VerifyRangeRequest): VerifyRangeResult {
-  const db = new Database(request.file, { readonly: true, fileMustExist: true });
-  try {
-    const wanted = new Set(request.headSeqs);
+/** Rows per query. */
+const CHUNK_ROWS = 5000;
+
+/**
+ * One string per row, `seq SP hash record`: one value crossing from SQLite instead of three (measured: half
+ * the read cost of a three-column row array). A row whose record or hash is not text, or whose hash is not
+ * 64 characters long, reads as NULL, so where the hash ends and the record starts is never in doubt.
+ */
+const CHUNK_SQL = `SELECT CASE WHEN typeof(record) = 'text' AND typeof(hash) = 'text' AND length(hash) = 64
+  THEN seq || ' ' || hash || record END
+  FROM events WHERE seq > ? AND seq <= ? ORDER BY seq`;
+
+/** Checks ranges of one database over one read-only connection. */
+export class RangeVerifier {
+  private readonly db: Database.Database;
+  private readonly owned: boolean;
+  private readonly chunk: Database.Statement;
+
+  /** Opens `file` read-only (closed by close()), or reads over a connection the caller owns. */
+  constructor(source: string | Database.Database) {
+    this.owned = typeof source === 'string';
+    this.db = typeof source === 'string' ? new Database(source, { readonly: true, fileMustExist: true }) : source;
+    try {
+      this.chunk = this.db.prepare(CHUNK_SQL).pluck();
+    } catch (error) {
+      if (this.owned) this.db.close();
+      throw error;
+    }
+  }
+
+  /** Checks one range: every row's seq, SHA-256 and link to the row before it within the range. */
+  verify(range: VerifyRange): VerifyRangeResult {
+    const headSeqs = range.headSeqs;
+    let nextHead = 0;
     const headHashes: Array<readonly [number, string]> = [];
-    // Chunks through all() rather than iterate(): one call into SQLite per 5000 rows instead of one per row
-    // (measured: a quarter less CPU per row).
-    const chunk = db.prepare('SELECT seq, record, hash FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT 5000').raw(true);
-    let expected = request.after + 1;
+    let expected = range.after + 1;
     let firstPrevHash: string | null = null;
     let prevHash = '';
-    for (;;) {
-      const rows = chunk.all(expected - 1, request.last) as Array<[unknown, unknown, unknown]>;
-      if (rows.length === 0) break;
-      for (const row of rows) {
-        const [seq, record, hash] = row;
-        if (seq !== expected || typeof record !== 'string' || typeof hash !== 'string') return { ok: false, atSeq: expected };
-        const links = readChainLinks(record);
-        if (links === null || links.seq !== expected || sha256Hex(record) !== hash) return { ok: false, atSeq: expected };
-        if (firstPrevHash === null) firstPrevHash = record.slice(links.prevHashAt, links.prevHashAt + 64);
-        else if (!record.startsWith(prevHash, links.prevHashAt)) return { ok: false, atSeq: expected };
-        if (wanted.has(expected)) headHashes.push([expected, hash]);
-        prevHash = hash;
+    for (let after = range.after; after < range.last; after += CHUNK_ROWS) {
+      const rows = this.chunk.all(after, Math.min(range.last, after + CHUNK_ROWS)) as unknown[];
+      for (let r = 0; r < rows.length; r++) {
+        const row = rows[r];
+        if (typeof row !== 'string') return { ok: false, atSeq: expected };
+        // The row's seq (the rowid, so digits), then one space.
+        let seq = 0;
+        let at = 0;
+        for (; at < 17; at++) {
+          const c = row.charCodeAt(at);
+          if (c < 48 || c > 57) break;
+          seq = seq * 10 + (c - 48);
+        }
+        if (at === 0 || seq !== expected || row.charCodeAt(at) !== 32) return { ok: false, atSeq: expected };
+        const hashAt = at + 1;
+        const recordAt = hashAt + 64;
+        const computed = oneShotHash('sha256', row.slice(recordAt), 'hex');
+        // slice + === rather than startsWith(x, at): V8 compares the former with memcmp (measured 3-5x faster).
+        if (row.slice(hashAt, recordAt) !== computed) return { ok: false, atSeq: expected };
+        const links = readChainLinks(row, recordAt);
+        if (links === null || links.seq !== expected) return { ok: false, atSeq: expected };
+        const linked = row.slice(links.prevHashAt, links.prevHashAt + 64);
+        if (firstPrevHash === null) firstPrevHash = linked;
+        else if (linked !== prevHash) return { ok: false, atSeq: expected };
+        if (headSeqs[nextHead] === expected) {
+          headHashes.push([expected, computed]);
+          while (headSeqs[nextHead] === expected) nextHead += 1;
+        }
+        prevHash = computed;
         expected += 1;
       }
+      // A chunk short of rows ends the range early: the check below names the first missing seq.
+      if (expected !== Math.min(range.last, after + CHUNK_ROWS) + 1) break;
     }
-    if (expected !== request.last + 1 || firstPrevHash === null) return { ok: false, atSeq: expected };
+    if (expected !== range.last + 1 || firstPrevHash === null) return { ok: false, atSeq: expected };
     return { ok: true, firstPrevHash, lastHash: prevHash, headHashes };
+  }
+
+  close(): void {
+    if (this.owned) this.db.close();
+  }
+}
+
+/** Checks one range of a database file in its own connection; exported for tests. */
+export function verifyRange(request: VerifyRangeRequest): VerifyRangeResult {
+  const verifier = new RangeVerifier(request.file);
+  try {
+    return verifier.verify({ ...request, headSeqs: [...request.headSeqs].sort((a, b) => a - b) });
   } finally {
-    db.close();
+    verifier.close();
+  }
+}
+
+/**
+ * How a verification splits a log: ranges of `size` seqs from 1 to `total`, claimed one at a time by
+ * whichever thread is free, through a shared counter (so no thread waits on another to be handed work).
+ */
+export interface VerifyPlan {
+  readonly total: number;
+  readonly size: number;
+  /** Every seq with a signed head, ascending. */
+  readonly headSeqs: ReadonlyArray<number>;
+  /** An Int32Array's buffer: the index of the next range to claim. */
+  readonly counter: SharedArrayBuffer;
+}
+
+/** How many ranges a plan has. */
+export function rangeCount(plan: Pick<VerifyPlan, 'total' | 'size'>): number {
+  return Math.ceil(plan.total / plan.size);
+}
+
+/** The index-th range of a plan, with the head seqs that fall in it. */
+export function planRange(plan: Omit<VerifyPlan, 'counter'>, index: number): VerifyRange {
+  const after = index * plan.size;
+  const last = Math.min(plan.total, after + plan.size);
+  return { after, last, headSeqs: seqsWithin(plan.headSeqs, after, last) };
+}
+
+/** The seqs of an ascending list that are after `after` and at most `last`. */
+export function seqsWithin(seqs: ReadonlyArray<number>, after: number, last: number): number[] {
+  let lo = 0;
+  let hi = seqs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((seqs[mid] as number) <= after) lo = mid + 1;
+    else hi = mid;
+  }
+  let end = lo;
+  while (end < seqs.length && (seqs[end] as number) <= last) end += 1;
+  return seqs.slice(lo, end);
+}
+
+/**
+ * Claims and checks ranges of a plan until none is left, handing each result to `report`. The first range
+ * that is not ok ends the claiming for every thread (the sequential pass takes over from there).
+ */
+export function claimRanges(plan: VerifyPlan, check: (range: VerifyRange) => VerifyRangeResult, report: (index: number, result: VerifyRangeResult) => void): void {
+  const claims = new Int32Array(plan.counter);
+  const count = rangeCount(plan);
+  for (let index = Atomics.add(claims, 0, 1); index < count; index = Atomics.add(claims, 0, 1)) {
+    const result = check(planRange(plan, index));
+    report(index, result);
+    if (!result.ok) Atomics.store(claims, 0, count);
   }
 }
 
 /** Marks the workerData of a verification worker (a test runner's own worker threads carry other data). */
 export const VERIFY_WORKER_KIND = 'gatehouse-audit-verify-range';
 
+/** The workerData a verification worker starts with. */
+export interface VerifyWorkerData {
+  readonly kind: typeof VERIFY_WORKER_KIND;
+  readonly file: string;
+}
+
+/** What a worker posts: the error that stopped it, or one result per range it claimed, then done. */
+export type VerifyWorkerMessage =
+  | { readonly type: 'failed'; readonly message: string }
+  | { readonly type: 'result'; readonly index: number; readonly result: VerifyRangeResult }
+  | { readonly type: 'done' };
+
+function serve(port: NonNullable<typeof parentPort>, data: VerifyWorkerData): void {
+  let verifier: RangeVerifier;
+  try {
+    verifier = new RangeVerifier(data.file);
+  } catch (error) {
+    port.postMessage({ type: 'failed', message: (error as Error).message } satisfies VerifyWorkerMessage);
+    port.close();
+    return;
+  }
+  port.on('message', (plan: VerifyPlan | null) => {
+    if (plan === null) {
+      verifier.close();
+      port.close();
+      return;
+    }
+    const check = (range: VerifyRange): VerifyRangeResult => {
+      try {
+        return verifier.verify(range);
+      } catch {
+        // A read error (a corrupt page, a file cut short) is an anomaly like any other: the sequential pass names it.
+        return { ok: false, atSeq: range.after + 1 };
+      }
+    };
+    claimRanges(plan, check, (index, result) => port.postMessage({ type: 'result', index, result } satisfies VerifyWorkerMessage));
+    port.postMessage({ type: 'done' } satisfies VerifyWorkerMessage);
+  });
+}
+
 if (parentPort !== null && (workerData as { kind?: unknown } | null)?.kind === VERIFY_WORKER_KIND) {
-  parentPort.postMessage(verifyRange(workerData as VerifyRangeRequest));
+  serve(parentPort, workerData as VerifyWorkerData);
 }

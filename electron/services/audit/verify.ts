@@ -6,9 +6,9 @@
  * a UI can show progress and cancel. Per row it costs one SHA-256 over the stored canonical bytes and two
  * substring checks: the stored record IS the hashed text, so nothing is re-serialised.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Db } from '../db/sqlite';
 import { GENESIS_HASH, readChainLinks, sha256Hex, type Canonicalize } from './chain';
@@ -23,7 +23,18 @@ import {
   type VerifyCommonOptions,
   type VerifyReport,
 } from './report';
-import { VERIFY_WORKER_KIND, type VerifyRangeRequest, type VerifyRangeResult } from './verify-worker';
+import {
+  planRange,
+  RangeVerifier,
+  rangeCount,
+  seqsWithin,
+  VERIFY_WORKER_KIND,
+  type VerifyPlan,
+  type VerifyRange,
+  type VerifyRangeResult,
+  type VerifyWorkerData,
+  type VerifyWorkerMessage,
+} from './verify-worker';
 
 /** Options for verifying a database. */
 export interface VerifyDatabaseOptions extends VerifyCommonOptions {
@@ -44,10 +55,18 @@ export interface VerifyDatabaseOptions extends VerifyCommonOptions {
   readonly workers?: number;
   /** The worker entry (default: built `dist/workers/audit-verify-worker.cjs`, or the .ts from source). */
   readonly workerFile?: string;
+  /**
+   * Workers already started on this database by {@link startVerifyWorkers} (so they boot while the caller
+   * opens the store); used instead of `workers`/`workerFile`, once, and closed when done with.
+   */
+  readonly startedWorkers?: VerifyWorkers | null;
 }
 
 /** Smallest log worth splitting across worker threads. */
 export const PARALLEL_MIN_EVENTS = 50_000;
+
+/** Ranges per thread: small ranges keep every core busy to the end when one thread is slowed. */
+const RANGES_PER_THREAD = 20;
 
 /**
  * Where the verification worker entry is: next to this file when running from TypeScript source,
@@ -58,19 +77,129 @@ export function defaultVerifyWorkerFile(): string {
   return join(__dirname, '..', 'workers', 'audit-verify-worker.cjs');
 }
 
-function startVerifyWorker(workerFile: string, request: VerifyRangeRequest): Promise<VerifyRangeResult> {
-  const workerData = { ...request, kind: VERIFY_WORKER_KIND };
+/** Verification worker threads, each with its own read-only connection to one database file. */
+export interface VerifyWorkers {
+  /** The database file they read. */
+  readonly file: string;
+  /** Worker threads. */
+  readonly size: number;
+  /**
+   * Checks every range of a plan and returns the results by range index. The workers claim ranges through
+   * the plan's shared counter; `local`, when given, claims and checks ranges in the calling thread too,
+   * letting the event loop run between them. After the first range that is not ok no more are claimed
+   * (the later entries are then missing). Rejects when a worker cannot open the file or dies.
+   */
+  run(plan: Omit<VerifyPlan, 'counter'>, local?: (range: VerifyRange) => VerifyRangeResult): Promise<ReadonlyArray<VerifyRangeResult | undefined>>;
+  /** Stops every worker (at once, even in the middle of a range). */
+  close(): void;
+}
+
+interface WorkerSlot {
+  /** Sends the plan; resolves when the worker has claimed its last range. */
+  run(plan: VerifyPlan, report: (index: number, result: VerifyRangeResult) => void): Promise<void>;
+  stop(): void;
+}
+
+function startWorkerSlot(workerFile: string, file: string): WorkerSlot {
+  const workerData: VerifyWorkerData = { kind: VERIFY_WORKER_KIND, file };
   let worker: Worker;
   if (workerFile.endsWith('.ts')) {
     // From TypeScript source (vitest, tsx): register tsx's require hook in the worker first.
     const tsx = createRequire(__filename).resolve('tsx/cjs');
     worker = new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(workerFile)});`, { eval: true, workerData });
   } else worker = new Worker(workerFile, { workerData });
-  return new Promise((resolve, reject) => {
-    worker.once('message', (result: VerifyRangeResult) => resolve(result));
-    worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`audit verification worker exited with code ${code}`)));
-  }).finally(() => void worker.terminate()) as Promise<VerifyRangeResult>;
+  let report: ((index: number, result: VerifyRangeResult) => void) | null = null;
+  let settle: { resolve: () => void; reject: (error: Error) => void } | null = null;
+  let dead: Error | null = null;
+  const die = (error: Error): void => {
+    dead ??= error;
+    settle?.reject(dead);
+    settle = null;
+  };
+  worker.on('message', (message: VerifyWorkerMessage) => {
+    if (message.type === 'failed') die(new Error(message.message));
+    else if (message.type === 'result') report?.(message.index, message.result);
+    else {
+      settle?.resolve();
+      settle = null;
+    }
+  });
+  worker.once('error', die);
+  worker.once('exit', (code) => die(new Error(`audit verification worker exited with code ${code}`)));
+  return {
+    run(plan, onResult): Promise<void> {
+      if (dead !== null) return Promise.reject(dead);
+      report = onResult;
+      return new Promise((resolve, reject) => {
+        settle = { resolve, reject };
+        worker.postMessage(plan);
+      });
+    },
+    stop(): void {
+      die(new Error('audit verification workers were closed'));
+      void worker.terminate();
+    },
+  };
+}
+
+/**
+ * Starts `count` verification worker threads on a database file, before the store is opened and its heads
+ * are read, so their start-up (a thread, a Node environment, the SQLite addon) overlaps the caller's.
+ * Returns null when fewer than 1 is asked for or there is no worker entry. Closing them twice is harmless.
+ */
+export function startVerifyWorkers(file: string, count: number, workerFile: string = defaultVerifyWorkerFile()): VerifyWorkers | null {
+  const size = Math.min(Math.floor(count), 15);
+  if (!(size >= 1) || file === ':memory:' || !existsSync(workerFile)) return null;
+  const slots = Array.from({ length: size }, () => startWorkerSlot(workerFile, file));
+  return {
+    file,
+    size,
+    async run(layout, local) {
+      const plan: VerifyPlan = { ...layout, counter: new SharedArrayBuffer(4) };
+      const results = new Array<VerifyRangeResult | undefined>(rangeCount(plan));
+      const keep = (index: number, result: VerifyRangeResult): void => {
+        results[index] = result;
+      };
+      // The plan is posted before the first await, so the workers start on it while this thread goes on.
+      const running = slots.map((slot) => slot.run(plan, keep));
+      running.forEach((done) => done.catch(() => undefined)); // observed below, after this thread's share
+      if (local !== undefined) {
+        await yieldToEventLoop();
+        const claims = new Int32Array(plan.counter);
+        const count = rangeCount(plan);
+        for (let index = Atomics.add(claims, 0, 1); index < count; index = Atomics.add(claims, 0, 1)) {
+          const result = local(planRange(plan, index));
+          keep(index, result);
+          if (!result.ok) Atomics.store(claims, 0, count);
+          await yieldToEventLoop();
+        }
+      }
+      await Promise.all(running);
+      return results;
+    },
+    close(): void {
+      for (const slot of slots) slot.stop();
+    },
+  };
+}
+
+/** Smallest database file for which {@link prestartVerifyWorkers} starts workers (50,000 events take more). */
+const PRESTART_MIN_BYTES = 8 << 20;
+
+/**
+ * Starts the worker threads of a verification in `threads` threads (this one and `threads - 1` workers)
+ * before the database is opened, when the file is large enough to hold a log worth splitting
+ * ({@link PARALLEL_MIN_EVENTS}); otherwise (or for a file that is not there) returns null. What the CLI
+ * calls first thing, so the threads boot on the other cores meanwhile.
+ */
+export function prestartVerifyWorkers(file: string, threads: number): VerifyWorkers | null {
+  let bytes = 0;
+  try {
+    bytes = statSync(file).size;
+  } catch {
+    return null;
+  }
+  return bytes >= PRESTART_MIN_BYTES ? startVerifyWorkers(file, threads - 1) : null;
 }
 
 /**
@@ -86,30 +215,34 @@ async function verifyInParallel(
   headSeqs: ReadonlyArray<number>,
   options: VerifyDatabaseOptions,
 ): Promise<VerifyReport | null> {
-  const workers = Math.min(options.workers ?? 1, 16);
-  const workerFile = options.workerFile ?? defaultVerifyWorkerFile();
-  if (workers < 2 || total < PARALLEL_MIN_EVENTS || options.deep || !existsSync(workerFile) || db.name === ':memory:') return null;
-  const size = Math.ceil(total / workers);
-  const ranges: VerifyRangeRequest[] = [];
-  for (let after = 0; after < total; after += size) {
-    const last = Math.min(total, after + size);
-    ranges.push({ file: db.name, after, last, headSeqs: headSeqs.filter((s) => s > after && s <= last) });
-  }
-  let results: VerifyRangeResult[];
+  if (total < PARALLEL_MIN_EVENTS || options.deep || db.name === ':memory:') return null;
+  const given = options.startedWorkers ?? null;
+  const usable = given !== null && resolve(given.file) === resolve(db.name);
+  // This thread checks ranges too, so N threads are this one and N - 1 workers.
+  const workers = usable ? given : startVerifyWorkers(db.name, Math.min(options.workers ?? 1, 16) - 1, options.workerFile);
+  if (workers === null) return null;
+  const size = Math.max(5000, Math.ceil(total / ((workers.size + 1) * RANGES_PER_THREAD)));
+  let results: ReadonlyArray<VerifyRangeResult | undefined>;
+  let local: RangeVerifier | null = null;
   try {
-    const running = Promise.all(ranges.map((range) => startVerifyWorker(workerFile, range)));
+    local = new RangeVerifier(db);
+    const here = local;
+    const running = workers.run({ total, size, headSeqs }, (range) => here.verify(range));
     // The heads' signatures (one Ed25519 check each, a thousand at a million events) are checked here
-    // while the workers hash their ranges, instead of before they start.
+    // while the workers start and hash their ranges; then this thread takes ranges too.
     addHeads();
     results = await running;
   } catch {
     return null;
+  } finally {
+    workers.close();
+    local?.close();
   }
   throwIfCancelled(options.signal);
   const hashes = new Map<number, string>();
   let prev = GENESIS_HASH;
   for (const result of results) {
-    if (!result.ok || result.firstPrevHash !== prev) return null;
+    if (result === undefined || !result.ok || result.firstPrevHash !== prev) return null;
     for (const [seq, hash] of result.headHashes) hashes.set(seq, hash);
     prev = result.lastHash;
   }
@@ -191,6 +324,19 @@ export async function verifyDatabase(
   headsFiles: ReadonlyArray<string>,
   options: VerifyDatabaseOptions = {},
 ): Promise<VerifyReport> {
+  try {
+    return await verifyDatabaseOnce(db, canonicalize, headsFiles, options);
+  } finally {
+    options.startedWorkers?.close();
+  }
+}
+
+async function verifyDatabaseOnce(
+  db: Db,
+  canonicalize: Canonicalize,
+  headsFiles: ReadonlyArray<string>,
+  options: VerifyDatabaseOptions,
+): Promise<VerifyReport> {
   const ledger = new HeadLedger(canonicalize, options.trustedKeyIds);
   const state = { checked: 0, lastSeq: 0, lastHash: GENESIS_HASH };
   const outside = loadHeadsFiles(headsFiles);
@@ -205,12 +351,12 @@ export async function verifyDatabase(
     for (const head of outside.heads) ledger.add(head);
   };
 
-  if ((options.workers ?? 1) > 1) {
-    const headSeqs = [...new Set([...snapshot.heads, ...outside.heads].map((h) => h.seq))].filter((s) => s <= snapshot.maxSeq).sort((a, b) => a - b);
+  const headSeqs = [...new Set([...snapshot.heads, ...outside.heads].map((h) => h.seq))].filter((s) => s <= snapshot.maxSeq).sort((a, b) => a - b);
+  if ((options.workers ?? 1) > 1 || options.startedWorkers) {
     const fast = await verifyInParallel(db, ledger, addHeads, snapshot.maxSeq, headSeqs, options);
     if (fast !== null) return fast;
     // Something is off: start again in one pass, with a fresh ledger, to name the first fault exactly.
-    return verifyDatabase(db, canonicalize, headsFiles, { ...options, workers: 1 });
+    return verifyDatabaseOnce(db, canonicalize, headsFiles, { ...options, workers: 1, startedWorkers: null });
   }
   addHeads();
 
@@ -244,7 +390,7 @@ export async function verifyDatabase(
     if (computed !== hash) {
       return { reason: 'modified', firstBadSeq: expected, message: `event ${expected} was modified: its bytes no longer hash to its stored hash` };
     }
-    if (!record.startsWith(state.lastHash, links.prevHashAt)) {
+    if (record.slice(links.prevHashAt, links.prevHashAt + 64) !== state.lastHash) {
       return expected === 1
         ? { reason: 'modified', firstBadSeq: 1, message: 'event 1 does not chain from the genesis hash' }
         : {
@@ -264,8 +410,33 @@ export async function verifyDatabase(
     return null;
   };
 
+  // Each chunk is first checked the way the workers check a range (one string per row, no per-row
+  // reports); only a chunk that fails that is read again row by row, to name its first fault exactly.
+  const quick = options.deep ? null : new RangeVerifier(db);
+  const quickChunk = (checker: RangeVerifier): boolean => {
+    const last = Math.min(total, state.lastSeq + chunkSize);
+    const result = checker.verify({ after: state.lastSeq, last, headSeqs: seqsWithin(headSeqs, state.lastSeq, last) });
+    if (!result.ok || result.firstPrevHash !== state.lastHash) return false;
+    const saved = ledger.save();
+    for (const [seq, hash] of result.headHashes) {
+      if (ledger.reach(seq, hash) !== null) {
+        ledger.restore(saved);
+        return false;
+      }
+    }
+    state.checked += last - state.lastSeq;
+    state.lastSeq = last;
+    state.lastHash = result.lastHash;
+    return true;
+  };
+
   while (state.lastSeq < total) {
     throwIfCancelled(options.signal);
+    if (quick !== null && quickChunk(quick)) {
+      options.onProgress?.({ checked: state.checked, fraction: state.lastSeq / total });
+      await yieldToEventLoop();
+      continue;
+    }
     const rows = readChunk.all(state.lastSeq, total, chunkSize) as Row[];
     if (rows.length === 0) {
       // Rows the snapshot counted are gone: every seq from here to the snapshot's end is missing.

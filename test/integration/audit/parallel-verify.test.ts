@@ -3,7 +3,7 @@
  * log, and for a tampered one the same first fault (any anomaly falls back to the sequential pass).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openAuditStore, type AuditPaths, type VerifyReport } from '../../../electron/services/audit';
+import { openAuditStore, prestartVerifyWorkers, type AuditPaths, type VerifyReport } from '../../../electron/services/audit';
 import { PARALLEL_MIN_EVENTS } from '../../../electron/services/audit/verify';
 import { verifyRange } from '../../../electron/services/audit/verify-worker';
 import { dropGuards, openTestStore, rawDb, removeDir, sampleEvent, steppingClock, tempDir } from '../../unit/services/audit/helpers';
@@ -49,6 +49,19 @@ describe('parallel audit verification', () => {
     // The sequential pass reports every chunk; the workers' pass reports once, at the end.
     expect(sequentialProgress.length).toBeGreaterThan(5);
     expect(parallelProgress).toEqual([1]);
+  }, 300_000);
+
+  it('gives the same report with workers started before the store was opened (as the CLI does)', async () => {
+    const started = prestartVerifyWorkers(paths.file, 2);
+    expect(started).toMatchObject({ size: 1 });
+    const store = await openAuditStore({ file: paths.file, clock: steppingClock(), readonly: true, headsDir: paths.headsDir });
+    try {
+      const report = await store.verify({ trustedKeyIds: [keyId], requireSealed: true, workers: 2, startedWorkers: started });
+      expect(report).toEqual(await verify(1));
+    } finally {
+      store.close();
+      started?.close();
+    }
   }, 300_000);
 
   it('names the same first fault when the first row of the second range was rewritten', async () => {

@@ -1,0 +1,141 @@
+/**
+ * The verification workers' range check never passes what the sequential verifier fails: each attack on a
+ * real database file is run through both, and the range check must refuse every one (the sequential pass
+ * then names the fault). The workers read each row as one `seq hash record` string, so the attacks include
+ * the ones aimed at that: a hash column that swallowed the record's first byte, values stored as blobs, a
+ * hash in capitals or with non-ASCII characters.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openAuditStore, sha256Hex, type AuditPaths, type VerifyReport } from '../../../electron/services/audit';
+import { verifyRange } from '../../../electron/services/audit/verify-worker';
+import { appendSamples, dropGuards, openTestStore, rawDb, removeDir, steppingClock, tempDir } from '../../unit/services/audit/helpers';
+
+const EVENTS = 22;
+
+let dir: string;
+let paths: AuditPaths;
+let keyId: string;
+
+beforeEach(async () => {
+  dir = tempDir();
+  const t = await openTestStore(dir, { headEvery: 5 });
+  appendSamples(t.store, EVENTS);
+  t.store.close();
+  paths = t.paths;
+  keyId = t.key.keyId;
+});
+afterEach(() => removeDir(dir));
+
+async function sequential(): Promise<VerifyReport> {
+  const store = await openAuditStore({ file: paths.file, clock: steppingClock(), readonly: true, headsDir: paths.headsDir });
+  try {
+    return await store.verify({ trustedKeyIds: [keyId], workers: 1 });
+  } finally {
+    store.close();
+  }
+}
+
+/**
+ * Runs SQL on the file as an attacker with file access would: guards dropped, and `events` replaced by a
+ * table with the same rows and no types, no generated columns, no checks (STRICT and the JSON-extracting
+ * columns would otherwise refuse a blob or a record that is not JSON).
+ */
+function attack(sql: (db: ReturnType<typeof rawDb>) => void): void {
+  const db = rawDb(paths.file);
+  try {
+    dropGuards(db);
+    db.exec(`
+      CREATE TABLE loose (seq INTEGER PRIMARY KEY, record, hash, ts);
+      INSERT INTO loose SELECT seq, record, hash, ts FROM events;
+      DROP TABLE events_fts;
+      DROP TABLE events;
+      ALTER TABLE loose RENAME TO events;
+    `);
+    sql(db);
+  } finally {
+    db.close();
+  }
+}
+
+const recordAt = (db: ReturnType<typeof rawDb>, seq: number): string => db.prepare('SELECT record FROM events WHERE seq = ?').pluck().get(seq) as string;
+const hashAt = (db: ReturnType<typeof rawDb>, seq: number): string => db.prepare('SELECT hash FROM events WHERE seq = ?').pluck().get(seq) as string;
+
+const ATTACKS: ReadonlyArray<readonly [string, (db: ReturnType<typeof rawDb>) => void]> = [
+  ['one byte of a record changed', (db) => db.prepare('UPDATE events SET record = replace(record, ?, ?) WHERE seq = 9').run('"actor":"', '"actor":"x')],
+  [
+    'a record rewritten and re-hashed (its successor still names the old hash)',
+    (db) => {
+      const record = recordAt(db, 9).replace('"actor":"', '"actor":"x');
+      db.prepare('UPDATE events SET record = ?, hash = ? WHERE seq = 9').run(record, sha256Hex(record));
+    },
+  ],
+  [
+    "the hash column holding the record's first byte (the row still reads as the same `hash record` text)",
+    (db) => {
+      const record = recordAt(db, 9);
+      db.prepare('UPDATE events SET hash = ?, record = ? WHERE seq = 9').run(hashAt(db, 9) + record.slice(0, 1), record.slice(1));
+    },
+  ],
+  [
+    "the record column holding the hash's last digit",
+    (db) => {
+      const hash = hashAt(db, 9);
+      db.prepare('UPDATE events SET hash = ?, record = ? WHERE seq = 9').run(hash.slice(0, 63), hash.slice(63) + recordAt(db, 9));
+    },
+  ],
+  ['a record stored as a blob of the same bytes', (db) => db.prepare('UPDATE events SET record = CAST(record AS BLOB) WHERE seq = 9').run()],
+  ['a hash stored as a blob of the same bytes', (db) => db.prepare('UPDATE events SET hash = CAST(hash AS BLOB) WHERE seq = 9').run()],
+  ['a hash in capitals', (db) => db.prepare('UPDATE events SET hash = upper(hash) WHERE seq = 9').run()],
+  ['a hash with a non-ASCII character', (db) => db.prepare("UPDATE events SET hash = substr(hash, 1, 63) || 'é' WHERE seq = 9").run()],
+  ['a row deleted', (db) => db.prepare('DELETE FROM events WHERE seq = 9').run()],
+  ['the last row deleted', (db) => db.prepare('DELETE FROM events WHERE seq = ?').run(EVENTS)],
+  [
+    'two rows swapped, each with its hash',
+    (db) => {
+      const [r8, h8, r9, h9] = [recordAt(db, 8), hashAt(db, 8), recordAt(db, 9), hashAt(db, 9)];
+      db.prepare('UPDATE events SET record = ?, hash = ? WHERE seq = 8').run(r9, h9);
+      db.prepare('UPDATE events SET record = ?, hash = ? WHERE seq = 9').run(r8, h8);
+    },
+  ],
+  ['a row moved to another seq', (db) => db.prepare('UPDATE events SET seq = 1009 WHERE seq = 9').run()],
+  ['a record cut short', (db) => db.prepare('UPDATE events SET record = substr(record, 1, 100) WHERE seq = 9').run()],
+  ['an empty record', (db) => db.prepare("UPDATE events SET record = '' WHERE seq = 9").run()],
+];
+
+describe("the verification workers' range check", () => {
+  it('passes the intact log and reports its edges and the hashes at the heads', async () => {
+    const report = await sequential();
+    expect(report).toMatchObject({ ok: true, lastSeq: EVENTS });
+    const whole = verifyRange({ file: paths.file, after: 0, last: EVENTS, headSeqs: [10, 5] });
+    expect(whole).toMatchObject({ ok: true, firstPrevHash: '0'.repeat(64), lastHash: report.lastHash });
+    expect(whole.ok && whole.headHashes.map(([seq]) => seq)).toEqual([5, 10]);
+    const db = rawDb(paths.file);
+    try {
+      expect(whole.ok && whole.headHashes).toEqual([
+        [5, hashAt(db, 5)],
+        [10, hashAt(db, 10)],
+      ]);
+      // A range that starts mid-log reports the prevHash its first event recorded, for the join.
+      expect(verifyRange({ file: paths.file, after: 7, last: 12, headSeqs: [] })).toMatchObject({ ok: true, firstPrevHash: hashAt(db, 7), lastHash: hashAt(db, 12) });
+    } finally {
+      db.close();
+    }
+  });
+
+  it('passes the log moved into a table with no types (so what the attacks below change is what is caught)', async () => {
+    attack(() => undefined);
+    expect(await sequential()).toMatchObject({ ok: true, lastSeq: EVENTS });
+    expect(verifyRange({ file: paths.file, after: 0, last: EVENTS, headSeqs: [] })).toMatchObject({ ok: true });
+  });
+
+  for (const [name, sql] of ATTACKS) {
+    it(`refuses ${name}, which the sequential verifier fails`, async () => {
+      attack(sql);
+      expect((await sequential()).ok).toBe(false);
+      const result = verifyRange({ file: paths.file, after: 0, last: EVENTS, headSeqs: [] });
+      expect(result.ok).toBe(false);
+      // Every range that holds the bad row refuses it too, not only one starting at genesis.
+      expect(verifyRange({ file: paths.file, after: 6, last: EVENTS, headSeqs: [] }).ok).toBe(false);
+    });
+  }
+});
