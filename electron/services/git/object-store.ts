@@ -74,8 +74,11 @@ export interface ObjectStore {
   readBlob(oid: string): Promise<Buffer>;
   /** Reads a blob unless it is larger than `maxBytes`, in which case only its size is returned. */
   readBlobBounded(oid: string, maxBytes: number): Promise<BoundedBlob>;
-  /** Reads and parses a tree (memoised); refuses duplicate or unsorted entries. */
-  readTree(oid: string): Promise<ReadonlyArray<TreeEntry>>;
+  /**
+   * Reads and parses a tree (memoised unless `memo` is false: a walk over every tree of a large
+   * checkout would otherwise keep them all); refuses duplicate or unsorted entries.
+   */
+  readTree(oid: string, options?: { readonly memo?: boolean }): Promise<ReadonlyArray<TreeEntry>>;
   /** Reads and parses a commit (memoised). */
   readCommit(oid: string): Promise<ParsedCommit>;
   /** Writes an object as a loose object unless it is known to exist; returns its oid. */
@@ -450,10 +453,11 @@ export function createObjectStore(options: ObjectStoreOptions): ObjectStore {
       const content = await expect(oid, 'blob');
       return content.length > maxBytes ? { size: content.length, content: null } : { size: content.length, content };
     },
-    async readTree(oid) {
+    async readTree(oid, options) {
       const memo = trees.get(oid);
       if (memo !== undefined) return memo;
       const entries = parseTree(oid, await expect(oid, 'tree'));
+      if (options?.memo === false) return entries;
       if (trees.size >= maxTrees) {
         const oldest = trees.keys().next().value;
         if (oldest !== undefined) trees.delete(oldest);
