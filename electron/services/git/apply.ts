@@ -184,8 +184,9 @@ export async function applyRevision(repo: GitRepository, input: ApplyInput): Pro
       const changes: ChangeSource = (visit) => forEachTreeChange(repo.objects, targetTree, newTree, visit);
       const reversed: ChangeSource = (visit) => forEachTreeChange(repo.objects, newTree, targetTree, visit);
       let changedPaths = 0;
+      const checkedDirs = new Set<string>();
       await changes((change) => {
-        validateChangedPath(change.path, change.new?.mode ?? null);
+        validateChangedPath(change.path, change.new?.mode ?? null, checkedDirs);
         changedPaths += 1;
       });
       const journal = startJournal(repo.gitdir, {

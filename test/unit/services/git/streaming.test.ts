@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { validateChangedPath } from '../../../../electron/services/git/diff';
 import { createIndexBuilder, lockIndex, parseIndex, readIndex } from '../../../../electron/services/git/index-file';
 import { mergeBase } from '../../../../electron/services/git/proposals';
 import { openRepository } from '../../../../electron/services/git/repository';
@@ -52,6 +53,19 @@ describe('streaming tree walks', () => {
     });
     expect(flat).toEqual((await flattenTree(repo.objects, head)).map((e) => e.path));
     expect(flat).toEqual(t.git('-c', 'core.quotePath=false', 'ls-tree', '-r', '--name-only', 'HEAD').split('\n'));
+  });
+});
+
+describe('validating many paths of one folder', () => {
+  it('checks a folder once and every leaf each time, and never remembers a folder that failed', () => {
+    const checked = new Set<string>();
+    validateChangedPath('src/a/one.ts', 0o100644, checked);
+    expect(checked.has('src/a')).toBe(true);
+    expect(() => validateChangedPath('src/a/.git', 0o100644, checked)).toThrow(/\.git/u);
+    expect(() => validateChangedPath('src/a/.gitmodules', 0o120000, checked)).toThrow(/symlink/u);
+    expect(() => validateChangedPath('src/.GIT/x', 0o100644, checked)).toThrow(/\.git/u);
+    expect(checked.has('src/.GIT')).toBe(false);
+    expect(() => validateChangedPath('src/.GIT/y', 0o100644, checked)).toThrow(/\.git/u);
   });
 });
 
