@@ -20,7 +20,7 @@ import * as git from 'isomorphic-git';
 import { commitCheckpoint, type CreatedCheckpoint } from './checkpoints';
 import { validateChangedPath } from './diff';
 import { GitConflictError, GitInvalidInputError, GitNotFoundError, GitRefusedError } from './errors';
-import { createIndexBuilder, lockIndex, readIndex, ZERO_STAT, type IndexEntry, type IndexStat } from './index-file';
+import { createIndexBuilder, indexEntries, lockIndex, parseIndex, readIndexFile, serialiseIndex, ZERO_STAT, type GitIndex, type IndexStat } from './index-file';
 import { crashPoint, startJournal } from './journal';
 import { MODE_GITLINK } from './object-store';
 import { mergeBase, proposalRef } from './proposals';
@@ -28,7 +28,7 @@ import { isOid, readHead, resolveRefOrNull, updateRef } from './refs';
 import type { GitIdentity, GitRepository } from './repository';
 import { stagedPathsStreaming } from './status';
 import { compareUtf8, editTree, forEachTreeChange, type TreeChange, type TreeEdit } from './trees';
-import { scanTrackedFiles, scanUntrackedFiles, writeWorktreeStream, type ChangeSource } from './worktree';
+import { scanTrackedFiles, scanUntrackedFiles, writeWorktreeStream, type ChangeSource, type SkippedFile } from './worktree';
 
 /** The revision an approval names. */
 export interface ApprovedRevision {
@@ -105,6 +105,56 @@ export function reverseChanges(changes: ReadonlyArray<TreeChange>): TreeChange[]
   return changes.map((c) => ({ path: c.path, old: c.new, new: c.old }));
 }
 
+/** An index with no entries (what a missing index file means). */
+const EMPTY_INDEX = serialiseIndex([]);
+
+/**
+ * The apply's checks on the index and working tree, streamed (see {@link applyRevision}): refuses
+ * staged, unstaged and conflicted paths as before, and returns the state before (the target's tree as
+ * the index, plus the untracked files captured as blobs), the fresh stat data of files whose stat
+ * changed but content did not, and the index file's bytes. Nothing parsed outlives the call.
+ */
+async function checkCleanAndCapture(
+  repo: GitRepository,
+  targetTree: string,
+  branch: string | null,
+  headOid: string,
+): Promise<{
+  readonly before: { branch: string | null; headOid: string; indexTree: string; worktreeTree: string; scan: { skipped: ReadonlyArray<SkippedFile> } };
+  readonly refreshed: Map<string, IndexStat>;
+  readonly indexBytes: Buffer | null;
+}> {
+  const file = readIndexFile(repo.gitdir);
+  const index: GitIndex = file === null ? { version: 2, entries: [], mtimeNs: null, checksum: '' } : parseIndex(file.bytes, file.mtimeNs);
+  const unstaged: string[] = [];
+  const conflicted: string[] = [];
+  const refreshed = new Map<string, IndexStat>();
+  const tracked = scanTrackedFiles(
+    repo,
+    index,
+    'hash',
+    (found, isConflicted) => {
+      if (isConflicted) conflicted.push(found.path);
+      if (!found.clean) unstaged.push(found.path);
+      else if (found.refreshed && found.stat !== null) refreshed.set(found.path, found.stat);
+    },
+    { memo: false },
+  );
+  const staged = await stagedPathsStreaming(repo, tracked.shape, targetTree);
+  if (staged.length > 0 || unstaged.length > 0 || conflicted.length > 0) {
+    throw new GitConflictError('the working tree or index has changes; commit, stash or roll them back first', { staged, unstaged, conflicted });
+  }
+  // Clean: the index is the target's tree, and the working tree is that plus the untracked files.
+  const before = await repo.objects.batch(async () => {
+    const { untracked, skipped } = scanUntrackedFiles(repo, tracked, { content: 'write', memo: false });
+    const edits: TreeEdit[] = [];
+    for (const u of untracked) if (u.current !== null) edits.push({ path: u.path, entry: u.current });
+    const worktreeTree = edits.length === 0 ? targetTree : await editTree(repo.objects, targetTree, edits);
+    return { branch, headOid, indexTree: targetTree, worktreeTree, scan: { skipped } };
+  });
+  return { before, refreshed, indexBytes: file === null ? null : file.bytes };
+}
+
 /** Applies an approved revision (see the module comment). */
 export async function applyRevision(repo: GitRepository, input: ApplyInput): Promise<ApplyResult> {
   const { revision } = input;
@@ -144,36 +194,10 @@ export async function applyRevision(repo: GitRepository, input: ApplyInput): Pro
     let indexLockPath: string | null = null;
     const lock = lockIndex(repo.gitdir, repo.memo, (path) => (indexLockPath = path));
     try {
-      // The checks and the state before stream over the index and the trees: nothing per file of a
-      // 50,000-file tree is collected, only what is wrong (dirty paths) and what is new (untracked files).
-      const index = readIndex(repo.gitdir, repo.memo);
+      // The checks and the state before stream over the index and the trees; the parsed index is
+      // dropped before the first write (only its bytes stay, walked again entry by entry below).
       const targetTree = (await repo.objects.readCommit(targetOid)).tree;
-      const unstaged: string[] = [];
-      const conflicted: string[] = [];
-      // Files whose stat data changed but whose content did not: their fresh stat goes into the new index.
-      const refreshed = new Map<string, IndexStat>();
-      const tracked = scanTrackedFiles(repo, index, 'hash', (file, isConflicted) => {
-        if (isConflicted) conflicted.push(file.path);
-        if (!file.clean) unstaged.push(file.path);
-        else if (file.refreshed && file.stat !== null) refreshed.set(file.path, file.stat);
-      });
-      const staged = await stagedPathsStreaming(repo, tracked.shape, targetTree);
-      if (staged.length > 0 || unstaged.length > 0 || conflicted.length > 0) {
-        throw new GitConflictError('the working tree or index has changes; commit, stash or roll them back first', {
-          staged,
-          unstaged,
-          conflicted,
-        });
-      }
-      // Clean: the index is the target's tree, and the working tree is that plus the untracked files
-      // (captured as blobs, as a checkpoint captures them).
-      const before = await repo.objects.batch(async () => {
-        const { untracked, skipped } = scanUntrackedFiles(repo, tracked, { content: 'write' });
-        const edits: TreeEdit[] = [];
-        for (const u of untracked) if (u.current !== null) edits.push({ path: u.path, entry: u.current });
-        const worktreeTree = edits.length === 0 ? targetTree : await editTree(repo.objects, targetTree, edits);
-        return { branch: checkedOut.branch, headOid: targetOid, indexTree: targetTree, worktreeTree, scan: { skipped } };
-      });
+      const { before, refreshed, indexBytes } = await checkCleanAndCapture(repo, targetTree, checkedOut.branch, targetOid);
       const fastForward = targetOid === revision.baseOid;
       const newHead = fastForward
         ? revision.headOid
@@ -224,12 +248,12 @@ export async function applyRevision(repo: GitRepository, input: ApplyInput): Pro
       // change leaves alone, merged with the written ones and their fresh stat data. Equal to the
       // entries of the new tree, since the old index was the target's tree.
       const builder = createIndexBuilder();
-      const old = index.entries;
-      let k = 0;
+      const oldEntries = indexEntries(indexBytes ?? EMPTY_INDEX);
+      let old = oldEntries.next();
       const keepOldBefore = (path: string | null): void => {
-        while (k < old.length && (path === null || compareUtf8((old[k] as IndexEntry).path, path) < 0)) {
-          const e = old[k] as IndexEntry;
-          k += 1;
+        while (old.done !== true && (path === null || compareUtf8(old.value.path, path) < 0)) {
+          const e = old.value;
+          old = oldEntries.next();
           const stat = e.mode === MODE_GITLINK ? ZERO_STAT : (refreshed.get(e.path) ?? e.stat);
           builder.add({ path: e.path, oid: e.oid, mode: e.mode, stage: 0, stat, assumeValid: false, skipWorktree: false, intentToAdd: false });
         }
@@ -238,7 +262,7 @@ export async function applyRevision(repo: GitRepository, input: ApplyInput): Pro
       try {
         await writeWorktreeStream(repo, changes, { resultTree: newTree }, (change, stat) => {
           keepOldBefore(change.path);
-          if (k < old.length && (old[k] as IndexEntry).path === change.path) k += 1;
+          if (old.done !== true && old.value.path === change.path) old = oldEntries.next();
           if (change.new === null) return;
           builder.add({ path: change.path, oid: change.new.oid, mode: change.new.mode, stage: 0, stat: stat ?? ZERO_STAT, assumeValid: false, skipWorktree: false, intentToAdd: false });
         });
@@ -268,7 +292,7 @@ export async function applyRevision(repo: GitRepository, input: ApplyInput): Pro
         });
       } catch (error) {
         const back = lockIndex(repo.gitdir, repo.memo);
-        back.commit(index.entries);
+        back.commit(indexBytes === null ? [] : parseIndex(indexBytes).entries);
         await writeWorktreeStream(repo, reversed, { resultTree: targetTree, symlinks: 'as-recorded' }, () => undefined);
         journal.finish();
         throw error;

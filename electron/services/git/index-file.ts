@@ -140,8 +140,11 @@ function readVarint(buf: Buffer, start: number): { value: number; next: number }
   return { value, next: offset };
 }
 
-/** Parses an index file's bytes. */
-export function parseIndex(buf: Buffer, mtimeNs: bigint | null = null): GitIndex {
+/**
+ * The entries of an index file's bytes, one at a time (the header and checksum checked first, the
+ * extensions after the last entry): a caller that walks them once holds no entry it is done with.
+ */
+export function* indexEntries(buf: Buffer): Generator<IndexEntry, { readonly version: number; readonly checksum: string }> {
   if (buf.length < 32 || buf.toString('latin1', 0, 4) !== 'DIRC') throw new GitRefusedError('the index file is corrupt');
   const version = buf.readUInt32BE(4);
   if (version < 2 || version > 4) throw new GitUnsupportedError(`index version ${version} is not supported`);
@@ -152,7 +155,6 @@ export function parseIndex(buf: Buffer, mtimeNs: bigint | null = null): GitIndex
     throw new GitRefusedError('the index file checksum does not match');
   }
   const count = buf.readUInt32BE(8);
-  const entries: IndexEntry[] = [];
   let offset = 12;
   let previousPath: Buffer = Buffer.alloc(0);
   for (let i = 0; i < count; i += 1) {
@@ -194,7 +196,7 @@ export function parseIndex(buf: Buffer, mtimeNs: bigint | null = null): GitIndex
       offset = start + ((nul - start + 8) & ~7);
     }
     previousPath = pathBytes;
-    entries.push({
+    yield {
       path: pathBytes.toString('utf8'),
       oid,
       mode,
@@ -203,7 +205,7 @@ export function parseIndex(buf: Buffer, mtimeNs: bigint | null = null): GitIndex
       assumeValid: (flags & 0x8000) !== 0,
       skipWorktree: (extended & 0x4000) !== 0,
       intentToAdd: (extended & 0x2000) !== 0,
-    });
+    };
   }
   // Extensions: optional ones (upper-case first letter) are skipped; required ones we do not know
   // (split index `link`, sparse index `sdir`) mean the entries above are not the whole index.
@@ -218,7 +220,30 @@ export function parseIndex(buf: Buffer, mtimeNs: bigint | null = null): GitIndex
   }
   // A zero trailer (index.skipHash) names nothing: no memo may be keyed on it.
   const zero = trailer.equals(Buffer.alloc(20));
-  return { version, entries, mtimeNs, checksum: zero ? '' : trailer.toString('hex') };
+  return { version, checksum: zero ? '' : trailer.toString('hex') };
+}
+
+/** Parses an index file's bytes. */
+export function parseIndex(buf: Buffer, mtimeNs: bigint | null = null): GitIndex {
+  const entries: IndexEntry[] = [];
+  const walk = indexEntries(buf);
+  for (let next = walk.next(); ; next = walk.next()) {
+    if (next.done === true) return { version: next.value.version, entries, mtimeNs, checksum: next.value.checksum };
+    entries.push(next.value);
+  }
+}
+
+/** The index file's bytes and mtime, unparsed and not memoised, or null when there is no index. */
+export function readIndexFile(gitdir: string): { readonly bytes: Buffer; readonly mtimeNs: bigint } | null {
+  const file = `${gitdir}/index`;
+  let stat: BigIntStats;
+  try {
+    stat = lstatSync(file, { bigint: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  return { bytes: readFileSync(file), mtimeNs: stat.mtimeNs };
 }
 
 /** A remembered parse of the index, reused while the file is unchanged. */

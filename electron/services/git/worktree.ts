@@ -140,9 +140,9 @@ export interface IndexShape {
   readonly dirs: ReadonlySet<string>;
 }
 
-function indexShape(repo: GitRepository, index: GitIndex): IndexShape {
+function indexShape(repo: GitRepository, index: GitIndex, remember = true): IndexShape {
   // Keyed by the index checksum: an index rewritten with the same entries keeps its shape.
-  const key = index.checksum === '' ? null : index.checksum;
+  const key = index.checksum === '' || !remember ? null : index.checksum;
   const memo = key === null ? undefined : repo.memo.shapes.get(key);
   if (memo !== undefined) return memo;
   const byPath = new Map<string, IndexEntry[]>();
@@ -180,13 +180,14 @@ export interface DirectoryListing {
  * unchanged (git's untracked cache idea). A listing is only kept when the directory was last changed
  * more than two seconds before it was read, so a change in the same clock tick is never missed.
  */
-function listDirectory(repo: GitRepository, absolute: string, rel: string, stat: Stats): DirectoryListing['entries'] {
+function listDirectory(repo: GitRepository, absolute: string, rel: string, stat: Stats, remember = true): DirectoryListing['entries'] {
   const cached = repo.memo.listings.get(rel);
   if (cached !== undefined && cached.mtimeMs === stat.mtimeMs && cached.ctimeMs === stat.ctimeMs && cached.ino === stat.ino) return cached.entries;
   const entries = readdirSync(absolute, { withFileTypes: true }).map((d) => ({
     name: d.name,
     kind: d.isDirectory() ? ('dir' as const) : d.isFile() ? ('file' as const) : d.isSymbolicLink() ? ('link' as const) : ('other' as const),
   }));
+  if (!remember) return entries;
   if (Date.now() - Math.max(stat.mtimeMs, stat.ctimeMs) > 2000) {
     repo.memo.listings.set(rel, { mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs, ino: stat.ino, entries });
   } else repo.memo.listings.delete(rel);
@@ -205,9 +206,16 @@ export interface TrackedDirs {
  * changed or the entry is racily clean) and hands each result to `visit` instead of collecting them,
  * so a caller that needs only a verdict holds nothing per file.
  */
-export function scanTrackedFiles(repo: GitRepository, index: GitIndex, content: ScanOptions['content'], visitFile: (file: TrackedFile, conflicted: boolean) => void): TrackedDirs {
+export function scanTrackedFiles(
+  repo: GitRepository,
+  index: GitIndex,
+  content: ScanOptions['content'],
+  visitFile: (file: TrackedFile, conflicted: boolean) => void,
+  options: { readonly memo?: boolean } = {},
+): TrackedDirs {
   const { dir } = repo;
-  const shape = indexShape(repo, index);
+  // memo: false leaves nothing of this index on the handle (an apply drops it before writing).
+  const shape = indexShape(repo, index, options.memo ?? true);
   const { byPath, dirs: trackedDirs } = shape;
   // One lstat per directory that holds tracked files tells whether a symlink or a file replaced it
   // (then everything below it is deleted, as git sees it: "beyond a symbolic link").
@@ -269,7 +277,7 @@ export function scanTrackedFiles(repo: GitRepository, index: GitIndex, content: 
 export function scanUntrackedFiles(
   repo: GitRepository,
   tracked: TrackedDirs,
-  options: Pick<ScanOptions, 'content' | 'maxUntrackedBytes'>,
+  options: Pick<ScanOptions, 'content' | 'maxUntrackedBytes'> & { readonly memo?: boolean },
 ): { readonly untracked: UntrackedFile[]; readonly skipped: SkippedFile[] } {
   const { dir } = repo;
   const maxUntracked = options.maxUntrackedBytes ?? 64 * 1024 * 1024;
@@ -284,7 +292,7 @@ export function scanUntrackedFiles(
   const matcher = createIgnoreMatcher({ dir, gitdir: repo.gitdir, excludesFile: repo.excludesFile });
   const walk = (relDir: string, parentIgnored: boolean, stat: Stats): void => {
     const absoluteDir = relDir === '' ? dir : `${dir}/${relDir}`;
-    const listing = listDirectory(repo, absoluteDir, relDir, stat);
+    const listing = listDirectory(repo, absoluteDir, relDir, stat, options.memo ?? true);
     if (listing.some((e) => e.name === '.gitignore')) matcher.enterDirectory(relDir);
     for (const dirent of listing) {
       const name = dirent.name;
