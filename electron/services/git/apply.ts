@@ -17,17 +17,18 @@
  */
 import fs from 'node:fs';
 import * as git from 'isomorphic-git';
-import { commitCheckpoint, captureState, type CreatedCheckpoint } from './checkpoints';
+import { commitCheckpoint, type CreatedCheckpoint } from './checkpoints';
 import { validateChangedPath } from './diff';
 import { GitConflictError, GitInvalidInputError, GitNotFoundError, GitRefusedError } from './errors';
-import { lockIndex, type IndexEntry } from './index-file';
+import { createIndexBuilder, indexEntries, lockIndex, parseIndex, readIndexFile, serialiseIndex, ZERO_STAT, type GitIndex, type IndexStat } from './index-file';
 import { crashPoint, startJournal } from './journal';
+import { MODE_GITLINK } from './object-store';
 import { mergeBase, proposalRef } from './proposals';
 import { isOid, readHead, resolveRefOrNull, updateRef } from './refs';
 import type { GitIdentity, GitRepository } from './repository';
-import { stagedPaths } from './status';
-import { diffTrees, flattenTree, type TreeChange } from './trees';
-import { indexEntriesFor, knownFromScan, statLookup, writeWorktreeChanges } from './worktree';
+import { stagedPathsStreaming } from './status';
+import { compareUtf8, editTree, forEachTreeChange, type TreeChange, type TreeEdit } from './trees';
+import { scanTrackedFiles, scanUntrackedFiles, writeWorktreeStream, type ChangeSource, type SkippedFile } from './worktree';
 
 /** The revision an approval names. */
 export interface ApprovedRevision {
@@ -104,6 +105,56 @@ export function reverseChanges(changes: ReadonlyArray<TreeChange>): TreeChange[]
   return changes.map((c) => ({ path: c.path, old: c.new, new: c.old }));
 }
 
+/** An index with no entries (what a missing index file means). */
+const EMPTY_INDEX = serialiseIndex([]);
+
+/**
+ * The apply's checks on the index and working tree, streamed (see {@link applyRevision}): refuses
+ * staged, unstaged and conflicted paths as before, and returns the state before (the target's tree as
+ * the index, plus the untracked files captured as blobs), the fresh stat data of files whose stat
+ * changed but content did not, and the index file's bytes. Nothing parsed outlives the call.
+ */
+async function checkCleanAndCapture(
+  repo: GitRepository,
+  targetTree: string,
+  branch: string | null,
+  headOid: string,
+): Promise<{
+  readonly before: { branch: string | null; headOid: string; indexTree: string; worktreeTree: string; scan: { skipped: ReadonlyArray<SkippedFile> } };
+  readonly refreshed: Map<string, IndexStat>;
+  readonly indexBytes: Buffer | null;
+}> {
+  const file = readIndexFile(repo.gitdir);
+  const index: GitIndex = file === null ? { version: 2, entries: [], mtimeNs: null, checksum: '' } : parseIndex(file.bytes, file.mtimeNs);
+  const unstaged: string[] = [];
+  const conflicted: string[] = [];
+  const refreshed = new Map<string, IndexStat>();
+  const tracked = scanTrackedFiles(
+    repo,
+    index,
+    'hash',
+    (found, isConflicted) => {
+      if (isConflicted) conflicted.push(found.path);
+      if (!found.clean) unstaged.push(found.path);
+      else if (found.refreshed && found.stat !== null) refreshed.set(found.path, found.stat);
+    },
+    { memo: false },
+  );
+  const staged = await stagedPathsStreaming(repo, tracked.shape, targetTree);
+  if (staged.length > 0 || unstaged.length > 0 || conflicted.length > 0) {
+    throw new GitConflictError('the working tree or index has changes; commit, stash or roll them back first', { staged, unstaged, conflicted });
+  }
+  // Clean: the index is the target's tree, and the working tree is that plus the untracked files.
+  const before = await repo.objects.batch(async () => {
+    const { untracked, skipped } = scanUntrackedFiles(repo, tracked, { content: 'write', memo: false });
+    const edits: TreeEdit[] = [];
+    for (const u of untracked) if (u.current !== null) edits.push({ path: u.path, entry: u.current });
+    const worktreeTree = edits.length === 0 ? targetTree : await editTree(repo.objects, targetTree, edits);
+    return { branch, headOid, indexTree: targetTree, worktreeTree, scan: { skipped } };
+  });
+  return { before, refreshed, indexBytes: file === null ? null : file.bytes };
+}
+
 /** Applies an approved revision (see the module comment). */
 export async function applyRevision(repo: GitRepository, input: ApplyInput): Promise<ApplyResult> {
   const { revision } = input;
@@ -143,29 +194,25 @@ export async function applyRevision(repo: GitRepository, input: ApplyInput): Pro
     let indexLockPath: string | null = null;
     const lock = lockIndex(repo.gitdir, repo.memo, (path) => (indexLockPath = path));
     try {
-      // One scan serves the checks and records the state before (untracked files included): a second
-      // scan of a 50,000-file tree would cost another lstat per file and another copy of every entry.
-      // On a dirty tree this leaves only unreferenced blobs behind, as a rollback preview does.
-      const before = await captureState(repo);
-      const { scan } = before;
-      const { index } = scan;
+      // The checks and the state before stream over the index and the trees; the parsed index is
+      // dropped before the first write (only its bytes stay, walked again entry by entry below).
       const targetTree = (await repo.objects.readCommit(targetOid)).tree;
-      const staged = await stagedPaths(repo, scan, targetTree);
-      const unstaged = scan.tracked.filter((t) => !t.clean).map((t) => t.path);
-      if (staged.length > 0 || unstaged.length > 0 || scan.conflicted.length > 0) {
-        throw new GitConflictError('the working tree or index has changes; commit, stash or roll them back first', {
-          staged,
-          unstaged,
-          conflicted: scan.conflicted,
-        });
-      }
+      const { before, refreshed, indexBytes } = await checkCleanAndCapture(repo, targetTree, checkedOut.branch, targetOid);
       const fastForward = targetOid === revision.baseOid;
       const newHead = fastForward
         ? revision.headOid
         : await mergeCommit(repo, targetRef, revision.headOid, input.committer ?? repo.identity, input.message ?? `Apply ${ref} (${revision.headOid.slice(0, 12)})\n`);
       const newTree = (await repo.objects.readCommit(newHead)).tree;
-      const changes = await diffTrees(repo.objects, targetTree, newTree);
-      for (const change of changes) validateChangedPath(change.path, change.new?.mode ?? null);
+      // Walked again for each pass (validation, the write passes, the index): the trees are small next
+      // to the files they name, and holding every changed path is what made a large apply heavy.
+      const changes: ChangeSource = (visit) => forEachTreeChange(repo.objects, targetTree, newTree, visit);
+      const reversed: ChangeSource = (visit) => forEachTreeChange(repo.objects, newTree, targetTree, visit);
+      let changedPaths = 0;
+      const checkedDirs = new Set<string>();
+      await changes((change) => {
+        validateChangedPath(change.path, change.new?.mode ?? null, checkedDirs);
+        changedPaths += 1;
+      });
       const journal = startJournal(repo.gitdir, {
         operation: 'apply',
         id: `apply-${revision.headOid}-${repo.clock.now().getTime()}`,
@@ -197,24 +244,43 @@ export async function applyRevision(repo: GitRepository, input: ApplyInput): Pro
         undo: { branch: before.branch, headOid: before.headOid, indexTree: before.indexTree, worktreeTree: before.worktreeTree, checkpointId: checkpoint?.id ?? null },
       });
       crashPoint('apply:undo-recorded');
-      let written: Awaited<ReturnType<typeof writeWorktreeChanges>>['written'];
+      // The new index is built as the files land, in index order: the old (clean) index entries the
+      // change leaves alone, merged with the written ones and their fresh stat data. Equal to the
+      // entries of the new tree, since the old index was the target's tree.
+      const builder = createIndexBuilder();
+      const oldEntries = indexEntries(indexBytes ?? EMPTY_INDEX);
+      let old = oldEntries.next();
+      const keepOldBefore = (path: string | null): void => {
+        while (old.done !== true && (path === null || compareUtf8(old.value.path, path) < 0)) {
+          const e = old.value;
+          old = oldEntries.next();
+          const stat = e.mode === MODE_GITLINK ? ZERO_STAT : (refreshed.get(e.path) ?? e.stat);
+          builder.add({ path: e.path, oid: e.oid, mode: e.mode, stage: 0, stat, assumeValid: false, skipWorktree: false, intentToAdd: false });
+        }
+      };
+      let treeWritten = false;
       try {
-        ({ written } = await writeWorktreeChanges(repo, changes, { resultTree: newTree }));
+        await writeWorktreeStream(repo, changes, { resultTree: newTree }, (change, stat) => {
+          keepOldBefore(change.path);
+          if (old.done !== true && old.value.path === change.path) old = oldEntries.next();
+          if (change.new === null) return;
+          builder.add({ path: change.path, oid: change.new.oid, mode: change.new.mode, stage: 0, stat: stat ?? ZERO_STAT, assumeValid: false, skipWorktree: false, intentToAdd: false });
+        });
+        treeWritten = true;
+        keepOldBefore(null);
       } catch (error) {
-        // writeWorktreeChanges restored what it wrote.
+        // A failed write was put back by writeWorktreeStream; a failure after every write puts all back.
+        if (treeWritten) await writeWorktreeStream(repo, reversed, { resultTree: targetTree, symlinks: 'as-recorded' }, () => undefined);
         journal.finish();
         throw error;
       }
       journal.advance('tree-written');
       crashPoint('apply:tree-written');
-      const known = knownFromScan(scan);
-      for (const [path, value] of written) known.set(path, value);
-      const entries: IndexEntry[] = indexEntriesFor(await flattenTree(repo.objects, newTree), statLookup(known));
       try {
-        const committed = lock.commit(entries);
+        const committed = lock.commitBuilt(builder);
         repo.memo.indexTrees.set(committed.checksum, newTree);
       } catch (error) {
-        await writeWorktreeChanges(repo, reverseChanges(changes), { resultTree: targetTree, symlinks: 'as-recorded' });
+        await writeWorktreeStream(repo, reversed, { resultTree: targetTree, symlinks: 'as-recorded' }, () => undefined);
         journal.finish();
         throw error;
       }
@@ -226,15 +292,15 @@ export async function applyRevision(repo: GitRepository, input: ApplyInput): Pro
         });
       } catch (error) {
         const back = lockIndex(repo.gitdir, repo.memo);
-        back.commit(index.entries);
-        await writeWorktreeChanges(repo, reverseChanges(changes), { resultTree: targetTree, symlinks: 'as-recorded' });
+        back.commit(indexBytes === null ? [] : parseIndex(indexBytes).entries);
+        await writeWorktreeStream(repo, reversed, { resultTree: targetTree, symlinks: 'as-recorded' }, () => undefined);
         journal.finish();
         throw error;
       }
       journal.advance('ref-updated');
       crashPoint('apply:ref-updated');
       journal.finish();
-      return { headOid: newHead, previousHeadOid: targetOid, mode: fastForward ? 'fast-forward' : 'merge', changedPaths: changes.length, checkpoint };
+      return { headOid: newHead, previousHeadOid: targetOid, mode: fastForward ? 'fast-forward' : 'merge', changedPaths, checkpoint };
     } finally {
       lock.release();
     }

@@ -134,7 +134,7 @@ async function readCheckpointCommit(repo: GitRepository, id: string, ref: string
 /** Writes the checkpoint commits and ref for a captured state. */
 export async function commitCheckpoint(
   repo: GitRepository,
-  state: RepositoryState,
+  state: Omit<RepositoryState, 'scan'> & { readonly scan: Pick<WorktreeScan, 'skipped'> },
   input: CreateCheckpointInput,
   refOptions: RefWriteOptions = {},
 ): Promise<CreatedCheckpoint> {

@@ -115,11 +115,22 @@ export function modeString(mode: number): string {
   return mode.toString(8).padStart(6, '0');
 }
 
-/** Validates every component of a changed path (names, and git's own files as symlinks). */
-export function validateChangedPath(path: string, mode: number | null): void {
+/**
+ * Validates every component of a changed path (names, and git's own files as symlinks). `checkedDirs`
+ * (optional) remembers directories already validated across calls, so a thousand files in one folder
+ * check that folder's name once.
+ */
+export function validateChangedPath(path: string, mode: number | null, checkedDirs?: Set<string>): void {
   validateRepoPath(path);
+  const slash = path.lastIndexOf('/');
+  const dir = slash < 0 ? '' : path.slice(0, slash);
   const parts = path.split('/');
-  parts.forEach((name, i) => validateTreeEntryName(name, i === parts.length - 1 && mode !== null ? mode : MODE_TREE, parts.slice(0, i).join('/')));
+  const last = parts.length - 1;
+  const dirKnown = checkedDirs !== undefined && (dir === '' || checkedDirs.has(dir));
+  for (let i = dirKnown ? last : 0; i <= last; i += 1) {
+    validateTreeEntryName(parts[i] as string, i === last && mode !== null ? mode : MODE_TREE, parts.slice(0, i).join('/'));
+  }
+  if (checkedDirs !== undefined && dir !== '') checkedDirs.add(dir);
 }
 
 interface Side {
@@ -189,7 +200,8 @@ const RENAME_CANDIDATES = 50;
 export async function diffTreeOids(repo: GitRepository, baseTree: string, headTree: string, options: DiffOptions = {}): Promise<RevisionDiff> {
   const maxBytes = options.maxTextBytes ?? DEFAULT_MAX_TEXT_BYTES;
   const changes = await diffTrees(repo.objects, baseTree, headTree);
-  for (const change of changes) validateChangedPath(change.path, change.new?.mode ?? change.old?.mode ?? null);
+  const checkedDirs = new Set<string>();
+  for (const change of changes) validateChangedPath(change.path, change.new?.mode ?? change.old?.mode ?? null, checkedDirs);
   const files: DiffFile[] = [];
   const deleted: TreeChange[] = [];
   const added: TreeChange[] = [];

@@ -140,8 +140,11 @@ function readVarint(buf: Buffer, start: number): { value: number; next: number }
   return { value, next: offset };
 }
 
-/** Parses an index file's bytes. */
-export function parseIndex(buf: Buffer, mtimeNs: bigint | null = null): GitIndex {
+/**
+ * The entries of an index file's bytes, one at a time (the header and checksum checked first, the
+ * extensions after the last entry): a caller that walks them once holds no entry it is done with.
+ */
+export function* indexEntries(buf: Buffer): Generator<IndexEntry, { readonly version: number; readonly checksum: string }> {
   if (buf.length < 32 || buf.toString('latin1', 0, 4) !== 'DIRC') throw new GitRefusedError('the index file is corrupt');
   const version = buf.readUInt32BE(4);
   if (version < 2 || version > 4) throw new GitUnsupportedError(`index version ${version} is not supported`);
@@ -152,7 +155,6 @@ export function parseIndex(buf: Buffer, mtimeNs: bigint | null = null): GitIndex
     throw new GitRefusedError('the index file checksum does not match');
   }
   const count = buf.readUInt32BE(8);
-  const entries: IndexEntry[] = [];
   let offset = 12;
   let previousPath: Buffer = Buffer.alloc(0);
   for (let i = 0; i < count; i += 1) {
@@ -194,7 +196,7 @@ export function parseIndex(buf: Buffer, mtimeNs: bigint | null = null): GitIndex
       offset = start + ((nul - start + 8) & ~7);
     }
     previousPath = pathBytes;
-    entries.push({
+    yield {
       path: pathBytes.toString('utf8'),
       oid,
       mode,
@@ -203,7 +205,7 @@ export function parseIndex(buf: Buffer, mtimeNs: bigint | null = null): GitIndex
       assumeValid: (flags & 0x8000) !== 0,
       skipWorktree: (extended & 0x4000) !== 0,
       intentToAdd: (extended & 0x2000) !== 0,
-    });
+    };
   }
   // Extensions: optional ones (upper-case first letter) are skipped; required ones we do not know
   // (split index `link`, sparse index `sdir`) mean the entries above are not the whole index.
@@ -218,7 +220,30 @@ export function parseIndex(buf: Buffer, mtimeNs: bigint | null = null): GitIndex
   }
   // A zero trailer (index.skipHash) names nothing: no memo may be keyed on it.
   const zero = trailer.equals(Buffer.alloc(20));
-  return { version, entries, mtimeNs, checksum: zero ? '' : trailer.toString('hex') };
+  return { version, checksum: zero ? '' : trailer.toString('hex') };
+}
+
+/** Parses an index file's bytes. */
+export function parseIndex(buf: Buffer, mtimeNs: bigint | null = null): GitIndex {
+  const entries: IndexEntry[] = [];
+  const walk = indexEntries(buf);
+  for (let next = walk.next(); ; next = walk.next()) {
+    if (next.done === true) return { version: next.value.version, entries, mtimeNs, checksum: next.value.checksum };
+    entries.push(next.value);
+  }
+}
+
+/** The index file's bytes and mtime, unparsed and not memoised, or null when there is no index. */
+export function readIndexFile(gitdir: string): { readonly bytes: Buffer; readonly mtimeNs: bigint } | null {
+  const file = `${gitdir}/index`;
+  let stat: BigIntStats;
+  try {
+    stat = lstatSync(file, { bigint: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  return { bytes: readFileSync(file), mtimeNs: stat.mtimeNs };
 }
 
 /** A remembered parse of the index, reused while the file is unchanged. */
@@ -258,14 +283,39 @@ export function readIndex(gitdir: string, memo?: IndexMemo): GitIndex {
   return index;
 }
 
+function entrySize(entry: IndexEntry, nameBytes: number): number {
+  return ((entry.skipWorktree || entry.intentToAdd ? 64 : 62) + nameBytes + 8) & ~7;
+}
+
+/** Writes one entry at `o` of a zero-filled buffer (the NUL padding after the name is already there). */
+function encodeEntry(b: Buffer, o: number, e: IndexEntry, name: Buffer): number {
+  const extended = e.skipWorktree || e.intentToAdd;
+  const fixed = extended ? 64 : 62;
+  b.writeUInt32BE(e.stat.ctimeSec >>> 0, o);
+  b.writeUInt32BE(e.stat.ctimeNsec >>> 0, o + 4);
+  b.writeUInt32BE(e.stat.mtimeSec >>> 0, o + 8);
+  b.writeUInt32BE(e.stat.mtimeNsec >>> 0, o + 12);
+  b.writeUInt32BE(e.stat.dev >>> 0, o + 16);
+  b.writeUInt32BE(e.stat.ino >>> 0, o + 20);
+  b.writeUInt32BE(e.mode >>> 0, o + 24);
+  b.writeUInt32BE(e.stat.uid >>> 0, o + 28);
+  b.writeUInt32BE(e.stat.gid >>> 0, o + 32);
+  b.writeUInt32BE(e.stat.size >>> 0, o + 36);
+  b.write(e.oid, o + 40, 'hex');
+  const flags = (e.assumeValid ? 0x8000 : 0) | (extended ? 0x4000 : 0) | ((e.stage & 0x3) << 12) | Math.min(name.length, 0xfff);
+  b.writeUInt16BE(flags, o + 60);
+  if (extended) b.writeUInt16BE((e.skipWorktree ? 0x4000 : 0) | (e.intentToAdd ? 0x2000 : 0), o + 62);
+  name.copy(b, o + fixed);
+  return o + ((fixed + name.length + 8) & ~7);
+}
+
 /** Serialises entries (already sorted) as a version 2 index, or version 3 when an entry needs extended flags. */
 export function serialiseIndex(entries: ReadonlyArray<IndexEntry>): Buffer {
   const version = entries.some((e) => e.skipWorktree || e.intentToAdd) ? 3 : 2;
   const names = entries.map((e) => Buffer.from(e.path, 'utf8'));
   let size = 12;
   entries.forEach((e, i) => {
-    const extended = e.skipWorktree || e.intentToAdd;
-    size += ((extended ? 64 : 62) + (names[i] as Buffer).length + 8) & ~7;
+    size += entrySize(e, (names[i] as Buffer).length);
   });
   // One zero-filled buffer: the NUL padding after each name is already there.
   const b = Buffer.alloc(size + 20);
@@ -274,35 +324,82 @@ export function serialiseIndex(entries: ReadonlyArray<IndexEntry>): Buffer {
   b.writeUInt32BE(entries.length, 8);
   let o = 12;
   entries.forEach((e, i) => {
-    const name = names[i] as Buffer;
-    const extended = e.skipWorktree || e.intentToAdd;
-    const fixed = extended ? 64 : 62;
-    b.writeUInt32BE(e.stat.ctimeSec >>> 0, o);
-    b.writeUInt32BE(e.stat.ctimeNsec >>> 0, o + 4);
-    b.writeUInt32BE(e.stat.mtimeSec >>> 0, o + 8);
-    b.writeUInt32BE(e.stat.mtimeNsec >>> 0, o + 12);
-    b.writeUInt32BE(e.stat.dev >>> 0, o + 16);
-    b.writeUInt32BE(e.stat.ino >>> 0, o + 20);
-    b.writeUInt32BE(e.mode >>> 0, o + 24);
-    b.writeUInt32BE(e.stat.uid >>> 0, o + 28);
-    b.writeUInt32BE(e.stat.gid >>> 0, o + 32);
-    b.writeUInt32BE(e.stat.size >>> 0, o + 36);
-    b.write(e.oid, o + 40, 'hex');
-    const flags =
-      (e.assumeValid ? 0x8000 : 0) | (extended ? 0x4000 : 0) | ((e.stage & 0x3) << 12) | Math.min(name.length, 0xfff);
-    b.writeUInt16BE(flags, o + 60);
-    if (extended) b.writeUInt16BE((e.skipWorktree ? 0x4000 : 0) | (e.intentToAdd ? 0x2000 : 0), o + 62);
-    name.copy(b, o + fixed);
-    o += (fixed + name.length + 8) & ~7;
+    o = encodeEntry(b, o, e, names[i] as Buffer);
   });
   createHash('sha1').update(b.subarray(0, size)).digest().copy(b, size);
   return b;
+}
+
+/**
+ * Builds an index one entry at a time, in index order, into compact byte chunks: a 50,000-entry
+ * index costs its own size (about 5 MB) instead of an object per entry. Refuses entries out of order.
+ */
+export interface IndexBuilder {
+  /** Appends an entry; entries must come in index order (path bytes, then stage). */
+  add(entry: IndexEntry): void;
+  /** How many entries were added. */
+  readonly count: number;
+  /** Header, entries and trailing checksum, in order (called once, by {@link IndexLock.commitBuilt}). */
+  finish(): { readonly parts: ReadonlyArray<Buffer>; readonly checksum: string; readonly version: number };
+}
+
+const CHUNK_BYTES = 1024 * 1024;
+
+/** Creates an {@link IndexBuilder}. */
+export function createIndexBuilder(): IndexBuilder {
+  const chunks: Buffer[] = [];
+  let chunk = Buffer.alloc(CHUNK_BYTES);
+  let used = 0;
+  let count = 0;
+  let extended = false;
+  let previous: Buffer | null = null;
+  let previousStage = 0;
+  return {
+    get count() {
+      return count;
+    },
+    add(entry) {
+      const name = Buffer.from(entry.path, 'utf8');
+      if (previous !== null) {
+        const order = Buffer.compare(previous, name);
+        if (order > 0 || (order === 0 && previousStage >= entry.stage)) throw new GitRefusedError(`index entries out of order at ${entry.path}`);
+      }
+      previous = name;
+      previousStage = entry.stage;
+      const size = entrySize(entry, name.length);
+      if (used + size > chunk.length) {
+        chunks.push(chunk.subarray(0, used));
+        chunk = Buffer.alloc(Math.max(CHUNK_BYTES, size));
+        used = 0;
+      }
+      used = encodeEntry(chunk, used, entry, name);
+      count += 1;
+      if (entry.skipWorktree || entry.intentToAdd) extended = true;
+    },
+    finish() {
+      chunks.push(chunk.subarray(0, used));
+      const version = extended ? 3 : 2;
+      const header = Buffer.alloc(12);
+      header.write('DIRC', 0, 'latin1');
+      header.writeUInt32BE(version, 4);
+      header.writeUInt32BE(count, 8);
+      const hash = createHash('sha1').update(header);
+      for (const c of chunks) hash.update(c);
+      const trailer = hash.digest();
+      return { parts: [header, ...chunks, trailer], checksum: trailer.toString('hex'), version };
+    },
+  };
 }
 
 /** A held `index.lock`: git's own lock, so a native git running at the same time waits or fails cleanly. */
 export interface IndexLock {
   /** Writes the entries to the lock file and renames it over the index; returns the parsed form it wrote. */
   commit(entries: ReadonlyArray<IndexEntry>): GitIndex;
+  /**
+   * Writes what a builder holds and renames the lock over the index; returns the new index's checksum.
+   * The memo forgets the index (the next read parses the file).
+   */
+  commitBuilt(builder: IndexBuilder): { readonly checksum: string };
   /** Removes the lock without changing the index. */
   release(): void;
 }
@@ -325,29 +422,41 @@ export function lockIndex(gitdir: string, memo?: IndexMemo, onLocked?: (lockPath
   // An operation journal records the lock (by inode) so a crash recovery can prove it is ours.
   onLocked?.(lockPath);
   let open = true;
+  const writeAndRename = (parts: ReadonlyArray<Buffer>): void => {
+    if (!open) throw new Error('index lock already released');
+    open = false;
+    let closed = false;
+    try {
+      // No fsync, like git's default (core.fsync leaves the index out): the rename replaces the file whole.
+      for (const part of parts) {
+        let written = 0;
+        while (written < part.length) written += writeSync(fd, part, written, part.length - written);
+      }
+      closeSync(fd);
+      closed = true;
+      renameSync(lockPath, `${gitdir}/index`);
+    } catch (error) {
+      if (!closed) closeSync(fd);
+      unlinkSync(lockPath);
+      throw error;
+    }
+  };
   return {
     commit(entries) {
-      if (!open) throw new Error('index lock already released');
-      open = false;
-      let closed = false;
       const bytes = serialiseIndex(entries);
-      try {
-        // No fsync, like git's default (core.fsync leaves the index out): the rename replaces the file whole.
-        writeSync(fd, bytes);
-        closeSync(fd);
-        closed = true;
-        renameSync(lockPath, `${gitdir}/index`);
-      } catch (error) {
-        if (!closed) closeSync(fd);
-        unlinkSync(lockPath);
-        throw error;
-      }
+      writeAndRename([bytes]);
       const stat = lstatSync(`${gitdir}/index`, { bigint: true });
       const checksum = bytes.toString('hex', bytes.length - 20);
       const index: GitIndex = { version: bytes.readUInt32BE(4), entries, mtimeNs: stat.mtimeNs, checksum };
       // The next read of this very file reuses what was just written instead of parsing it.
       if (memo !== undefined) memo.current = { key: `${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}:${stat.ino}:${checksum}`, index };
       return index;
+    },
+    commitBuilt(builder) {
+      const { parts, checksum } = builder.finish();
+      writeAndRename(parts);
+      if (memo !== undefined) memo.current = null;
+      return { checksum };
     },
     release() {
       if (!open) return;

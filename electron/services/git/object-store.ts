@@ -74,13 +74,16 @@ export interface ObjectStore {
   readBlob(oid: string): Promise<Buffer>;
   /** Reads a blob unless it is larger than `maxBytes`, in which case only its size is returned. */
   readBlobBounded(oid: string, maxBytes: number): Promise<BoundedBlob>;
-  /** Reads and parses a tree (memoised); refuses duplicate or unsorted entries. */
-  readTree(oid: string): Promise<ReadonlyArray<TreeEntry>>;
+  /**
+   * Reads and parses a tree (memoised unless `memo` is false: a walk over every tree of a large
+   * checkout would otherwise keep them all); refuses duplicate or unsorted entries.
+   */
+  readTree(oid: string, options?: { readonly memo?: boolean }): Promise<ReadonlyArray<TreeEntry>>;
   /** Reads and parses a commit (memoised). */
   readCommit(oid: string): Promise<ParsedCommit>;
   /** Writes an object as a loose object unless it is known to exist; returns its oid. */
   write(type: ObjectType, content: Uint8Array): string;
-  /** Whether the object is known to exist (read or written through this store). */
+  /** Whether the object is known to exist (written through this store, or a tree, commit or tag read through it). */
   has(oid: string): boolean;
   /** Whether the object is on disk now (loose, or in a known pack) or waiting in the current batch. */
   exists(oid: string): boolean;
@@ -332,6 +335,12 @@ export function createObjectStore(options: ObjectStoreOptions): ObjectStore {
     return { type, content };
   };
 
+  // Blobs read are not remembered: a checkout of 50,000 files would keep 50,000 ids for nothing (a
+  // write of one checks the disk instead, once).
+  const remember = (oid: string, type: ObjectType): void => {
+    if (type !== 'blob') known.add(oid);
+  };
+
   const read = async (oid: string): Promise<{ type: ObjectType; content: Buffer }> => {
     if (!/^[0-9a-f]{40}$/u.test(oid)) throw new GitNotFoundError(`not an object id: ${oid}`, { oid });
     if (oid === EMPTY_TREE_OID) return { type: 'tree', content: Buffer.alloc(0) };
@@ -344,12 +353,12 @@ export function createObjectStore(options: ObjectStoreOptions): ObjectStore {
         const compressed = readLoose(oid);
         if (compressed === null) continue;
         const object = readLooseObject(oid, compressed);
-        known.add(oid);
+        remember(oid, object.type);
         return object;
       }
       const packed = readPacked(oid, step === 'repack');
       if (packed !== null && packed.content !== null) {
-        known.add(oid);
+        remember(oid, packed.type);
         return { type: packed.type, content: packed.content };
       }
     }
@@ -357,7 +366,7 @@ export function createObjectStore(options: ObjectStoreOptions): ObjectStore {
       const result = await git.readObject({ fs, dir, gitdir, oid, format: 'content', cache });
       const object = result.object;
       if (!(object instanceof Uint8Array)) throw new GitRefusedError(`unexpected object format for ${oid}`);
-      known.add(oid);
+      remember(oid, result.type as ObjectType);
       return { type: result.type as ObjectType, content: Buffer.from(object.buffer, object.byteOffset, object.byteLength) };
     } catch (error) {
       if (error instanceof Error && (error as { code?: string }).code === 'NotFoundError') {
@@ -450,10 +459,11 @@ export function createObjectStore(options: ObjectStoreOptions): ObjectStore {
       const content = await expect(oid, 'blob');
       return content.length > maxBytes ? { size: content.length, content: null } : { size: content.length, content };
     },
-    async readTree(oid) {
+    async readTree(oid, options) {
       const memo = trees.get(oid);
       if (memo !== undefined) return memo;
       const entries = parseTree(oid, await expect(oid, 'tree'));
+      if (options?.memo === false) return entries;
       if (trees.size >= maxTrees) {
         const oldest = trees.keys().next().value;
         if (oldest !== undefined) trees.delete(oldest);

@@ -10,8 +10,8 @@ import { GitConflictError } from './errors';
 import { lockIndex, readIndex, type IndexEntry, type IndexLock } from './index-file';
 import { readHead } from './refs';
 import type { GitRepository } from './repository';
-import { buildTree, comparePaths, flattenTree } from './trees';
-import { indexFlatEntries, scanWorktree, type WorktreeScan } from './worktree';
+import { buildTree, compareUtf8, comparePaths, flattenTree, forEachTreeEntry } from './trees';
+import { indexFlatEntries, representativeEntry, scanWorktree, type IndexShape, type WorktreeScan } from './worktree';
 
 /** The result of {@link checkDirty}. */
 export interface DirtyState {
@@ -58,6 +58,39 @@ export async function stagedPaths(repo: GitRepository, scan: WorktreeScan, headT
   }
   staged.push(...head.keys());
   return staged.sort(comparePaths);
+}
+
+/**
+ * The same paths as {@link stagedPaths}, found by walking HEAD's tree in step with the index (both in
+ * index order) instead of building the index's tree and flattening HEAD's: nothing per file is held,
+ * which is what a 50,000-file apply needs. An index out of order shows up as staged paths, never as
+ * a false "nothing staged" (every entry must meet an equal one).
+ */
+export async function stagedPathsStreaming(repo: GitRepository, shape: IndexShape, headTree: string | null): Promise<string[]> {
+  const staged: string[] = [];
+  const entries = shape.byPath.values();
+  const nextEntry = (): { path: string; mode: number; oid: string } | null => {
+    for (;;) {
+      const next = entries.next();
+      if (next.done === true) return null;
+      const entry = representativeEntry(next.value);
+      // An intent-to-add entry has no content yet: it is not part of the index's tree (git write-tree).
+      if (!entry.intentToAdd) return entry;
+    }
+  };
+  let current = nextEntry();
+  await forEachTreeEntry(repo.objects, headTree, (h) => {
+    while (current !== null && compareUtf8(current.path, h.path) < 0) {
+      staged.push(current.path);
+      current = nextEntry();
+    }
+    if (current !== null && current.path === h.path) {
+      if (current.oid !== h.oid || current.mode !== h.mode) staged.push(h.path);
+      current = nextEntry();
+    } else staged.push(h.path);
+  });
+  for (; current !== null; current = nextEntry()) staged.push(current.path);
+  return [...new Set(staged)].sort(comparePaths);
 }
 
 /** Checks whether the working tree and index are clean (see the module comment). */

@@ -114,14 +114,19 @@ export function findHiddenCharacters(text: string): { readonly found: ReadonlyAr
 const WHITESPACE = new Set([0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0xa0, 0x1680, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0xfeff]);
 
 function isSpace(code: number): boolean {
+  // Printable ASCII first: most characters of source text, and none of them is whitespace.
+  if (code > 0x20 && code < 0x7f) return false;
   return WHITESPACE.has(code) || (code >= 0x2000 && code <= 0x200a);
 }
 
 /** Whether two texts differ only in whitespace (including line endings). Stops at the first real difference. */
 export function differsOnlyInWhitespace(oldText: string, newText: string): boolean {
   if (oldText === newText) return false;
+  // A shared prefix strips to the same characters on both sides: compare from where the texts part.
+  const limit = Math.min(oldText.length, newText.length);
   let i = 0;
-  let j = 0;
+  while (i < limit && oldText.charCodeAt(i) === newText.charCodeAt(i)) i += 1;
+  let j = i;
   for (;;) {
     while (i < oldText.length && isSpace(oldText.charCodeAt(i))) i += 1;
     while (j < newText.length && isSpace(newText.charCodeAt(j))) j += 1;

@@ -116,6 +116,113 @@ export async function diffTrees(store: ObjectStore, oldTree: string | null, newT
   return keyed.map((k) => k.c);
 }
 
+/**
+ * Compares two strings in the order of their UTF-8 bytes (git's path order) without encoding them.
+ * UTF-16 code units already sort that way except that surrogates (astral characters, U+D800-DFFF)
+ * sort below U+E000-FFFF, where UTF-8 puts them above.
+ */
+export function compareUtf8(a: string, b: string): number {
+  const common = Math.min(a.length, b.length);
+  for (let i = 0; i < common; i += 1) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800 && y >= 0xd800) {
+      x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
+      y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
+    }
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+/** A tree entry's name as git sorts it within its tree (a subtree as if it ended in `/`). */
+function sortName(entry: TreeEntry): string {
+  return entry.mode === MODE_TREE ? `${entry.name}/` : entry.name;
+}
+
+/** What a tree walk calls for each item; a returned promise is awaited before the walk goes on. */
+export type TreeVisitor<T> = (item: T) => void | Promise<void>;
+
+/**
+ * Calls `visit` for every path that differs between two trees, in index order (UTF-8 bytes of the
+ * full path), the same changes {@link diffTrees} lists. Nothing is collected: both trees are walked
+ * in lockstep, subtrees with equal oids are skipped unread, and trees are read without the handle's
+ * memo, so a 50,000-file change holds one directory of each side at a time. A second walk reads the
+ * trees again (cheap next to writing the files), so a caller can make several passes.
+ */
+export async function forEachTreeChange(store: ObjectStore, oldTree: string | null, newTree: string | null, visit: TreeVisitor<TreeChange>): Promise<void> {
+  const read = (oid: string): Promise<ReadonlyArray<TreeEntry>> => store.readTree(oid, { memo: false });
+  const emit = async (change: TreeChange): Promise<void> => {
+    const pending = visit(change);
+    if (pending !== undefined) await pending;
+  };
+  const addAll = async (oid: string, prefix: string, side: 'old' | 'new'): Promise<void> => {
+    for (const entry of await read(oid)) {
+      const path = join(prefix, entry.name);
+      if (entry.mode === MODE_TREE) await addAll(entry.oid, path, side);
+      else {
+        const ref = { mode: entry.mode, oid: entry.oid };
+        await emit(side === 'old' ? { path, old: ref, new: null } : { path, old: null, new: ref });
+      }
+    }
+  };
+  const walk = async (a: string, b: string, prefix: string): Promise<void> => {
+    if (a === b) return;
+    // Both lists are in git's tree order (parseTree refuses anything else): merge them. A name that is
+    // a file on one side and a directory on the other sorts as two items (`a`, then `a/`), which puts
+    // the file's removal or addition exactly where index order has it.
+    const left = await read(a);
+    const right = await read(b);
+    let i = 0;
+    let j = 0;
+    while (i < left.length || j < right.length) {
+      const l = left[i];
+      const r = right[j];
+      const order = l === undefined ? 1 : r === undefined ? -1 : compareUtf8(sortName(l), sortName(r));
+      if (order < 0) {
+        const entry = l as TreeEntry;
+        i += 1;
+        const path = join(prefix, entry.name);
+        if (entry.mode === MODE_TREE) await addAll(entry.oid, path, 'old');
+        else await emit({ path, old: { mode: entry.mode, oid: entry.oid }, new: null });
+      } else if (order > 0) {
+        const entry = r as TreeEntry;
+        j += 1;
+        const path = join(prefix, entry.name);
+        if (entry.mode === MODE_TREE) await addAll(entry.oid, path, 'new');
+        else await emit({ path, old: null, new: { mode: entry.mode, oid: entry.oid } });
+      } else {
+        const lEntry = l as TreeEntry;
+        const rEntry = r as TreeEntry;
+        i += 1;
+        j += 1;
+        if (lEntry.oid === rEntry.oid && lEntry.mode === rEntry.mode) continue;
+        const path = join(prefix, lEntry.name);
+        if (lEntry.mode === MODE_TREE) await walk(lEntry.oid, rEntry.oid, path);
+        else await emit({ path, old: { mode: lEntry.mode, oid: lEntry.oid }, new: { mode: rEntry.mode, oid: rEntry.oid } });
+      }
+    }
+  };
+  await walk(oldTree ?? EMPTY_TREE_OID, newTree ?? EMPTY_TREE_OID, '');
+}
+
+/** Calls `visit` for every non-tree entry of a tree, in index order, holding one directory at a time. */
+export async function forEachTreeEntry(store: ObjectStore, treeOid: string | null, visit: TreeVisitor<FlatEntry>): Promise<void> {
+  if (treeOid === null) return;
+  const walk = async (oid: string, prefix: string): Promise<void> => {
+    for (const entry of await store.readTree(oid, { memo: false })) {
+      const path = join(prefix, entry.name);
+      if (entry.mode === MODE_TREE) await walk(entry.oid, path);
+      else {
+        const pending = visit({ path, mode: entry.mode, oid: entry.oid });
+        if (pending !== undefined) await pending;
+      }
+    }
+  };
+  await walk(treeOid, '');
+}
+
 interface DirNode {
   readonly files: Map<string, EntryRef>;
   readonly dirs: Map<string, DirNode>;

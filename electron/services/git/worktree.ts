@@ -30,7 +30,7 @@ import { indexMtimeMs, isRacy, statMatchesFast, statToIndex, ZERO_STAT, type Git
 import { hashObject, MODE_EXECUTABLE, MODE_FILE, MODE_GITLINK, MODE_SYMLINK } from './object-store';
 import { checkParentsOnDisk, componentProblem, resolveSymlinkInTree, validateRepoPath } from './path-safety';
 import type { GitRepository } from './repository';
-import { buildTree, editTree, lookupPath, type EntryRef, type FlatEntry, type TreeChange, type TreeEdit } from './trees';
+import { buildTree, editTree, lookupPath, type EntryRef, type FlatEntry, type TreeChange, type TreeEdit, type TreeVisitor } from './trees';
 
 /** lstat that answers undefined when the path or one of its parents is missing (ENOENT, ENOTDIR). */
 export function lstatOrUndefined(path: string): Stats | undefined {
@@ -120,7 +120,12 @@ export function readDiskContent(absolute: string, mode: number): Buffer {
   return mode === MODE_SYMLINK ? (readlinkSync(absolute, { encoding: 'buffer' }) as Buffer) : readFileSync(absolute);
 }
 
-function representative(entries: IndexEntry[]): IndexEntry {
+/** The entry that stands for a path in the index's tree: stage 0, else "ours" (2), else "theirs" (3). */
+export function representativeEntry(entries: ReadonlyArray<IndexEntry>): IndexEntry {
+  return representative(entries);
+}
+
+function representative(entries: ReadonlyArray<IndexEntry>): IndexEntry {
   return entries.find((e) => e.stage === 0) ?? entries.find((e) => e.stage === 2) ?? entries.find((e) => e.stage === 3) ?? (entries[0] as IndexEntry);
 }
 
@@ -135,9 +140,9 @@ export interface IndexShape {
   readonly dirs: ReadonlySet<string>;
 }
 
-function indexShape(repo: GitRepository, index: GitIndex): IndexShape {
+function indexShape(repo: GitRepository, index: GitIndex, remember = true): IndexShape {
   // Keyed by the index checksum: an index rewritten with the same entries keeps its shape.
-  const key = index.checksum === '' ? null : index.checksum;
+  const key = index.checksum === '' || !remember ? null : index.checksum;
   const memo = key === null ? undefined : repo.memo.shapes.get(key);
   if (memo !== undefined) return memo;
   const byPath = new Map<string, IndexEntry[]>();
@@ -175,27 +180,43 @@ export interface DirectoryListing {
  * unchanged (git's untracked cache idea). A listing is only kept when the directory was last changed
  * more than two seconds before it was read, so a change in the same clock tick is never missed.
  */
-function listDirectory(repo: GitRepository, absolute: string, rel: string, stat: Stats): DirectoryListing['entries'] {
+function listDirectory(repo: GitRepository, absolute: string, rel: string, stat: Stats, remember = true): DirectoryListing['entries'] {
   const cached = repo.memo.listings.get(rel);
   if (cached !== undefined && cached.mtimeMs === stat.mtimeMs && cached.ctimeMs === stat.ctimeMs && cached.ino === stat.ino) return cached.entries;
   const entries = readdirSync(absolute, { withFileTypes: true }).map((d) => ({
     name: d.name,
     kind: d.isDirectory() ? ('dir' as const) : d.isFile() ? ('file' as const) : d.isSymbolicLink() ? ('link' as const) : ('other' as const),
   }));
+  if (!remember) return entries;
   if (Date.now() - Math.max(stat.mtimeMs, stat.ctimeMs) > 2000) {
     repo.memo.listings.set(rel, { mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs, ino: stat.ino, entries });
   } else repo.memo.listings.delete(rel);
   return entries;
 }
 
+/** What the tracked part of a scan found out about the directories that hold tracked files. */
+export interface TrackedDirs {
+  readonly shape: IndexShape;
+  /** lstat of each tracked directory that is still a directory. */
+  readonly dirStats: ReadonlyMap<string, Stats>;
+}
+
 /**
- * Scans the working tree against an index: one lstat per tracked file, content read only when the stat
- * data changed (or the entry is racily clean), and optionally a walk for untracked files.
+ * Checks every tracked path against the index (one lstat each; content read only when the stat data
+ * changed or the entry is racily clean) and hands each result to `visit` instead of collecting them,
+ * so a caller that needs only a verdict holds nothing per file.
  */
-export function scanWorktree(repo: GitRepository, index: GitIndex, options: ScanOptions): WorktreeScan {
+export function scanTrackedFiles(
+  repo: GitRepository,
+  index: GitIndex,
+  content: ScanOptions['content'],
+  visitFile: (file: TrackedFile, conflicted: boolean) => void,
+  options: { readonly memo?: boolean } = {},
+): TrackedDirs {
   const { dir } = repo;
-  const maxUntracked = options.maxUntrackedBytes ?? 64 * 1024 * 1024;
-  const { byPath, dirs: trackedDirs } = indexShape(repo, index);
+  // memo: false leaves nothing of this index on the handle (an apply drops it before writing).
+  const shape = indexShape(repo, index, options.memo ?? true);
+  const { byPath, dirs: trackedDirs } = shape;
   // One lstat per directory that holds tracked files tells whether a symlink or a file replaced it
   // (then everything below it is deleted, as git sees it: "beyond a symbolic link").
   const brokenDirs = new Set<string>();
@@ -214,106 +235,129 @@ export function scanWorktree(repo: GitRepository, index: GitIndex, options: Scan
     }
     return false;
   };
-
-  const contentOid = (absolute: string, mode: number): string => {
-    const content = readDiskContent(absolute, mode);
-    return options.content === 'write' ? repo.objects.write('blob', content) : hashObject('blob', content);
-  };
-
-  const tracked: TrackedFile[] = [];
-  const conflicted: string[] = [];
   const indexMs = indexMtimeMs(index);
   for (const [path, entries] of byPath) {
     const entry = representative(entries);
-    if (entries.length > 1 || entry.stage !== 0) conflicted.push(path);
+    const conflicted = entries.length > 1 || entry.stage !== 0;
+    const visit = (file: TrackedFile): void => visitFile(file, conflicted);
     if (entry.mode === MODE_GITLINK || entry.skipWorktree || entry.assumeValid) {
       // Submodules are pointers: never entered, never compared with their checkout. Entries marked
       // skip-worktree or assume-valid are taken as the index says, as git does.
-      tracked.push({ path, entry, present: true, clean: true, current: { mode: entry.mode, oid: entry.oid }, stat: entry.stat, refreshed: false });
+      visit({ path, entry, present: true, clean: true, current: { mode: entry.mode, oid: entry.oid }, stat: entry.stat, refreshed: false });
       continue;
     }
     const absolute = `${dir}/${path}`;
     const st = underBroken(path) ? undefined : lstatOrUndefined(absolute);
     const mode = st === undefined ? null : diskMode(st, repo.fileMode, entry.mode);
     if (st === undefined || mode === null) {
-      tracked.push({ path, entry, present: false, clean: false, current: null, stat: null, refreshed: false });
+      visit({ path, entry, present: false, clean: false, current: null, stat: null, refreshed: false });
       continue;
     }
     const normal = !entry.intentToAdd && entry.stage === 0;
     if (mode === entry.mode && normal && statMatchesFast(entry.stat, st) && !isRacy(entry.stat, indexMs)) {
-      tracked.push({ path, entry, present: true, clean: true, current: { mode, oid: entry.oid }, stat: entry.stat, refreshed: false });
+      visit({ path, entry, present: true, clean: true, current: { mode, oid: entry.oid }, stat: entry.stat, refreshed: false });
       continue;
     }
     // Stat data changed: exact stat (with nanoseconds) for the index, then the content decides.
     const exact = lstatExactOrUndefined(absolute);
     if (exact === undefined) {
-      tracked.push({ path, entry, present: false, clean: false, current: null, stat: null, refreshed: false });
+      visit({ path, entry, present: false, clean: false, current: null, stat: null, refreshed: false });
       continue;
     }
     const stat = statToIndex(exact);
-    const oid = contentOid(absolute, mode);
+    const bytes = readDiskContent(absolute, mode);
+    const oid = content === 'write' ? repo.objects.write('blob', bytes) : hashObject('blob', bytes);
     const clean = oid === entry.oid && mode === entry.mode && normal;
-    tracked.push({ path, entry, present: true, clean, current: { mode, oid }, stat, refreshed: clean });
+    visit({ path, entry, present: true, clean, current: { mode, oid }, stat, refreshed: clean });
   }
+  return { shape, dirStats };
+}
 
+/** Walks the working tree for untracked, not ignored files (see {@link scanWorktree}). */
+export function scanUntrackedFiles(
+  repo: GitRepository,
+  tracked: TrackedDirs,
+  options: Pick<ScanOptions, 'content' | 'maxUntrackedBytes'> & { readonly memo?: boolean },
+): { readonly untracked: UntrackedFile[]; readonly skipped: SkippedFile[] } {
+  const { dir } = repo;
+  const maxUntracked = options.maxUntrackedBytes ?? 64 * 1024 * 1024;
+  const { byPath, dirs: trackedDirs } = tracked.shape;
+  const { dirStats } = tracked;
+  const contentOid = (absolute: string, mode: number): string => {
+    const bytes = readDiskContent(absolute, mode);
+    return options.content === 'write' ? repo.objects.write('blob', bytes) : hashObject('blob', bytes);
+  };
   const untracked: UntrackedFile[] = [];
   const skipped: SkippedFile[] = [];
-  if (options.untracked) {
-    const matcher = createIgnoreMatcher({ dir, gitdir: repo.gitdir, excludesFile: repo.excludesFile });
-    const walk = (relDir: string, parentIgnored: boolean, stat: Stats): void => {
-      const absoluteDir = relDir === '' ? dir : `${dir}/${relDir}`;
-      const listing = listDirectory(repo, absoluteDir, relDir, stat);
-      if (listing.some((e) => e.name === '.gitignore')) matcher.enterDirectory(relDir);
-      for (const dirent of listing) {
-        const name = dirent.name;
-        const rel = relDir === '' ? name : `${relDir}/${name}`;
-        if (name === '.git') continue; // ours at the root; a nested repository's elsewhere
-        if (dirent.kind === 'dir') {
-          if (trackedDirs.has(rel)) {
-            const childStat = dirStats.get(rel);
-            if (childStat !== undefined) walk(rel, parentIgnored || matcher.isIgnored(rel, true), childStat);
-            continue;
-          }
-          if (parentIgnored || matcher.isIgnored(rel, true)) continue;
-          // An untracked directory holding its own repository is left alone (as `git clean -fd` does).
-          if (existsSync(join(dir, rel, '.git'))) {
-            skipped.push({ path: rel, reason: 'nested git repository' });
-            continue;
-          }
-          const problem = componentProblem(name);
-          if (problem !== null) {
-            skipped.push({ path: rel, reason: problem });
-            continue;
-          }
-          const childStat = lstatOrUndefined(join(dir, rel));
-          if (childStat !== undefined && childStat.isDirectory()) walk(rel, false, childStat);
+  const matcher = createIgnoreMatcher({ dir, gitdir: repo.gitdir, excludesFile: repo.excludesFile });
+  const walk = (relDir: string, parentIgnored: boolean, stat: Stats): void => {
+    const absoluteDir = relDir === '' ? dir : `${dir}/${relDir}`;
+    const listing = listDirectory(repo, absoluteDir, relDir, stat, options.memo ?? true);
+    if (listing.some((e) => e.name === '.gitignore')) matcher.enterDirectory(relDir);
+    for (const dirent of listing) {
+      const name = dirent.name;
+      const rel = relDir === '' ? name : `${relDir}/${name}`;
+      if (name === '.git') continue; // ours at the root; a nested repository's elsewhere
+      if (dirent.kind === 'dir') {
+        if (trackedDirs.has(rel)) {
+          const childStat = dirStats.get(rel);
+          if (childStat !== undefined) walk(rel, parentIgnored || matcher.isIgnored(rel, true), childStat);
           continue;
         }
-        if (dirent.kind !== 'file' && dirent.kind !== 'link') continue;
-        if (byPath.has(rel)) continue;
-        if (parentIgnored || matcher.isIgnored(rel, false)) continue;
+        if (parentIgnored || matcher.isIgnored(rel, true)) continue;
+        // An untracked directory holding its own repository is left alone (as `git clean -fd` does).
+        if (existsSync(join(dir, rel, '.git'))) {
+          skipped.push({ path: rel, reason: 'nested git repository' });
+          continue;
+        }
         const problem = componentProblem(name);
         if (problem !== null) {
           skipped.push({ path: rel, reason: problem });
           continue;
         }
-        const absolute = join(dir, rel);
-        const big = lstatExactOrUndefined(absolute);
-        if (big === undefined) continue;
-        const mode = diskMode(big, repo.fileMode);
-        if (mode === null) continue;
-        if (big.size > BigInt(maxUntracked)) {
-          skipped.push({ path: rel, reason: `larger than ${maxUntracked} bytes` });
-          continue;
-        }
-        const stat = statToIndex(big);
-        const current = options.content === 'write' ? { mode, oid: contentOid(absolute, mode) } : null;
-        untracked.push({ path: rel, current, stat });
+        const childStat = lstatOrUndefined(join(dir, rel));
+        if (childStat !== undefined && childStat.isDirectory()) walk(rel, false, childStat);
+        continue;
       }
-    };
-    const rootStat = lstatOrUndefined(dir);
-    if (rootStat !== undefined) walk('', false, rootStat);
-  }
+      if (dirent.kind !== 'file' && dirent.kind !== 'link') continue;
+      if (byPath.has(rel)) continue;
+      if (parentIgnored || matcher.isIgnored(rel, false)) continue;
+      const problem = componentProblem(name);
+      if (problem !== null) {
+        skipped.push({ path: rel, reason: problem });
+        continue;
+      }
+      const absolute = join(dir, rel);
+      const big = lstatExactOrUndefined(absolute);
+      if (big === undefined) continue;
+      const mode = diskMode(big, repo.fileMode);
+      if (mode === null) continue;
+      if (big.size > BigInt(maxUntracked)) {
+        skipped.push({ path: rel, reason: `larger than ${maxUntracked} bytes` });
+        continue;
+      }
+      const stat = statToIndex(big);
+      const current = options.content === 'write' ? { mode, oid: contentOid(absolute, mode) } : null;
+      untracked.push({ path: rel, current, stat });
+    }
+  };
+  const rootStat = lstatOrUndefined(dir);
+  if (rootStat !== undefined) walk('', false, rootStat);
+  return { untracked, skipped };
+}
+
+/**
+ * Scans the working tree against an index: one lstat per tracked file, content read only when the stat
+ * data changed (or the entry is racily clean), and optionally a walk for untracked files.
+ */
+export function scanWorktree(repo: GitRepository, index: GitIndex, options: ScanOptions): WorktreeScan {
+  const tracked: TrackedFile[] = [];
+  const conflicted: string[] = [];
+  const dirs = scanTrackedFiles(repo, index, options.content, (file, isConflicted) => {
+    tracked.push(file);
+    if (isConflicted) conflicted.push(file.path);
+  });
+  const { untracked, skipped } = options.untracked ? scanUntrackedFiles(repo, dirs, options) : { untracked: [], skipped: [] };
   return { index, tracked, untracked, conflicted, skipped };
 }
 
@@ -431,6 +475,23 @@ export interface WrittenChanges {
 }
 
 /**
+ * A list of changes that can be walked more than once, in index order: an array, or a tree walk
+ * ({@link forEachTreeChange}) that reads the trees again on each pass instead of holding every path.
+ */
+export type ChangeSource = ReadonlyArray<TreeChange> | ((visit: TreeVisitor<TreeChange>) => Promise<void>);
+
+async function eachChange(source: ChangeSource, visit: TreeVisitor<TreeChange>): Promise<void> {
+  if (typeof source === 'function') return source(visit);
+  for (const change of source) {
+    const pending = visit(change);
+    if (pending !== undefined) await pending;
+  }
+}
+
+/** Called for every change in index order once the write phase reaches it: `stat` of what was written, or null. */
+export type ChangeWritten = (change: TreeChange, stat: IndexStat | null) => void;
+
+/**
  * Makes the working tree match `change.new` at every changed path (`change.old` is what is there now).
  *
  * All checks run first: every path is validated, every new symlink must resolve inside the result
@@ -440,19 +501,25 @@ export interface WrittenChanges {
  * path already touched is put back from `change.old` before the error is rethrown.
  */
 export async function writeWorktreeChanges(repo: GitRepository, changes: ReadonlyArray<TreeChange>, options: WriteChangesOptions): Promise<WrittenChanges> {
+  const written = new Map<string, { oid: string; mode: number; stat: IndexStat }>();
+  await writeWorktreeStream(repo, changes, options, (change, stat) => {
+    if (stat !== null && change.new !== null) written.set(change.path, { oid: change.new.oid, mode: change.new.mode, stat });
+  });
+  return { written };
+}
+
+/**
+ * {@link writeWorktreeChanges} over a {@link ChangeSource}, in passes over the source (checks, then
+ * deletions, then writes), keeping per path only what a removal needs (the removed paths): a
+ * 50,000-file apply streams its changes from the two trees. `onWritten` sees every change in index
+ * order during the write pass (a deletion with a null stat), so a caller can build the new index as
+ * the files land.
+ */
+export async function writeWorktreeStream(repo: GitRepository, source: ChangeSource, options: WriteChangesOptions, onWritten: ChangeWritten): Promise<void> {
   const { dir } = repo;
   const removed = new Set<string>();
-  for (const change of changes) {
-    validateRepoPath(change.path);
-    if (change.old !== null && change.new === null) removed.add(change.path);
-    if (change.old !== null && change.new !== null && (change.old.mode === MODE_GITLINK) !== (change.new.mode === MODE_GITLINK)) removed.add(change.path);
-  }
   const addedDirs = new Set<string>();
-  for (const change of changes) {
-    if (change.new === null) continue;
-    const parts = change.path.split('/');
-    for (let i = 1; i < parts.length; i += 1) addedDirs.add(parts.slice(0, i).join('/'));
-  }
+  let additions = 0;
   // Symlinks of the result must stay inside the repository, following the result's other symlinks.
   const lookup = async (path: string): Promise<{ kind: 'symlink'; target: string } | { kind: 'other' } | null> => {
     const entry = await lookupPath(repo.objects, options.resultTree, path);
@@ -463,12 +530,22 @@ export async function writeWorktreeChanges(repo: GitRepository, changes: Readonl
   // Symlink targets are checked before any write; file contents are read one at a time as they are
   // written, so a 50,000-file change never holds every blob in memory.
   const symlinkTargets = new Map<string, Buffer>();
-  for (const change of changes) {
-    if (change.new === null || change.new.mode !== MODE_SYMLINK) continue;
+  await eachChange(source, async (change) => {
+    validateRepoPath(change.path);
+    if (change.old !== null && change.new === null) removed.add(change.path);
+    if (change.old !== null && change.new !== null && (change.old.mode === MODE_GITLINK) !== (change.new.mode === MODE_GITLINK)) removed.add(change.path);
+    if (change.new === null) return;
+    additions += 1;
+    let slash = change.path.indexOf('/');
+    while (slash >= 0) {
+      addedDirs.add(change.path.slice(0, slash));
+      slash = change.path.indexOf('/', slash + 1);
+    }
+    if (change.new.mode !== MODE_SYMLINK) return;
     const content = await repo.objects.readBlob(change.new.oid);
     if (options.symlinks !== 'as-recorded') await resolveSymlinkInTree(change.path, content.toString('utf8'), lookup);
     symlinkTargets.set(change.path, content);
-  }
+  });
   // Nothing may be written through a symlink, and nothing we do not know about may be overwritten.
   const conflicts: string[] = [];
   // What lies on disk above each directory is checked once per directory, not once per file in it.
@@ -486,56 +563,84 @@ export async function writeWorktreeChanges(repo: GitRepository, changes: Readonl
     if (parents.symlink) throw new UnsafePathError(path, `would write through the symlink ${parents.blockedAt}`);
     conflicts.push(parents.blockedAt);
   };
-  for (const change of changes) {
-    if (change.new === null) continue;
+  await eachChange(source, (change) => {
+    if (change.new === null) return;
     checkParents(change.path);
     const here = lstatOrUndefined(join(dir, change.path));
-    if (here === undefined) continue;
+    if (here === undefined) return;
     if (here.isDirectory()) {
-      if (change.new.mode === MODE_GITLINK) continue;
+      if (change.new.mode === MODE_GITLINK) return;
       // A directory where a file goes: acceptable only when every file in it is being removed.
       if (!directoryEmptiedBy(join(dir, change.path), change.path, removed)) conflicts.push(change.path);
-      continue;
+      return;
     }
     if (change.old === null) conflicts.push(change.path);
-  }
-  for (const change of changes) {
-    if (change.old === null || change.new !== null) continue;
+  });
+  await eachChange(source, (change) => {
+    if (change.old === null || change.new !== null) return;
     checkParents(change.path);
-  }
+  });
   if (conflicts.length > 0) {
     throw new GitConflictError(`files in the working tree are in the way: ${[...new Set(conflicts)].slice(0, 10).join(', ')}`, {
       paths: [...new Set(conflicts)],
     });
   }
+  parentStates.clear();
 
-  const done: TreeChange[] = [];
-  const written = new Map<string, { oid: string; mode: number; stat: IndexStat }>();
+  // How far each phase got, in source order: enough to list what to put back after a failure.
+  let removedDone = 0;
+  let writesDone = 0;
   try {
-    for (const change of changes) {
-      if (!removed.has(change.path)) continue;
-      done.push(change);
-      removePath(dir, change.path, change.old as EntryRef);
+    if (removed.size > 0) {
+      await eachChange(source, (change) => {
+        if (!removed.has(change.path)) return;
+        removedDone += 1;
+        removePath(dir, change.path, change.old as EntryRef);
+      });
+      pruneEmptyParents(dir, [...removed], addedDirs);
     }
-    pruneEmptyParents(dir, [...removed], addedDirs);
     const verified = new Set<string>();
-    const half = Math.floor(changes.filter((c) => c.new !== null).length / 2);
-    let count = 0;
-    for (const change of changes) {
-      if (change.new === null) continue;
-      if (count++ === half) crashPoint('worktree:half-written');
-      // Listed before writing: a write that fails after removing the old entry is restored too.
-      done.push(change);
+    const half = Math.floor(additions / 2);
+    await eachChange(source, async (change) => {
+      if (change.new === null) {
+        onWritten(change, null);
+        return;
+      }
+      if (writesDone === half) crashPoint('worktree:half-written');
+      // Counted before writing: a write that fails after removing the old entry is restored too.
+      writesDone += 1;
       const content =
         change.new.mode === MODE_GITLINK ? null : change.new.mode === MODE_SYMLINK ? (symlinkTargets.get(change.path) ?? null) : await repo.objects.readBlob(change.new.oid);
-      const stat = writeEntry(dir, change.path, change.new, content, verified);
-      if (stat !== null) written.set(change.path, { oid: change.new.oid, mode: change.new.mode, stat });
-    }
+      onWritten(change, writeEntry(dir, change.path, change.new, content, verified));
+    });
   } catch (error) {
-    await restore(repo, done);
+    await restore(repo, await changesDone(source, removed, removedDone, writesDone));
     throw error;
   }
-  return { written };
+}
+
+/** The changes a failed write had touched, in the order it touched them (removals, then writes). */
+async function changesDone(source: ChangeSource, removed: ReadonlySet<string>, removedDone: number, writesDone: number): Promise<TreeChange[]> {
+  const done: TreeChange[] = [];
+  try {
+    let n = 0;
+    await eachChange(source, (change) => {
+      if (n < removedDone && removed.has(change.path)) {
+        done.push(change);
+        n += 1;
+      }
+    });
+    let w = 0;
+    await eachChange(source, (change) => {
+      if (w < writesDone && change.new !== null) {
+        done.push(change);
+        w += 1;
+      }
+    });
+  } catch {
+    // The trees were read by every earlier pass; if they cannot be read now, restore what was listed.
+  }
+  return done;
 }
 
 function directoryEmptiedBy(absolute: string, rel: string, removed: ReadonlySet<string>): boolean {

@@ -176,6 +176,13 @@ describe('the loose object reader', () => {
 });
 
 describe('the pack reader', () => {
+  // A pack index's trailing checksum recomputed, so a mutation reaches the parser behind it.
+  const idxChecksummed = (idx: Buffer): Buffer => {
+    if (idx.length < 20) return idx;
+    const out = Buffer.from(idx);
+    createHash('sha1').update(out.subarray(0, out.length - 20)).digest().copy(out, out.length - 20);
+    return out;
+  };
   const withPack = (idx: Buffer, pack: Buffer): ReturnType<typeof createPackReader> => {
     const packDir = join(scratch.dir, '.git/objects/pack');
     rmSync(packDir, { recursive: true, force: true });
@@ -202,8 +209,8 @@ describe('the pack reader', () => {
 
   it('fails typed on mutated pack indexes (every object looked up)', () => {
     fc.assert(
-      fc.property(mutated(() => idxBytes), (idx) => {
-        const reader = withPack(idx, packBytes);
+      fc.property(mutated(() => idxBytes), fc.boolean(), (idx, rehash) => {
+        const reader = withPack(rehash ? idxChecksummed(idx) : idx, packBytes);
         for (const oid of packedOids) typedOrValue(() => reader.read(oid));
       }),
       { numRuns: RUNS },
@@ -221,8 +228,8 @@ describe('the pack reader', () => {
   it('fails typed on mutated and raw pack index files', () => {
     const path = join(scratch.root, 'fuzz.idx');
     fc.assert(
-      fc.property(fc.oneof(mutated(() => idxBytes), fc.uint8Array({ maxLength: 2048 }).map((b) => Buffer.from(b))), (idx) => {
-        writeFileSync(path, idx);
+      fc.property(fc.oneof(mutated(() => idxBytes), fc.uint8Array({ maxLength: 2048 }).map((b) => Buffer.from(b))), fc.boolean(), (idx, rehash) => {
+        writeFileSync(path, rehash ? idxChecksummed(idx) : idx);
         typedOrValue(() => parseIndexFile(path));
       }),
       { numRuns: RUNS },
@@ -232,7 +239,9 @@ describe('the pack reader', () => {
   it('refuses an object whose header or delta claims gigabytes', () => {
     // A lone blob entry claiming 2^40 bytes, then a REF delta claiming a 4 GiB result.
     const blobHeader = Buffer.from([0xb0 | 0x0f, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]);
-    const fakePack = Buffer.concat([Buffer.from('PACK'), Buffer.from([0, 0, 0, 2, 0, 0, 0, 1]), blobHeader, deflateSync(Buffer.alloc(8))]);
+    const body = Buffer.concat([Buffer.from('PACK'), Buffer.from([0, 0, 0, 2, 0, 0, 0, 1]), blobHeader, deflateSync(Buffer.alloc(8))]);
+    const packChecksum = createHash('sha1').update(body).digest();
+    const fakePack = Buffer.concat([body, packChecksum]);
     const idx = Buffer.alloc(8 + 1024 + 28 + 40);
     idx.writeUInt32BE(0xff744f63, 0);
     idx.writeUInt32BE(2, 4);
@@ -240,8 +249,22 @@ describe('the pack reader', () => {
     for (let i = 0x11; i < 256; i += 1) idx.writeUInt32BE(1, 8 + i * 4);
     oid.copy(idx, 8 + 1024);
     idx.writeUInt32BE(12, 8 + 1024 + 20 + 4);
-    const reader = withPack(idx, fakePack);
+    packChecksum.copy(idx, idx.length - 40);
+    const reader = withPack(idxChecksummed(idx), fakePack);
     expect(() => reader.read(oid.toString('hex'))).toThrow(expect.objectContaining({ code: 'REFUSED' }) as Error);
+  });
+
+  it('refuses a pack whose trailing checksum is not the one its index records, and an index whose own checksum is wrong', () => {
+    // Objects are not hashed one by one (as git reads packs): the pack must be the one the index describes.
+    const swapped = Buffer.from(packBytes);
+    swapped.writeUInt8((swapped.readUInt8(swapped.length - 1) ^ 0xff) & 0xff, swapped.length - 1);
+    expect(() => withPack(idxBytes, swapped).read(packedOids[0] as string)).toThrow(expect.objectContaining({ code: 'REFUSED', message: expect.stringMatching(/does not match its index/u) }) as Error);
+    const badIdx = Buffer.from(idxBytes);
+    badIdx.writeUInt8((badIdx.readUInt8(badIdx.length - 1) ^ 0xff) & 0xff, badIdx.length - 1);
+    const path = join(scratch.root, 'bad-checksum.idx');
+    writeFileSync(path, badIdx);
+    expect(() => parseIndexFile(path)).toThrow(expect.objectContaining({ code: 'REFUSED', message: expect.stringMatching(/checksum mismatch/u) }) as Error);
+    expect(withPack(badIdx, packBytes).read(packedOids[0] as string)).toBeNull();
   });
 
   it('keeps the seed pack files untouched for the next runs', () => {
