@@ -172,7 +172,7 @@ export function AuditView({ role }: { readonly role: RoleName }) {
       </form>
       {counts.isError && <ErrorNote title="Could not count events" error={counts.error} />}
       {/* The detail pane opens on selection; its width is remembered per operator (react-resizable-panels, localStorage). */}
-      <PanelGroup direction="horizontal" autoSaveId={panesKey} className={`audit-body${selected === null ? '' : ' with-detail'}`} data-testid="audit-panes">
+      <PanelGroup key={panesKey} direction="horizontal" autoSaveId={panesKey} className={`audit-body${selected === null ? '' : ' with-detail'}`} data-testid="audit-panes">
         <Panel id="events" order={1} minSize={40} defaultSize={selected === null ? 100 : 68} className="audit-events-pane">
         <section className="audit-table-wrap" aria-label="Events">
           <div className="audit-table-bar small">

@@ -125,7 +125,9 @@ function ReviewBody({ detail, role, refreshing }: { readonly detail: ProposalDet
   const conversation = useComments(repositoryId, proposalId);
   const [commentTarget, setCommentTarget] = useState<CommentTarget | null>(null);
   const canComment = canCall(role, 'comment:draft') && !summary.applied;
-  // Pane sizes are remembered per operator in this renderer (react-resizable-panels' autoSaveId, in localStorage).
+  // Pane sizes are remembered per operator in this renderer (react-resizable-panels' autoSaveId, in localStorage). The
+  // group is keyed by it: a review opened before the session query settles (a link preloaded at boot) remounts with
+  // the operator's saved layout once the operator is known, instead of keeping the layout read for nobody.
   const panesKey = `gatehouse.review-panes.${session.data?.operator.name ?? 'anyone'}`;
   const filesPane = useRef<ImperativePanelHandle>(null);
   const sidePane = useRef<ImperativePanelHandle>(null);
@@ -275,7 +277,7 @@ function ReviewBody({ detail, role, refreshing }: { readonly detail: ProposalDet
       </header>
       {summary.automaticRollback != null && <AutomaticRollbackBanner rollback={summary.automaticRollback} />}
       {detail.landed != null && <LandedBanner landed={detail.landed} />}
-      <PanelGroup direction="horizontal" autoSaveId={panesKey} className="review-grid" data-testid="review-panes">
+      <PanelGroup key={panesKey} direction="horizontal" autoSaveId={panesKey} className="review-grid" data-testid="review-panes">
         <Panel
           id="files"
           order={1}
