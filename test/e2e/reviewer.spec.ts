@@ -222,6 +222,10 @@ test('reviewer at 1024×700: the file path stays visible; panes collapse, resize
   await page.keyboard.press('ArrowLeft');
   await expect.poll(() => sizeOf('pane-side')).toBeGreaterThan(before);
   const grown = await sizeOf('pane-side');
+  // react-resizable-panels saves a layout 100 ms after it changes: the reload below must come after the save.
+  const savedLayout = (): Promise<string> =>
+    page.evaluate(() => Object.keys(localStorage).filter((key) => key.includes('gatehouse.review-panes.rita')).map((key) => localStorage.getItem(key) ?? '').join('|'));
+  const layoutBeforeCollapse = await savedLayout();
   await page.getByTestId('toggle-files-pane').click();
   await expect(page.getByTestId('pane-files')).toHaveAttribute('data-collapsed', 'true');
   await expect(page.getByTestId('file-tree')).toBeHidden();
@@ -229,6 +233,7 @@ test('reviewer at 1024×700: the file path stays visible; panes collapse, resize
   await snap(page, testInfo, 'p02-files-collapsed');
 
   // A reload keeps this operator's layout.
+  await expect.poll(savedLayout).not.toBe(layoutBeforeCollapse);
   await page.reload();
   await page.waitForSelector('body[data-ready="true"]');
   await valueOf(page, 'session:unlock', { name: 'rita', passphrase: 'rita-demo-passphrase' });
