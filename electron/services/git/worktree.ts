@@ -37,7 +37,8 @@ import { buildTree, editTree, lookupPath, type EntryRef, type FlatEntry, type Tr
 /** lstat that answers undefined when the path or one of its parents is missing (ENOENT, ENOTDIR). */
 export function lstatOrUndefined(path: string): Stats | undefined {
   try {
-    return lstatSync(path);
+    // A missing path answers undefined without building an exception (a rollback's deleted files).
+    return lstatSync(path, { throwIfNoEntry: false });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
