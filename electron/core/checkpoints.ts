@@ -1,7 +1,11 @@
 /** Checkpoint use cases: list, take one, preview a rollback, roll back (leads), and the periodic timer. */
+import { lstatSync } from 'node:fs';
+import { join } from 'node:path';
 import type { CheckpointView } from '../../shared/ipc/channels/checkpoints';
 import {
+  countCheckpoints,
   createCheckpoint,
+  JOURNAL_FILE,
   listCheckpoints,
   previewRollback,
   pruneCheckpoints,
@@ -185,9 +189,21 @@ export async function pruneAutomatically(ctx: CoreContext, handles: RepositoryHa
     const handle = await handles.get(repositoryId);
     const governance = await governanceOf(ctx, handle);
     if (!governance.policy.ok || !governance.policy.policy.checkpoints.pruneAutomatically) return;
+    // While every checkpoint is among the newest keepLast nothing can go: no checkpoint commit is read.
+    if ((await countCheckpoints(handle.repo)) <= governance.policy.policy.checkpoints.keepLast) return;
     await checkpointPrune(ctx, handles, repositoryId, { dryRun: false, trigger });
   } catch (error) {
     ctx.logger.warn(`could not prune the checkpoints of ${repositoryId}`, error instanceof Error ? error.message : error);
+  }
+}
+
+/** Whether a repository's `.git` is a directory holding no operation journal (anything else is left to the recovery to judge). */
+function withoutJournal(dir: string): boolean {
+  try {
+    const gitdir = join(dir, '.git');
+    return lstatSync(gitdir).isDirectory() && lstatSync(join(gitdir, JOURNAL_FILE), { throwIfNoEntry: false }) === undefined;
+  } catch {
+    return false;
   }
 }
 
@@ -200,6 +216,8 @@ export async function pruneAutomatically(ctx: CoreContext, handles: RepositoryHa
 export async function recoverInterruptedOperations(ctx: CoreContext, handles: RepositoryHandles): Promise<number> {
   let recovered = 0;
   for (const record of ctx.registry.list()) {
+    // No journal, nothing to recover: the repository is not opened (a command opens only those it uses).
+    if (withoutJournal(record.path)) continue;
     const subject = `repository:${record.id}`;
     try {
       const handle = await handles.get(record.id);

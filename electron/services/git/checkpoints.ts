@@ -193,6 +193,12 @@ export async function createCheckpoint(repo: GitRepository, input: CreateCheckpo
   return repo.exclusive(async () => commitCheckpoint(repo, await captureState(repo), input));
 }
 
+/** How many checkpoint refs there are (no commit read). */
+export async function countCheckpoints(repo: GitRepository): Promise<number> {
+  const refs = await listRefsMatching(repo, `${CHECKPOINT_REF_PREFIX}*`);
+  return refs.filter((ref) => ID.test(ref.slice(CHECKPOINT_REF_PREFIX.length))).length;
+}
+
 /** Lists checkpoints, newest first. */
 export async function listCheckpoints(repo: GitRepository): Promise<Checkpoint[]> {
   const refs = await listRefsMatching(repo, `${CHECKPOINT_REF_PREFIX}*`);

@@ -9,6 +9,7 @@ export { applyRevision, type ApplyInput, type ApplyResult, type ApprovedRevision
 export {
   CHECKPOINT_REF_PREFIX,
   DEFAULT_CHECKPOINT_INTERVAL_MS,
+  countCheckpoints,
   createCheckpoint,
   getCheckpoint,
   listCheckpoints,

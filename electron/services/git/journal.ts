@@ -10,13 +10,23 @@
  *
  * Writes are atomic (temp file, fsync, rename, fsync of the directory) so a kill leaves the previous
  * journal or the next one, never half of one.
+ *
+ * A phase that recovery does not depend on (a rollback's phases after its undo state is recorded: its
+ * recovery finishes from the undo state whatever the phase) goes to a side file instead, written without
+ * fsync: the durable journal is never replaced by a write that a power loss could leave empty, and a
+ * side file that is torn, stale or of another operation is ignored (the journal's own phase stands).
  */
-import { closeSync, fsyncSync, lstatSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, lstatSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { GitInvalidInputError } from './errors';
 
 /** The journal file inside the git directory. */
 export const JOURNAL_FILE = 'gatehouse-journal.json';
+
+/** The side file of informational phases (see the module comment). */
+export const JOURNAL_PHASE_FILE = 'gatehouse-journal.phase';
+
+const PHASE_ORDER: ReadonlyArray<JournalPhase> = ['started', 'undo-recorded', 'index-locked', 'tree-written', 'index-written', 'ref-updated'];
 
 /** A repository state an operation restores or leaves: what a checkpoint records. */
 export interface JournalState {
@@ -112,8 +122,13 @@ export function startJournal(
     get current() {
       return journal;
     },
-    advance(phase, changes = {}) {
+    advance(phase, changes = {}, options = {}) {
       journal = { ...journal, ...changes, phase };
+      if (options.durable === false && Object.keys(changes).length === 0) {
+        // One write of a few bytes, no fsync, no rename: readJournal ignores it unless it is whole and ours.
+        writeFileSync(`${gitdir}/${JOURNAL_PHASE_FILE}`, JSON.stringify({ id: journal.id, phase }), { mode: 0o600 });
+        return;
+      }
       writeJournal(gitdir, journal);
     },
     lockTaken(path) {
@@ -131,8 +146,11 @@ export function startJournal(
 /** The running operation's journal. */
 export interface JournalHandle {
   readonly current: OperationJournal;
-  /** Records the next phase (and anything learnt on the way, such as the undo state). */
-  advance(phase: JournalPhase, changes?: Partial<Pick<OperationJournal, 'undo' | 'target'>>): void;
+  /**
+   * Records the next phase (and anything learnt on the way, such as the undo state). `durable: false`, for
+   * a phase recovery does not depend on and with no changes, writes only the side file (no fsync).
+   */
+  advance(phase: JournalPhase, changes?: Partial<Pick<OperationJournal, 'undo' | 'target'>>, options?: { readonly durable?: boolean }): void;
   /** Records a lock file just created by this operation. */
   lockTaken(path: string): void;
   /** The operation completed (or was put back by itself): the journal goes. */
@@ -158,11 +176,32 @@ export function readJournal(gitdir: string): OperationJournal | null {
   if (journal.version !== 1 || (journal.operation !== 'rollback' && journal.operation !== 'apply') || typeof journal.target !== 'object' || journal.target === null) {
     throw new GitInvalidInputError(`the operation journal ${journalPath(gitdir)} is not one this version wrote`);
   }
-  return journal as OperationJournal;
+  const later = sidePhase(gitdir, journal as OperationJournal);
+  return later === null ? (journal as OperationJournal) : { ...(journal as OperationJournal), phase: later };
 }
 
-/** Removes the journal. */
+/** The side file's phase when it is whole, names this journal and is further than the journal's own; else null. */
+function sidePhase(gitdir: string, journal: OperationJournal): JournalPhase | null {
+  let side: unknown;
+  try {
+    side = JSON.parse(readFileSync(`${gitdir}/${JOURNAL_PHASE_FILE}`, 'utf8'));
+  } catch {
+    return null; // missing, torn or not JSON: informational only
+  }
+  if (typeof side !== 'object' || side === null) return null;
+  const { id, phase } = side as { id?: unknown; phase?: unknown };
+  if (id !== journal.id || typeof phase !== 'string') return null;
+  const at = PHASE_ORDER.indexOf(phase as JournalPhase);
+  return at > PHASE_ORDER.indexOf(journal.phase) ? (phase as JournalPhase) : null;
+}
+
+/** Removes the journal (its side file first: a kill in between leaves the journal, so recovery still runs). */
 export function clearJournal(gitdir: string): void {
+  try {
+    unlinkSync(`${gitdir}/${JOURNAL_PHASE_FILE}`);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
   try {
     unlinkSync(journalPath(gitdir));
   } catch (error) {

@@ -28,7 +28,7 @@ import { crashPoint, startJournal, type JournalHandle, type JournalState } from 
 import { readHead, resolveRefOrNull, setHead, updateRef } from './refs';
 import type { GitRepository } from './repository';
 import { diffTrees, flattenTree } from './trees';
-import { indexEntriesFor, knownFromScan, statLookup, writeWorktreeChanges, type SkippedFile } from './worktree';
+import { indexEntriesFor, knownFromScan, rememberIndexTree, statLookup, writeWorktreeChanges, type SkippedFile } from './worktree';
 
 /** What a rollback would do. */
 export interface RollbackPreview {
@@ -118,28 +118,31 @@ export async function restoreState(
   if (target.headOid === null) throw new GitConflictError('the state to restore was taken on a branch without commits');
   const headOid = target.headOid;
   const onLocked = journal === null ? undefined : (path: string) => journal.lockTaken(path);
+  // A rollback's recovery finishes from its undo state whatever phase it reached: the phases below only
+  // inform the recovery's report and skip the fsyncs (journal.ts). Lock records stay durable.
+  const informational = { durable: journal?.current.operation !== 'rollback' };
   const lock = heldLock ?? lockIndex(repo.gitdir, repo.memo, onLocked);
   try {
-    journal?.advance('index-locked');
+    journal?.advance('index-locked', {}, informational);
     crashPoint(`${journal?.current.operation ?? 'restore'}:index-locked`);
     const changes = await diffTrees(repo.objects, now.worktreeTree, target.worktreeTree);
     for (const change of changes) validateChangedPath(change.path, change.new?.mode ?? null);
     // The checkpoint recorded this working tree: its symlinks come back as they were (see WriteChangesOptions).
     const { written } = await writeWorktreeChanges(repo, changes, { resultTree: target.worktreeTree, symlinks: 'as-recorded' });
-    journal?.advance('tree-written');
+    journal?.advance('tree-written', {}, informational);
     crashPoint(`${journal?.current.operation ?? 'restore'}:tree-written`);
     const known = knownFromScan(now.scan);
     for (const [path, value] of written) known.set(path, value);
     const entries = indexEntriesFor(await flattenTree(repo.objects, target.indexTree), statLookup(known));
     try {
       const committed = lock.commit(entries);
-      // This index is the target's index tree: the next snapshot need not rebuild it.
-      repo.memo.indexTrees.set(committed.checksum, target.indexTree);
+      // This index is the target's index tree: the next snapshot, in this process or the next, need not rebuild it.
+      rememberIndexTree(repo, committed.checksum, target.indexTree);
     } catch (error) {
       await writeWorktreeChanges(repo, reverseChanges(changes), { resultTree: now.worktreeTree, symlinks: 'as-recorded' });
       throw error;
     }
-    journal?.advance('index-written');
+    journal?.advance('index-written', {}, informational);
     crashPoint(`${journal?.current.operation ?? 'restore'}:index-written`);
     let moved: { ref: string; from: string | null } | null = null;
     try {
@@ -164,7 +167,7 @@ export async function restoreState(
       else if (now.headOid !== null) await setHead(repo, { oid: now.headOid });
       throw error;
     }
-    journal?.advance('ref-updated');
+    journal?.advance('ref-updated', {}, informational);
     crashPoint(`${journal?.current.operation ?? 'restore'}:ref-updated`);
     return { changedPaths: changes.length };
   } finally {

@@ -11,7 +11,7 @@ import { lockIndex, readIndex, type IndexEntry, type IndexLock } from './index-f
 import { readHead } from './refs';
 import type { GitRepository } from './repository';
 import { buildTree, compareUtf8, comparePaths, flattenTree, forEachTreeEntry } from './trees';
-import { indexFlatEntries, representativeEntry, scanWorktree, type IndexShape, type WorktreeScan } from './worktree';
+import { indexFlatEntries, rememberedIndexTree, rememberIndexTree, representativeEntry, scanWorktree, type IndexShape, type WorktreeScan } from './worktree';
 
 /** The result of {@link checkDirty}. */
 export interface DirtyState {
@@ -43,10 +43,10 @@ export async function stagedPaths(repo: GitRepository, scan: WorktreeScan, headT
   const indexEntries = indexFlatEntries(scan.index);
   // Remembered per index checksum (written, like git's cache-tree), so an unchanged index costs nothing.
   const checksum = scan.index.checksum;
-  let indexTree = checksum === '' ? undefined : repo.memo.indexTrees.get(checksum);
+  let indexTree = rememberedIndexTree(repo, checksum);
   if (indexTree === undefined) {
     indexTree = buildTree(repo.objects, indexEntries);
-    if (checksum !== '') repo.memo.indexTrees.set(checksum, indexTree);
+    rememberIndexTree(repo, checksum, indexTree);
   }
   if (indexTree === headTree) return [];
   const head = new Map((await flattenTree(repo.objects, headTree)).map((e) => [e.path, e]));

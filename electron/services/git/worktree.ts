@@ -7,6 +7,8 @@ import { crashPoint } from './journal';
 import {
   closeSync,
   constants as fsConstants,
+  renameSync,
+  writeFileSync,
   existsSync,
   fstatSync,
   ftruncateSync,
@@ -35,7 +37,8 @@ import { buildTree, editTree, lookupPath, type EntryRef, type FlatEntry, type Tr
 /** lstat that answers undefined when the path or one of its parents is missing (ENOENT, ENOTDIR). */
 export function lstatOrUndefined(path: string): Stats | undefined {
   try {
-    return lstatSync(path);
+    // A missing path answers undefined without building an exception (a rollback's deleted files).
+    return lstatSync(path, { throwIfNoEntry: false });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
@@ -379,6 +382,53 @@ export function indexFlatEntries(index: GitIndex): FlatEntry[] {
   return out;
 }
 
+/**
+ * The file, in the git directory, naming the tree of the index last written or snapshotted by Gatehouse:
+ * `<index checksum> <tree oid>`. It carries the in-process memo across processes (what git's cache-tree
+ * index extension does), so a command that opens the repository afresh need not rebuild and hash every
+ * tree of a large index. The checksum is the index file's own SHA-1 trailer: any change to the index
+ * (git add, commit, checkout) changes it and the line no longer applies.
+ */
+export const INDEX_TREE_FILE = 'gatehouse-index-tree';
+
+const INDEX_TREE_LINE = /^([0-9a-f]{40}) ([0-9a-f]{40})\n$/u;
+
+/** The index tree remembered for this index checksum, in memory or in {@link INDEX_TREE_FILE}; undefined when none. */
+export function rememberedIndexTree(repo: GitRepository, checksum: string): string | undefined {
+  if (checksum === '') return undefined;
+  const held = repo.memo.indexTrees.get(checksum);
+  if (held !== undefined) return held;
+  let line: string;
+  try {
+    line = readFileSync(`${repo.gitdir}/${INDEX_TREE_FILE}`, 'utf8');
+  } catch {
+    return undefined; // none yet, or unreadable: the tree is rebuilt
+  }
+  const match = INDEX_TREE_LINE.exec(line);
+  return match !== null && match[1] === checksum ? (match[2] as string) : undefined;
+}
+
+/**
+ * Remembers the tree of the index with this checksum, in memory and in {@link INDEX_TREE_FILE} (written
+ * whole through a temporary file; a failure to write it only loses the shortcut).
+ */
+export function rememberIndexTree(repo: GitRepository, checksum: string, tree: string): void {
+  if (checksum === '') return;
+  repo.memo.indexTrees.set(checksum, tree);
+  const path = `${repo.gitdir}/${INDEX_TREE_FILE}`;
+  const temp = `${path}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temp, `${checksum} ${tree}\n`, { mode: 0o644 });
+    renameSync(temp, path);
+  } catch {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // Nothing was left behind.
+    }
+  }
+}
+
 /** The trees of a snapshot. */
 export interface SnapshotTrees {
   readonly indexTree: string;
@@ -394,12 +444,12 @@ export interface SnapshotTrees {
 export async function writeSnapshotTrees(repo: GitRepository, scan: WorktreeScan): Promise<SnapshotTrees> {
   const { objects } = repo;
   const checksum = scan.index.checksum;
-  let indexTree = checksum === '' ? undefined : repo.memo.indexTrees.get(checksum);
+  let indexTree = rememberedIndexTree(repo, checksum);
   // Trust the memo only while the object is still there (a `git gc --prune` may have removed it).
   if (indexTree !== undefined && !objects.exists(indexTree)) indexTree = undefined;
   if (indexTree === undefined) {
     indexTree = buildTree(objects, indexFlatEntries(scan.index));
-    if (checksum !== '') repo.memo.indexTrees.set(checksum, indexTree);
+    rememberIndexTree(repo, checksum, indexTree);
   }
   const edits: TreeEdit[] = [];
   for (const t of scan.tracked) {

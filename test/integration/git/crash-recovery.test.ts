@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { importChangeSet } from '../../../electron/services/git/import';
 import { createCheckpoint } from '../../../electron/services/git/checkpoints';
-import { JOURNAL_FILE } from '../../../electron/services/git/journal';
+import { JOURNAL_FILE, JOURNAL_PHASE_FILE } from '../../../electron/services/git/journal';
 import { recoverInterruptedOperation } from '../../../electron/services/git/recover';
 import { openRepository } from '../../../electron/services/git/repository';
 import { describeTree, makeRepo, type TempRepo } from '../../fixtures/git/repo';
@@ -61,6 +61,18 @@ const ROLLBACK_POINTS = [
   'rollback:ref-updated',
 ];
 
+// The phase a recovery reports for each kill point after the undo state: the phases past it live in the
+// journal's side file (written without fsync), which the report must still see.
+const ROLLBACK_PHASE_AT: Readonly<Record<string, string>> = {
+  'rollback:undo-recorded': 'undo-recorded',
+  'rollback:index-locked': 'index-locked',
+  'worktree:half-written': 'index-locked',
+  'rollback:tree-written': 'tree-written',
+  'rollback:index-written': 'index-written',
+  'rollback:branch-moved': 'index-written',
+  'rollback:ref-updated': 'ref-updated',
+};
+
 const APPLY_POINTS = ['apply:journal-written', 'ref:locked', 'apply:undo-recorded', 'worktree:half-written', 'apply:tree-written', 'apply:index-written', 'apply:ref-updated'];
 
 describe('kill -9 during a rollback, then recovery', () => {
@@ -89,6 +101,8 @@ describe('kill -9 during a rollback, then recovery', () => {
     expect(existsSync(foreign)).toBe(true);
     expect(locks(t.dir)).toEqual([foreign]);
     expect(existsSync(join(t.dir, '.git', JOURNAL_FILE))).toBe(false);
+    expect(existsSync(join(t.dir, '.git', JOURNAL_PHASE_FILE))).toBe(false);
+    if (ROLLBACK_PHASE_AT[point] !== undefined) expect(report?.phase).toBe(ROLLBACK_PHASE_AT[point]);
 
     if (report?.action === 'cleared') {
       // Killed before the undo checkpoint existed: nothing was touched.
