@@ -5,17 +5,20 @@
  * other scanners' SARIF (`--sarif-in`), and prints or writes the report. Exit codes: 0 ok, 1 when a
  * finding at or above `--fail-on` exists, 2 on bad usage or input.
  */
-import { lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
 import packageJson from '../../../package.json';
 import { Severity, type Finding } from '../../../shared/model/domain';
 import { ErrorCode, GatehouseError } from '../../../shared/model/result';
 import { decodeSource } from '../../services/analysis/encoding';
-import { createAnalyzer, severityRank } from '../../services/analysis/engine';
+import { createAnalyzer, ruleDescriptors, secretRuleDescriptors, severityRank, type RuleDescriptor } from '../../services/analysis/engine';
+import { createAnalysisPool, defaultWorkerFile } from '../../services/analysis/pool';
+import { builtinRules } from '../../services/analysis/rules';
 import { mergeFindings } from '../../services/analysis/merge';
 import { importSarif, toSarif } from '../../services/analysis/sarif';
-import { DEFAULT_MAX_FILE_BYTES, type AnalysisFile, type ParseError, type SkippedFile } from '../../services/analysis/types';
+import { DEFAULT_MAX_FILE_BYTES, type AnalysisFile, type AnalysisReport, type ParseError, type SkippedFile } from '../../services/analysis/types';
 import { CliExit, emit, EXIT_CHECK_FAILED, EXIT_USAGE } from '../io';
 
 const FORMATS = ['text', 'json', 'sarif'] as const;
@@ -23,6 +26,11 @@ type Format = (typeof FORMATS)[number];
 // Directories that are never part of a change under review.
 const SKIP_DIRS = new Set(['.git', 'node_modules', '.hg', '.svn']);
 const MAX_FILES = 200_000;
+/**
+ * From this much source text (UTF-16 code units) on, the scan runs on a pool of worker threads, one per core
+ * (at most 4): below it, starting the threads and loading their grammars costs more than the second core saves.
+ */
+const POOL_MIN_CHARS = 2 * 1024 * 1024;
 // where SARIF consumers read about the tool, when the package names a home page
 const homepage = (packageJson as { homepage?: string }).homepage;
 
@@ -81,6 +89,32 @@ function readTargets(paths: ReadonlyArray<string>): { files: AnalysisFile[]; ski
   };
   for (const p of paths) visit(resolve(p), true);
   return { files, skipped };
+}
+
+/**
+ * Analyses the files: in this thread for a small scan, else on the worker pool the console and `verify` use
+ * (same engine, same rules, merged into one report in the same order).
+ */
+async function analyseTargets(
+  files: ReadonlyArray<AnalysisFile>,
+  deniedImports: ReadonlyArray<string>,
+): Promise<{ report: AnalysisReport; rules: ReadonlyArray<RuleDescriptor>; threads: number }> {
+  const chars = files.reduce((n, f) => n + f.text.length, 0);
+  const threads = Math.min(4, availableParallelism());
+  if (chars >= POOL_MIN_CHARS && threads > 1 && existsSync(defaultWorkerFile())) {
+    const pool = createAnalysisPool({ deniedImports, size: threads });
+    try {
+      return { report: await pool.analyze(files), rules: [...ruleDescriptors(builtinRules), ...secretRuleDescriptors()], threads };
+    } finally {
+      await pool.close();
+    }
+  }
+  const analyzer = await createAnalyzer({ deniedImports });
+  try {
+    return { report: analyzer.analyzeFiles(files), rules: analyzer.rules, threads: 1 };
+  } finally {
+    analyzer.close();
+  }
 }
 
 function summaryOf(findings: ReadonlyArray<Finding>): Record<Severity, number> {
@@ -154,13 +188,7 @@ export function registerScanCommands(program: Command): void {
 
       const startTime = new Date();
       const targets = readTargets(paths);
-      const analyzer = await createAnalyzer({ deniedImports: options.denyImport });
-      let report;
-      try {
-        report = analyzer.analyzeFiles(targets.files);
-      } finally {
-        analyzer.close();
-      }
+      const { report, rules, threads } = await analyseTargets(targets.files, options.denyImport);
       const findings = mergeFindings(report.findings, ...imported);
       const skipped = [...targets.skipped, ...report.skipped];
       const parseErrors = report.parseErrors;
@@ -171,7 +199,7 @@ export function registerScanCommands(program: Command): void {
           case 'sarif':
             return `${JSON.stringify(
               toSarif(findings, {
-                rules: analyzer.rules,
+                rules,
                 toolVersion: packageJson.version,
                 ...(homepage === undefined ? {} : { informationUri: homepage }),
                 root: process.cwd(),
@@ -181,7 +209,7 @@ export function registerScanCommands(program: Command): void {
               2,
             )}\n`;
           case 'json':
-            return `${JSON.stringify({ findings, skipped, parseErrors, stats: report.stats, summary: summaryOf(findings) }, null, 2)}\n`;
+            return `${JSON.stringify({ findings, skipped, parseErrors, stats: report.stats, summary: summaryOf(findings), threads }, null, 2)}\n`;
           case 'text':
             return `${textReport(findings, skipped, parseErrors, targets.files.length)}\n`;
         }

@@ -106,6 +106,11 @@ interface CompiledLanguage {
   readonly query: QueryType;
   /** What each pattern of `query` is: a rule's, the shared call patterns, or the import patterns. */
   readonly ruleByPattern: ReadonlyArray<Rule | 'call' | 'import' | 'scope'>;
+  /**
+   * The text predicates of `query`'s file-gated rule patterns, by pattern index, taken out of the query so they
+   * run only on files that pass the rule's gate (see {@link deferGatedPredicates}).
+   */
+  readonly deferredPredicates: ReadonlyArray<ReadonlyArray<TextPredicate> | undefined>;
   /** Patterns run only on files containing one of their words (see query-text.ts). */
   readonly needleQueries: ReadonlyArray<NeedleQuery>;
   /**
@@ -141,6 +146,37 @@ const CALL_PATTERNS: Readonly<Record<'python' | 'js', string>> = {
     (new_expression constructor: (identifier) @name) @finding
     (new_expression constructor: (member_expression property: (property_identifier) @name) @callee) @finding`,
 };
+
+/** One of web-tree-sitter's compiled text predicates (`#eq?`, `#match?`, `#any-of?` …) of a pattern. */
+type TextPredicate = (captures: ReadonlyArray<{ readonly name: string; readonly node: Node }>) => boolean;
+
+/**
+ * Takes the text predicates of the file-gated rules' patterns out of the shared query and returns them by
+ * pattern index. web-tree-sitter evaluates a pattern's text predicates in JavaScript on every candidate
+ * match, copying each captured node's text out of wasm: a `#match?` on the method name of every call
+ * with an argument cost more than the rest of the pattern's matching. The engine drops a gated rule's
+ * matches on files its gate rejects anyway, so it runs these same predicate functions itself, only after
+ * the gate passed: the same matches survive, in the same order.
+ *
+ * The predicates live in the query's `textPredicates` (internal to web-tree-sitter 0.25: per pattern, an array
+ * of functions its `matches` calls). If that shape is not there, nothing is deferred and the library evaluates
+ * them as before.
+ */
+function deferGatedPredicates(query: QueryType, ruleByPattern: ReadonlyArray<Rule | 'call' | 'import' | 'scope'>): ReadonlyArray<ReadonlyArray<TextPredicate> | undefined> {
+  const holder = query as unknown as { textPredicates?: unknown };
+  const all = holder.textPredicates;
+  if (!Array.isArray(all) || all.length !== ruleByPattern.length || !all.every((p) => Array.isArray(p) && p.every((f) => typeof f === 'function'))) return [];
+  const kept: Array<ReadonlyArray<TextPredicate>> = [];
+  const deferred: Array<ReadonlyArray<TextPredicate> | undefined> = [];
+  for (const [i, predicates] of (all as Array<ReadonlyArray<TextPredicate>>).entries()) {
+    const kind = ruleByPattern[i];
+    const gated = typeof kind === 'object' && kind.fileGate !== undefined && predicates.length > 0;
+    kept.push(gated ? [] : predicates);
+    deferred.push(gated ? predicates : undefined);
+  }
+  holder.textPredicates = kept;
+  return deferred;
+}
 
 interface RawFinding {
   readonly ruleId: string;
@@ -434,6 +470,7 @@ function compileLanguage(language: LanguageId, grammar: Language, rules: Readonl
   return {
     query,
     ruleByPattern,
+    deferredPredicates: deferGatedPredicates(query, ruleByPattern),
     needleQueries,
     gatedQuery,
     wordNeedlePattern: words.length === 0 ? undefined : new RegExp(`(?<![\\w$])(?:${words.map((w) => w.replace(/\$/g, '\\$')).join('|')})(?![\\w$])`, 'g'),
@@ -668,6 +705,8 @@ export async function createAnalyzer(options: CreateAnalyzerOptions = {}): Promi
         if (kind === undefined || kind === 'import' || kind === 'scope') continue;
         if (kind !== 'call') {
           if (kind.fileGate !== undefined && !code.mentions(kind.fileGate)) continue;
+          const deferred = spec.deferredPredicates[match.patternIndex];
+          if (deferred !== undefined && !deferred.every((p) => p(match.captures))) continue;
           const byName = capturesByName(match.captures);
           const target = byName.get('finding')?.[0] ?? match.captures[0]?.node;
           if (target !== undefined) report(kind, target, byName);

@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAnalyzer } from '../../../electron/services/analysis/engine';
 import { importSarif, parseSarif } from '../../../electron/services/analysis/sarif';
 
 const ENTRY = join(__dirname, 'cli-entry.ts');
@@ -109,6 +110,40 @@ describe('gatehouse scan', () => {
     expect(out.summary).toEqual({ critical: 0, high: 2, medium: 1, low: 0, info: 0 });
     expect(out.stats.files).toBe(2);
   });
+
+  it('scans a large tree on the worker pool (one thread per core) with the findings the in-process analyser reports', async () => {
+    // over 2 MB of Python: the scan runs on the worker pool; each file has its own findings (and one a syntax error)
+    const big = join(dir, 'big');
+    mkdirSync(big);
+    const files: Array<{ path: string; text: string }> = [];
+    for (let i = 0; i < 24; i++) {
+      const blocks = [`import os\nimport pickle\nimport subprocess\n\n`];
+      for (let j = 0; blocks.join('').length < 90_000; j++) {
+        blocks.push(
+          j % 40 === 7
+            ? `def run_${j}(cmd):\n    os.system("ls " + cmd)\n    return pickle.loads(cmd)\n\n`
+            : `def total_${j}(items):\n    total = 0\n    for item in items:\n        total += item.price * ${j}\n    return subprocess.run(["echo", str(total)], check=True)\n\n`,
+        );
+      }
+      if (i === 5) blocks.push('def broken(:\n    pass\n');
+      const text = blocks.join('');
+      writeFileSync(join(big, `m${i}.py`), text);
+      files.push({ path: `big/m${i}.py`, text });
+    }
+    const run = await gatehouse(['scan', 'big', '--json'], dir);
+    expect(run.code).toBe(0);
+    const out = JSON.parse(run.stdout) as { findings: Array<{ fingerprint: string; startLine: number; ruleId: string }>; parseErrors: Array<{ path: string }>; threads: number };
+    expect(out.threads).toBe(Math.min(4, availableParallelism()));
+    const analyzer = await createAnalyzer();
+    try {
+      const inProcess = analyzer.analyzeFiles(files);
+      expect(inProcess.findings.length).toBeGreaterThan(24);
+      expect(out.findings.map((f) => [f.fingerprint, f.startLine, f.ruleId])).toEqual(inProcess.findings.map((f) => [f.fingerprint, f.startLine, f.ruleId]));
+      expect(out.parseErrors.map((e) => e.path)).toEqual(['big/m5.py']);
+    } finally {
+      analyzer.close();
+    }
+  }, 240_000);
 
   it('writes SARIF with --out, merges other scanners with --sarif-in, and the file re-imports', async () => {
     const project = join(SAMPLES, 'project');

@@ -27,4 +27,25 @@ describe('the shared needle query', () => {
     expect(() => analyzer.precompile(['python'])).toThrow(/python\.code-execution\.broken-needle/);
     analyzer.close();
   });
+
+  it("runs a file-gated rule's text predicates after its gate, with the same matches", async () => {
+    // structural patterns with a #match? / #eq? predicate, in the shared pass, of a rule gated on the file's text
+    const gated: Rule = {
+      ...needleRule('python.code-execution.gated', 'unused'),
+      query: `(call function: (attribute attribute: (identifier) @m) arguments: (argument_list . (_) @value) (#match? @m "^store_")) @finding
+        (assignment left: (attribute attribute: (identifier) @a) (#eq? @a "secret")) @finding`,
+      fileGate: /GATE/,
+    };
+    const analyzer = await createAnalyzer({ rules: [gated], languages: ['python'] });
+    const body = ['db.store_key(k)', 'db.restore_key(k)', 'db.store_key()', 'cfg.secret = 1', 'cfg.secrets = 1', 'db.store_all(a, b)'].join('\n');
+    const lines = (text: string): number[] => analyzer.analyzeFiles([{ path: 'a.py', text }]).findings.map((f) => f.startLine).sort((a, b) => a - b);
+    try {
+      // the gate passes: exactly the matches whose predicates hold
+      expect(lines(`# GATE\n${body}\n`)).toEqual([2, 5, 7]);
+      // the gate fails: nothing, predicates or not
+      expect(lines(`# none\n${body}\n`)).toEqual([]);
+    } finally {
+      analyzer.close();
+    }
+  });
 });
