@@ -8,7 +8,8 @@
  * code. So the cache is code, and is kept only where only this user can write:
  *
  *  - in `<data dir>/code-cache`, a real directory (never a symlink) owned by this user with mode 0700,
- *    inside a data directory owned by this user that nobody else may write; anything else and the cache
+ *    inside a data directory owned by this user that nobody else may write, below folders only this user or
+ *    root own and others may not write (or only sticky ones, as /tmp); anything else and the cache
  *    is off for the run (it never falls back to a shared temporary directory);
  *  - each file is named by the SHA-256 of the bundle's exact source (and the V8 version), so a changed
  *    bundle never meets the code of the old one; a file is read only if it is a regular file (opened
@@ -71,6 +72,13 @@ function privateDirectory(dataDir: string, uid: number | undefined): { readonly 
   }
   const rootProblem = unsafeDirectory(root, statSync(root), uid, false);
   if (rootProblem !== null) return { dir: null, reason: rootProblem };
+  // Whoever may rename entries in a folder above could swap the data directory for their own.
+  for (let above = dirname(root); ; above = dirname(above)) {
+    const stats = statSync(above);
+    if (stats.uid !== uid && stats.uid !== 0) return { dir: null, reason: `${above}, above the data directory, is owned by uid ${stats.uid}` };
+    if ((stats.mode & 0o022) !== 0 && (stats.mode & 0o1000) === 0) return { dir: null, reason: `other users may replace entries in ${above}, above the data directory (mode ${(stats.mode & 0o7777).toString(8)}, not sticky)` };
+    if (dirname(above) === above) break;
+  }
   const dir = join(root, 'code-cache');
   let stats: Stats;
   try {

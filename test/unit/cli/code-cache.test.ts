@@ -134,6 +134,27 @@ describe('CLI code cache', () => {
     expect(cache.refused()).toMatch(/other users/);
   });
 
+  it('refuses a data directory below a folder other users may write (they could swap the data directory)', () => {
+    const shared = join(dir, 'shared');
+    mkdirSync(shared);
+    const inShared = join(shared, 'data');
+    mkdirSync(inShared, { mode: 0o700 });
+    writeFileSync(bundle, GOOD);
+    mkdirSync(join(inShared, 'code-cache'), { mode: 0o700 });
+    writeFileSync(join(inShared, 'code-cache', cacheFileName(bundle, GOOD)), cachedDataOf(EVIL, bundle), { mode: 0o600 });
+    chmodSync(shared, 0o777);
+    const open = createCodeCache({ dataDir: inShared });
+    expect(load(open, bundle)).toEqual({ exports: { who: 'good', n: 2 }, use: 'off' });
+    expect(open.refused()).toMatch(/replace entries in .*shared/);
+    // A sticky world-writable folder (as /tmp) lets nobody rename another user's entries: the cache is used.
+    chmodSync(shared, 0o1777);
+    rmSync(join(inShared, 'code-cache'), { recursive: true });
+    const sticky = createCodeCache({ dataDir: inShared });
+    load(sticky, bundle);
+    expect(sticky.flush()).toBe(1);
+    expect(load(createCodeCache({ dataDir: inShared }), bundle).use).toBe('used');
+  });
+
   it('refuses a cache file that is a symlink or that other users may write', () => {
     const cacheDir = join(dataDir, 'code-cache');
     mkdirSync(cacheDir, { mode: 0o700 });
