@@ -168,6 +168,15 @@ describe('CLI code cache', () => {
     expect(load(createCodeCache({ dataDir }), bundle)).toEqual({ exports: { who: 'good', n: 2 }, use: 'absent' });
   });
 
+  it('is written at the end of a first run whose command created the data directory', () => {
+    const fresh = join(dir, 'fresh');
+    const cache = createCodeCache({ dataDir: fresh });
+    expect(load(cache, bundle).use).toBe('off');
+    mkdirSync(fresh, { mode: 0o700 }); // what the core's prepareDataDir does during the command
+    expect(cache.flush()).toBe(1);
+    expect(load(createCodeCache({ dataDir: fresh }), bundle).use).toBe('used');
+  });
+
   it('writes nothing when the data directory does not exist (it never creates one)', () => {
     const missing = join(dir, 'missing');
     const cache = createCodeCache({ dataDir: missing });
