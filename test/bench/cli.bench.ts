@@ -10,7 +10,8 @@
  * - `gatehouse audit verify` of the whole log (both cores, and `--jobs 1`), against a `sqlite3` read of
  *   the same rows and `sha256sum` of the same record bytes;
  * - `gatehouse verify REF` (the CI gate) on an approved, applied head of a 10,000-file repository, against
- *   `git verify-commit` of a GPG-signed commit in the same repository.
+ *   `git verify-commit` of a GPG-signed commit in the same repository; also without the V8 code cache
+ *   (GATEHOUSE_CODE_CACHE=off: what a first run pays).
  *
  * Beside each wall-clock median it prints the median CPU time (user + system of the child and its threads,
  * 10 ms resolution) and the load average before and after: on a shared 2-core machine the CPU time and the
@@ -295,6 +296,8 @@ function benchVerifyRef(dir: string): void {
     gatehouse: () => timed(CLI, ['--data-dir', dataDir, 'verify', '--repo', id, approvedHead]),
     git: () => timed('git', ['-C', repo, 'verify-commit', 'signed'], { env: gpgEnv }),
     node: () => timed(process.execPath, ['-e', '0']),
+    // What a run pays without the V8 code cache (a first run, or a CI runner that does not keep the data directory).
+    gatehouseNoCache: () => timed(CLI, ['--data-dir', dataDir, 'verify', '--repo', id, approvedHead], { env: { ...process.env, GATEHOUSE_CODE_CACHE: 'off' } }),
   });
   emit('verify-ref', t.wall['gatehouse'] as number, 'ms', {
     goalMs: 300,
@@ -307,6 +310,9 @@ function benchVerifyRef(dir: string): void {
     cpuMs: t.cpu['gatehouse'],
     peerCpuMs: t.cpu['git'],
     nodeFloorCpuMs: t.cpu['node'],
+    codeCache: `${dataDir}/code-cache (made by the first run)`,
+    withoutCodeCacheMs: t.wall['gatehouseNoCache'],
+    withoutCodeCacheCpuMs: t.cpu['gatehouseNoCache'],
     rounds: START_ROUNDS,
     load: [t.loadBefore, t.loadAfter],
   });
