@@ -57,6 +57,8 @@ export interface Value {
    * callback or an options object), where request data is always text.
    */
   readonly api?: boolean;
+  /** A constant written as one literal: where it is written (a finding about a hard-coded value points there too). */
+  readonly origin?: Node;
 }
 
 const V_CONST: Value = { level: CONST };
@@ -1341,7 +1343,7 @@ export function createTaint(host: TaintHost): Taint {
         }
         if (parts.length === 0) {
           const s = host.stringValue(node);
-          return s === undefined ? V_CONST : { level: CONST, value: s };
+          return s === undefined ? V_CONST : { level: CONST, value: s, origin: node };
         }
         const joined = join(parts);
         if (joined.level <= SAFE) return joined.level === CONST ? V_CONST : V_SAFE;
@@ -1793,7 +1795,7 @@ export function createTaint(host: TaintHost): Taint {
       }
     }
     // str(x), String(x), a plain function: carries the taint of its arguments
-    if (/^(str|String|repr|format|bytes|bytearray|list|tuple|dict|set|sorted|reversed|f?string|unicode|path\.join|path\.resolve|os\.path\.join|os\.path\.abspath|os\.path\.normpath|os\.path\.realpath|posixpath\.join|urllib\.parse\.urljoin|Buffer\.from|decodeURIComponent|decodeURI|unescape|atob|Object\.assign|Object\.values|Array\.from|base64\.\w*decode|binascii\.\w+|urllib\.parse\.(unquote|unquote_plus|urlparse|urlsplit)|codecs\.decode|textwrap\.dedent|pathlib\.Path|pathlib\.PurePath|os\.fsencode|os\.fsdecode|path\.normalize|url\.parse|URL|util\.format|sprintf|vsprintf|printf)$|(^|\.)(asKey|createSecretKey|createPrivateKey)$/.test(name)) {
+    if (/^(str|String|repr|format|bytes|bytearray|list|tuple|dict|set|sorted|reversed|f?string|unicode|path\.join|path\.resolve|os\.path\.join|os\.path\.abspath|os\.path\.normpath|os\.path\.realpath|posixpath\.join|urllib\.parse\.urljoin|Buffer\.from|decodeURIComponent|decodeURI|unescape|atob|Object\.assign|Object\.values|vm\.createContext|Array\.from|base64\.\w*decode|binascii\.\w+|urllib\.parse\.(unquote|unquote_plus|urlparse|urlsplit)|codecs\.decode|textwrap\.dedent|pathlib\.Path|pathlib\.PurePath|os\.fsencode|os\.fsdecode|path\.normalize|url\.parse|URL|util\.format|sprintf|vsprintf|printf)$|(^|\.)(asKey|createSecretKey|createPrivateKey)$/.test(name)) {
       const j = join(args.length > 0 ? args : [V_CONST]);
       return j.level === TAINTED ? withStep(j, node, `through ${name}()`) : j;
     }

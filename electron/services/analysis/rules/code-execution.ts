@@ -1,6 +1,8 @@
 /**
  * Code execution: text turned into code at run time — CWE-95 (eval injection) and CWE-94.
  */
+import type { Node } from 'web-tree-sitter';
+import { isDangerous, TAINTED, type Value } from '../taint';
 import { JS_FAMILY } from '../types';
 import { callee } from './patterns';
 import { cwe, type Rule } from './rule';
@@ -185,5 +187,38 @@ export const codeExecutionRules: ReadonlyArray<Rule> = [
     },
     message: 'The vm module compiles and runs code; it is not a security sandbox (Node.js docs), so the code runs with this process’s reach.',
     remediation: 'Do not run untrusted code in-process; use a separate, locked-down process or container.',
+  },
+  {
+    id: 'js.code-execution.vm-context-data',
+    title: 'Untrusted data placed in the globals of vm code',
+    category: 'code-execution',
+    severity: 'medium',
+    cwe: [cwe(94)],
+    languages: JS_FAMILY,
+    calls: ['vm.runInContext', 'vm.runInNewContext', 'vm.compileFunction', 'vm.Script().runInContext', 'vm.Script().runInNewContext', 'vm2.VM', 'vm2.NodeVM'],
+    predicate: (m) => {
+      const name = callee(m) ?? '';
+      const call = m.capture('finding');
+      const args = m.code.positionalArguments(call);
+      // the object whose properties become the globals of the code that runs: an argument, or an entry of the options
+      const option = (key: string): Value | undefined => {
+        const literal = m.code.keywordArgument(call, key);
+        if (literal !== undefined) return m.code.valueOf(literal);
+        const options = /^vm2\./.test(name) ? args[0] : args[2];
+        return options === undefined ? undefined : m.code.valueOf(options).fields?.get(key);
+      };
+      const at = (node: Node | undefined): Value | undefined => (node === undefined ? undefined : m.code.valueOf(node));
+      const contexts = /^vm2\./.test(name)
+        ? [option('sandbox')]
+        : name === 'vm.compileFunction'
+          ? [option('parsingContext'), option('contextExtensions')]
+          : /^vm\.Script\(\)\./.test(name)
+            ? [at(args[0])]
+            : [at(args[1])];
+      return contexts.some((c) => c !== undefined && isDangerous(c, 'code', TAINTED));
+    },
+    message:
+      'Request or event data becomes a global variable of code run by the vm module. That module is not a security boundary (Node.js docs): the script treats the value as its own data, so a script that evaluates, interpolates or calls it runs what the sender chose, and an object handed in opens the host’s prototypes to it.',
+    remediation: 'Do not run code over untrusted data in-process; pass plain, validated values (numbers, allow-listed strings) only, or run the script in a separate locked-down process.',
   },
 ];

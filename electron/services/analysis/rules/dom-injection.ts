@@ -2,7 +2,7 @@
  * HTML injection: markup built from data inserted into the DOM or marked safe — CWE-79.
  */
 import { JS_FAMILY } from '../types';
-import { callee, JS_HTML_SANITIZERS, JS_SOURCE_WORDS, mentionsAny, PY_WEB_SOURCE_WORDS } from './patterns';
+import { callee, JS_HTML_SANITIZERS, JS_SOURCE_WORDS, mentionsAny, PY_WEB_SOURCE_WORDS, traceAssignment } from './patterns';
 import { cwe, type RuleMatch, type Rule } from './rule';
 import type { Node } from 'web-tree-sitter';
 
@@ -282,7 +282,9 @@ export const domInjectionRules: ReadonlyArray<Rule> = [
       if (/\.enabled$/.test(name)) return /sce/i.test(name) && args[0]?.type === 'false';
       if (/resourceUrl(Whitelist|Allowlist)$/.test(name)) return /['"`]\*\*['"`]|\/\/\*\*/.test(args[0]?.text ?? '');
       const value = /\.trustAs$/.test(name) ? args[1] : args[0];
-      return value !== undefined && !m.code.isStatic(value);
+      if (value === undefined || m.code.isStatic(value)) return false;
+      traceAssignment(m, value);
+      return true;
     },
     message: 'This marks data as trusted markup, script, style or URL (or turns the framework’s escaping off), so whatever the data holds is used unescaped.',
     remediation: 'Let the framework escape; sanitise with DOMPurify before trusting markup, and never trust values that come from users.',

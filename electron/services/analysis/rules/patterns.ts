@@ -2,6 +2,7 @@
  * Name lists and small helpers the rule files share: which qualified names are sources of user input,
  * which calls sanitise, which names say a value is a credential.
  */
+import type { Node } from 'web-tree-sitter';
 import type { RuleMatch } from './rule';
 
 /** The qualified callee of the match's `@finding` call. */
@@ -80,3 +81,23 @@ export const PY_WEB_SOURCE_WORDS: ReadonlyArray<RegExp> = [
 export const JS_SOURCE_WORDS: ReadonlyArray<RegExp> = [
   /\b(req|request|ctx)\.|\blocation\.|\bdocument\.(URL|documentURI|referrer|cookie)|\bprocess\.(argv|env|stdin)|\bURLSearchParams\b|\bevent\.(body|queryString|pathParameters|headers)|\b(message|msg|e|event|ev)\.data\b|\bwindow\.name\b|\bquestion\s*\(|\bexports\b|^\s*export\s/m,
 ];
+
+const SCOPES = /^(function_declaration|function_expression|function|arrow_function|method_definition|generator_function_declaration|generator_function|function_definition|lambda|program|module)$/;
+
+/**
+ * Where a local name used at a sink last got its value before that use, in the same function (`input = $scope.html`
+ * … `trustAsHtml(input)`): the finding's flow shows that line, since a reviewer has to read it to judge the value.
+ */
+export function traceAssignment(m: RuleMatch, node: Node | undefined): void {
+  if (node?.type !== 'identifier') return;
+  let scope: Node | null = node.parent;
+  while (scope !== null && !SCOPES.test(scope.type)) scope = scope.parent;
+  if (scope === null) return;
+  let best: Node | undefined;
+  for (const a of scope.descendantsOfType(['assignment_expression', 'variable_declarator', 'assignment'])) {
+    if (a === null || a.endIndex > node.startIndex || (best !== undefined && a.startIndex < best.startIndex)) continue;
+    const left = a.childForFieldName(a.type === 'variable_declarator' ? 'name' : 'left');
+    if (left?.type === 'identifier' && left.text === node.text) best = a;
+  }
+  if (best !== undefined) m.traceFrom(best, `\`${node.text}\` gets its value here`);
+}
