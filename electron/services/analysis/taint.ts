@@ -135,10 +135,14 @@ const FIXED_DESTINATION = /^([a-z][\w+.-]*:\/\/[^/%{}$\s]+[/?#]|\/(?![/\\]))/i;
 const OWN_URL = /^(flask\.)?request\.(path|full_path|get_full_path|path_info|script_root|base_url|url_root|host_url)\b|^(req|request)\.(path|originalUrl|baseUrl)\b/;
 const JS_FILE_READS = /^(fs|fs\/promises|fs\.promises)\.(readFileSync|readFile)\(\)$|^\w*[Ss]ocket\.(read|recv)\(\)$/;
 const FILE_CLEAN: ReadonlySet<SinkKind> = new Set(['html', 'redirect', 'url']);
+/** TypeScript annotations of a web request object (Express, Fastify, Next.js, Koa, Node's http). */
+const REQUEST_TYPE = /^:\s*((express|e|Express)\.)?(Request|FastifyRequest|NextApiRequest|NextRequest|IncomingMessage)\b/;
+/** The properties of a request object that hold what the client sent. */
+const REQUEST_DATA_PARTS = /^(params|query|body|headers|cookies|signedCookies|files?|url|originalUrl|path)$/;
 
 const SANITISERS: ReadonlyArray<readonly [RegExp, ReadonlyArray<SinkKind> | 'all']> = [
   [/^(builtins\.)?(int|float|bool|len|abs|round|ord|hash|id|complex|Number|parseInt|parseFloat|isNaN|Boolean|Math\.\w+|uuid\.UUID|UUID|datetime\.\w+|\w*\.isdigit|\w*\.isalnum|\w*\.isnumeric)$/, 'all'],
-  [/(^|\.)[A-Za-z_]*(saniti[sz]e|Saniti[sz]e|saniti[sz]er|Saniti[sz]er)[A-Za-z_]*$|^(DOMPurify|dompurify|xss|sanitize-html|isomorphic-dompurify)(\.sanitize)?$/, 'all'],
+  [/(^|\.)[A-Za-z_$]*(saniti[sz]e|Saniti[sz]e|saniti[sz]er|Saniti[sz]er)[A-Za-z_]*$|^(DOMPurify|dompurify|xss|sanitize-html|isomorphic-dompurify)(\.sanitize)?$/, 'all'],
   [/^(escape-html|html-escaper\.escape|he\.(encode|escape)|lodash\.escape|lodash\.escape|underscore\.escape|validator\.escape|entities\.(encode\w*|escape\w*)|escape-goat\.htmlEscape|xss-filters\.\w+)$/, ['html']],
   [/^(shlex|pipes)\.quote$|(^|\.)(shellescape|shell-quote\.quote|shellQuote|escapeShellArg|quote_shell)$/, ['shell']],
   [/^(html|cgi|markupsafe|jinja2|flask|django\.utils\.html|bleach|xml\.sax\.saxutils)\.(escape|clean|conditional_escape|quoteattr)$|^(escape|conditional_escape|format_html|bleach\.clean)$/, ['html']],
@@ -494,7 +498,20 @@ export function createTaint(host: TaintHost): Taint {
       }
       break;
     }
-    return name !== undefined && exportedName(name);
+    return name !== undefined && (exportedName(name) || unreferenced(name));
+  }
+
+  /**
+   * A named function that nothing in the file calls or passes on: its only callers are outside the file (a
+   * global of a browser script, or an entry point another module reaches some other way), so its parameters
+   * are the caller's data, as an exported function's are.
+   */
+  function unreferenced(name: string): boolean {
+    if (name.length === 0) return false;
+    let count = 0;
+    const word = new RegExp(`(?<![\\w$.])${name.replace(/\$/g, '\\$')}(?![\\w$])`, 'g');
+    while (word.exec(host.text) !== null) if (++count > 1) return false;
+    return count === 1;
   }
 
   /** The value a callback's parameter receives from the call it is given to: the elements of `xs.forEach(x => …)`. */
@@ -513,6 +530,25 @@ export function createTaint(host: TaintHost): Taint {
     return v.items !== undefined || v.fields !== undefined ? { level: v.level, clean: v.clean, steps: v.steps } : v;
   }
 
+  /**
+   * The request data a handler destructures from a parameter whose declared type is a request
+   * (`({ params, query }: Request, res: Response) => …`): binding node id → the request property it holds.
+   */
+  function typedRequestParts(params: Node): Map<number, string> | undefined {
+    let out: Map<number, string> | undefined;
+    for (const param of params.namedChildren) {
+      if (param?.type !== 'required_parameter' && param?.type !== 'optional_parameter') continue;
+      const pattern = param.childForFieldName('pattern');
+      if (pattern?.type !== 'object_pattern' || !REQUEST_TYPE.test(param.childForFieldName('type')?.text ?? '')) continue;
+      for (const prop of pattern.namedChildren) {
+        const key = prop?.type === 'shorthand_property_identifier_pattern' ? prop.text : prop?.type === 'pair_pattern' ? prop.childForFieldName('key')?.text : undefined;
+        if (prop === null || key === undefined || !REQUEST_DATA_PARTS.test(key)) continue;
+        for (const b of bindingNames(prop)) (out ??= new Map()).set(b.id, key);
+      }
+    }
+    return out;
+  }
+
   function run(scope: Node, result: ScopeResult, summary?: { readonly returns: Value[] }): void {
     const env: Env = new Map();
     const isRoot = scope.id === host.root.id;
@@ -523,7 +559,13 @@ export function createTaint(host: TaintHost): Taint {
       const exported = params !== null && summary === undefined && !fromRequest && !lambda && exportedFunction(scope);
       const element = params !== null && summary === undefined && !fromRequest && !lambda && !exported ? callbackElement(scope) : undefined;
       const callers = summary === undefined && !fromRequest && !lambda ? callSiteValues(scope) : undefined;
+      const requestParts = summary === undefined && !python && params !== null ? typedRequestParts(params) : undefined;
       bindingNames(params).forEach((p, index) => {
+        const part = requestParts?.get(p.id);
+        if (part !== undefined) {
+          env.set(p.text, { level: TAINTED, steps: [{ node: p, message: `request ${part} (destructured from a parameter typed as a request)` }] });
+          return;
+        }
         if (python && (p.text === 'self' || p.text === 'cls')) {
           env.set(p.text, V_UNKNOWN);
           return;
@@ -581,7 +623,7 @@ export function createTaint(host: TaintHost): Taint {
   const acrossCalls = (): boolean =>
     (acrossCallsKnown ??= python
       ? /\brequest\.(args|form|values|files|json|data|cookies|headers|GET|POST|FILES|COOKIES|META|body|params|query_params|get_json)\b|@\w+(\.\w+)*\.(route|get|post|put|patch|delete)\s*\(/.test(host.text)
-      : /\b(req|request|ctx)\.(query|params|body|headers|cookies|request|files?)\b|\bexports\.handler\b|\bexport\s+(const|async\s+function|function)\s+handler\b|\blocation\.(search|hash|href)\b|\bURLSearchParams\b/.test(host.text));
+      : /\b(req|request|ctx)\.(query|params|body|headers|cookies|request|files?)\b|\}\s*:\s*((express|e|Express)\.)?(Request|FastifyRequest|NextApiRequest|NextRequest|IncomingMessage)\b|\bexports\.handler\b|\bexport\s+(const|async\s+function|function)\s+handler\b|\blocation\.(search|hash|href)\b|\bURLSearchParams\b/.test(host.text));
 
   function indexFunctions(): void {
     functionsByName = new Map();
@@ -1028,6 +1070,12 @@ export function createTaint(host: TaintHost): Taint {
       case 'subscript_expression': {
         // x[k] = v / x.k = v: the container now holds v too
         const object = target.childForFieldName(target.type === 'subscript' ? 'value' : 'object');
+        // this.k = v: later reads of this.k in the same function get v
+        if (object?.type === 'this' && target.type === 'member_expression') {
+          const prop = target.childForFieldName('property')?.text;
+          if (prop !== undefined) ctx.env.set(`this.${prop}`, withStep(value, at, `stored in \`this.${prop}\``));
+          return;
+        }
         if (object?.type === 'identifier') {
           const prior = ctx.env.get(object.text) ?? lookup(object, ctx);
           let key: string | undefined;
@@ -1434,8 +1482,12 @@ export function createTaint(host: TaintHost): Taint {
         }
         const object = node.childForFieldName('object');
         if (object === null) return V_UNKNOWN;
-        const ov = evaluate(object, ctx, nesting);
         const prop = node.childForFieldName(python ? 'attribute' : 'property')?.text ?? '';
+        if (object.type === 'this') {
+          const own = ctx.env.get(`this.${prop}`);
+          if (own !== undefined) return own;
+        }
+        const ov = evaluate(object, ctx, nesting);
         if (prop === 'length' && !python) return ov.level === CONST ? V_CONST : V_SAFE;
         if (!python && ov.fields !== undefined) {
           const known = ov.fields.get(prop);

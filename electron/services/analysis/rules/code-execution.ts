@@ -7,6 +7,9 @@ import { JS_FAMILY } from '../types';
 import { callee } from './patterns';
 import { cwe, type Rule } from './rule';
 
+/** Modules that launch Chromium for automation (Puppeteer, Playwright). */
+const BROWSER_LAUNCHERS = ['puppeteer', 'puppeteer-core', 'playwright', 'playwright-core', 'playwright-chromium', '@playwright/test'];
+
 /** Rules for running strings as code. */
 export const codeExecutionRules: ReadonlyArray<Rule> = [
   {
@@ -187,6 +190,24 @@ export const codeExecutionRules: ReadonlyArray<Rule> = [
     },
     message: 'The vm module compiles and runs code; it is not a security sandbox (Node.js docs), so the code runs with this process’s reach.',
     remediation: 'Do not run untrusted code in-process; use a separate, locked-down process or container.',
+  },
+  {
+    id: 'js.code-execution.browser-debugging-port',
+    title: 'Browser launched with its DevTools port open',
+    category: 'code-execution',
+    severity: 'medium',
+    cwe: [cwe(668), cwe(94)],
+    languages: JS_FAMILY,
+    calls: BROWSER_LAUNCHERS.flatMap((m) => [`${m}.launch`, `${m}.chromium.launch`, `${m}.chromium.launchPersistentContext`, `${m}.chromium.launchServer`]),
+    predicate: (m) => {
+      const args = m.code.keywordArgument(m.capture('finding'), 'args');
+      const list = args?.type === 'array' ? args.namedChildren : [];
+      // --remote-debugging-pipe talks over a pipe to this process only; a port (or an address) is open to whoever connects
+      return list.some((a) => a !== null && /^['"`]--remote-debugging-(port|address)\b/.test(a.text) && !/^['"`]--remote-debugging-port=0['"`]$/.test(a.text));
+    },
+    message:
+      'The Chrome DevTools Protocol listens on this port: whoever can connect to it drives the browser — runs script in every page, reads cookies and storage, and opens local files — with no authentication.',
+    remediation: 'Let the automation library talk to the browser over its own pipe (drop --remote-debugging-port/--remote-debugging-address); if a port is needed, bind it to 127.0.0.1 in an isolated container.',
   },
   {
     id: 'js.code-execution.vm-context-data',

@@ -79,7 +79,7 @@ export const PY_WEB_SOURCE_WORDS: ReadonlyArray<RegExp> = [
 
 /** What a JS/TS file must contain for data from a source (see taint.ts) to be in it. */
 export const JS_SOURCE_WORDS: ReadonlyArray<RegExp> = [
-  /\b(req|request|ctx)\.|\blocation\.|\bdocument\.(URL|documentURI|referrer|cookie)|\bprocess\.(argv|env|stdin)|\bURLSearchParams\b|\bevent\.(body|queryString|pathParameters|headers)|\b(message|msg|e|event|ev)\.data\b|\bwindow\.name\b|\bquestion\s*\(|\bexports\b|^\s*export\s/m,
+  /\b(req|request|ctx)\.|\}\s*:\s*(\w+\.)?(Request|FastifyRequest|NextApiRequest|NextRequest|IncomingMessage)\b|\blocation\.|\bdocument\.(URL|documentURI|referrer|cookie)|\bprocess\.(argv|env|stdin)|\bURLSearchParams\b|\bevent\.(body|queryString|pathParameters|headers)|\b(message|msg|e|event|ev)\.data\b|\bwindow\.name\b|\bquestion\s*\(|\bexports\b|^\s*export\s/m,
 ];
 
 const SCOPES = /^(function_declaration|function_expression|function|arrow_function|method_definition|generator_function_declaration|generator_function|function_definition|lambda|program|module)$/;
