@@ -215,7 +215,8 @@ export function join(values: ReadonlyArray<Value>): Value {
 function container(fields: ReadonlyMap<string, Value> | undefined, items?: ReadonlyArray<Value>): Value {
   const parts = [...(fields?.values() ?? []), ...(items ?? [])];
   const j = parts.length === 0 ? V_CONST : join(parts);
-  const base: Value = j.level === CONST ? V_CONST : { level: j.level, clean: j.clean, steps: j.steps };
+  // an exported function's parameters stay the caller's values inside the object or list they are put in
+  const base: Value = j.level === CONST ? V_CONST : j.api === true ? { level: j.level, clean: j.clean, steps: j.steps, api: true } : { level: j.level, clean: j.clean, steps: j.steps };
   return fields !== undefined ? { ...base, fields } : { ...base, items };
 }
 
@@ -501,17 +502,24 @@ export function createTaint(host: TaintHost): Taint {
     return name !== undefined && (exportedName(name) || unreferenced(name));
   }
 
+  let wordCounts: Map<string, number> | undefined;
   /**
    * A named function that nothing in the file calls or passes on: its only callers are outside the file (a
    * global of a browser script, or an entry point another module reaches some other way), so its parameters
    * are the caller's data, as an exported function's are.
    */
   function unreferenced(name: string): boolean {
-    if (name.length === 0) return false;
-    let count = 0;
-    const word = new RegExp(`(?<![\\w$.])${name.replace(/\$/g, '\\$')}(?![\\w$])`, 'g');
-    while (word.exec(host.text) !== null) if (++count > 1) return false;
-    return count === 1;
+    if (wordCounts === undefined) {
+      // one pass over the text: how often each name is written (not as a property `.name`, not inside a quoted
+      // string; template literals count, since their substitutions are code)
+      wordCounts = new Map();
+      for (const m of host.text.matchAll(/'(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*"|(?<![\w$.])[A-Za-z_$][\w$]*/g)) {
+        const word = m[0];
+        if (word.startsWith("'") || word.startsWith('"')) continue;
+        wordCounts.set(word, (wordCounts.get(word) ?? 0) + 1);
+      }
+    }
+    return wordCounts.get(name) === 1;
   }
 
   /** The value a callback's parameter receives from the call it is given to: the elements of `xs.forEach(x => …)`. */

@@ -210,6 +210,29 @@ export const codeExecutionRules: ReadonlyArray<Rule> = [
     remediation: 'Let the automation library talk to the browser over its own pipe (drop --remote-debugging-port/--remote-debugging-address); if a port is needed, bind it to 127.0.0.1 in an isolated container.',
   },
   {
+    id: 'js.code-execution.global-dispatch',
+    title: 'Global function chosen by data',
+    category: 'code-execution',
+    severity: 'high',
+    cwe: [cwe(470), cwe(95)],
+    languages: JS_FAMILY,
+    query: `(subscript_expression object: (identifier) @g index: (_) @k (#any-of? @g "window" "self" "globalThis" "global" "top" "parent" "frames")) @finding`,
+    predicate: (m) => {
+      const read = m.capture('finding');
+      const key = m.capture('k');
+      if (read === undefined || key === undefined || m.code.valueOf(key).level !== TAINTED) return false;
+      // called on the spot, or kept in a name that is then called
+      const parent = read.parent;
+      if (parent?.type === 'call_expression' && parent.childForFieldName('function')?.id === read.id) return true;
+      if (parent?.type !== 'variable_declarator' || parent.childForFieldName('value')?.id !== read.id) return false;
+      const name = parent.childForFieldName('name');
+      const body = parent.parent?.parent;
+      return name?.type === 'identifier' && body !== null && body !== undefined && new RegExp(`(?<![\\w$.])${name.text.replace(/\$/g, '\\$')}\\s*\\(`).test(body.text.slice(parent.endIndex - body.startIndex));
+    },
+    message: 'Data picks which global function runs (window[name](…)): that includes eval, Function and every function the page defines, so the sender runs what they like.',
+    remediation: 'Dispatch through an explicit table of allowed handlers, checked with Object.hasOwn before the call.',
+  },
+  {
     id: 'js.code-execution.vm-context-data',
     title: 'Untrusted data placed in the globals of vm code',
     category: 'code-execution',
@@ -236,7 +259,8 @@ export const codeExecutionRules: ReadonlyArray<Rule> = [
           : /^vm\.Script\(\)\./.test(name)
             ? [at(args[0])]
             : [at(args[1])];
-      return contexts.some((c) => c !== undefined && isDangerous(c, 'code', TAINTED));
+      // an API's caller handing in the globals is what such an API is for (its code is judged by js.code-execution.vm)
+      return contexts.some((c) => c !== undefined && isDangerous(c, 'code', TAINTED) && c.api !== true);
     },
     message:
       'Request or event data becomes a global variable of code run by the vm module. That module is not a security boundary (Node.js docs): the script treats the value as its own data, so a script that evaluates, interpolates or calls it runs what the sender chose, and an object handed in opens the host’s prototypes to it.',

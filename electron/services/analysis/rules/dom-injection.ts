@@ -94,13 +94,13 @@ export const domInjectionRules: ReadonlyArray<Rule> = [
     severity: 'high',
     cwe: [cwe(79)],
     languages: JS_FAMILY,
-    calls: ['*.insertAdjacentHTML', 'document.write', 'document.writeln', '*.createContextualFragment', '*.html', 'createNodesFromMarkup', '*.createNodesFromMarkup'],
+    calls: ['*.insertAdjacentHTML', 'document.write', 'document.writeln', '*.createContextualFragment', '*.html', 'createNodesFromMarkup', '*.createNodesFromMarkup', 'fbjs/lib/createNodesFromMarkup'],
     predicate: (m) => {
       const call = m.capture('finding');
       const name = callee(m) ?? '';
       let value: Node | undefined;
       if (/(^|\.)insertAdjacentHTML$/.test(name)) value = m.code.argument(call, 1);
-      else if (/^document\.(write|writeln)$/.test(name) || /(^|\.)(createContextualFragment|createNodesFromMarkup)$/.test(name)) value = m.code.argument(call, 0);
+      else if (/^document\.(write|writeln)$/.test(name) || /(^|\.)createContextualFragment$|(^|[./])createNodesFromMarkup$/.test(name)) value = m.code.argument(call, 0);
       // jQuery, and AngularJS's jqLite (angular.element) that has the same .html()
       else if (/^(\$|jQuery|angular\.element)\(\)(\.[\w$]+\(\))*\.html$/.test(name)) value = m.code.argument(call, 0);
       else return false;
