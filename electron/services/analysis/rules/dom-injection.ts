@@ -254,6 +254,23 @@ export const domInjectionRules: ReadonlyArray<Rule> = [
     remediation: 'Use .text() or build elements with $("<tag>").text(value); sanitise markup with DOMPurify first if HTML is required.',
   },
   {
+    id: 'js.dom-injection.unsafe-serialize',
+    title: 'serialize-javascript told not to escape markup',
+    category: 'dom-injection',
+    severity: 'medium',
+    cwe: [cwe(79)],
+    languages: JS_FAMILY,
+    calls: ['serialize-javascript'],
+    predicate: (m) => {
+      const call = m.capture('finding');
+      const unsafe = m.code.keywordArgument(call, 'unsafe');
+      // { unsafe: true } skips the escaping of `<`, `>` and `/` that keeps `</script>` in the data from closing the page's script
+      return unsafe !== undefined && unsafe.type === 'true' && m.code.isUnsafe(m.code.argument(call, 0), 'html');
+    },
+    message: 'With unsafe: true, serialize-javascript does not escape HTML characters, so a `</script>` in the data ends the script element it is embedded in and what follows runs as markup.',
+    remediation: 'Drop the unsafe option (the default escapes <, > and /), or serialise only data that is fixed in the code.',
+  },
+  {
     id: 'js.dom-injection.trust-bypass',
     title: 'Framework escaping bypassed',
     category: 'dom-injection',

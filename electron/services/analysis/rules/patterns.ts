@@ -101,3 +101,31 @@ export function traceAssignment(m: RuleMatch, node: Node | undefined): void {
   }
   if (best !== undefined) m.traceFrom(best, `\`${node.text}\` gets its value here`);
 }
+
+/**
+ * The object literal a name was declared with where it is used: the latest `const name = { … }` before the use in
+ * the function around it or any function (or module) that encloses that one.
+ */
+export function objectDeclaredFor(name: Node): Node | undefined {
+  let best: Node | undefined;
+  for (const d of name.tree.rootNode.descendantsOfType('variable_declarator')) {
+    if (d === null || d.startIndex > name.startIndex || d.childForFieldName('name')?.text !== name.text) continue;
+    const value = d.childForFieldName('value');
+    if (value?.type !== 'object') continue;
+    // the declaration's own scope must enclose the use
+    let scope: Node | null = d.parent;
+    while (scope !== null && !SCOPES.test(scope.type) && scope.type !== 'statement_block') scope = scope.parent;
+    if (scope !== null && (scope.startIndex > name.startIndex || scope.endIndex < name.endIndex)) continue;
+    if (best === undefined || d.startIndex > best.startIndex) best = value;
+  }
+  return best;
+}
+
+/** The value node of property `key` in an object literal. */
+export function objectProperty(object: Node | undefined, key: string): Node | undefined {
+  for (const p of object?.namedChildren ?? []) {
+    if (p?.type === 'shorthand_property_identifier' && p.text === key) return p;
+    if (p?.type === 'pair' && p.childForFieldName('key')?.text.replace(/^['"]|['"]$/g, '') === key) return p.childForFieldName('value') ?? undefined;
+  }
+  return undefined;
+}
