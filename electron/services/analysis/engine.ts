@@ -17,7 +17,7 @@ import { analyseQuery, splitQuery } from './query-text';
 import { loadGrammars, languageForPath } from './languages';
 import { builtinRules } from './rules';
 import type { CodeFacts, Rule, RuleMatch } from './rules/rule';
-import { TAINTED } from './taint';
+import { TAINTED, type FlowNodeStep } from './taint';
 import { GENERIC_SECRET, redactSecret, scanSecrets, SECRET_CWE, secretDetectors } from './secrets';
 import {
   DEFAULT_MAX_FILE_BYTES,
@@ -272,6 +272,15 @@ function flowInto(code: CodeFacts, target: Node, path: string, title: string): R
     return steps;
   }
   return undefined;
+}
+
+/** The steps a rule traced (where a hard-coded value is written), then the sink; none when they all lie inside the finding. */
+function tracedFlow(traced: ReadonlyArray<FlowNodeStep> | undefined, target: Node, path: string, title: string): ReadonlyArray<FlowStep> | undefined {
+  const outside = traced?.filter((s) => s.node.startIndex < target.startIndex || s.node.endIndex > target.endIndex);
+  if (outside === undefined || outside.length === 0) return undefined;
+  const steps: FlowStep[] = outside.map((s) => ({ path, line: s.node.startPosition.row + 1, column: s.node.startPosition.column + 1, message: s.message }));
+  steps.push({ path, line: target.startPosition.row + 1, column: target.startPosition.column + 1, message: `reaches the sink: ${title}` });
+  return steps;
 }
 
 /** Compares findings the way the review view lists them: introduced first, then severity, then place. */
@@ -615,6 +624,7 @@ export async function createAnalyzer(options: CreateAnalyzerOptions = {}): Promi
       const raw: RawFinding[] = [];
       const report = (rule: Rule, matched: Node, byName: ReadonlyMap<string, Node[]>): void => {
         let target = matched;
+        let traced: FlowNodeStep[] | undefined;
         if (rule.predicate !== undefined) {
           const ruleMatch: RuleMatch = {
             capture: (name) => byName.get(name)?.[0],
@@ -622,6 +632,9 @@ export async function createAnalyzer(options: CreateAnalyzerOptions = {}): Promi
             code,
             reportAt: (node) => {
               target = node;
+            },
+            traceFrom: (node, message) => {
+              (traced ??= []).push({ node, message });
             },
           };
           let hit: boolean;
@@ -634,7 +647,7 @@ export async function createAnalyzer(options: CreateAnalyzerOptions = {}): Promi
         }
         // code in a branch whose condition folds to false never runs
         if (code.isDead(target)) return;
-        const flow = flowInto(code, target, file.path, rule.title);
+        const flow = flowInto(code, target, file.path, rule.title) ?? tracedFlow(traced, target, file.path, rule.title);
         const startLine = target.startPosition.row + 1;
         const endLine = target.endPosition.row + 1;
         raw.push({

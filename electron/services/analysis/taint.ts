@@ -57,6 +57,8 @@ export interface Value {
    * callback or an options object), where request data is always text.
    */
   readonly api?: boolean;
+  /** A constant written as one literal: where it is written (a finding about a hard-coded value points there too). */
+  readonly origin?: Node;
 }
 
 const V_CONST: Value = { level: CONST };
@@ -133,10 +135,14 @@ const FIXED_DESTINATION = /^([a-z][\w+.-]*:\/\/[^/%{}$\s]+[/?#]|\/(?![/\\]))/i;
 const OWN_URL = /^(flask\.)?request\.(path|full_path|get_full_path|path_info|script_root|base_url|url_root|host_url)\b|^(req|request)\.(path|originalUrl|baseUrl)\b/;
 const JS_FILE_READS = /^(fs|fs\/promises|fs\.promises)\.(readFileSync|readFile)\(\)$|^\w*[Ss]ocket\.(read|recv)\(\)$/;
 const FILE_CLEAN: ReadonlySet<SinkKind> = new Set(['html', 'redirect', 'url']);
+/** TypeScript annotations of a web request object (Express, Fastify, Next.js, Koa, Node's http). */
+const REQUEST_TYPE = /^:\s*((express|e|Express)\.)?(Request|FastifyRequest|NextApiRequest|NextRequest|IncomingMessage)\b/;
+/** The properties of a request object that hold what the client sent. */
+const REQUEST_DATA_PARTS = /^(params|query|body|headers|cookies|signedCookies|files?|url|originalUrl|path)$/;
 
 const SANITISERS: ReadonlyArray<readonly [RegExp, ReadonlyArray<SinkKind> | 'all']> = [
   [/^(builtins\.)?(int|float|bool|len|abs|round|ord|hash|id|complex|Number|parseInt|parseFloat|isNaN|Boolean|Math\.\w+|uuid\.UUID|UUID|datetime\.\w+|\w*\.isdigit|\w*\.isalnum|\w*\.isnumeric)$/, 'all'],
-  [/(^|\.)[A-Za-z_]*(saniti[sz]e|Saniti[sz]e|saniti[sz]er|Saniti[sz]er)[A-Za-z_]*$|^(DOMPurify|dompurify|xss|sanitize-html|isomorphic-dompurify)(\.sanitize)?$/, 'all'],
+  [/(^|\.)[A-Za-z_$]*(saniti[sz]e|Saniti[sz]e|saniti[sz]er|Saniti[sz]er)[A-Za-z_]*$|^(DOMPurify|dompurify|xss|sanitize-html|isomorphic-dompurify)(\.sanitize)?$/, 'all'],
   [/^(escape-html|html-escaper\.escape|he\.(encode|escape)|lodash\.escape|lodash\.escape|underscore\.escape|validator\.escape|entities\.(encode\w*|escape\w*)|escape-goat\.htmlEscape|xss-filters\.\w+)$/, ['html']],
   [/^(shlex|pipes)\.quote$|(^|\.)(shellescape|shell-quote\.quote|shellQuote|escapeShellArg|quote_shell)$/, ['shell']],
   [/^(html|cgi|markupsafe|jinja2|flask|django\.utils\.html|bleach|xml\.sax\.saxutils)\.(escape|clean|conditional_escape|quoteattr)$|^(escape|conditional_escape|format_html|bleach\.clean)$/, ['html']],
@@ -209,7 +215,8 @@ export function join(values: ReadonlyArray<Value>): Value {
 function container(fields: ReadonlyMap<string, Value> | undefined, items?: ReadonlyArray<Value>): Value {
   const parts = [...(fields?.values() ?? []), ...(items ?? [])];
   const j = parts.length === 0 ? V_CONST : join(parts);
-  const base: Value = j.level === CONST ? V_CONST : { level: j.level, clean: j.clean, steps: j.steps };
+  // an exported function's parameters stay the caller's values inside the object or list they are put in
+  const base: Value = j.level === CONST ? V_CONST : j.api === true ? { level: j.level, clean: j.clean, steps: j.steps, api: true } : { level: j.level, clean: j.clean, steps: j.steps };
   return fields !== undefined ? { ...base, fields } : { ...base, items };
 }
 
@@ -492,7 +499,27 @@ export function createTaint(host: TaintHost): Taint {
       }
       break;
     }
-    return name !== undefined && exportedName(name);
+    return name !== undefined && (exportedName(name) || unreferenced(name));
+  }
+
+  let wordCounts: Map<string, number> | undefined;
+  /**
+   * A named function that nothing in the file calls or passes on: its only callers are outside the file (a
+   * global of a browser script, or an entry point another module reaches some other way), so its parameters
+   * are the caller's data, as an exported function's are.
+   */
+  function unreferenced(name: string): boolean {
+    if (wordCounts === undefined) {
+      // one pass over the text: how often each name is written (not as a property `.name`, not inside a quoted
+      // string; template literals count, since their substitutions are code)
+      wordCounts = new Map();
+      for (const m of host.text.matchAll(/'(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*"|(?<![\w$.])[A-Za-z_$][\w$]*/g)) {
+        const word = m[0];
+        if (word.startsWith("'") || word.startsWith('"')) continue;
+        wordCounts.set(word, (wordCounts.get(word) ?? 0) + 1);
+      }
+    }
+    return wordCounts.get(name) === 1;
   }
 
   /** The value a callback's parameter receives from the call it is given to: the elements of `xs.forEach(x => …)`. */
@@ -511,6 +538,25 @@ export function createTaint(host: TaintHost): Taint {
     return v.items !== undefined || v.fields !== undefined ? { level: v.level, clean: v.clean, steps: v.steps } : v;
   }
 
+  /**
+   * The request data a handler destructures from a parameter whose declared type is a request
+   * (`({ params, query }: Request, res: Response) => …`): binding node id → the request property it holds.
+   */
+  function typedRequestParts(params: Node): Map<number, string> | undefined {
+    let out: Map<number, string> | undefined;
+    for (const param of params.namedChildren) {
+      if (param?.type !== 'required_parameter' && param?.type !== 'optional_parameter') continue;
+      const pattern = param.childForFieldName('pattern');
+      if (pattern?.type !== 'object_pattern' || !REQUEST_TYPE.test(param.childForFieldName('type')?.text ?? '')) continue;
+      for (const prop of pattern.namedChildren) {
+        const key = prop?.type === 'shorthand_property_identifier_pattern' ? prop.text : prop?.type === 'pair_pattern' ? prop.childForFieldName('key')?.text : undefined;
+        if (prop === null || key === undefined || !REQUEST_DATA_PARTS.test(key)) continue;
+        for (const b of bindingNames(prop)) (out ??= new Map()).set(b.id, key);
+      }
+    }
+    return out;
+  }
+
   function run(scope: Node, result: ScopeResult, summary?: { readonly returns: Value[] }): void {
     const env: Env = new Map();
     const isRoot = scope.id === host.root.id;
@@ -521,7 +567,13 @@ export function createTaint(host: TaintHost): Taint {
       const exported = params !== null && summary === undefined && !fromRequest && !lambda && exportedFunction(scope);
       const element = params !== null && summary === undefined && !fromRequest && !lambda && !exported ? callbackElement(scope) : undefined;
       const callers = summary === undefined && !fromRequest && !lambda ? callSiteValues(scope) : undefined;
+      const requestParts = summary === undefined && !python && params !== null ? typedRequestParts(params) : undefined;
       bindingNames(params).forEach((p, index) => {
+        const part = requestParts?.get(p.id);
+        if (part !== undefined) {
+          env.set(p.text, { level: TAINTED, steps: [{ node: p, message: `request ${part} (destructured from a parameter typed as a request)` }] });
+          return;
+        }
         if (python && (p.text === 'self' || p.text === 'cls')) {
           env.set(p.text, V_UNKNOWN);
           return;
@@ -579,7 +631,7 @@ export function createTaint(host: TaintHost): Taint {
   const acrossCalls = (): boolean =>
     (acrossCallsKnown ??= python
       ? /\brequest\.(args|form|values|files|json|data|cookies|headers|GET|POST|FILES|COOKIES|META|body|params|query_params|get_json)\b|@\w+(\.\w+)*\.(route|get|post|put|patch|delete)\s*\(/.test(host.text)
-      : /\b(req|request|ctx)\.(query|params|body|headers|cookies|request|files?)\b|\bexports\.handler\b|\bexport\s+(const|async\s+function|function)\s+handler\b|\blocation\.(search|hash|href)\b|\bURLSearchParams\b/.test(host.text));
+      : /\b(req|request|ctx)\.(query|params|body|headers|cookies|request|files?)\b|\}\s*:\s*((express|e|Express)\.)?(Request|FastifyRequest|NextApiRequest|NextRequest|IncomingMessage)\b|\bexports\.handler\b|\bexport\s+(const|async\s+function|function)\s+handler\b|\blocation\.(search|hash|href)\b|\bURLSearchParams\b/.test(host.text));
 
   function indexFunctions(): void {
     functionsByName = new Map();
@@ -1026,6 +1078,12 @@ export function createTaint(host: TaintHost): Taint {
       case 'subscript_expression': {
         // x[k] = v / x.k = v: the container now holds v too
         const object = target.childForFieldName(target.type === 'subscript' ? 'value' : 'object');
+        // this.k = v: later reads of this.k in the same function get v
+        if (object?.type === 'this' && target.type === 'member_expression') {
+          const prop = target.childForFieldName('property')?.text;
+          if (prop !== undefined) ctx.env.set(`this.${prop}`, withStep(value, at, `stored in \`this.${prop}\``));
+          return;
+        }
         if (object?.type === 'identifier') {
           const prior = ctx.env.get(object.text) ?? lookup(object, ctx);
           let key: string | undefined;
@@ -1341,7 +1399,7 @@ export function createTaint(host: TaintHost): Taint {
         }
         if (parts.length === 0) {
           const s = host.stringValue(node);
-          return s === undefined ? V_CONST : { level: CONST, value: s };
+          return s === undefined ? V_CONST : { level: CONST, value: s, origin: node };
         }
         const joined = join(parts);
         if (joined.level <= SAFE) return joined.level === CONST ? V_CONST : V_SAFE;
@@ -1432,8 +1490,12 @@ export function createTaint(host: TaintHost): Taint {
         }
         const object = node.childForFieldName('object');
         if (object === null) return V_UNKNOWN;
-        const ov = evaluate(object, ctx, nesting);
         const prop = node.childForFieldName(python ? 'attribute' : 'property')?.text ?? '';
+        if (object.type === 'this') {
+          const own = ctx.env.get(`this.${prop}`);
+          if (own !== undefined) return own;
+        }
+        const ov = evaluate(object, ctx, nesting);
         if (prop === 'length' && !python) return ov.level === CONST ? V_CONST : V_SAFE;
         if (!python && ov.fields !== undefined) {
           const known = ov.fields.get(prop);
@@ -1793,7 +1855,7 @@ export function createTaint(host: TaintHost): Taint {
       }
     }
     // str(x), String(x), a plain function: carries the taint of its arguments
-    if (/^(str|String|repr|format|bytes|bytearray|list|tuple|dict|set|sorted|reversed|f?string|unicode|path\.join|path\.resolve|os\.path\.join|os\.path\.abspath|os\.path\.normpath|os\.path\.realpath|posixpath\.join|urllib\.parse\.urljoin|Buffer\.from|decodeURIComponent|decodeURI|unescape|atob|Object\.assign|Object\.values|Array\.from|base64\.\w*decode|binascii\.\w+|urllib\.parse\.(unquote|unquote_plus|urlparse|urlsplit)|codecs\.decode|textwrap\.dedent|pathlib\.Path|pathlib\.PurePath|os\.fsencode|os\.fsdecode|path\.normalize|url\.parse|URL|util\.format|sprintf|vsprintf|printf)$|(^|\.)(asKey|createSecretKey|createPrivateKey)$/.test(name)) {
+    if (/^(str|String|repr|format|bytes|bytearray|list|tuple|dict|set|sorted|reversed|f?string|unicode|path\.join|path\.resolve|os\.path\.join|os\.path\.abspath|os\.path\.normpath|os\.path\.realpath|posixpath\.join|urllib\.parse\.urljoin|Buffer\.from|decodeURIComponent|decodeURI|unescape|atob|Object\.assign|Object\.values|vm\.createContext|Array\.from|base64\.\w*decode|binascii\.\w+|urllib\.parse\.(unquote|unquote_plus|urlparse|urlsplit)|codecs\.decode|textwrap\.dedent|pathlib\.Path|pathlib\.PurePath|os\.fsencode|os\.fsdecode|path\.normalize|url\.parse|URL|util\.format|sprintf|vsprintf|printf)$|(^|\.)(asKey|createSecretKey|createPrivateKey)$/.test(name)) {
       const j = join(args.length > 0 ? args : [V_CONST]);
       return j.level === TAINTED ? withStep(j, node, `through ${name}()`) : j;
     }

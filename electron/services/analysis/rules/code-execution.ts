@@ -1,9 +1,14 @@
 /**
  * Code execution: text turned into code at run time — CWE-95 (eval injection) and CWE-94.
  */
+import type { Node } from 'web-tree-sitter';
+import { isDangerous, TAINTED, type Value } from '../taint';
 import { JS_FAMILY } from '../types';
 import { callee } from './patterns';
 import { cwe, type Rule } from './rule';
+
+/** Modules that launch Chromium for automation (Puppeteer, Playwright). */
+const BROWSER_LAUNCHERS = ['puppeteer', 'puppeteer-core', 'playwright', 'playwright-core', 'playwright-chromium', '@playwright/test'];
 
 /** Rules for running strings as code. */
 export const codeExecutionRules: ReadonlyArray<Rule> = [
@@ -185,5 +190,80 @@ export const codeExecutionRules: ReadonlyArray<Rule> = [
     },
     message: 'The vm module compiles and runs code; it is not a security sandbox (Node.js docs), so the code runs with this process’s reach.',
     remediation: 'Do not run untrusted code in-process; use a separate, locked-down process or container.',
+  },
+  {
+    id: 'js.code-execution.browser-debugging-port',
+    title: 'Browser launched with its DevTools port open',
+    category: 'code-execution',
+    severity: 'medium',
+    cwe: [cwe(668), cwe(94)],
+    languages: JS_FAMILY,
+    calls: BROWSER_LAUNCHERS.flatMap((m) => [`${m}.launch`, `${m}.chromium.launch`, `${m}.chromium.launchPersistentContext`, `${m}.chromium.launchServer`]),
+    predicate: (m) => {
+      const args = m.code.keywordArgument(m.capture('finding'), 'args');
+      const list = args?.type === 'array' ? args.namedChildren : [];
+      // --remote-debugging-pipe talks over a pipe to this process only; a port (or an address) is open to whoever connects
+      return list.some((a) => a !== null && /^['"`]--remote-debugging-(port|address)\b/.test(a.text) && !/^['"`]--remote-debugging-port=0['"`]$/.test(a.text));
+    },
+    message:
+      'The Chrome DevTools Protocol listens on this port: whoever can connect to it drives the browser — runs script in every page, reads cookies and storage, and opens local files — with no authentication.',
+    remediation: 'Let the automation library talk to the browser over its own pipe (drop --remote-debugging-port/--remote-debugging-address); if a port is needed, bind it to 127.0.0.1 in an isolated container.',
+  },
+  {
+    id: 'js.code-execution.global-dispatch',
+    title: 'Global function chosen by data',
+    category: 'code-execution',
+    severity: 'high',
+    cwe: [cwe(470), cwe(95)],
+    languages: JS_FAMILY,
+    query: `(subscript_expression object: (identifier) @g index: (_) @k (#any-of? @g "window" "self" "globalThis" "global" "top" "parent" "frames")) @finding`,
+    predicate: (m) => {
+      const read = m.capture('finding');
+      const key = m.capture('k');
+      if (read === undefined || key === undefined || m.code.valueOf(key).level !== TAINTED) return false;
+      // called on the spot, or kept in a name that is then called
+      const parent = read.parent;
+      if (parent?.type === 'call_expression' && parent.childForFieldName('function')?.id === read.id) return true;
+      if (parent?.type !== 'variable_declarator' || parent.childForFieldName('value')?.id !== read.id) return false;
+      const name = parent.childForFieldName('name');
+      const body = parent.parent?.parent;
+      return name?.type === 'identifier' && body !== null && body !== undefined && new RegExp(`(?<![\\w$.])${name.text.replace(/\$/g, '\\$')}\\s*\\(`).test(body.text.slice(parent.endIndex - body.startIndex));
+    },
+    message: 'Data picks which global function runs (window[name](…)): that includes eval, Function and every function the page defines, so the sender runs what they like.',
+    remediation: 'Dispatch through an explicit table of allowed handlers, checked with Object.hasOwn before the call.',
+  },
+  {
+    id: 'js.code-execution.vm-context-data',
+    title: 'Untrusted data placed in the globals of vm code',
+    category: 'code-execution',
+    severity: 'medium',
+    cwe: [cwe(94)],
+    languages: JS_FAMILY,
+    calls: ['vm.runInContext', 'vm.runInNewContext', 'vm.compileFunction', 'vm.Script().runInContext', 'vm.Script().runInNewContext', 'vm2.VM', 'vm2.NodeVM'],
+    predicate: (m) => {
+      const name = callee(m) ?? '';
+      const call = m.capture('finding');
+      const args = m.code.positionalArguments(call);
+      // the object whose properties become the globals of the code that runs: an argument, or an entry of the options
+      const option = (key: string): Value | undefined => {
+        const literal = m.code.keywordArgument(call, key);
+        if (literal !== undefined) return m.code.valueOf(literal);
+        const options = /^vm2\./.test(name) ? args[0] : args[2];
+        return options === undefined ? undefined : m.code.valueOf(options).fields?.get(key);
+      };
+      const at = (node: Node | undefined): Value | undefined => (node === undefined ? undefined : m.code.valueOf(node));
+      const contexts = /^vm2\./.test(name)
+        ? [option('sandbox')]
+        : name === 'vm.compileFunction'
+          ? [option('parsingContext'), option('contextExtensions')]
+          : /^vm\.Script\(\)\./.test(name)
+            ? [at(args[0])]
+            : [at(args[1])];
+      // an API's caller handing in the globals is what such an API is for (its code is judged by js.code-execution.vm)
+      return contexts.some((c) => c !== undefined && isDangerous(c, 'code', TAINTED) && c.api !== true);
+    },
+    message:
+      'Request or event data becomes a global variable of code run by the vm module. That module is not a security boundary (Node.js docs): the script treats the value as its own data, so a script that evaluates, interpolates or calls it runs what the sender chose, and an object handed in opens the host’s prototypes to it.',
+    remediation: 'Do not run code over untrusted data in-process; pass plain, validated values (numbers, allow-listed strings) only, or run the script in a separate locked-down process.',
   },
 ];

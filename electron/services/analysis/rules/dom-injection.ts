@@ -2,7 +2,7 @@
  * HTML injection: markup built from data inserted into the DOM or marked safe — CWE-79.
  */
 import { JS_FAMILY } from '../types';
-import { callee, JS_HTML_SANITIZERS, JS_SOURCE_WORDS, mentionsAny, PY_WEB_SOURCE_WORDS } from './patterns';
+import { callee, JS_HTML_SANITIZERS, JS_SOURCE_WORDS, mentionsAny, PY_WEB_SOURCE_WORDS, traceAssignment } from './patterns';
 import { cwe, type RuleMatch, type Rule } from './rule';
 import type { Node } from 'web-tree-sitter';
 
@@ -94,14 +94,15 @@ export const domInjectionRules: ReadonlyArray<Rule> = [
     severity: 'high',
     cwe: [cwe(79)],
     languages: JS_FAMILY,
-    calls: ['*.insertAdjacentHTML', 'document.write', 'document.writeln', '*.createContextualFragment', '*.html'],
+    calls: ['*.insertAdjacentHTML', 'document.write', 'document.writeln', '*.createContextualFragment', '*.html', 'createNodesFromMarkup', '*.createNodesFromMarkup', 'fbjs/lib/createNodesFromMarkup'],
     predicate: (m) => {
       const call = m.capture('finding');
       const name = callee(m) ?? '';
       let value: Node | undefined;
       if (/(^|\.)insertAdjacentHTML$/.test(name)) value = m.code.argument(call, 1);
-      else if (/^document\.(write|writeln)$/.test(name) || /(^|\.)createContextualFragment$/.test(name)) value = m.code.argument(call, 0);
-      else if (/^(\$|jQuery)\(\)(\.[\w$]+\(\))*\.html$/.test(name)) value = m.code.argument(call, 0);
+      else if (/^document\.(write|writeln)$/.test(name) || /(^|\.)createContextualFragment$|(^|[./])createNodesFromMarkup$/.test(name)) value = m.code.argument(call, 0);
+      // jQuery, and AngularJS's jqLite (angular.element) that has the same .html()
+      else if (/^(\$|jQuery|angular\.element)\(\)(\.[\w$]+\(\))*\.html$/.test(name)) value = m.code.argument(call, 0);
       else return false;
       return unsafeHtml(m, value);
     },
@@ -253,6 +254,23 @@ export const domInjectionRules: ReadonlyArray<Rule> = [
     remediation: 'Use .text() or build elements with $("<tag>").text(value); sanitise markup with DOMPurify first if HTML is required.',
   },
   {
+    id: 'js.dom-injection.unsafe-serialize',
+    title: 'serialize-javascript told not to escape markup',
+    category: 'dom-injection',
+    severity: 'medium',
+    cwe: [cwe(79)],
+    languages: JS_FAMILY,
+    calls: ['serialize-javascript'],
+    predicate: (m) => {
+      const call = m.capture('finding');
+      const unsafe = m.code.keywordArgument(call, 'unsafe');
+      // { unsafe: true } skips the escaping of `<`, `>` and `/` that keeps `</script>` in the data from closing the page's script
+      return unsafe !== undefined && unsafe.type === 'true' && m.code.isUnsafe(m.code.argument(call, 0), 'html');
+    },
+    message: 'With unsafe: true, serialize-javascript does not escape HTML characters, so a `</script>` in the data ends the script element it is embedded in and what follows runs as markup.',
+    remediation: 'Drop the unsafe option (the default escapes <, > and /), or serialise only data that is fixed in the code.',
+  },
+  {
     id: 'js.dom-injection.trust-bypass',
     title: 'Framework escaping bypassed',
     category: 'dom-injection',
@@ -282,7 +300,9 @@ export const domInjectionRules: ReadonlyArray<Rule> = [
       if (/\.enabled$/.test(name)) return /sce/i.test(name) && args[0]?.type === 'false';
       if (/resourceUrl(Whitelist|Allowlist)$/.test(name)) return /['"`]\*\*['"`]|\/\/\*\*/.test(args[0]?.text ?? '');
       const value = /\.trustAs$/.test(name) ? args[1] : args[0];
-      return value !== undefined && !m.code.isStatic(value);
+      if (value === undefined || m.code.isStatic(value)) return false;
+      traceAssignment(m, value);
+      return true;
     },
     message: 'This marks data as trusted markup, script, style or URL (or turns the framework’s escaping off), so whatever the data holds is used unescaped.',
     remediation: 'Let the framework escape; sanitise with DOMPurify before trusting markup, and never trust values that come from users.',

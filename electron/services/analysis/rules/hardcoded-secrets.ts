@@ -20,7 +20,13 @@ function literalSecret(m: RuleMatch, node: Node | undefined): boolean {
     }
     return false;
   }
-  return literalText(value);
+  return literalText(value) && traced(m, value);
+}
+
+/** Points the finding's flow at where the literal key is written, when that is elsewhere (a config object, a constant). */
+function traced(m: RuleMatch, value: Value | undefined): true {
+  if (value?.origin !== undefined) m.traceFrom(value.origin, 'the literal key is written here');
+  return true;
 }
 
 /** True when a value is a constant string that is a real key, not a stand-in (xxxx…, <key>, ${VAR}); a short or guessable word still is. */
@@ -72,8 +78,8 @@ export const hardcodedSecretRules: ReadonlyArray<Rule> = [
       // passport strategies of any provider (passport-facebook, passport-google-oauth20, passport-jwt…), however named locally
       if (m.capture('ctor') !== undefined && !/^passport[\w-]*\.(Strategy|OAuth2Strategy)$/.test(name)) return false;
       if (JS_SECRET_OPTIONS.some((k) => literalSecret(m, m.code.keywordArgument(call, k)))) return true;
-      // the options held in a name: `const opts = { secretOrKey: 'k' }` or `opts.clientSecret = 'k'` before the call
-      return m.code.positionalArguments(call).some((a) => a.type === 'identifier' && JS_SECRET_OPTIONS.some((k) => literalText(m.code.valueOf(a).fields?.get(k))));
+      // the options held in a name: `const opts = { secretOrKey: 'k' }` or `opts.clientSecret = 'k'` (or `this.opts = {…}`) before the call
+      return m.code.positionalArguments(call).some((a) => (a.type === 'identifier' || (a.type === 'member_expression' && a.childForFieldName('object')?.type === 'this')) && JS_SECRET_OPTIONS.some((k) => literalText(m.code.valueOf(a).fields?.get(k)) && traced(m, m.code.valueOf(a).fields?.get(k))));
     },
     message: 'A literal key in the source signs or checks tokens or sessions; anyone who reads the code (or its history) can forge them, and it cannot be rotated without a release.',
     remediation: 'Read the key from the environment or a secret store at startup (process.env.JWT_SECRET), and rotate the one that was committed.',

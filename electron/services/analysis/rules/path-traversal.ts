@@ -154,7 +154,8 @@ export const pathTraversalRules: ReadonlyArray<Rule> = [
       if (/(^|\.)(sendFile|sendfile)$/.test(name) && m.code.keywordArgument(call, 'root') !== undefined) return false;
       // ... also when the options are a local object that sets root
       const options = m.code.argument(call, 1);
-      if (/(^|\.)(sendFile|sendfile)$/.test(name) && options?.type === 'identifier' && m.code.valueOf(options).fields?.has('root') === true) return false;
+      // ... and when they are a value from elsewhere that may well set it (only a local object without root is known not to)
+      if (/(^|\.)(sendFile|sendfile)$/.test(name) && options?.type === 'identifier' && m.code.valueOf(options).fields?.has('root') !== false) return false;
       const positional = m.code.positionalArguments(call);
       const paths = /(copyFile|rename)(Sync)?$/.test(name) ? positional.slice(0, 2) : positional.slice(0, 1);
       return paths.some((arg) => arg.type !== 'object' && m.code.isTainted(arg, 'path'));

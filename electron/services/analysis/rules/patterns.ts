@@ -2,6 +2,7 @@
  * Name lists and small helpers the rule files share: which qualified names are sources of user input,
  * which calls sanitise, which names say a value is a credential.
  */
+import type { Node } from 'web-tree-sitter';
 import type { RuleMatch } from './rule';
 
 /** The qualified callee of the match's `@finding` call. */
@@ -78,5 +79,53 @@ export const PY_WEB_SOURCE_WORDS: ReadonlyArray<RegExp> = [
 
 /** What a JS/TS file must contain for data from a source (see taint.ts) to be in it. */
 export const JS_SOURCE_WORDS: ReadonlyArray<RegExp> = [
-  /\b(req|request|ctx)\.|\blocation\.|\bdocument\.(URL|documentURI|referrer|cookie)|\bprocess\.(argv|env|stdin)|\bURLSearchParams\b|\bevent\.(body|queryString|pathParameters|headers)|\b(message|msg|e|event|ev)\.data\b|\bwindow\.name\b|\bquestion\s*\(|\bexports\b|^\s*export\s/m,
+  /\b(req|request|ctx)\.|\}\s*:\s*(\w+\.)?(Request|FastifyRequest|NextApiRequest|NextRequest|IncomingMessage)\b|\blocation\.|\bdocument\.(URL|documentURI|referrer|cookie)|\bprocess\.(argv|env|stdin)|\bURLSearchParams\b|\bevent\.(body|queryString|pathParameters|headers)|\b(message|msg|e|event|ev)\.data\b|\bwindow\.name\b|\bquestion\s*\(|\bexports\b|^\s*export\s/m,
 ];
+
+const SCOPES = /^(function_declaration|function_expression|function|arrow_function|method_definition|generator_function_declaration|generator_function|function_definition|lambda|program|module)$/;
+
+/**
+ * Where a local name used at a sink last got its value before that use, in the same function (`input = $scope.html`
+ * … `trustAsHtml(input)`): the finding's flow shows that line, since a reviewer has to read it to judge the value.
+ */
+export function traceAssignment(m: RuleMatch, node: Node | undefined): void {
+  if (node?.type !== 'identifier') return;
+  let scope: Node | null = node.parent;
+  while (scope !== null && !SCOPES.test(scope.type)) scope = scope.parent;
+  if (scope === null) return;
+  let best: Node | undefined;
+  for (const a of scope.descendantsOfType(['assignment_expression', 'variable_declarator', 'assignment'])) {
+    if (a === null || a.endIndex > node.startIndex || (best !== undefined && a.startIndex < best.startIndex)) continue;
+    const left = a.childForFieldName(a.type === 'variable_declarator' ? 'name' : 'left');
+    if (left?.type === 'identifier' && left.text === node.text) best = a;
+  }
+  if (best !== undefined) m.traceFrom(best, `\`${node.text}\` gets its value here`);
+}
+
+/**
+ * The object literal a name was declared with where it is used: the latest `const name = { … }` before the use in
+ * the function around it or any function (or module) that encloses that one.
+ */
+export function objectDeclaredFor(name: Node): Node | undefined {
+  let best: Node | undefined;
+  for (const d of name.tree.rootNode.descendantsOfType('variable_declarator')) {
+    if (d === null || d.startIndex > name.startIndex || d.childForFieldName('name')?.text !== name.text) continue;
+    const value = d.childForFieldName('value');
+    if (value?.type !== 'object') continue;
+    // the declaration's own scope must enclose the use
+    let scope: Node | null = d.parent;
+    while (scope !== null && !SCOPES.test(scope.type) && scope.type !== 'statement_block') scope = scope.parent;
+    if (scope !== null && (scope.startIndex > name.startIndex || scope.endIndex < name.endIndex)) continue;
+    if (best === undefined || d.startIndex > best.startIndex) best = value;
+  }
+  return best;
+}
+
+/** The value node of property `key` in an object literal. */
+export function objectProperty(object: Node | undefined, key: string): Node | undefined {
+  for (const p of object?.namedChildren ?? []) {
+    if (p?.type === 'shorthand_property_identifier' && p.text === key) return p;
+    if (p?.type === 'pair' && p.childForFieldName('key')?.text.replace(/^['"]|['"]$/g, '') === key) return p.childForFieldName('value') ?? undefined;
+  }
+  return undefined;
+}

@@ -75,6 +75,11 @@ export interface RuleMatch {
   readonly code: CodeFacts;
   /** Reports the finding on another node than the match (an anchor's enclosing expression). */
   reportAt(node: Node): void;
+  /**
+   * Adds a step before the sink to the finding's flow, when no source → sink flow of untrusted data explains it:
+   * where a hard-coded value is written, or where the value the sink uses was assigned.
+   */
+  traceFrom(node: Node, message: string): void;
 }
 
 /** One AST rule. */

@@ -2,7 +2,7 @@
  * SQL injection: queries built from strings at run time and executed — CWE-89.
  */
 import { JS_FAMILY } from '../types';
-import { callee, SQL_WORDS } from './patterns';
+import { callee, SQL_WORDS, traceAssignment } from './patterns';
 import { cwe, type RuleMatch, type Rule } from './rule';
 
 const SQL_ONLY_METHODS = /(^|\.)(execute|executemany|executescript|mogrify|read_sql|read_sql_query|raw|RawSQL|text|query|whereRaw|\$queryRawUnsafe|\$executeRawUnsafe|unsafe|fetch|fetchrow|fetchval)$/;
@@ -15,8 +15,10 @@ function builtQuery(m: RuleMatch): boolean {
   if (query === undefined || query.type === 'object' || query.type === 'dictionary') return false;
   // request data as the statement itself (for methods that only ever take SQL), or SQL text assembled at run
   // time (the first 16 KiB of literal text is plenty to recognise SQL)
-  if (SQL_ONLY_METHODS.test(callee(m) ?? '') && m.code.isTainted(query, 'sql')) return true;
-  return m.code.isDynamicString(query) && m.code.isUnsafe(query, 'sql') && SQL_WORDS.test(m.code.literalText(query).slice(0, 16_384));
+  const built = (SQL_ONLY_METHODS.test(callee(m) ?? '') && m.code.isTainted(query, 'sql')) || (m.code.isDynamicString(query) && m.code.isUnsafe(query, 'sql') && SQL_WORDS.test(m.code.literalText(query).slice(0, 16_384)));
+  // the statement held in a name: show where it is put together
+  if (built) traceAssignment(m, query);
+  return built;
 }
 
 /** Rules for SQL text assembled from data. */

@@ -2,7 +2,7 @@
  * Weak hashes (MD5, SHA-1, MD4) where a secret or integrity is at stake — CWE-327 / CWE-328.
  */
 import { JS_FAMILY } from '../types';
-import { callee } from './patterns';
+import { callee, objectDeclaredFor, objectProperty } from './patterns';
 import { cwe, type Rule } from './rule';
 
 const WEAK = /^(md5|md4|md2|sha1|sha-1|sha|ripemd|ripemd160|rmd160)$/i;
@@ -120,5 +120,23 @@ export const weakHashRules: ReadonlyArray<Rule> = [
     },
     message: 'MD5 and SHA-1 have practical collisions and are far too fast for passwords or tokens.',
     remediation: 'Use sha256 for integrity and crypto.scrypt / argon2 / bcrypt for passwords.',
+  },
+  {
+    id: 'js.weak-hash.argon2-variant',
+    title: 'Passwords hashed with Argon2i or Argon2d',
+    category: 'weak-hash',
+    severity: 'medium',
+    cwe: [cwe(916), cwe(327)],
+    languages: JS_FAMILY,
+    calls: ['argon2.hash'],
+    predicate: (m) => {
+      const call = m.capture('finding');
+      const options = m.code.argument(call, 1);
+      const type = options?.type === 'object' ? m.code.keywordArgument(call, 'type') : options?.type === 'identifier' ? objectProperty(objectDeclaredFor(options), 'type') : undefined;
+      // argon2.argon2d = 0, argon2.argon2i = 1, argon2.argon2id = 2 (the default)
+      return type !== undefined && /^((\w+\.)?argon2[di]|[01])$/.test(type.text.trim());
+    },
+    message: 'Argon2d leaks through side channels and Argon2i is the weaker choice against GPU cracking; password hashing should use Argon2id (the library default).',
+    remediation: 'Drop the type option, or set type: argon2.argon2id, with at least the library’s default memory and time cost.',
   },
 ];

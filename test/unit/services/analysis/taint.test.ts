@@ -279,6 +279,7 @@ describe('data flow: exported functions and callbacks', () => {
       '}',
       'function read(dir, name, done) {',
       "  setTimeout(done, 10);",
+      "  find(dir, 'SELECT 1');",
       "  return fs.readFileSync(dir + '/' + name);",
       '}',
       'module.exports = { read };',
@@ -357,5 +358,77 @@ describe('data flow: match on a constant', () => {
     ];
     expect(await hits('a.py', lines('1'))).toEqual([]);
     expect(await hits('a.py', lines('2'))).toContain('python.command-injection.os-system@13');
+  });
+});
+
+describe('data flow: entry points and where values are written', () => {
+  const flowLines = async (path: string, lines: ReadonlyArray<string>, rule: string): Promise<number[][]> =>
+    (await findingsIn(path, lines)).filter((f) => f.ruleId === rule).map((f) => (f.flow ?? []).map((s) => s.line));
+
+  it("takes the parameters of a function nothing in the file calls or passes on for its outside caller's data", async () => {
+    const helper = ["const { spawn } = require('child_process');", 'function clone(url) {', "  return spawn('git', ['clone', url]);", '}'];
+    expect(await hits('a.js', helper)).toEqual(['js.command-injection.program-from-data@3']);
+    // called here with a constant, or handed on by name: its callers are known, and they pass nothing from outside
+    expect(await hits('a.js', [...helper, "clone('https://example.com/x.git');"])).toEqual([]);
+    expect(await hits('a.js', [...helper, 'module.exports.tasks = [clone];'])).toEqual([]);
+    // the flow starts at the parameter, on the definition line
+    expect(await flowLines('a.js', helper, 'js.command-injection.program-from-data')).toEqual([[2, 3]]);
+  });
+
+  it('reads the request parts a handler destructures from a parameter typed as a request', async () => {
+    const handler = (parts: string, type: string): string[] => [
+      "import path from 'path';",
+      "import type { Request, Response } from 'express';",
+      'export function serve() {',
+      `  return ({ ${parts} }: ${type}, res: Response) => {`,
+      "    res.sendFile(path.join('/srv', String(params)));",
+      '  };',
+      '}',
+    ];
+    expect(await hits('a.ts', handler('params', 'Request'))).toEqual(['js.path-traversal.user-path@5']);
+    expect(await hits('a.ts', handler('params', 'express.Request'))).toEqual(['js.path-traversal.user-path@5']);
+    // another type, or a part of the request that is the server's own, is not request data
+    expect(await hits('a.ts', handler('params', 'Options'))).toEqual([]);
+    expect(await hits('a.ts', handler('params = {}, session', 'Request').map((l) => l.replace('String(params)', 'String(session)')))).toEqual([]);
+  });
+
+  it('follows a value stored on this to its read in the same method', async () => {
+    const lines = (value: string): string[] => [
+      "const JwtStrategy = require('passport-jwt').Strategy;",
+      'class A {',
+      '  constructor() {',
+      `    this.key = ${value};`,
+      '    this.strategy = new JwtStrategy({ secretOrKey: this.key }, () => {});',
+      '  }',
+      '}',
+      'module.exports = { A };',
+    ];
+    expect(await hits('a.js', lines("'dev-key'"))).toEqual(['js.secrets.hardcoded-key-argument@5']);
+    expect(await hits('a.js', lines('process.env.KEY'))).toEqual([]);
+    // the flow points at where the literal key is written
+    expect(await flowLines('a.js', lines("'dev-key'"), 'js.secrets.hardcoded-key-argument')).toEqual([[4, 5]]);
+  });
+
+  it('points a hard-coded key found through a config object at the literal, and a built query at where it is built', async () => {
+    const secret = ["const session = require('express-session');", 'const config = {', "  secret: 'tabby',", '  resave: false,', '};', 'module.exports = session(config);'];
+    expect(await flowLines('a.js', secret, 'js.secrets.hardcoded-key-argument')).toEqual([[3, 6]]);
+    const query = ['function list(db, name) {', "  const sql = 'SELECT * FROM users WHERE name = ' + name;", '  console.log(sql);', '  return db.query(sql);', '}'];
+    expect(await flowLines('a.js', query, 'js.sql-injection.built-query')).toEqual([[1, 2, 4]]);
+  });
+
+  it('flags request data in the globals of vm code, but not an API caller handing in the sandbox', async () => {
+    const app = (value: string): string[] => [
+      "const vm = require('vm');",
+      "const express = require('express');",
+      'const app = express();',
+      "app.get('/', (req, res) => {",
+      `  const ctx = vm.createContext({ order: ${value} });`,
+      "  vm.runInContext('total(order)', ctx);",
+      '  res.json({});',
+      '});',
+    ];
+    expect(await hits('a.js', app('req.query.order'))).toEqual(['js.code-execution.vm-context-data@6']);
+    expect(await hits('a.js', app('Number(req.query.order)'))).toEqual([]);
+    expect(await hits('a.js', ["const vm = require('vm');", 'function run(sandbox) {', "  return vm.runInNewContext('go()', sandbox);", '}', 'module.exports = { run };'])).toEqual([]);
   });
 });
