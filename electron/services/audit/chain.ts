@@ -72,6 +72,12 @@ const PREV_HASH_KEY = ',"prevHash":"';
 const SEQ_KEY = ',"seq":';
 
 /**
+ * How far from a record's end its top-level prevHash usually starts: the key, 64 hex digits, the role,
+ * seq, ts and their keys take about 160 characters, which leaves about 90 for the subject.
+ */
+const TAIL_WINDOW = 256;
+
+/**
  * The last index of `key` in `text` at or after `from`, or -1: what `lastIndexOf` gives when that is at
  * least `from`. Found with forward searches, which V8 runs several times faster than its backward one.
  */
@@ -92,11 +98,17 @@ function lastIndexFrom(text: string, key: string, from: number): number {
  * matches the chain, which is how verification uses it.
  *
  * `from` is where the record starts in `text` when it is the tail of a longer string (the verification
- * workers read `seq hash record` as one string per row); whatever precedes it must not contain either
- * key (digits and hex cannot), and `prevHashAt` is then an index into `text`.
+ * workers read `hash record` as one string per row); whatever precedes it must not contain either key
+ * (hex cannot), and `prevHashAt` is then an index into `text`.
+ *
+ * The top-level prevHash is searched for in the record's last {@link TAIL_WINDOW} characters first (only
+ * role, seq, subject and ts follow it), and in the whole record only when it is not there: the last
+ * occurrence in the tail, when there is one, is the last occurrence in the record.
  */
 export function readChainLinks(text: string, from = 0): { readonly seq: number; readonly prevHashAt: number } | null {
-  const prevAt = lastIndexFrom(text, PREV_HASH_KEY, from);
+  const tailAt = Math.max(from, text.length - TAIL_WINDOW);
+  let prevAt = lastIndexFrom(text, PREV_HASH_KEY, tailAt);
+  if (prevAt < 0 && tailAt > from) prevAt = lastIndexFrom(text, PREV_HASH_KEY, from);
   if (prevAt < 0) return null;
   const hashStart = prevAt + PREV_HASH_KEY.length;
   if (text.charCodeAt(hashStart + 64) !== 34 /* " */) return null;
