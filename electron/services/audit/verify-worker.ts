@@ -2,9 +2,9 @@
  * Worker thread of the parallel audit verification: checks ranges of the chain in its own read-only
  * connection and reports the links at each range's edges and the hashes at the signed heads' seqs.
  *
- * Per row it does what the sequential verifier does on its fast path: the seq follows the previous one,
- * the stored record is a chain record, SHA-256 of its bytes is the stored hash, and its prevHash is the
- * previous row's hash. The main thread joins the ranges (each range's first prevHash must be the hash
+ * Per row it does what the sequential verifier does on its fast path: the row is the next seq (every
+ * seq of a chunk is there, and the record names it), the stored record is a chain record, SHA-256 of
+ * its bytes is the stored hash, and its prevHash is the previous row's hash. The main thread joins the ranges (each range's first prevHash must be the hash
  * that ends the range before it) and checks the heads; on any anomaly it re-runs the sequential
  * verifier, which names the first fault exactly.
  *
