@@ -120,5 +120,9 @@ describe('readChainLinks', () => {
     expect(readChainLinks(`{"prevHash":"${GENESIS_HASH}","seq":1}`)).toBeNull();
     expect(readChainLinks(`{"x":1,"prevHash":"abc","role":"lead","seq":1,"ts":"t"}`)).toBeNull();
     expect(readChainLinks(`{"x":1,"prevHash":"${GENESIS_HASH}","role":"lead","seq":x,"ts":"t"}`)).toBeNull();
+    // A key that only ends in prevHash or seq is not the key.
+    expect(readChainLinks(`{"x":1,"xprevHash":"${GENESIS_HASH}","role":"lead","seq":1,"ts":"t"}`)).toBeNull();
+    expect(readChainLinks(`{"x":1,"prevHash":"${GENESIS_HASH}","role":"lead","subseq":1,"ts":"t"}`)).toBeNull();
+    expect(readChainLinks(`{"x":1,"prevHash":"${GENESIS_HASH}","role":"lead","seq":1,"ts":"t"}`)).toEqual({ seq: 1, prevHashAt: 19 });
   });
 });
