@@ -8,7 +8,9 @@
  * - `gatehouse --version` cold start and peak RSS, against `git --version` (and `node -e 0`, the floor);
  * - `gatehouse audit append` of one event, against one durable `sqlite3` INSERT;
  * - `gatehouse audit verify` of the whole log (both cores, and `--jobs 1`), against a `sqlite3` read of
- *   the same rows and `sha256sum` of the same record bytes;
+ *   the same rows and `sha256sum` of the same record bytes, with the Node floors beside it
+ *   (test/bench/audit-verify-floor.mjs: the rows read, read and hashed in 1 and 2 threads, and one
+ *   node:crypto SHA-256 over all the record bytes);
  * - `gatehouse verify REF` (the CI gate) on an approved, applied head of a 10,000-file repository, against
  *   `git verify-commit` of a GPG-signed commit in the same repository; also without the V8 code cache
  *   (GATEHOUSE_CODE_CACHE=off: what a first run pays).
@@ -209,16 +211,30 @@ async function buildLog(dir: string): Promise<{ file: string; headsFile: string;
   return { file: paths.file, headsFile: paths.headsFile, keyId: key.keyId, recordsFile };
 }
 
+/** The floor script beside this bench: the least a Node process does with the same rows (see its header). */
+const FLOOR = join(ROOT, 'test', 'bench', 'audit-verify-floor.mjs');
+
 async function benchVerify(dir: string): Promise<void> {
   progress(`building a log of ${LOG_EVENTS} events`);
   const log = await buildLog(dir);
   const verifyArgs = ['audit', 'verify', '--db', log.file, '--heads', log.headsFile, '--trust-key', log.keyId];
-  progress(`audit verify via the CLI and its peers, ${VERIFY_ROUNDS} alternating rounds`);
+  progress(`audit verify via the CLI, its peers and the Node floors, ${VERIFY_ROUNDS} alternating rounds`);
+  const shaInside: number[] = [];
   const t = alternate(VERIFY_ROUNDS, {
     both: () => timed(CLI, verifyArgs),
     one: () => timed(CLI, [...verifyArgs, '--jobs', '1']),
     sqlite3: () => timed('sqlite3', [log.file, 'SELECT seq, record, hash FROM events ORDER BY seq']),
     sha256: () => timed('sha256sum', [log.recordsFile]),
+    floorRead: () => timed(process.execPath, [FLOOR, 'read', log.file, '1']),
+    floorHash: () => timed(process.execPath, [FLOOR, 'hash', log.file, '1']),
+    floorHash2: () => timed(process.execPath, [FLOOR, 'hash', log.file, '2']),
+    nodeSha: () => {
+      const started = process.hrtime.bigint();
+      const out = spawnSync(process.execPath, [FLOOR, 'sha', log.recordsFile], { encoding: 'utf8' });
+      if (out.status !== 0) throw new Error(`the sha floor failed: ${out.stderr}`);
+      shaInside.push((JSON.parse(out.stdout) as { seconds: number }).seconds * 1000);
+      return Number(process.hrtime.bigint() - started) / 1e6;
+    },
   });
   const goalSeconds = 1.0;
   const s = (ms: number | undefined): number | null => (ms === undefined ? null : Math.round(ms) / 1000);
@@ -234,7 +250,18 @@ async function benchVerify(dir: string): Promise<void> {
     peerSqliteReadCpuSeconds: s(t.cpu['sqlite3']),
     peerSha256Seconds: s(t.wall['sha256']),
     peerSha256CpuSeconds: s(t.cpu['sha256']),
+    // The floors: node test/bench/audit-verify-floor.mjs read|hash FILE THREADS, and sha RECORDS_FILE.
+    floorNodeReadSeconds: s(t.wall['floorRead']),
+    floorNodeReadCpuSeconds: s(t.cpu['floorRead']),
+    floorNodeReadHashSeconds: s(t.wall['floorHash']),
+    floorNodeReadHashCpuSeconds: s(t.cpu['floorHash']),
+    floorNodeReadHash2ThreadsSeconds: s(t.wall['floorHash2']),
+    floorNodeReadHash2ThreadsCpuSeconds: s(t.cpu['floorHash2']),
+    floorNodeSha256OneCallSeconds: s(median(shaInside)),
+    floors: 'node: rows read as the verifier reads them; + crypto.hash per record compared with its hash (1 and 2 threads); one crypto.hash over all record bytes (OpenSSL)',
     ratioToSqliteRead: ratio(t.wall['both'], t.wall['sqlite3']),
+    ratioToNodeReadHashFloor2Threads: ratio(t.wall['both'], t.wall['floorHash2']),
+    cpuRatioToNodeReadHashFloor: ratio(t.cpu['both'], t.cpu['floorHash']),
     cpuRatioToSqlitePlusSha256: ratio(t.cpu['both'], (t.cpu['sqlite3'] ?? 0) + (t.cpu['sha256'] ?? 0)),
     rounds: VERIFY_ROUNDS,
     load: [t.loadBefore, t.loadAfter],

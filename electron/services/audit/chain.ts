@@ -68,8 +68,24 @@ export function isHashHex(value: unknown): value is string {
   return typeof value === 'string' && /^[0-9a-f]{64}$/.test(value);
 }
 
-const PREV_HASH_KEY = ',"prevHash":"';
-const SEQ_KEY = ',"seq":';
+/**
+ * The keys searched for, without their leading `,"`: V8's indexOf scans for a needle's first character
+ * with memchr, and `,` and `"` are on every few characters of JSON where `p` and `s` are not. A match
+ * counts only when `,"` stands before it.
+ */
+const PREV_HASH_KEY = 'prevHash":"';
+const SEQ_KEY = 'seq":';
+
+/** Whether `,"` stands right before `at`. */
+function afterCommaQuote(text: string, at: number, from: number): boolean {
+  return at - 2 >= from && text.charCodeAt(at - 2) === 44 /* , */ && text.charCodeAt(at - 1) === 34; /* " */
+}
+
+/**
+ * How far from a record's end its top-level prevHash usually starts: the key, 64 hex digits, the role,
+ * seq, ts and their keys take about 160 characters, which leaves about 90 for the subject.
+ */
+const TAIL_WINDOW = 256;
 
 /**
  * The last index of `key` in `text` at or after `from`, or -1: what `lastIndexOf` gives when that is at
@@ -86,22 +102,29 @@ function lastIndexFrom(text: string, key: string, from: number): number {
  * Reads `seq` and `prevHash` out of a canonical record without parsing it.
  *
  * In canonical JSON the top-level keys after `payload` are `prevHash`, `role`, `seq`, `subject`, `ts`, in
- * that order, and inside any JSON string a `"` is always escaped. So the last unescaped `,"prevHash":"`
- * and `,"seq":` in the text are the top-level ones, whatever the payload or subject contain. Returns null
+ * that order, and inside any JSON string a `"` is always escaped. So the last unescaped `prevHash":"` and
+ * `seq":` in the text are the top-level ones (and have `,"` before them), whatever the payload or subject
+ * contain. Returns null
  * when the text does not have that shape (a tampered record). This is only sound on text whose SHA-256
  * matches the chain, which is how verification uses it.
  *
  * `from` is where the record starts in `text` when it is the tail of a longer string (the verification
- * workers read `seq hash record` as one string per row); whatever precedes it must not contain either
- * key (digits and hex cannot), and `prevHashAt` is then an index into `text`.
+ * workers read `hash record` as one string per row); whatever precedes it must not contain either key
+ * (hex cannot), and `prevHashAt` is then an index into `text`.
+ *
+ * The top-level prevHash is searched for in the record's last {@link TAIL_WINDOW} characters first (only
+ * role, seq, subject and ts follow it), and in the whole record only when it is not there: the last
+ * occurrence in the tail, when there is one, is the last occurrence in the record.
  */
 export function readChainLinks(text: string, from = 0): { readonly seq: number; readonly prevHashAt: number } | null {
-  const prevAt = lastIndexFrom(text, PREV_HASH_KEY, from);
-  if (prevAt < 0) return null;
+  const tailAt = Math.max(from, text.length - TAIL_WINDOW);
+  let prevAt = lastIndexFrom(text, PREV_HASH_KEY, tailAt);
+  if (prevAt < 0 && tailAt > from) prevAt = lastIndexFrom(text, PREV_HASH_KEY, from);
+  if (prevAt < 0 || !afterCommaQuote(text, prevAt, from)) return null;
   const hashStart = prevAt + PREV_HASH_KEY.length;
   if (text.charCodeAt(hashStart + 64) !== 34 /* " */) return null;
   const seqAt = lastIndexFrom(text, SEQ_KEY, hashStart);
-  if (seqAt < 0) return null;
+  if (seqAt < 0 || !afterCommaQuote(text, seqAt, hashStart)) return null;
   let seq = 0;
   let i = seqAt + SEQ_KEY.length;
   const first = i;

@@ -1,9 +1,10 @@
 /**
  * The verification workers' range check never passes what the sequential verifier fails: each attack on a
  * real database file is run through both, and the range check must refuse every one (the sequential pass
- * then names the fault). The workers read each row as one `seq hash record` string, so the attacks include
- * the ones aimed at that: a hash column that swallowed the record's first byte, values stored as blobs, a
- * hash in capitals or with non-ASCII characters.
+ * then names the fault). The workers read each row as one `hash record` string (no seq), so the attacks
+ * include the ones aimed at that: a hash column that swallowed the record's first byte, values stored as
+ * blobs, a hash in capitals or with non-ASCII characters (64 bytes but fewer characters), rows shifted to
+ * other seqs.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openAuditStore, sha256Hex, type AuditPaths, type VerifyReport } from '../../../electron/services/audit';
@@ -87,7 +88,15 @@ const ATTACKS: ReadonlyArray<readonly [string, (db: ReturnType<typeof rawDb>) =>
   ['a hash stored as a blob of the same bytes', (db) => db.prepare('UPDATE events SET hash = CAST(hash AS BLOB) WHERE seq = 9').run()],
   ['a hash in capitals', (db) => db.prepare('UPDATE events SET hash = upper(hash) WHERE seq = 9').run()],
   ['a hash with a non-ASCII character', (db) => db.prepare("UPDATE events SET hash = substr(hash, 1, 63) || 'é' WHERE seq = 9").run()],
+  ['a 64-byte hash with a two-byte character (63 characters)', (db) => db.prepare("UPDATE events SET hash = substr(hash, 1, 62) || 'é' WHERE seq = 9").run()],
   ['a row deleted', (db) => db.prepare('DELETE FROM events WHERE seq = 9').run()],
+  [
+    'every row from seq 9 on moved up one seq (a gap at 9, each record one row off its seq)',
+    (db) => {
+      db.prepare('UPDATE events SET seq = seq + 1000 WHERE seq >= 9').run();
+      db.prepare('UPDATE events SET seq = seq - 999 WHERE seq >= 1000').run();
+    },
+  ],
   ['the last row deleted', (db) => db.prepare('DELETE FROM events WHERE seq = ?').run(EVENTS)],
   [
     'two rows swapped, each with its hash',

@@ -91,11 +91,38 @@ describe('readChainLinks', () => {
     }
   });
 
+  it('finds them when the subject is long, so the top-level prevHash is far from the end', async () => {
+    const canonicalize = await loadCanonicalize();
+    const rand = prng(7);
+    for (const length of [80, 100, 120, 200, 1000]) {
+      for (let i = 0; i < 40; i++) {
+        const prevHash = sha256Hex(`${length}:${i}`);
+        // The subject spells out the keys it must not be taken for; the payload holds decoy top-level-looking keys.
+        let subject = `,"prevHash":"${sha256Hex('decoy')}","seq":7,`;
+        while (subject.length < length) subject += nastyText(rand, 6) || 'x';
+        const payload: JsonObject = { prevHash: sha256Hex(`decoy${i}`), seq: 3, tail: { prevHash: 'y'.repeat(64), seq: 4 } };
+        const seq = 1 + i;
+        const record = canonicalRecord(canonicalize, { ...base, seq, prevHash, subject, payload });
+        for (const from of [0, 5]) {
+          const text = `${'a'.repeat(from)}${record}`;
+          const links = readChainLinks(text, from);
+          expect(links, text).not.toBeNull();
+          expect(links?.seq).toBe(seq);
+          expect(text.slice(links?.prevHashAt, (links?.prevHashAt ?? 0) + 64)).toBe(prevHash);
+        }
+      }
+    }
+  });
+
   it('returns null for text that is not a chain record', () => {
     expect(readChainLinks('')).toBeNull();
     expect(readChainLinks('{"a":1}')).toBeNull();
     expect(readChainLinks(`{"prevHash":"${GENESIS_HASH}","seq":1}`)).toBeNull();
     expect(readChainLinks(`{"x":1,"prevHash":"abc","role":"lead","seq":1,"ts":"t"}`)).toBeNull();
     expect(readChainLinks(`{"x":1,"prevHash":"${GENESIS_HASH}","role":"lead","seq":x,"ts":"t"}`)).toBeNull();
+    // A key that only ends in prevHash or seq is not the key.
+    expect(readChainLinks(`{"x":1,"xprevHash":"${GENESIS_HASH}","role":"lead","seq":1,"ts":"t"}`)).toBeNull();
+    expect(readChainLinks(`{"x":1,"prevHash":"${GENESIS_HASH}","role":"lead","subseq":1,"ts":"t"}`)).toBeNull();
+    expect(readChainLinks(`{"x":1,"prevHash":"${GENESIS_HASH}","role":"lead","seq":1,"ts":"t"}`)).toEqual({ seq: 1, prevHashAt: 19 });
   });
 });
