@@ -373,6 +373,21 @@ async function benchReview(
     coldTree.push(marks['tree'] ?? Number.NaN);
     coldDiff.push(marks['diff'] ?? Number.NaN);
   }
+  // What the last cold load fetched as script: the bytes, and the largest chunk (Monaco's parse on one
+  // background thread was what the first diff waited for when Monaco was one chunk).
+  const scripts = await page.evaluate(() =>
+    performance
+      .getEntriesByType('resource')
+      .filter((entry) => entry.name.endsWith('.js'))
+      .map((entry) => ({ name: entry.name.slice(entry.name.lastIndexOf('/') + 1), bytes: (entry as unknown as { readonly decodedBodySize: number }).decodedBodySize })),
+  );
+  const largest = scripts.reduce((top, script) => (script.bytes > top.bytes ? script : top), { name: '', bytes: 0 });
+  emit('review.cold-load.script-bytes', scripts.reduce((sum, script) => sum + script.bytes, 0), 'bytes', {
+    chunks: scripts.length,
+    largest_chunk: largest.name,
+    largest_chunk_bytes: largest.bytes,
+    meaning: 'script fetched by the last cold load of the proposal link (page and its workers\' chunks as the page sees them)',
+  });
   emit('review.file-tree.cold-load', median(coldTree), 'ms', { ...size, runs: RUNS, statistic: 'median', meaning: 'the proposal link opened in a fresh page load → file tree' });
   emit('review.first-diff.cold-load', median(coldDiff), 'ms', {
     ...size,
