@@ -191,11 +191,13 @@ function applyDelta(base: Buffer, delta: Buffer): Buffer {
       }
       if (size === 0) size = 0x10000;
       if (p > delta.length || offset + size > base.length || o + size > targetSize) throw new GitRefusedError('corrupt pack: delta copy out of range');
-      base.copy(out, o, offset, offset + size);
+      // Most copies of a source file's delta are a few dozen bytes: a loop costs less than a call.
+      if (size < 64) for (let i = 0; i < size; i += 1) out[o + i] = base[offset + i] as number;
+      else base.copy(out, o, offset, offset + size);
       o += size;
     } else if (op !== 0) {
       if (p + op > delta.length || o + op > targetSize) throw new GitRefusedError('corrupt pack: delta insert out of range');
-      delta.copy(out, o, p, p + op);
+      for (let i = 0; i < op; i += 1) out[o + i] = delta[p + i] as number;
       p += op;
       o += op;
     } else throw new GitRefusedError('corrupt pack: delta opcode 0 is reserved');
@@ -247,14 +249,21 @@ export function createBaseCache(capacity: number): BaseCache {
   let head = 0;
   // key → (start × 2^23 + length) × 4 + type: exact in a double (start < 2^27, length ≤ 2^22).
   const where = new Map<number, number>();
-  const startOf = (value: number): number => Math.floor(value / 4 / 2 ** 23);
-  const evictFront = (): void => {
-    const first = where.keys().next();
-    if (first.done !== true) where.delete(first.value);
-  };
+  // Keys in the order they were written (the ring's order), oldest at `first`: a map's own order would
+  // do, but a fresh iterator over a map that keeps deleting its oldest entries walks their holes.
+  let order: number[] = [];
+  let first = 0;
   const frontStart = (): number => {
-    const first = where.values().next();
-    return first.done === true ? -1 : startOf(first.value);
+    if (first >= order.length) return -1;
+    return Math.floor((where.get(order[first] as number) as number) / 4 / 2 ** 23);
+  };
+  const evictFront = (): void => {
+    where.delete(order[first] as number);
+    first += 1;
+    if (first > 4096 && first * 2 > order.length) {
+      order = order.slice(first);
+      first = 0;
+    }
   };
   return {
     get(key) {
@@ -278,8 +287,9 @@ export function createBaseCache(capacity: number): BaseCache {
       // Entries written on the previous round start at or after `head`, oldest first: drop those this
       // copy overlaps (the ones written on this round all lie before `head`).
       for (let s = frontStart(); s >= head && s < head + length; s = frontStart()) evictFront();
-      content.copy(ring, head);
+      ring.set(content, head);
       where.set(key, (head * 2 ** 23 + length) * 4 + TYPE_CODES.indexOf(type));
+      order.push(key);
       head += length;
     },
   };
