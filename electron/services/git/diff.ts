@@ -20,7 +20,7 @@ import {
   splitLines,
   type HiddenCharacter,
 } from './text';
-import { diffTrees, lookupPath, type EntryRef, type TreeChange } from './trees';
+import { compareUtf8, diffTrees, lookupPath, type EntryRef, type TreeChange } from './trees';
 
 /** Texts larger than this are metadata only (no line counts, no content). */
 export const DEFAULT_MAX_TEXT_BYTES = 2 * 1024 * 1024;
@@ -279,7 +279,8 @@ export async function diffTreeOids(repo: GitRepository, baseTree: string, headTr
   }
   for (const d of deleted) if (!pairedFrom.has(d)) files.push(describe(await loadSide(repo.objects, d.path, d.old as EntryRef, maxBytes), null, 'deleted', null));
   for (const a of added) if (!pairedTo.has(a)) files.push(describe(null, await loadSide(repo.objects, a.path, a.new as EntryRef, maxBytes), 'added', null));
-  files.sort((x, y) => Buffer.compare(Buffer.from(x.path, 'utf8'), Buffer.from(y.path, 'utf8')));
+  // Git's path order (UTF-8 bytes), compared without encoding each path at every comparison.
+  files.sort((x, y) => compareUtf8(x.path, y.path));
   let plus = 0;
   let minus = 0;
   for (const f of files) {

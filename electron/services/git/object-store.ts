@@ -79,6 +79,11 @@ export interface ObjectStore {
    * checkout would otherwise keep them all); refuses duplicate or unsorted entries.
    */
   readTree(oid: string, options?: { readonly memo?: boolean }): Promise<ReadonlyArray<TreeEntry>>;
+  /**
+   * Reads a tree as offsets into its checked bytes ({@link scanTree}), memoised by bytes held unless
+   * `memo` is false: what tree walks over many entries use.
+   */
+  readTreeRaw(oid: string, options?: { readonly memo?: boolean }): Promise<RawTree>;
   /** Reads and parses a commit (memoised). */
   readCommit(oid: string): Promise<ParsedCommit>;
   /** Writes an object as a loose object unless it is known to exist; returns its oid. */
@@ -104,6 +109,9 @@ export interface ObjectStoreOptions {
   /** Parsed trees kept in memory; default 50,000. */
   readonly maxTrees?: number;
 }
+
+/** Bytes of trees (and their offsets) a handle keeps for {@link ObjectStore.readTreeRaw}. */
+const RAW_TREE_MEMO_BYTES = 32 * 1024 * 1024;
 
 /** Hex SHA-1 of an object as git names it (`<type> <size>\0<content>`). */
 export function hashObject(type: ObjectType, content: Uint8Array): string {
@@ -170,23 +178,58 @@ export function canonicalMode(mode: number): number {
   return mode;
 }
 
-/** Compares two tree entry names as git's `base_name_compare` does (bytes; a tree as if it ended in `/`). */
-function compareEntryNames(buf: Buffer, aStart: number, aEnd: number, aTree: boolean, bStart: number, bEnd: number, bTree: boolean): number {
+/**
+ * Compares two tree entry names as git's `base_name_compare` does (bytes; a tree as if it ended in
+ * `/`); the names may lie in different buffers.
+ */
+export function compareEntryNames(a: Buffer, aStart: number, aEnd: number, aTree: boolean, b: Buffer, bStart: number, bEnd: number, bTree: boolean): number {
   const common = Math.min(aEnd - aStart, bEnd - bStart);
   for (let i = 0; i < common; i += 1) {
-    const d = (buf[aStart + i] as number) - (buf[bStart + i] as number);
+    const d = (a[aStart + i] as number) - (b[bStart + i] as number);
     if (d !== 0) return d;
   }
-  const c1 = aEnd - aStart > common ? (buf[aStart + common] as number) : aTree ? 0x2f : 0;
-  const c2 = bEnd - bStart > common ? (buf[bStart + common] as number) : bTree ? 0x2f : 0;
+  const c1 = aEnd - aStart > common ? (a[aStart + common] as number) : aTree ? 0x2f : 0;
+  const c2 = bEnd - bStart > common ? (b[bStart + common] as number) : bTree ? 0x2f : 0;
   return c1 - c2;
 }
 
-function parseTree(oid: string, content: Buffer): ReadonlyArray<TreeEntry> {
-  const entries: TreeEntry[] = [];
-  const names = new Set<string>();
+/**
+ * A tree object's entries as offsets into its bytes, checked as git's fsck checks order and
+ * duplicates: a walk over two trees compares names and oids in place and makes a string only for the
+ * entries that differ (a tree of a hundred files costs three small arrays, not a hundred objects).
+ */
+export interface RawTree {
+  readonly bytes: Buffer;
+  readonly count: number;
+  /** Offset of each entry's name. */
+  readonly nameStart: Int32Array;
+  /** Offset of the NUL ending each entry's name; the entry's 20-byte oid follows it. */
+  readonly nameEnd: Int32Array;
+  /** Each entry's mode, canonical ({@link canonicalMode}). */
+  readonly modes: Int32Array;
+}
+
+/** Beyond this many steps back, the duplicate check of a tree entry switches to a set of names. */
+const DUPLICATE_SCAN_STEPS = 32;
+
+/**
+ * Scans a tree object's bytes into a {@link RawTree}, refusing what {@link parseTree} refuses except
+ * names that collide only once decoded (invalid UTF-8, refused later by the path checks): a bad mode,
+ * a truncated entry, entries out of git's order or duplicated (`link` as a file and as a directory).
+ *
+ * Hand-written because it reads untrusted bytes on every diff, checkout and apply: every offset is
+ * checked against the buffer before it is used.
+ */
+export function scanTree(oid: string, content: Buffer): RawTree {
+  // The smallest entry is 24 bytes (`1 a\0` and the oid): a bound on the count before allocating.
+  const max = Math.floor(content.length / 24) + 1;
+  const nameStart = new Int32Array(max);
+  const nameEnd = new Int32Array(max);
+  const modes = new Int32Array(max);
+  let count = 0;
   let offset = 0;
-  let previous: { start: number; end: number; tree: boolean } | null = null;
+  // Names of the non-tree entries, once a hostile tree makes the backward duplicate scan long.
+  let fileNames: Set<string> | null = null;
   while (offset < content.length) {
     let mode = 0;
     let p = offset;
@@ -196,20 +239,62 @@ function parseTree(oid: string, content: Buffer): ReadonlyArray<TreeEntry> {
       mode = mode * 8 + digit;
     }
     const nul = p < content.length ? content.indexOf(0, p + 1) : -1;
-    if (p === offset || p >= content.length || nul < 0 || nul + 21 > content.length) throw new GitRefusedError(`malformed tree ${oid}`, { oid });
+    if (p === offset || p >= content.length || nul < 0 || nul + 21 > content.length || count >= max) throw new GitRefusedError(`malformed tree ${oid}`, { oid });
     const canonical = canonicalMode(mode);
     const tree = canonical === MODE_TREE;
+    const start = p + 1;
     // Duplicate or unsorted entries: one tree could hold both `link` (a symlink) and `link/` (a directory).
-    if (previous !== null && compareEntryNames(content, previous.start, previous.end, previous.tree, p + 1, nul, tree) >= 0) {
-      throw new GitRefusedError(`malformed tree ${oid}: entries duplicated or out of order`, { oid });
+    if (count > 0) {
+      const prev = count - 1;
+      if (compareEntryNames(content, nameStart[prev] as number, nameEnd[prev] as number, modes[prev] === MODE_TREE, content, start, nul, tree) >= 0) {
+        throw new GitRefusedError(`malformed tree ${oid}: entries duplicated or out of order`, { oid });
+      }
     }
-    previous = { start: p + 1, end: nul, tree };
-    const name = content.toString('utf8', p + 1, nul);
-    // `a` (blob) and `a` (tree) are not neighbours in byte order with the `/` rule, so check names too.
+    // A file `a` and a directory `a` are not neighbours in git's order (`a`, `a-b`, `a.c`, `a/`): every
+    // entry between them starts with `a` and a byte below `/`, so look back over those for a file `a`.
+    if (tree && fileNames === null) {
+      const length = nul - start;
+      let steps = 0;
+      for (let k = count - 1; k >= 0; k -= 1) {
+        const ks = nameStart[k] as number;
+        const kLength = (nameEnd[k] as number) - ks;
+        if (kLength < length || content.compare(content, start, nul, ks, ks + length) !== 0) break;
+        if (kLength === length) throw new GitRefusedError(`malformed tree ${oid}: duplicate entry ${JSON.stringify(content.toString('utf8', start, nul))}`, { oid });
+        if ((content[ks + length] as number) >= 0x2f) break;
+        steps += 1;
+        if (steps > DUPLICATE_SCAN_STEPS) {
+          fileNames = new Set();
+          for (let f = 0; f < count; f += 1) if (modes[f] !== MODE_TREE) fileNames.add(content.toString('latin1', nameStart[f], nameEnd[f]));
+          break;
+        }
+      }
+    }
+    if (fileNames !== null) {
+      // latin1 maps bytes one to one: the set compares exact bytes.
+      const name = content.toString('latin1', start, nul);
+      if (!tree) fileNames.add(name);
+      else if (fileNames.has(name)) throw new GitRefusedError(`malformed tree ${oid}: duplicate entry ${JSON.stringify(content.toString('utf8', start, nul))}`, { oid });
+    }
+    nameStart[count] = start;
+    nameEnd[count] = nul;
+    modes[count] = canonical;
+    count += 1;
+    offset = nul + 21;
+  }
+  return { bytes: content, count, nameStart, nameEnd, modes };
+}
+
+function parseTree(oid: string, content: Buffer): ReadonlyArray<TreeEntry> {
+  const raw = scanTree(oid, content);
+  const entries: TreeEntry[] = [];
+  const names = new Set<string>();
+  for (let i = 0; i < raw.count; i += 1) {
+    const nul = raw.nameEnd[i] as number;
+    const name = content.toString('utf8', raw.nameStart[i], nul);
+    // Names that differ as bytes but decode alike (invalid UTF-8) would be one name to every caller.
     if (names.has(name)) throw new GitRefusedError(`malformed tree ${oid}: duplicate entry ${JSON.stringify(name)}`, { oid });
     names.add(name);
-    entries.push({ name, mode: canonical, oid: content.toString('hex', nul + 1, nul + 21) });
-    offset = nul + 21;
+    entries.push({ name, mode: raw.modes[i] as number, oid: content.toString('hex', nul + 1, nul + 21) });
   }
   return entries;
 }
@@ -281,6 +366,8 @@ export function createObjectStore(options: ObjectStoreOptions): ObjectStore {
   const { gitdir, cache, dir } = options;
   const maxTrees = options.maxTrees ?? 50_000;
   const trees = new Map<string, ReadonlyArray<TreeEntry>>();
+  const rawTrees = new Map<string, RawTree>();
+  let rawTreeBytes = 0;
   const commits = new Map<string, ParsedCommit>();
   const known = new Set<string>([EMPTY_TREE_OID]);
   const fanOutDirs = new Set<string>();
@@ -470,6 +557,24 @@ export function createObjectStore(options: ObjectStoreOptions): ObjectStore {
       }
       trees.set(oid, entries);
       return entries;
+    },
+    async readTreeRaw(oid, options) {
+      const memo = rawTrees.get(oid);
+      if (memo !== undefined) return memo;
+      const content = await expect(oid, 'tree');
+      if (options?.memo === false) return scanTree(oid, content);
+      // A small tree's bytes may be a slice of a shared pool: the memo keeps its own copy, so the bound
+      // in bytes is what it really holds.
+      const own = content.buffer.byteLength <= content.length + 1024 ? content : Buffer.from(content);
+      const raw = scanTree(oid, own);
+      rawTrees.set(oid, raw);
+      rawTreeBytes += own.length + raw.nameStart.byteLength * 3;
+      while (rawTreeBytes > RAW_TREE_MEMO_BYTES) {
+        const [oldestOid, oldest] = rawTrees.entries().next().value as [string, RawTree];
+        rawTrees.delete(oldestOid);
+        rawTreeBytes -= oldest.bytes.length + oldest.nameStart.byteLength * 3;
+      }
+      return raw;
     },
     async readCommit(oid) {
       const memo = commits.get(oid);

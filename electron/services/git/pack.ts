@@ -41,8 +41,10 @@ export interface PackIndex {
 
 const TYPES: Readonly<Record<number, ObjectType>> = { 1: 'commit', 2: 'tree', 3: 'blob', 4: 'tag' };
 const OFS_DELTA = 6;
-/** Bytes of inflated delta bases kept per pack reader, least recently used dropped first. */
+/** Bytes of inflated delta bases kept per pack reader, oldest overwritten first. */
 const BASE_CACHE_BYTES = 32 * 1024 * 1024;
+/** Largest delta base kept in the cache. */
+const MAX_CACHED_BASE = 4 * 1024 * 1024;
 const REF_DELTA = 7;
 
 /** Parses a pack index (`.idx` v1 or v2); a typed refusal when it is malformed. Exported for the fuzz tests. */
@@ -189,11 +191,13 @@ function applyDelta(base: Buffer, delta: Buffer): Buffer {
       }
       if (size === 0) size = 0x10000;
       if (p > delta.length || offset + size > base.length || o + size > targetSize) throw new GitRefusedError('corrupt pack: delta copy out of range');
-      base.copy(out, o, offset, offset + size);
+      // Most copies of a source file's delta are a few dozen bytes: a loop costs less than a call.
+      if (size < 64) for (let i = 0; i < size; i += 1) out[o + i] = base[offset + i] as number;
+      else base.copy(out, o, offset, offset + size);
       o += size;
     } else if (op !== 0) {
       if (p + op > delta.length || o + op > targetSize) throw new GitRefusedError('corrupt pack: delta insert out of range');
-      delta.copy(out, o, p, p + op);
+      for (let i = 0; i < op; i += 1) out[o + i] = delta[p + i] as number;
       p += op;
       o += op;
     } else throw new GitRefusedError('corrupt pack: delta opcode 0 is reserved');
@@ -222,13 +226,81 @@ export interface PackReader {
   reload(): void;
 }
 
+const TYPE_CODES: ReadonlyArray<ObjectType> = ['blob', 'tree', 'commit', 'tag'];
+
+/**
+ * Delta bases kept in one ring buffer: a base is copied in after the last one, the oldest are
+ * overwritten when the ring comes round, and a map from (pack, offset) to a number says where each
+ * lies. A 50,000-blob checkout resolves tens of thousands of bases; one Buffer (and one backing
+ * store, and one object for the collector to trace) per base cost more than the bytes themselves.
+ *
+ * What `get` returns is a view into the ring, valid until the next `put`: the reader applies a delta
+ * to it at once, and copies a base it hands to a caller. Exported for the tests.
+ */
+export interface BaseCache {
+  get(key: number): { readonly type: ObjectType; readonly view: Buffer } | undefined;
+  put(key: number, type: ObjectType, content: Buffer): void;
+}
+
+/** Creates a {@link BaseCache} of `capacity` bytes. */
+export function createBaseCache(capacity: number): BaseCache {
+  // Allocated on first use: a reader that meets no delta never holds it.
+  let ring: Buffer | null = null;
+  let head = 0;
+  // key → (start × 2^23 + length) × 4 + type: exact in a double (start < 2^27, length ≤ 2^22).
+  const where = new Map<number, number>();
+  // Keys in the order they were written (the ring's order), oldest at `first`: a map's own order would
+  // do, but a fresh iterator over a map that keeps deleting its oldest entries walks their holes.
+  let order: number[] = [];
+  let first = 0;
+  const frontStart = (): number => {
+    if (first >= order.length) return -1;
+    return Math.floor((where.get(order[first] as number) as number) / 4 / 2 ** 23);
+  };
+  const evictFront = (): void => {
+    where.delete(order[first] as number);
+    first += 1;
+    if (first > 4096 && first * 2 > order.length) {
+      order = order.slice(first);
+      first = 0;
+    }
+  };
+  return {
+    get(key) {
+      const value = where.get(key);
+      if (value === undefined || ring === null) return undefined;
+      const type = TYPE_CODES[value % 4] as ObjectType;
+      const rest = Math.floor(value / 4);
+      const length = rest % 2 ** 23;
+      const start = (rest - length) / 2 ** 23;
+      return { type, view: ring.subarray(start, start + length) };
+    },
+    put(key, type, content) {
+      const length = content.length;
+      if (length > capacity || length > MAX_CACHED_BASE || where.has(key)) return;
+      ring ??= Buffer.allocUnsafeSlow(capacity);
+      if (head + length > capacity) {
+        // Round the ring: what lies from here to its end is the oldest; it goes, and writing starts at 0.
+        for (let s = frontStart(); s >= head; s = frontStart()) evictFront();
+        head = 0;
+      }
+      // Entries written on the previous round start at or after `head`, oldest first: drop those this
+      // copy overlaps (the ones written on this round all lie before `head`).
+      for (let s = frontStart(); s >= head && s < head + length; s = frontStart()) evictFront();
+      ring.set(content, head);
+      where.set(key, (head * 2 ** 23 + length) * 4 + TYPE_CODES.indexOf(type));
+      order.push(key);
+      head += length;
+    },
+  };
+}
+
 /** Creates a pack reader for `<gitdir>/objects/pack`. */
 export function createPackReader(gitdir: string): PackReader {
   const packDir = `${gitdir}/objects/pack`;
   const indexes = new Map<string, PackIndex>();
   // Recently inflated delta bases, by pack and offset (delta chains share bases).
-  const bases = new Map<number, { type: ObjectType; content: Buffer }>();
-  let basesBytes = 0;
+  const bases = createBaseCache(BASE_CACHE_BYTES);
   let packsSeen = 0;
   // REF delta bases being resolved (a cycle of bases is refused, not followed for ever).
   const resolving = new Set<string>();
@@ -315,23 +387,9 @@ export function createPackReader(gitdir: string): PackReader {
   };
 
   const remember = (key: number, value: { type: ObjectType; content: Buffer }): void => {
-    if (key < 0 || value.content.length > 4 * 1024 * 1024) return;
-    // A small buffer is a slice of a shared 8 KiB pool: keeping it would keep the whole pool alive, so
-    // the cache keeps its own copy, and its byte bound is then what it really holds.
-    if (value.content.byteLength !== value.content.buffer.byteLength) {
-      const own = Buffer.allocUnsafeSlow(value.content.length);
-      value.content.copy(own);
-      value = { type: value.type, content: own };
-    }
-    bases.set(key, value);
-    basesBytes += value.content.length;
     // Bounded in bytes only (as git's core.deltaBaseCacheLimit): a checkout that walks thousands of
     // small blobs out of delta order needs thousands of bases, which cost little memory.
-    while (basesBytes > BASE_CACHE_BYTES) {
-      const [oldestKey, oldest] = bases.entries().next().value as [number, { content: Buffer }];
-      bases.delete(oldestKey);
-      basesBytes -= oldest.content.length;
-    }
+    if (key >= 0) bases.put(key, value.type, value.content);
   };
 
   const inflateAt = (fd: number, packSize: number, start: number, size: number, prefetched: Buffer | null, complete = false): Buffer => {
@@ -364,11 +422,11 @@ export function createPackReader(gitdir: string): PackReader {
     const key = pack.ordinal < 8192 && offset < 2 ** 40 ? pack.ordinal * 2 ** 40 + offset : -1;
     const cached = key < 0 ? undefined : bases.get(key);
     if (cached !== undefined) {
-      // Most recently used last: the map's order is the eviction order.
-      bases.delete(key);
-      bases.set(key, cached);
+      // A view into the cache serves the delta applied to it next; anything handed out is a copy.
+      const size = cached.view.length;
+      if (size > maxBytes) return { type: cached.type, size, content: null };
+      return { type: cached.type, size, content: depth > 0 ? cached.view : Buffer.from(cached.view) };
     }
-    if (cached !== undefined) return { type: cached.type, size: cached.content.length, content: cached.content.length > maxBytes ? null : cached.content };
     if (depth > 10_000) throw new GitRefusedError('corrupt pack: delta chain too deep');
     if (!Number.isSafeInteger(offset) || offset < 12 || offset >= packSize) throw new GitRefusedError(`corrupt pack: object offset ${offset} outside the pack`);
     // One read for the header and, for most objects, all of the deflated data, into a buffer reused

@@ -193,7 +193,10 @@ function countLineChangesWhole(oldText: string, newText: string): { readonly add
   const n = endA - start;
   const m = endB - start;
   if (n === 0 || m === 0) return { added: m, removed: n };
-  // Lines as small integers: comparisons in the search become number compares.
+  // Most edits are small: search on the lines themselves first, with a small budget (equal lines
+  // compare by content, with no table of every line); only a large edit interns lines as integers.
+  const direct = shortestEdit(a, b, start, n, m, SMALL_EDIT_WORK);
+  if (direct !== null) return direct;
   const ids = new Map<string, number>();
   const toIds = (lines: string[], from: number, to: number): Int32Array => {
     const out = new Int32Array(to - from);
@@ -208,8 +211,17 @@ function countLineChangesWhole(oldText: string, newText: string): { readonly add
     }
     return out;
   };
-  const x = toIds(a, start, endA);
-  const y = toIds(b, start, endB);
+  return shortestEdit(toIds(a, start, endA), toIds(b, start, endB), 0, n, m, MAX_DIFF_WORK) ?? { added: m, removed: n };
+}
+
+/** Work budget of the first search over the lines themselves (see {@link countLineChangesWhole}). */
+const SMALL_EDIT_WORK = 4096;
+
+/**
+ * Myers' greedy search for the length of a shortest edit script between `x[from..from+n)` and
+ * `y[from..from+m)`; null when it would take more than `budget` steps.
+ */
+function shortestEdit(x: ArrayLike<string | number>, y: ArrayLike<string | number>, from: number, n: number, m: number, budget: number): { added: number; removed: number } | null {
   const max = n + m;
   const offset = max + 1;
   const v = new Int32Array(2 * max + 3);
@@ -220,7 +232,7 @@ function countLineChangesWhole(oldText: string, newText: string): { readonly add
       if (k === -d || (k !== d && (v[offset + k - 1] as number) < (v[offset + k + 1] as number))) px = v[offset + k + 1] as number;
       else px = (v[offset + k - 1] as number) + 1;
       let py = px - k;
-      while (px < n && py < m && x[px] === y[py]) {
+      while (px < n && py < m && x[from + px] === y[from + py]) {
         px += 1;
         py += 1;
       }
@@ -232,7 +244,7 @@ function countLineChangesWhole(oldText: string, newText: string): { readonly add
       }
     }
     work += d + 1;
-    if (work > MAX_DIFF_WORK) break;
+    if (work > budget) return null;
   }
-  return { added: m, removed: n };
+  return null;
 }

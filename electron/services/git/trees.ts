@@ -3,7 +3,7 @@
  * list, and edit a few paths of an existing tree.
  */
 import { UnsafePathError } from './errors';
-import { EMPTY_TREE_OID, hashObject, MODE_TREE, serialiseTree, type ObjectStore, type TreeEntry } from './object-store';
+import { compareEntryNames, EMPTY_TREE_OID, hashObject, MODE_TREE, serialiseTree, type ObjectStore, type RawTree, type TreeEntry } from './object-store';
 
 /** A non-tree entry at a repository-relative path (file, executable, symlink or gitlink). */
 export interface FlatEntry {
@@ -67,53 +67,107 @@ export async function lookupPath(store: ObjectStore, treeOid: string, path: stri
 }
 
 /**
- * Lists the paths that differ between two trees. Subtrees with equal oids are skipped without being
- * read, so the cost follows the size of the change, not of the repository.
+ * Lists the paths that differ between two trees, in index order. Subtrees with equal oids are skipped
+ * without being read, so the cost follows the size of the change, not of the repository.
  */
 export async function diffTrees(store: ObjectStore, oldTree: string | null, newTree: string | null): Promise<TreeChange[]> {
   const out: TreeChange[] = [];
+  await walkChanges(
+    (oid) => store.readTreeRaw(oid),
+    oldTree,
+    newTree,
+    (change) => {
+      out.push(change);
+    },
+  );
+  return out;
+}
+
+function sameOid(a: Buffer, aAt: number, b: Buffer, bAt: number): boolean {
+  for (let i = 0; i < 20; i += 1) if (a[aAt + i] !== b[bAt + i]) return false;
+  return true;
+}
+
+function entryRef(tree: RawTree, i: number): EntryRef {
+  const nul = tree.nameEnd[i] as number;
+  return { mode: tree.modes[i] as number, oid: tree.bytes.toString('hex', nul + 1, nul + 21) };
+}
+
+function entryPath(prefix: string, tree: RawTree, i: number): string {
+  return join(prefix, tree.bytes.toString('utf8', tree.nameStart[i], tree.nameEnd[i]));
+}
+
+/**
+ * The changes between two trees in index order, walked over their raw bytes ({@link RawTree}): both
+ * entry lists are in git's tree order, so they merge; a name that is a file on one side and a
+ * directory on the other sorts as two items (`a`, then `a/`), which puts the file's removal or
+ * addition exactly where index order has it. Equal entries are compared in place and cost no string;
+ * subtrees with equal oids are skipped unread.
+ */
+async function walkChanges(read: (oid: string) => Promise<RawTree>, oldTree: string | null, newTree: string | null, visit: TreeVisitor<TreeChange>): Promise<void> {
+  const emit = async (change: TreeChange): Promise<void> => {
+    const pending = visit(change);
+    if (pending !== undefined) await pending;
+  };
   const addAll = async (oid: string, prefix: string, side: 'old' | 'new'): Promise<void> => {
-    for (const entry of await store.readTree(oid)) {
-      const path = join(prefix, entry.name);
-      if (entry.mode === MODE_TREE) await addAll(entry.oid, path, side);
-      else {
-        const ref = { mode: entry.mode, oid: entry.oid };
-        out.push(side === 'old' ? { path, old: ref, new: null } : { path, old: null, new: ref });
-      }
+    const tree = await read(oid);
+    for (let i = 0; i < tree.count; i += 1) {
+      const path = entryPath(prefix, tree, i);
+      const ref = entryRef(tree, i);
+      if (ref.mode === MODE_TREE) await addAll(ref.oid, path, side);
+      else await emit(side === 'old' ? { path, old: ref, new: null } : { path, old: null, new: ref });
     }
   };
-  const walk = async (a: string | null, b: string | null, prefix: string): Promise<void> => {
+  const walk = async (a: string, b: string, prefix: string): Promise<void> => {
     if (a === b) return;
-    if (a === null) return addAll(b as string, prefix, 'new');
-    if (b === null) return addAll(a, prefix, 'old');
-    const left = new Map((await store.readTree(a)).map((e) => [e.name, e]));
-    const right = new Map((await store.readTree(b)).map((e) => [e.name, e]));
-    const names = new Set([...left.keys(), ...right.keys()]);
-    for (const name of names) {
-      const l = left.get(name);
-      const r = right.get(name);
-      if (l !== undefined && r !== undefined && l.oid === r.oid && l.mode === r.mode) continue;
-      const path = join(prefix, name);
-      const lTree = l !== undefined && l.mode === MODE_TREE;
-      const rTree = r !== undefined && r.mode === MODE_TREE;
-      if (lTree || rTree) {
-        // A file replaced by a directory (or the reverse) is a delete plus the directory's contents.
-        if (l !== undefined && !lTree) out.push({ path, old: { mode: l.mode, oid: l.oid }, new: null });
-        if (r !== undefined && !rTree) out.push({ path, old: null, new: { mode: r.mode, oid: r.oid } });
-        await walk(lTree ? (l as TreeEntry).oid : null, rTree ? (r as TreeEntry).oid : null, path);
+    const left = await read(a);
+    const right = await read(b);
+    let i = 0;
+    let j = 0;
+    while (i < left.count || j < right.count) {
+      let order: number;
+      if (i >= left.count) order = 1;
+      else if (j >= right.count) order = -1;
+      else {
+        order = compareEntryNames(
+          left.bytes,
+          left.nameStart[i] as number,
+          left.nameEnd[i] as number,
+          left.modes[i] === MODE_TREE,
+          right.bytes,
+          right.nameStart[j] as number,
+          right.nameEnd[j] as number,
+          right.modes[j] === MODE_TREE,
+        );
+      }
+      if (order < 0) {
+        const path = entryPath(prefix, left, i);
+        const ref = entryRef(left, i);
+        i += 1;
+        if (ref.mode === MODE_TREE) await addAll(ref.oid, path, 'old');
+        else await emit({ path, old: ref, new: null });
+      } else if (order > 0) {
+        const path = entryPath(prefix, right, j);
+        const ref = entryRef(right, j);
+        j += 1;
+        if (ref.mode === MODE_TREE) await addAll(ref.oid, path, 'new');
+        else await emit({ path, old: null, new: ref });
       } else {
-        out.push({
-          path,
-          old: l === undefined ? null : { mode: l.mode, oid: l.oid },
-          new: r === undefined ? null : { mode: r.mode, oid: r.oid },
-        });
+        // Equal names of the same kind (a tree's name sorts with a `/`): equal entries cost nothing.
+        const same = left.modes[i] === right.modes[j] && sameOid(left.bytes, (left.nameEnd[i] as number) + 1, right.bytes, (right.nameEnd[j] as number) + 1);
+        if (!same) {
+          const path = entryPath(prefix, left, i);
+          const oldRef = entryRef(left, i);
+          const newRef = entryRef(right, j);
+          if (oldRef.mode === MODE_TREE) await walk(oldRef.oid, newRef.oid, path);
+          else await emit({ path, old: oldRef, new: newRef });
+        }
+        i += 1;
+        j += 1;
       }
     }
   };
   await walk(oldTree ?? EMPTY_TREE_OID, newTree ?? EMPTY_TREE_OID, '');
-  const keyed = out.map((c) => ({ c, key: Buffer.from(c.path, 'utf8') }));
-  keyed.sort((x, y) => Buffer.compare(x.key, y.key));
-  return keyed.map((k) => k.c);
 }
 
 /**
@@ -136,11 +190,6 @@ export function compareUtf8(a: string, b: string): number {
   return a.length - b.length;
 }
 
-/** A tree entry's name as git sorts it within its tree (a subtree as if it ended in `/`). */
-function sortName(entry: TreeEntry): string {
-  return entry.mode === MODE_TREE ? `${entry.name}/` : entry.name;
-}
-
 /** What a tree walk calls for each item; a returned promise is awaited before the walk goes on. */
 export type TreeVisitor<T> = (item: T) => void | Promise<void>;
 
@@ -152,59 +201,7 @@ export type TreeVisitor<T> = (item: T) => void | Promise<void>;
  * trees again (cheap next to writing the files), so a caller can make several passes.
  */
 export async function forEachTreeChange(store: ObjectStore, oldTree: string | null, newTree: string | null, visit: TreeVisitor<TreeChange>): Promise<void> {
-  const read = (oid: string): Promise<ReadonlyArray<TreeEntry>> => store.readTree(oid, { memo: false });
-  const emit = async (change: TreeChange): Promise<void> => {
-    const pending = visit(change);
-    if (pending !== undefined) await pending;
-  };
-  const addAll = async (oid: string, prefix: string, side: 'old' | 'new'): Promise<void> => {
-    for (const entry of await read(oid)) {
-      const path = join(prefix, entry.name);
-      if (entry.mode === MODE_TREE) await addAll(entry.oid, path, side);
-      else {
-        const ref = { mode: entry.mode, oid: entry.oid };
-        await emit(side === 'old' ? { path, old: ref, new: null } : { path, old: null, new: ref });
-      }
-    }
-  };
-  const walk = async (a: string, b: string, prefix: string): Promise<void> => {
-    if (a === b) return;
-    // Both lists are in git's tree order (parseTree refuses anything else): merge them. A name that is
-    // a file on one side and a directory on the other sorts as two items (`a`, then `a/`), which puts
-    // the file's removal or addition exactly where index order has it.
-    const left = await read(a);
-    const right = await read(b);
-    let i = 0;
-    let j = 0;
-    while (i < left.length || j < right.length) {
-      const l = left[i];
-      const r = right[j];
-      const order = l === undefined ? 1 : r === undefined ? -1 : compareUtf8(sortName(l), sortName(r));
-      if (order < 0) {
-        const entry = l as TreeEntry;
-        i += 1;
-        const path = join(prefix, entry.name);
-        if (entry.mode === MODE_TREE) await addAll(entry.oid, path, 'old');
-        else await emit({ path, old: { mode: entry.mode, oid: entry.oid }, new: null });
-      } else if (order > 0) {
-        const entry = r as TreeEntry;
-        j += 1;
-        const path = join(prefix, entry.name);
-        if (entry.mode === MODE_TREE) await addAll(entry.oid, path, 'new');
-        else await emit({ path, old: null, new: { mode: entry.mode, oid: entry.oid } });
-      } else {
-        const lEntry = l as TreeEntry;
-        const rEntry = r as TreeEntry;
-        i += 1;
-        j += 1;
-        if (lEntry.oid === rEntry.oid && lEntry.mode === rEntry.mode) continue;
-        const path = join(prefix, lEntry.name);
-        if (lEntry.mode === MODE_TREE) await walk(lEntry.oid, rEntry.oid, path);
-        else await emit({ path, old: { mode: lEntry.mode, oid: lEntry.oid }, new: { mode: rEntry.mode, oid: rEntry.oid } });
-      }
-    }
-  };
-  await walk(oldTree ?? EMPTY_TREE_OID, newTree ?? EMPTY_TREE_OID, '');
+  await walkChanges((oid) => store.readTreeRaw(oid, { memo: false }), oldTree, newTree, visit);
 }
 
 /** Calls `visit` for every non-tree entry of a tree, in index order, holding one directory at a time. */

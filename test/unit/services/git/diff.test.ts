@@ -99,10 +99,10 @@ describe('diffRevision', () => {
       (t) => t.write('pkg7/src/file.txt', 'changed\n'),
     );
     let reads = 0;
-    const readTree = repo.objects.readTree.bind(repo.objects);
-    (repo.objects as { readTree: typeof readTree }).readTree = async (oid) => {
+    const readTreeRaw = repo.objects.readTreeRaw.bind(repo.objects);
+    (repo.objects as { readTreeRaw: typeof readTreeRaw }).readTreeRaw = async (oid, options) => {
       reads += 1;
-      return readTree(oid);
+      return readTreeRaw(oid, options);
     };
     const diff = await diffRevision(repo, base, head);
     expect(diff.files.map((f) => f.path)).toEqual(['pkg7/src/file.txt']);

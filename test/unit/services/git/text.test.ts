@@ -25,10 +25,11 @@ describe('countLineChanges', () => {
         return seed % n;
       };
       const pairs: Array<[string, string]> = [];
-      for (let k = 0; k < 12; k += 1) {
-        const old = Array.from({ length: 20 + next(60) }, () => `l${next(15)}`);
+      // The last four are large rewrites: past the first, small search over the lines themselves.
+      for (let k = 0; k < 16; k += 1) {
+        const old = Array.from({ length: 20 + next(60) + (k >= 12 ? 300 : 0) }, () => `l${next(15)}`);
         const edited = [...old];
-        for (let e = 0; e < 1 + next(15); e += 1) {
+        for (let e = 0; e < 1 + next(15) + (k >= 12 ? 400 : 0); e += 1) {
           const at = next(edited.length + 1);
           if (next(2) === 0) edited.splice(at, 1);
           else edited.splice(at, 0, `n${next(15)}`);
