@@ -14,7 +14,7 @@ import { GitRefusedError } from '../../../../electron/services/git/errors';
 import { createObjectStore, hashObject, scanTree } from '../../../../electron/services/git/object-store';
 import { openRepository } from '../../../../electron/services/git/repository';
 import { diffTrees, forEachTreeChange, type TreeChange } from '../../../../electron/services/git/trees';
-import { makeRepo, type TempRepo } from '../../../fixtures/git/repo';
+import { makeRepo, makeSwapRepo, type TempRepo } from '../../../fixtures/git/repo';
 
 let seed: TempRepo;
 let scratch: TempRepo;
@@ -134,19 +134,8 @@ describe('scanTree on hostile bytes', () => {
 
 describe('the raw tree diff', () => {
   it('lists exactly what git diff-tree lists, in index order, both ways, and the streamed walk agrees', async () => {
-    const t = makeRepo({ a: 'file a\n', 'a-b': 'x\n', 'dir/x.txt': '1\n', 'dir/y.txt': '2\n', 'same/k.txt': 'k\n', '\u00e9t\u00e9.txt': 'e\n', 'gone/one.txt': 'g\n', 'mode.sh': 'echo\n' });
+    const { repo: t, base, head } = makeSwapRepo();
     try {
-      const base = t.git('rev-parse', 'HEAD^{tree}');
-      t.git('rm', '-q', '-r', 'a', 'dir', 'gone');
-      t.write('a/inside.txt', 'now a directory\n');
-      t.write('dir', 'placeholder');
-      t.write('dir2/new.txt', 'new\n');
-      t.write('\u{1f600}.txt', 'smile\n');
-      t.write('\ue000.txt', 'private use\n');
-      t.write('mode.sh', 'echo\n', 0o755);
-      t.symlink('ln', 'dir');
-      t.commitAll('swap');
-      const head = t.git('rev-parse', 'HEAD^{tree}');
       const repo = await openRepository({ dir: t.dir, targetBranch: 'main' });
       for (const [from, to] of [
         [base, head],

@@ -6,7 +6,7 @@ import { createIndexBuilder, lockIndex, parseIndex, readIndex } from '../../../.
 import { mergeBase } from '../../../../electron/services/git/proposals';
 import { openRepository } from '../../../../electron/services/git/repository';
 import { compareUtf8, diffTrees, forEachTreeChange, forEachTreeEntry, flattenTree, type TreeChange } from '../../../../electron/services/git/trees';
-import { makeRepo, type TempRepo } from '../../../fixtures/git/repo';
+import { makeRepo, makeSwapRepo, type TempRepo } from '../../../fixtures/git/repo';
 
 const repos: TempRepo[] = [];
 afterEach(() => {
@@ -21,19 +21,8 @@ describe('streaming tree walks', () => {
   });
 
   it('lists the same changes as diffTrees, in index order, across file/directory swaps and non-ASCII names', async () => {
-    const t = makeRepo({ a: 'file a\n', 'a-b': 'x\n', 'dir/x.txt': '1\n', 'dir/y.txt': '2\n', 'same/k.txt': 'k\n', '\u00e9t\u00e9.txt': 'e\n', 'gone/one.txt': 'g\n' });
+    const { repo: t, base, head } = makeSwapRepo();
     repos.push(t);
-    const base = t.git('rev-parse', 'HEAD^{tree}');
-    t.git('rm', '-q', '-r', 'a', 'dir', 'gone');
-    t.write('a/inside.txt', 'now a directory\n');
-    t.write('dir', 'placeholder');
-    t.write('dir2/new.txt', 'new\n');
-    t.write('\u{1f600}.txt', 'smile\n');
-    t.write('\ue000.txt', 'private use\n');
-    t.write('run.sh', '#!/bin/sh\n', 0o755);
-    t.write('same/k.txt', 'k\n');
-    t.commitAll('swap');
-    const head = t.git('rev-parse', 'HEAD^{tree}');
     const repo = await openRepository({ dir: t.dir, targetBranch: 'main' });
     for (const [from, to] of [
       [base, head],
