@@ -393,19 +393,25 @@ export const INDEX_TREE_FILE = 'gatehouse-index-tree';
 
 const INDEX_TREE_LINE = /^([0-9a-f]{40}) ([0-9a-f]{40})\n$/u;
 
-/** The index tree remembered for this index checksum, in memory or in {@link INDEX_TREE_FILE}; undefined when none. */
+/**
+ * The index tree remembered for this index checksum, in memory or in {@link INDEX_TREE_FILE}; undefined when
+ * none, or when the tree object is no longer there (a `git gc --prune` may have removed it): the caller rebuilds it.
+ */
 export function rememberedIndexTree(repo: GitRepository, checksum: string): string | undefined {
   if (checksum === '') return undefined;
-  const held = repo.memo.indexTrees.get(checksum);
-  if (held !== undefined) return held;
-  let line: string;
-  try {
-    line = readFileSync(`${repo.gitdir}/${INDEX_TREE_FILE}`, 'utf8');
-  } catch {
-    return undefined; // none yet, or unreadable: the tree is rebuilt
+  let tree = repo.memo.indexTrees.get(checksum);
+  if (tree === undefined) {
+    let line: string;
+    try {
+      line = readFileSync(`${repo.gitdir}/${INDEX_TREE_FILE}`, 'utf8');
+    } catch {
+      return undefined; // none yet, or unreadable: the tree is rebuilt
+    }
+    const match = INDEX_TREE_LINE.exec(line);
+    if (match === null || match[1] !== checksum) return undefined;
+    tree = match[2] as string;
   }
-  const match = INDEX_TREE_LINE.exec(line);
-  return match !== null && match[1] === checksum ? (match[2] as string) : undefined;
+  return repo.objects.exists(tree) ? tree : undefined;
 }
 
 /**
@@ -445,8 +451,6 @@ export async function writeSnapshotTrees(repo: GitRepository, scan: WorktreeScan
   const { objects } = repo;
   const checksum = scan.index.checksum;
   let indexTree = rememberedIndexTree(repo, checksum);
-  // Trust the memo only while the object is still there (a `git gc --prune` may have removed it).
-  if (indexTree !== undefined && !objects.exists(indexTree)) indexTree = undefined;
   if (indexTree === undefined) {
     indexTree = buildTree(objects, indexFlatEntries(scan.index));
     rememberIndexTree(repo, checksum, indexTree);
