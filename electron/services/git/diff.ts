@@ -157,7 +157,8 @@ function describe(oldSide: Side | null, newSide: Side | null, status: DiffStatus
   const oldText = textual && oldSide !== null ? decodeText(oldSide.content as Buffer) : null;
   const newText = textual && newSide !== null ? decodeText(newSide.content as Buffer) : null;
   const shown = newText ?? oldText;
-  const hidden = newText !== null ? findHiddenCharacters(newText.text) : { found: [], count: 0 };
+  // Every hidden character is outside ASCII: a pure-ASCII text needs no scan.
+  const hidden = newText !== null && !newText.ascii ? findHiddenCharacters(newText.text) : { found: [], count: 0 };
   let counts: { added: number; removed: number } | null = null;
   if (textual) counts = countLineChanges(oldText?.text ?? '', newText?.text ?? '');
   const modeChanged = oldSide !== null && newSide !== null && oldSide.entry.mode !== newSide.entry.mode;

@@ -46,6 +46,8 @@ const BASE_CACHE_BYTES = 32 * 1024 * 1024;
 /** Largest delta base kept in the cache. */
 const MAX_CACHED_BASE = 4 * 1024 * 1024;
 const REF_DELTA = 7;
+/** Largest whole object a reader keeps a copy of as the last one read (see `lastPlain`). */
+const LAST_PLAIN_BYTES = 64 * 1024;
 
 /** Parses a pack index (`.idx` v1 or v2); a typed refusal when it is malformed. Exported for the fuzz tests. */
 export function parseIndexFile(idxPath: string): PackIndex {
@@ -141,6 +143,61 @@ function entryEnd(index: PackIndex, offset: number, packSize: number): number {
  */
 function outputOptions(size: number): { maxOutputLength: number; chunkSize: number } {
   return { maxOutputLength: Math.max(size, 1), chunkSize: Math.max(size + 1, 64) };
+}
+
+/** Bytes a pack window holds. */
+const WINDOW_BYTES = 64 * 1024;
+/** Windows kept per open pack. */
+const WINDOW_SLOTS = 4;
+
+/** Reads of one open pack through a few windows (see {@link createPackWindows}). */
+export interface PackWindows {
+  /**
+   * `length` bytes at `offset`, fewer only where the file ends first. The answer may be a view of a
+   * window: valid until the next read.
+   */
+  read(offset: number, length: number): Buffer;
+}
+
+/**
+ * Reads of one open pack through a few reused windows, so entries read in pack order cost one read
+ * per window instead of one per object (git maps its packs in windows for the same reason). A review
+ * diff reads two streams at once, the old blobs and the deltas of the new ones, each in pack order:
+ * hence several windows, the least recently used refilled.
+ *
+ * A read inside a window is a view of it. A read that continues a window (starts at most a window's
+ * size past its end) refills that window with a whole window's bytes from its offset; any other read
+ * fetches only the bytes asked for, so scattered reads cost what they did before. The caller checks
+ * every size and offset it parses out of the bytes, as before: a window only changes where they come
+ * from. Exported for the tests.
+ */
+export function createPackWindows(fd: number, packSize: number, slots = WINDOW_SLOTS, windowBytes = WINDOW_BYTES): PackWindows {
+  const windows = Array.from({ length: slots }, () => ({ buf: null as Buffer | null, start: 0, length: 0, used: 0 }));
+  let tick = 0;
+  return {
+    read(offset, length) {
+      tick += 1;
+      for (const w of windows) {
+        if (w.buf !== null && offset >= w.start && offset + length <= w.start + w.length) {
+          w.used = tick;
+          return w.buf.subarray(offset - w.start, offset - w.start + length);
+        }
+      }
+      if (length > windowBytes) return readAt(fd, offset, length);
+      let chosen: (typeof windows)[number] | undefined;
+      for (const w of windows) if (w.buf !== null && offset >= w.start && offset <= w.start + w.length + windowBytes) chosen = w;
+      const continues = chosen !== undefined;
+      if (chosen === undefined) for (const w of windows) if (chosen === undefined || w.used < chosen.used) chosen = w;
+      const slot = chosen as (typeof windows)[number];
+      slot.buf ??= Buffer.allocUnsafe(windowBytes);
+      const span = continues ? Math.max(length, Math.min(windowBytes, packSize - offset)) : length;
+      const got = readSync(fd, slot.buf, 0, span, offset);
+      slot.start = offset;
+      slot.length = got;
+      slot.used = tick;
+      return slot.buf.subarray(0, Math.min(got, length));
+    },
+  };
 }
 
 function readAt(fd: number, position: number, length: number): Buffer {
@@ -295,6 +352,13 @@ export function createBaseCache(capacity: number): BaseCache {
   };
 }
 
+/** An open pack file: its descriptor, size and read windows (dropped with the descriptor). */
+interface OpenPack {
+  readonly fd: number;
+  readonly size: number;
+  readonly windows: PackWindows;
+}
+
 /** Creates a pack reader for `<gitdir>/objects/pack`. */
 export function createPackReader(gitdir: string): PackReader {
   const packDir = `${gitdir}/objects/pack`;
@@ -305,10 +369,9 @@ export function createPackReader(gitdir: string): PackReader {
   // REF delta bases being resolved (a cycle of bases is refused, not followed for ever).
   const resolving = new Set<string>();
 
-  const scratch = Buffer.allocUnsafe(64 * 1024);
   // Open pack files, kept while reads keep coming and closed after a second without any (so a pack
   // that `git gc` replaced is not held open, and a discarded handle leaves no descriptor behind).
-  const fds = new Map<string, { fd: number; size: number }>();
+  const fds = new Map<string, OpenPack>();
   let lastUse = 0;
   let closer: NodeJS.Timeout | null = null;
   const closeIdle = (): void => {
@@ -321,7 +384,7 @@ export function createPackReader(gitdir: string): PackReader {
     for (const open of fds.values()) closeSync(open.fd);
     fds.clear();
   };
-  const openPack = (pack: PackIndex): { fd: number; size: number } | null => {
+  const openPack = (pack: PackIndex): OpenPack | null => {
     lastUse = Date.now();
     if (closer === null) {
       closer = setTimeout(closeIdle, 1000);
@@ -351,7 +414,7 @@ export function createPackReader(gitdir: string): PackReader {
       closeSync(fd);
       throw new GitRefusedError(`packfile ${pack.packPath} does not match its index`, { path: pack.packPath });
     }
-    const opened = { fd, size };
+    const opened = { fd, size, windows: createPackWindows(fd, size) };
     fds.set(pack.packPath, opened);
     return opened;
   };
@@ -416,11 +479,16 @@ export function createPackReader(gitdir: string): PackReader {
     }
   };
 
-  const readEntry = (pack: PackIndex, fd: number, packSize: number, offset: number, depth: number, maxBytes: number): PackedObject => {
+  // A copy of the last whole (not delta) object read for a caller: a review diff reads a file's old
+  // blob and then its new one, most often a delta against that old blob, which would be inflated again.
+  const lastPlain = { key: -1, type: 'blob' as ObjectType, length: 0, bytes: null as Buffer | null };
+
+  const readEntry = (pack: PackIndex, open: OpenPack, offset: number, depth: number, maxBytes: number): PackedObject => {
+    const { fd, size: packSize, windows } = open;
     // A number, not a string: this runs for every link of every delta chain. Offsets stay below 2^40
     // (a terabyte of pack) and ordinals below 2^13, so the key is exact; past that, nothing is cached.
     const key = pack.ordinal < 8192 && offset < 2 ** 40 ? pack.ordinal * 2 ** 40 + offset : -1;
-    const cached = key < 0 ? undefined : bases.get(key);
+    const cached = key < 0 ? undefined : key === lastPlain.key ? { type: lastPlain.type, view: (lastPlain.bytes as Buffer).subarray(0, lastPlain.length) } : bases.get(key);
     if (cached !== undefined) {
       // A view into the cache serves the delta applied to it next; anything handed out is a copy.
       const size = cached.view.length;
@@ -429,15 +497,14 @@ export function createPackReader(gitdir: string): PackReader {
     }
     if (depth > 10_000) throw new GitRefusedError('corrupt pack: delta chain too deep');
     if (!Number.isSafeInteger(offset) || offset < 12 || offset >= packSize) throw new GitRefusedError(`corrupt pack: object offset ${offset} outside the pack`);
-    // One read for the header and, for most objects, all of the deflated data, into a buffer reused
-    // for every object (nothing keeps a reference to it: inflating copies out, and a delta is
+    // One read for the header and, for most objects, all of the deflated data, through the pack's
+    // windows (nothing keeps a reference to what they answer: inflating copies out, and a delta is
     // inflated before its base is read).
     const end = entryEnd(pack, offset, packSize);
     const exact = end > offset ? end - offset : -1;
-    // The exact entry when its length is known (a larger one gets its own buffer), else a window.
-    const target = exact > scratch.length ? Buffer.allocUnsafe(exact) : scratch;
-    const got = readSync(fd, target, 0, exact > 0 ? exact : Math.min(scratch.length, packSize - offset), offset);
-    const head = target.subarray(0, got);
+    // The exact entry when its length is known, else a window's worth to inflate from.
+    const head = windows.read(offset, exact > 0 ? exact : Math.min(WINDOW_BYTES, packSize - offset));
+    const got = head.length;
     let p = 0;
     let byte = head[p] as number;
     p += 1;
@@ -457,6 +524,13 @@ export function createPackReader(gitdir: string): PackReader {
       if (size > MAX_OBJECT_BYTES) throw new GitRefusedError(`corrupt pack: an object claims ${size} bytes; objects over ${MAX_OBJECT_BYTES} bytes are not read`);
       const content = inflateAt(fd, packSize, offset + p, size, head.subarray(p), exact > 0);
       if (depth > 0) remember(key, { type: plain, content });
+      else if (key >= 0 && size <= LAST_PLAIN_BYTES) {
+        lastPlain.bytes ??= Buffer.allocUnsafe(LAST_PLAIN_BYTES);
+        content.copy(lastPlain.bytes);
+        lastPlain.key = key;
+        lastPlain.type = plain;
+        lastPlain.length = size;
+      }
       return { type: plain, size, content };
     }
     let base: () => PackedObject;
@@ -470,7 +544,7 @@ export function createPackReader(gitdir: string): PackReader {
         back = (back + 1) * 128 + (byte & 0x7f);
       }
       if (back <= 0 || back > offset) throw new GitRefusedError('corrupt pack: delta base offset out of range');
-      base = () => readEntry(pack, fd, packSize, offset - back, depth + 1, Infinity);
+      base = () => readEntry(pack, open, offset - back, depth + 1, Infinity);
     } else if (typeCode === REF_DELTA) {
       const baseOid = head.toString('hex', p, p + 20);
       p += 20;
@@ -541,7 +615,7 @@ export function createPackReader(gitdir: string): PackReader {
         if (open === null) continue; // repacked away since we read its index
         let result: PackedObject;
         try {
-          result = readEntry(pack, open.fd, open.size, pack.offsets[at] as number, 0, options.maxBytes ?? Infinity);
+          result = readEntry(pack, open, pack.offsets[at] as number, 0, options.maxBytes ?? Infinity);
         } catch (error) {
           // zlib's and Buffer's own errors on hostile bytes become one typed refusal.
           if (error instanceof GatehouseError) throw error;

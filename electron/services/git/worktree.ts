@@ -768,6 +768,12 @@ function ensureParents(dir: string, path: string, verified: Set<string>): void {
 function writeEntry(dir: string, path: string, entry: EntryRef, content: Buffer | null, verified: Set<string> = new Set()): IndexStat | null {
   ensureParents(dir, path, verified);
   const absolute = join(dir, path);
+  if (entry.mode !== MODE_GITLINK && entry.mode !== MODE_SYMLINK) {
+    // Most writes replace a file that is there: try that first, without an lstat (the open refuses a
+    // symlink, and the descriptor's own fstat decides); anything else falls through to the checks below.
+    const stat = overwriteInPlace(absolute, entry, content as Buffer, null);
+    if (stat !== null) return stat;
+  }
   const existing = lstatOrUndefined(absolute);
   if (entry.mode === MODE_GITLINK) {
     // A submodule is a pointer: an empty directory marks it, nothing is fetched or checked out.
@@ -806,10 +812,13 @@ function writeEntry(dir: string, path: string, entry: EntryRef, content: Buffer 
  *
  * Unlinking and recreating costs a filesystem journal round per file (about a millisecond each here,
  * most of a large checkout); truncating and writing the same inode does not.
+ *
+ * `existing` null: no lstat was taken; the open descriptor's fstat alone decides (a missing path, a
+ * symlink, a directory or a FIFO answer null as above).
  */
-export function overwriteInPlace(absolute: string, entry: EntryRef, content: Buffer, existing: Stats): IndexStat | null {
+export function overwriteInPlace(absolute: string, entry: EntryRef, content: Buffer, existing: Stats | null): IndexStat | null {
   const executable = entry.mode === MODE_EXECUTABLE;
-  if (((existing.mode & 0o100) !== 0) !== executable) return null;
+  if (existing !== null && ((existing.mode & 0o100) !== 0) !== executable) return null;
   let fd: number;
   try {
     // O_NONBLOCK: a FIFO swapped in after the lstat must not hold the open until a reader comes (the
@@ -820,14 +829,18 @@ export function overwriteInPlace(absolute: string, entry: EntryRef, content: Buf
     // does. Anything else (no space, I/O error) is a failed write.
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ELOOP' || code === 'ENOENT' || code === 'EACCES' || code === 'EPERM' || code === 'ETXTBSY' || code === 'ENXIO') return null;
+    // Without an lstat first: a directory (EISDIR) or a missing parent (ENOTDIR) is the caller's to handle.
+    if (existing === null && (code === 'EISDIR' || code === 'ENOTDIR')) return null;
     throw error;
   }
   try {
     const held = fstatSync(fd);
-    if (!held.isFile() || held.nlink !== 1 || held.ino !== existing.ino || held.dev !== existing.dev) return null;
+    if (!held.isFile() || held.nlink !== 1) return null;
+    if (existing !== null ? held.ino !== existing.ino || held.dev !== existing.dev : ((held.mode & 0o100) !== 0) !== executable) return null;
     let written = 0;
     while (written < content.length) written += writeSync(fd, content, written, content.length - written, written);
-    ftruncateSync(fd, content.length);
+    // Only a file that was longer keeps bytes past the new end.
+    if (held.size > content.length) ftruncateSync(fd, content.length);
     return statToIndex(fstatSync(fd, { bigint: true }));
   } finally {
     closeSync(fd);
