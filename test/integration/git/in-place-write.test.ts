@@ -4,7 +4,7 @@
  * tracked file was, is never written through by a rollback or an apply.
  */
 import { execFileSync } from 'node:child_process';
-import { linkSync, lstatSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, lstatSync, mkdirSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyRevision } from '../../../electron/services/git/apply';
@@ -12,6 +12,7 @@ import { createCheckpoint } from '../../../electron/services/git/checkpoints';
 import { importChangeSet } from '../../../electron/services/git/import';
 import { openRepository } from '../../../electron/services/git/repository';
 import { rollback } from '../../../electron/services/git/rollback';
+import { overwriteInPlace } from '../../../electron/services/git/worktree';
 import { makeRepo, type TempRepo } from '../../fixtures/git/repo';
 
 const repos: TempRepo[] = [];
@@ -71,6 +72,41 @@ describe('writing files of the working tree', () => {
 });
 
 describe('overwriteInPlace', () => {
+  const blob = (mode = 0o100644): { mode: number; oid: string } => ({ mode, oid: '0'.repeat(40) });
+
+  it('without an lstat: rewrites a single-link file in place, truncating only a longer one', () => {
+    const t = makeRepo({ 'a.txt': 'a long first version\n', 'b.txt': 'b\n' });
+    repos.push(t);
+    const a = join(t.dir, 'a.txt');
+    const inode = lstatSync(a).ino;
+    const shorter = overwriteInPlace(a, blob(), Buffer.from('short\n'), null);
+    expect(readFileSync(a, 'utf8')).toBe('short\n');
+    expect(shorter?.size).toBe(6);
+    expect(lstatSync(a).ino).toBe(inode);
+    const longer = overwriteInPlace(join(t.dir, 'b.txt'), blob(), Buffer.from('a longer second version\n'), null);
+    expect(readFileSync(join(t.dir, 'b.txt'), 'utf8')).toBe('a longer second version\n');
+    expect(longer?.size).toBe(24);
+  });
+
+  it('without an lstat: answers null for a symlink, a hard link, a directory, a missing path and a changed executable bit, writing nothing', () => {
+    const t = makeRepo({ 'a.txt': 'a\n' });
+    repos.push(t);
+    const secret = join(t.outside, 'secret.txt');
+    writeFileSync(secret, 'outside\n');
+    symlinkSync(secret, join(t.dir, 'link'));
+    linkSync(secret, join(t.dir, 'hard'));
+    mkdirSync(join(t.dir, 'dir'));
+    const content = Buffer.from('planted\n');
+    expect(overwriteInPlace(join(t.dir, 'link'), blob(), content, null)).toBeNull();
+    expect(overwriteInPlace(join(t.dir, 'hard'), blob(), content, null)).toBeNull();
+    expect(overwriteInPlace(join(t.dir, 'dir'), blob(), content, null)).toBeNull();
+    expect(overwriteInPlace(join(t.dir, 'missing'), blob(), content, null)).toBeNull();
+    expect(overwriteInPlace(join(t.dir, 'a.txt', 'below-a-file'), blob(), content, null)).toBeNull();
+    expect(overwriteInPlace(join(t.dir, 'a.txt'), blob(0o100755), content, null)).toBeNull();
+    expect(readFileSync(secret, 'utf8')).toBe('outside\n');
+    expect(readFileSync(join(t.dir, 'a.txt'), 'utf8')).toBe('a\n');
+  });
+
   it('refuses a FIFO swapped in after the lstat instead of waiting for a reader', () => {
     const t = makeRepo({ 'a.txt': 'a\n' });
     repos.push(t);

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { countLineChanges, decodeText, differsOnlyInWhitespace, findHiddenCharacters, isBinary, MAX_HIDDEN_REPORTED } from '../../../../electron/services/git/text';
 import { makeRepo } from '../../../fixtures/git/repo';
@@ -67,15 +68,37 @@ describe('text flags', () => {
     expect(isBinary(Buffer.from('plain text'))).toBe(false);
     expect(isBinary(Buffer.from([0x61, 0x00, 0x62]))).toBe(true);
     expect(isBinary(Buffer.concat([Buffer.alloc(8000, 0x61), Buffer.from([0])]))).toBe(false);
+    expect(isBinary(Buffer.concat([Buffer.alloc(7999, 0x61), Buffer.from([0])]))).toBe(true);
+    // A view into a larger buffer is searched within its own bounds only.
+    const larger = Buffer.from([0, 0x61, 0x62, 0]);
+    expect(isBinary(larger.subarray(1, 3))).toBe(false);
+    expect(isBinary(new Uint8Array(larger.buffer, larger.byteOffset + 1, 3))).toBe(true);
   });
 
   it('decodes UTF-8 and reports invalid sequences', () => {
-    expect(decodeText(Buffer.from('h\u00e9llo'))).toEqual({ text: 'h\u00e9llo', invalidUtf8: false });
+    expect(decodeText(Buffer.from('h\u00e9llo'))).toEqual({ text: 'h\u00e9llo', invalidUtf8: false, ascii: false });
     const bad = decodeText(Buffer.from([0x68, 0xc3, 0x28]));
     expect(bad.invalidUtf8).toBe(true);
     expect(bad.text).toContain('\ufffd');
     // An overlong encoding of '/' is invalid, not a slash.
     expect(decodeText(Buffer.from([0xc0, 0xaf])).invalidUtf8).toBe(true);
+  });
+
+  it('decodes pure ASCII as UTF-8 would and marks it ASCII; one byte of 0x80 or more is not ASCII', () => {
+    const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat(), (raw, at) => {
+        const ascii = Uint8Array.from(raw, (b) => b & 0x7f);
+        const decoded = decodeText(ascii.subarray(at % (ascii.length + 1)));
+        expect(decoded).toEqual({ text: strict.decode(ascii.subarray(at % (ascii.length + 1))), invalidUtf8: false, ascii: true });
+        if (raw.some((b) => b >= 0x80)) expect(decodeText(raw).ascii).toBe(false);
+      }),
+      { numRuns: 300 },
+    );
+    // A hidden character makes the text non-ASCII, so the scan the ASCII flag skips still runs for it.
+    const hidden = decodeText(Buffer.from('let a = 1; // \u202e'));
+    expect(hidden.ascii).toBe(false);
+    expect(findHiddenCharacters(hidden.text).count).toBe(1);
   });
 
   it('finds Trojan Source characters with line and column, ignoring a leading BOM', () => {
