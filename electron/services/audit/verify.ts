@@ -6,12 +6,13 @@
  * a UI can show progress and cancel. Per row it costs one SHA-256 over the stored canonical bytes and two
  * substring checks: the stored record IS the hashed text, so nothing is re-serialised.
  */
+import { hash as oneShotHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Db } from '../db/sqlite';
-import { GENESIS_HASH, readChainLinks, sha256Hex, type Canonicalize } from './chain';
+import { GENESIS_HASH, readChainLinks, type Canonicalize } from './chain';
 import { readHeadsFile, type ChainHead } from './chain-heads';
 import { AUDIT_ROLES, ACTION_PATTERN } from './events';
 import {
@@ -257,7 +258,7 @@ async function verifyInParallel(
   return buildReport(state, ledger, null);
 }
 
-type Row = [seq: unknown, record: unknown, hash: unknown];
+type Row = [seq: unknown, record: unknown, hash: unknown, bytes: unknown];
 
 const RECORD_KEYS = ['action', 'actor', 'payload', 'prevHash', 'role', 'seq', 'subject', 'ts'];
 const TS_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -361,7 +362,9 @@ async function verifyDatabaseOnce(
   addHeads();
 
   const chunkSize = Math.max(1, Math.min(options.chunkSize ?? 5000, 100_000));
-  const readChunk = db.prepare('SELECT seq, record, hash FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?').raw(true);
+  const readChunk = db
+    .prepare('SELECT seq, record, hash, CAST(record AS BLOB) FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?')
+    .raw(true);
   const hashAt = db.prepare('SELECT hash FROM events WHERE seq = ?').pluck();
   const total = snapshot.maxSeq;
 
@@ -375,16 +378,17 @@ async function verifyDatabaseOnce(
   };
 
   const checkRow = (row: Row): Fault | null => {
-    const [seq, record, hash] = row;
+    const [seq, record, hash, bytes] = row;
     const expected = state.lastSeq + 1;
     if (seq !== expected) {
       return { reason: 'missing', firstBadSeq: expected, message: `event ${expected} is missing (the next stored event is ${String(seq)})` };
     }
-    if (typeof record !== 'string' || typeof hash !== 'string') {
+    if (typeof record !== 'string' || typeof hash !== 'string' || !Buffer.isBuffer(bytes)) {
       return { reason: 'modified', firstBadSeq: expected, message: `event ${expected} is not stored as text` };
     }
     const links = readChainLinks(record);
-    const computed = sha256Hex(record);
+    // The stored bytes are what was hashed: text decoded from invalid UTF-8 could pass for other bytes.
+    const computed = oneShotHash('sha256', bytes, 'hex');
     if (links === null) return { reason: 'modified', firstBadSeq: expected, message: `event ${expected} is not a chain record` };
     if (links.seq !== expected) return classifyMisplaced(expected, links.seq, computed, hash);
     if (computed !== hash) {
@@ -415,7 +419,12 @@ async function verifyDatabaseOnce(
   const quick = options.deep ? null : new RangeVerifier(db);
   const quickChunk = (checker: RangeVerifier): boolean => {
     const last = Math.min(total, state.lastSeq + chunkSize);
-    const result = checker.verify({ after: state.lastSeq, last, headSeqs: seqsWithin(headSeqs, state.lastSeq, last) });
+    let result: VerifyRangeResult;
+    try {
+      result = checker.verify({ after: state.lastSeq, last, headSeqs: seqsWithin(headSeqs, state.lastSeq, last) });
+    } catch {
+      return false; // a chunk SQLite cannot hand over in one value: the row-by-row read below checks it
+    }
     if (!result.ok || result.firstPrevHash !== state.lastHash) return false;
     const saved = ledger.save();
     for (const [seq, hash] of result.headHashes) {
