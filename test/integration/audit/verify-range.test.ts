@@ -114,6 +114,8 @@ const ATTACKS: ReadonlyArray<readonly [string, (db: ReturnType<typeof rawDb>) =>
   ['a row moved to another seq', (db) => db.prepare('UPDATE events SET seq = 1009 WHERE seq = 9').run()],
   ['a record cut short', (db) => db.prepare('UPDATE events SET record = substr(record, 1, 100) WHERE seq = 9').run()],
   ['an empty record', (db) => db.prepare("UPDATE events SET record = '' WHERE seq = 9").run()],
+  // A decoder that dropped a leading byte-order mark would hand over the genuine text for other bytes.
+  ['a byte-order mark put before a record', (db) => db.prepare("UPDATE events SET record = CAST(x'EFBBBF' || record AS TEXT) WHERE seq = 9").run()],
 ];
 
 describe("the verification workers' range check", () => {
