@@ -71,7 +71,7 @@ const RECORD_AT = 64;
 const ROW_BYTES_SQL = 'SELECT hash || record, CAST(record AS BLOB) FROM events WHERE seq = ?';
 
 /** U+FFFD, what a UTF-8 decoder puts where bytes are not valid UTF-8. */
-const REPLACEMENT_CHARACTER = '\uFFFD';
+export const REPLACEMENT_CHARACTER = '\uFFFD';
 
 /** Checks ranges of one database over one read-only connection. */
 export class RangeVerifier {

@@ -28,6 +28,7 @@ import {
   planRange,
   RangeVerifier,
   rangeCount,
+  REPLACEMENT_CHARACTER,
   seqsWithin,
   VERIFY_WORKER_KIND,
   type VerifyPlan,
@@ -258,7 +259,7 @@ async function verifyInParallel(
   return buildReport(state, ledger, null);
 }
 
-type Row = [seq: unknown, record: unknown, hash: unknown, bytes: unknown];
+type Row = [seq: unknown, record: unknown, hash: unknown];
 
 const RECORD_KEYS = ['action', 'actor', 'payload', 'prevHash', 'role', 'seq', 'subject', 'ts'];
 const TS_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -363,8 +364,9 @@ async function verifyDatabaseOnce(
 
   const chunkSize = Math.max(1, Math.min(options.chunkSize ?? 5000, 100_000));
   const readChunk = db
-    .prepare('SELECT seq, record, hash, CAST(record AS BLOB) FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?')
+    .prepare('SELECT seq, record, hash FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?')
     .raw(true);
+  const storedBytes = db.prepare('SELECT CAST(record AS BLOB) FROM events WHERE seq = ?').pluck();
   const hashAt = db.prepare('SELECT hash FROM events WHERE seq = ?').pluck();
   const total = snapshot.maxSeq;
 
@@ -378,17 +380,19 @@ async function verifyDatabaseOnce(
   };
 
   const checkRow = (row: Row): Fault | null => {
-    const [seq, record, hash, bytes] = row;
+    const [seq, record, hash] = row;
     const expected = state.lastSeq + 1;
     if (seq !== expected) {
       return { reason: 'missing', firstBadSeq: expected, message: `event ${expected} is missing (the next stored event is ${String(seq)})` };
     }
-    if (typeof record !== 'string' || typeof hash !== 'string' || !Buffer.isBuffer(bytes)) {
+    if (typeof record !== 'string' || typeof hash !== 'string') {
       return { reason: 'modified', firstBadSeq: expected, message: `event ${expected} is not stored as text` };
     }
     const links = readChainLinks(record);
-    // The stored bytes are what was hashed: text decoded from invalid UTF-8 could pass for other bytes.
-    const computed = oneShotHash('sha256', bytes, 'hex');
+    // The stored bytes are what was hashed. Text without U+FFFD was decoded from valid UTF-8 and re-encodes
+    // to them; text with it may have been decoded from bytes that are not UTF-8, so those are read and hashed.
+    const bytes: unknown = record.includes(REPLACEMENT_CHARACTER) ? storedBytes.get(seq) : record;
+    const computed = typeof bytes === 'string' || Buffer.isBuffer(bytes) ? oneShotHash('sha256', bytes, 'hex') : '';
     if (links === null) return { reason: 'modified', firstBadSeq: expected, message: `event ${expected} is not a chain record` };
     if (links.seq !== expected) return classifyMisplaced(expected, links.seq, computed, hash);
     if (computed !== hash) {
