@@ -108,7 +108,9 @@ export class RangeVerifier {
         if (typeof row !== 'string') return { ok: false, atSeq: expected };
         // The hash is over the stored bytes. A text without U+FFFD was valid UTF-8, so its UTF-8 is those
         // bytes (V8 finds no U+FFFD in a one-byte string without scanning it); one with U+FFFD is read again.
-        const computed = row.includes(REPLACEMENT_CHARACTER, RECORD_AT) ? this.storedBytesHash(expected, row) : oneShotHash('sha256', row.slice(RECORD_AT), 'hex');
+        const computed = row.includes(REPLACEMENT_CHARACTER, RECORD_AT)
+          ? this.storedBytesHash(expected, row)
+          : oneShotHash('sha256', row.slice(RECORD_AT), 'hex');
         // slice + === rather than startsWith(x, at): V8 compares the former with memcmp (measured 3-5x faster).
         if (row.slice(0, RECORD_AT) !== computed) return { ok: false, atSeq: expected };
         const links = readChainLinks(row, RECORD_AT);

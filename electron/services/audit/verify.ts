@@ -4,7 +4,8 @@
  *
  * It streams in chunks of rows (flat memory at any size) and yields to the event loop between chunks, so
  * a UI can show progress and cancel. Per row it costs one SHA-256 over the stored canonical bytes and two
- * substring checks: the stored record IS the hashed text, so nothing is re-serialised.
+ * substring checks: the stored record IS the hashed text, so nothing is re-serialised. The bytes hashed are
+ * the bytes stored: a record read as text holding U+FFFD is read again as bytes (see verify-worker.ts).
  */
 import { hash as oneShotHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
@@ -363,9 +364,7 @@ async function verifyDatabaseOnce(
   addHeads();
 
   const chunkSize = Math.max(1, Math.min(options.chunkSize ?? 5000, 100_000));
-  const readChunk = db
-    .prepare('SELECT seq, record, hash FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?')
-    .raw(true);
+  const readChunk = db.prepare('SELECT seq, record, hash FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?').raw(true);
   const storedBytes = db.prepare('SELECT CAST(record AS BLOB) FROM events WHERE seq = ?').pluck();
   const hashAt = db.prepare('SELECT hash FROM events WHERE seq = ?').pluck();
   const total = snapshot.maxSeq;
@@ -423,12 +422,7 @@ async function verifyDatabaseOnce(
   const quick = options.deep ? null : new RangeVerifier(db);
   const quickChunk = (checker: RangeVerifier): boolean => {
     const last = Math.min(total, state.lastSeq + chunkSize);
-    let result: VerifyRangeResult;
-    try {
-      result = checker.verify({ after: state.lastSeq, last, headSeqs: seqsWithin(headSeqs, state.lastSeq, last) });
-    } catch {
-      return false; // a chunk SQLite cannot hand over in one value: the row-by-row read below checks it
-    }
+    const result = checker.verify({ after: state.lastSeq, last, headSeqs: seqsWithin(headSeqs, state.lastSeq, last) });
     if (!result.ok || result.firstPrevHash !== state.lastHash) return false;
     const saved = ledger.save();
     for (const [seq, hash] of result.headHashes) {
