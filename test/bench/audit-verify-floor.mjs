@@ -6,7 +6,9 @@
 //                                                                (one `hash || record` string per row,
 //                                                                5000 rows per query), nothing else
 //   node test/bench/audit-verify-floor.mjs hash  FILE THREADS   the same, plus one crypto.hash() per record
-//                                                                compared with its stored hash: the
+//                                                                compared with its stored hash, after the
+//                                                                verifier's U+FFFD check (which picks the rows
+//                                                                whose stored bytes it reads again): the
 //                                                                minimal verifier, no links, no heads, no
 //                                                                type guards
 //   node test/bench/audit-verify-floor.mjs sha   RECORDS_FILE   SHA-256 of the records' bytes in one
@@ -36,7 +38,9 @@ function pass(file, after, last, withHash) {
       const chunk = read.all(from, Math.min(last, from + CHUNK_ROWS));
       rows += chunk.length;
       if (!withHash) continue;
-      for (const row of chunk) if (hash('sha256', row.slice(64), 'hex') !== row.slice(0, 64)) bad += 1;
+      // As the verifier: a row holding U+FFFD may decode bytes that are not valid UTF-8, and is read again
+      // as bytes there (here it counts as bad: the bench's log has none); every other row's text is hashed.
+      for (const row of chunk) if ((row.includes('\uFFFD', 64) ? '' : hash('sha256', row.slice(64), 'hex')) !== row.slice(0, 64)) bad += 1;
     }
   } finally {
     db.close();

@@ -63,11 +63,22 @@ const CHUNK_SQL = `SELECT CASE WHEN typeof(record) = 'text' AND typeof(hash) = '
 /** Where the record starts in a chunk row: after the 64 hex digits of its stored hash. */
 const RECORD_AT = 64;
 
+/**
+ * One row again, as its chunk text and as the record's stored bytes: for a row whose text holds U+FFFD.
+ * SQLite hands text over as UTF-8 and V8 decodes bytes that are not valid UTF-8 to U+FFFD, so only a text
+ * holding U+FFFD can re-encode to other bytes than those stored (and hashed when the event was appended).
+ */
+const ROW_BYTES_SQL = 'SELECT hash || record, CAST(record AS BLOB) FROM events WHERE seq = ?';
+
+/** U+FFFD, what a UTF-8 decoder puts where bytes are not valid UTF-8. */
+export const REPLACEMENT_CHARACTER = '\uFFFD';
+
 /** Checks ranges of one database over one read-only connection. */
 export class RangeVerifier {
   private readonly db: Database.Database;
   private readonly owned: boolean;
   private readonly chunk: Database.Statement;
+  private readonly rowBytes: Database.Statement;
 
   /** Opens `file` read-only (closed by close()), or reads over a connection the caller owns. */
   constructor(source: string | Database.Database) {
@@ -75,6 +86,7 @@ export class RangeVerifier {
     this.db = typeof source === 'string' ? new Database(source, { readonly: true, fileMustExist: true }) : source;
     try {
       this.chunk = this.db.prepare(CHUNK_SQL).pluck();
+      this.rowBytes = this.db.prepare(ROW_BYTES_SQL).raw(true);
     } catch (error) {
       if (this.owned) this.db.close();
       throw error;
@@ -94,7 +106,11 @@ export class RangeVerifier {
       for (let r = 0; r < rows.length; r++) {
         const row = rows[r];
         if (typeof row !== 'string') return { ok: false, atSeq: expected };
-        const computed = oneShotHash('sha256', row.slice(RECORD_AT), 'hex');
+        // The hash is over the stored bytes. A text without U+FFFD was valid UTF-8, so its UTF-8 is those
+        // bytes (V8 finds no U+FFFD in a one-byte string without scanning it); one with U+FFFD is read again.
+        const computed = row.includes(REPLACEMENT_CHARACTER, RECORD_AT)
+          ? this.storedBytesHash(expected, row)
+          : oneShotHash('sha256', row.slice(RECORD_AT), 'hex');
         // slice + === rather than startsWith(x, at): V8 compares the former with memcmp (measured 3-5x faster).
         if (row.slice(0, RECORD_AT) !== computed) return { ok: false, atSeq: expected };
         const links = readChainLinks(row, RECORD_AT);
@@ -114,6 +130,16 @@ export class RangeVerifier {
     }
     if (expected !== range.last + 1 || firstPrevHash === null) return { ok: false, atSeq: expected };
     return { ok: true, firstPrevHash, lastHash: prevHash, headHashes };
+  }
+
+  /**
+   * The hex SHA-256 of the bytes stored as the record of `seq`, whose `hash || record` text must be `row`
+   * (the chunk row being checked); '' (which equals no stored hash) when it is not.
+   */
+  private storedBytesHash(seq: number, row: string): string {
+    const again = this.rowBytes.get(seq) as [unknown, unknown] | undefined;
+    if (again === undefined || again[0] !== row || !Buffer.isBuffer(again[1])) return '';
+    return oneShotHash('sha256', again[1], 'hex');
   }
 
   close(): void {

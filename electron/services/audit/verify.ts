@@ -4,14 +4,16 @@
  *
  * It streams in chunks of rows (flat memory at any size) and yields to the event loop between chunks, so
  * a UI can show progress and cancel. Per row it costs one SHA-256 over the stored canonical bytes and two
- * substring checks: the stored record IS the hashed text, so nothing is re-serialised.
+ * substring checks: the stored record IS the hashed text, so nothing is re-serialised. The bytes hashed are
+ * the bytes stored: a record read as text holding U+FFFD is read again as bytes (see verify-worker.ts).
  */
+import { hash as oneShotHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Db } from '../db/sqlite';
-import { GENESIS_HASH, readChainLinks, sha256Hex, type Canonicalize } from './chain';
+import { GENESIS_HASH, readChainLinks, type Canonicalize } from './chain';
 import { readHeadsFile, type ChainHead } from './chain-heads';
 import { AUDIT_ROLES, ACTION_PATTERN } from './events';
 import {
@@ -27,6 +29,7 @@ import {
   planRange,
   RangeVerifier,
   rangeCount,
+  REPLACEMENT_CHARACTER,
   seqsWithin,
   VERIFY_WORKER_KIND,
   type VerifyPlan,
@@ -362,6 +365,7 @@ async function verifyDatabaseOnce(
 
   const chunkSize = Math.max(1, Math.min(options.chunkSize ?? 5000, 100_000));
   const readChunk = db.prepare('SELECT seq, record, hash FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?').raw(true);
+  const storedBytes = db.prepare('SELECT CAST(record AS BLOB) FROM events WHERE seq = ?').pluck();
   const hashAt = db.prepare('SELECT hash FROM events WHERE seq = ?').pluck();
   const total = snapshot.maxSeq;
 
@@ -384,7 +388,10 @@ async function verifyDatabaseOnce(
       return { reason: 'modified', firstBadSeq: expected, message: `event ${expected} is not stored as text` };
     }
     const links = readChainLinks(record);
-    const computed = sha256Hex(record);
+    // The stored bytes are what was hashed. Text without U+FFFD was decoded from valid UTF-8 and re-encodes
+    // to them; text with it may have been decoded from bytes that are not UTF-8, so those are read and hashed.
+    const bytes: unknown = record.includes(REPLACEMENT_CHARACTER) ? storedBytes.get(seq) : record;
+    const computed = typeof bytes === 'string' || Buffer.isBuffer(bytes) ? oneShotHash('sha256', bytes, 'hex') : '';
     if (links === null) return { reason: 'modified', firstBadSeq: expected, message: `event ${expected} is not a chain record` };
     if (links.seq !== expected) return classifyMisplaced(expected, links.seq, computed, hash);
     if (computed !== hash) {

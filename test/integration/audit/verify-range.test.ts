@@ -4,14 +4,17 @@
  * then names the fault). The workers read each row as one `hash record` string (no seq), so the attacks
  * include the ones aimed at that: a hash column that swallowed the record's first byte, values stored as
  * blobs, a hash in capitals or with non-ASCII characters (64 bytes but fewer characters), rows shifted to
- * other seqs.
+ * other seqs. Records are hashed as the bytes stored: one event holds U+FFFD itself, and the attacks
+ * include bytes that are not valid UTF-8 put in its place, which SQLite hands over as the same text.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openAuditStore, sha256Hex, type AuditPaths, type VerifyReport } from '../../../electron/services/audit';
 import { verifyRange } from '../../../electron/services/audit/verify-worker';
-import { appendSamples, dropGuards, openTestStore, rawDb, removeDir, steppingClock, tempDir } from '../../unit/services/audit/helpers';
+import { appendSamples, dropGuards, openTestStore, rawDb, removeDir, sampleEvent, steppingClock, tempDir } from '../../unit/services/audit/helpers';
 
 const EVENTS = 22;
+/** The event whose payload holds U+FFFD, the character a UTF-8 decoder puts where bytes are not valid UTF-8. */
+const LOSSY_SEQ = 3;
 
 let dir: string;
 let paths: AuditPaths;
@@ -20,17 +23,19 @@ let keyId: string;
 beforeEach(async () => {
   dir = tempDir();
   const t = await openTestStore(dir, { headEvery: 5 });
-  appendSamples(t.store, EVENTS);
+  appendSamples(t.store, LOSSY_SEQ - 1);
+  t.store.append({ ...sampleEvent(LOSSY_SEQ - 1), payload: { note: 'read from a lossy decode: \uFFFD' } });
+  appendSamples(t.store, EVENTS - LOSSY_SEQ, LOSSY_SEQ);
   t.store.close();
   paths = t.paths;
   keyId = t.key.keyId;
 });
 afterEach(() => removeDir(dir));
 
-async function sequential(): Promise<VerifyReport> {
+async function sequential(deep = false): Promise<VerifyReport> {
   const store = await openAuditStore({ file: paths.file, clock: steppingClock(), readonly: true, headsDir: paths.headsDir });
   try {
-    return await store.verify({ trustedKeyIds: [keyId], workers: 1 });
+    return await store.verify({ trustedKeyIds: [keyId], workers: 1, deep });
   } finally {
     store.close();
   }
@@ -109,6 +114,8 @@ const ATTACKS: ReadonlyArray<readonly [string, (db: ReturnType<typeof rawDb>) =>
   ['a row moved to another seq', (db) => db.prepare('UPDATE events SET seq = 1009 WHERE seq = 9').run()],
   ['a record cut short', (db) => db.prepare('UPDATE events SET record = substr(record, 1, 100) WHERE seq = 9').run()],
   ['an empty record', (db) => db.prepare("UPDATE events SET record = '' WHERE seq = 9").run()],
+  // A decoder that dropped a leading byte-order mark would hand over the genuine text for other bytes.
+  ['a byte-order mark put before a record', (db) => db.prepare("UPDATE events SET record = CAST(x'EFBBBF' || record AS TEXT) WHERE seq = 9").run()],
 ];
 
 describe("the verification workers' range check", () => {
@@ -147,4 +154,52 @@ describe("the verification workers' range check", () => {
       expect(verifyRange({ file: paths.file, after: 6, last: EVENTS, headSeqs: [] }).ok).toBe(false);
     });
   }
+});
+
+/** Byte sequences that are not valid UTF-8 and that a decoder turns into one U+FFFD, like the 3 bytes of U+FFFD itself. */
+const LOSSY_BYTES: ReadonlyArray<readonly [string, ReadonlyArray<number>]> = [
+  ['a lone 0xFF byte', [0xff]],
+  ['a four-byte sequence cut short', [0xf0, 0x9f, 0x98]],
+  ['a three-byte sequence cut short', [0xe2, 0x82]],
+];
+
+describe('records hashed as the bytes stored', () => {
+  it('passes an event that holds U+FFFD itself, through both verifiers', async () => {
+    expect(await sequential()).toMatchObject({ ok: true, lastSeq: EVENTS });
+    expect(await sequential(true)).toMatchObject({ ok: true, lastSeq: EVENTS });
+    expect(verifyRange({ file: paths.file, after: 0, last: EVENTS, headSeqs: [] })).toMatchObject({ ok: true });
+    expect(verifyRange({ file: paths.file, after: LOSSY_SEQ - 1, last: LOSSY_SEQ, headSeqs: [] })).toMatchObject({ ok: true });
+  });
+
+  for (const [name, bytes] of LOSSY_BYTES) {
+    it(`refuses ${name} stored in place of U+FFFD, which reads back as the same text`, async () => {
+      attack((db) => {
+        const text = recordAt(db, LOSSY_SEQ);
+        const stored = db.prepare('SELECT CAST(record AS BLOB) FROM events WHERE seq = ?').pluck().get(LOSSY_SEQ) as Buffer;
+        const at = stored.indexOf(Buffer.from('\uFFFD'));
+        expect(at).toBeGreaterThan(0);
+        const forged = Buffer.concat([stored.subarray(0, at), Buffer.from(bytes), stored.subarray(at + 3)]);
+        db.prepare('UPDATE events SET record = CAST(? AS TEXT) WHERE seq = ?').run(forged, LOSSY_SEQ);
+        // The attack's premise: other bytes are stored, and SQLite hands over the same text as before.
+        expect(db.prepare('SELECT CAST(record AS BLOB) FROM events WHERE seq = ?').pluck().get(LOSSY_SEQ)).toEqual(forged);
+        expect(recordAt(db, LOSSY_SEQ)).toBe(text);
+      });
+      expect(await sequential()).toMatchObject({ ok: false, reason: 'modified', firstBadSeq: LOSSY_SEQ });
+      expect(await sequential(true)).toMatchObject({ ok: false, reason: 'modified', firstBadSeq: LOSSY_SEQ });
+      expect(verifyRange({ file: paths.file, after: 0, last: EVENTS, headSeqs: [] })).toEqual({ ok: false, atSeq: LOSSY_SEQ });
+      expect(verifyRange({ file: paths.file, after: LOSSY_SEQ - 1, last: EVENTS, headSeqs: [] })).toEqual({ ok: false, atSeq: LOSSY_SEQ });
+    });
+  }
+
+  it('refuses a chunk row whose stored bytes, read again, belong to other text', async () => {
+    // The row at LOSSY_SEQ is read again by seq for its bytes: a record moved there from elsewhere must not
+    // lend it another row's bytes. Swapping the lossy row with its neighbour, hashes and all, is refused.
+    attack((db) => {
+      const [r3, h3, r4, h4] = [recordAt(db, LOSSY_SEQ), hashAt(db, LOSSY_SEQ), recordAt(db, LOSSY_SEQ + 1), hashAt(db, LOSSY_SEQ + 1)];
+      db.prepare('UPDATE events SET record = ?, hash = ? WHERE seq = ?').run(r4, h4, LOSSY_SEQ);
+      db.prepare('UPDATE events SET record = ?, hash = ? WHERE seq = ?').run(r3, h3, LOSSY_SEQ + 1);
+    });
+    expect(await sequential()).toMatchObject({ ok: false, reason: 'reordered', firstBadSeq: LOSSY_SEQ });
+    expect(verifyRange({ file: paths.file, after: 0, last: EVENTS, headSeqs: [] }).ok).toBe(false);
+  });
 });
