@@ -6,20 +6,13 @@
  * `GATEHOUSE_PASSPHRASE` or a prompt with echo off.
  */
 import type { Command } from 'commander';
-import { userInfo } from 'node:os';
-import { createInterface } from 'node:readline';
-import { ErrorCode, GatehouseError } from '../../shared/model/result';
 import { createCore, type Core } from '../core/create-core';
-import { resolveDataDir } from '../core/data-dir';
-import { createStderrLogger } from '../core/logger';
-import type { Channel, ChannelInput, ChannelOutput } from '../../shared/ipc/contract';
-import type { EventBus } from '../core/events';
 import { createDispatcher } from '../ipc/dispatch';
 import { createSandbox, type Sandbox } from '../services/sandbox';
 import { systemClock } from '../../shared/model/clock';
-import { assertDeclared, commandPath, KEY_AGENT_COMMANDS } from './access';
-import { unlockOperatorWithKeyAgent } from '../core/operators';
-import { checkAgentSocket, connectKeyAgent, resolveAgentSocket, type RemoteSigner } from '../services/identity';
+import { cliCoreConfig, CLI_ORIGIN, createCliClient, type CliClient } from './cli-client';
+
+export { readNewPassphrase, readPassphrase, type CliClient } from './cli-client';
 
 /**
  * The sandbox of one CLI command: the core's start-up sweep of stale containers (`cleanupStale`) and the
@@ -61,70 +54,11 @@ export function sandboxOnFirstUse(sandbox: Sandbox): Sandbox {
 
 /** Opens a core for one command; the caller closes it. */
 export async function openCliCore(command: Command): Promise<Core> {
-  const globals = command.optsWithGlobals<{ dataDir?: string }>();
-  let user = 'unknown';
-  try {
-    user = userInfo().username;
-  } catch {
-    user = process.env.USER ?? 'unknown';
-  }
   return createCore({
-    dataDir: resolveDataDir(globals.dataDir),
+    ...cliCoreConfig(command),
     shell: { shell: 'cli', electron: null, chromium: null },
-    logger: createStderrLogger({ quiet: true }),
-    defaultActor: `cli:${user}`,
     sandbox: sandboxOnFirstUse(createSandbox({ clock: systemClock })),
   });
-}
-
-/** Reads a passphrase: `GATEHOUSE_PASSPHRASE`, else a prompt on the terminal with echo off. */
-export async function readPassphrase(prompt: string): Promise<string> {
-  const fromEnv = process.env.GATEHOUSE_PASSPHRASE;
-  if (fromEnv !== undefined && fromEnv.length > 0) return fromEnv;
-  if (!process.stdin.isTTY) {
-    throw new GatehouseError(ErrorCode.InvalidInput, 'no passphrase: set GATEHOUSE_PASSPHRASE or run in a terminal');
-  }
-  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-  const output = rl as unknown as { _writeToOutput: (s: string) => void };
-  let muted = false;
-  output._writeToOutput = (s: string) => {
-    if (!muted) process.stderr.write(s);
-  };
-  try {
-    return await new Promise<string>((resolvePromise) => {
-      rl.question(prompt, (answer) => resolvePromise(answer));
-      muted = true;
-    });
-  } finally {
-    process.stderr.write('\n');
-    rl.close();
-  }
-}
-
-/** Reads a new operator's passphrase: `GATEHOUSE_NEW_PASSPHRASE`, else a prompt (never the unlocking lead's `GATEHOUSE_PASSPHRASE`). */
-export async function readNewPassphrase(prompt: string): Promise<string> {
-  const fromEnv = process.env.GATEHOUSE_NEW_PASSPHRASE;
-  if (fromEnv !== undefined && fromEnv.length > 0) return fromEnv;
-  if (!process.stdin.isTTY) throw new GatehouseError(ErrorCode.InvalidInput, 'no passphrase for the new operator: set GATEHOUSE_NEW_PASSPHRASE or run in a terminal');
-  const saved = process.env.GATEHOUSE_PASSPHRASE;
-  delete process.env.GATEHOUSE_PASSPHRASE;
-  try {
-    return await readPassphrase(prompt);
-  } finally {
-    if (saved !== undefined) process.env.GATEHOUSE_PASSPHRASE = saved;
-  }
-}
-
-/** What a dispatched command may do: call its declared channels, unlock, and watch events. */
-export interface CliClient {
-  /** Calls a channel through the dispatcher; a refusal is thrown as a GatehouseError carrying its code. */
-  call<C extends Channel>(channel: C, input: ChannelInput<C>): Promise<ChannelOutput<C>>;
-  /** Unlocks `--as NAME` (by the key agent holding NAME, else the passphrase from GATEHOUSE_PASSPHRASE or a prompt); nothing when no name. */
-  unlock(name: string | undefined): Promise<void>;
-  /** Events the core emits (live sandbox output). */
-  readonly events: Pick<EventBus, 'subscribe'>;
-  /** Waits for work that outlives its call (sandbox comparisons, post-apply checks). */
-  idle(): Promise<void>;
 }
 
 /** Runs `work` with a core, always closing it. For offline commands only (see access.ts). */
@@ -137,34 +71,6 @@ export async function withCore<T>(command: Command, work: (core: Core) => Promis
   }
 }
 
-/**
- * The key agent that holds operator `name`, or null (no agent, a stale socket, or another operator's agent)
- * with the reason when there was one. A socket or directory that is not only this user's is refused.
- */
-async function keyAgentFor(dataDir: string, name: string): Promise<{ readonly agent: RemoteSigner | null; readonly note: string | null }> {
-  let agent: RemoteSigner | null;
-  try {
-    agent = await connectKeyAgent(resolveAgentSocket(dataDir));
-  } catch (error) {
-    // An agent that has idled out refuses (and ends); the passphrase still works.
-    if (error instanceof GatehouseError && error.code === ErrorCode.Locked) return { agent: null, note: error.message };
-    throw error;
-  }
-  if (agent === null || agent.operator.name.toLowerCase() === name.toLowerCase()) return { agent, note: null };
-  agent.close();
-  return { agent: null, note: `the key agent holds ${agent.operator.name}, not ${name}` };
-}
-
-/** Why a command that may not use the key agent asks for the passphrase although an agent runs; null when none runs. */
-function decisionNote(dataDir: string, path: string): string | null {
-  try {
-    if (!checkAgentSocket(resolveAgentSocket(dataDir))) return null;
-  } catch {
-    return null;
-  }
-  return `gatehouse ${path} decides or manages who may act, so it never uses the key agent`;
-}
-
 /** Opens a core and a dispatcher client for `command`; the caller closes the core. */
 export async function openDispatcherClient(command: Command): Promise<{ readonly core: Core; readonly client: CliClient }> {
   const core = await openCliCore(command);
@@ -175,36 +81,7 @@ export async function openDispatcherClient(command: Command): Promise<{ readonly
     touch: () => core.touch(),
     logger: core.logger,
   });
-  const call = async <C extends Channel>(channel: C, input: ChannelInput<C>): Promise<ChannelOutput<C>> => {
-    assertDeclared(command, channel);
-    const result = await dispatch({ fromOurWindow: true, fromTopFrame: true, origin: CLI_ORIGIN }, channel, input);
-    if (!result.ok) throw new GatehouseError(result.error.code, result.error.message, result.error.details);
-    return result.value as ChannelOutput<C>;
-  };
-  const client: CliClient = {
-    call,
-    async unlock(name) {
-      if (name === undefined) return;
-      const path = commandPath(command);
-      const { agent, note } = KEY_AGENT_COMMANDS.has(path) ? await keyAgentFor(core.layout.root, name) : { agent: null, note: decisionNote(core.layout.root, path) };
-      if (agent !== null) {
-        await unlockOperatorWithKeyAgent(core.operatorDeps, name, agent);
-        return;
-      }
-      let passphrase: string;
-      try {
-        passphrase = await readPassphrase(`passphrase for ${name}: `);
-      } catch (error) {
-        if (note !== null && error instanceof GatehouseError) throw new GatehouseError(error.code, `${note}; ${error.message}`);
-        throw error;
-      }
-      if (note !== null) process.stderr.write(`gatehouse: ${note}; unlocking with the passphrase\n`);
-      await call('session:unlock', { name, passphrase });
-    },
-    events: core.events,
-    idle: () => core.idle(),
-  };
-  return { core, client };
+  return { core, client: createCliClient(command, core, dispatch) };
 }
 
 /**
@@ -221,4 +98,3 @@ export async function withDispatcher<T>(command: Command, work: (client: CliClie
   }
 }
 
-const CLI_ORIGIN = 'gatehouse-cli:';

@@ -13,9 +13,11 @@ type Register = (program: Command) => void;
 /** The command modules, by the top-level command names each registers. */
 const COMMAND_MODULES: ReadonlyArray<{ readonly names: ReadonlyArray<string>; readonly load: () => Promise<Register> }> = [
   {
-    names: ['demo', 'repo', 'proposal', 'approve', 'reject', 'revoke', 'apply', 'checkpoint', 'rollback', 'sandbox', 'operator'],
+    names: ['demo', 'repo', 'proposal', 'approve', 'reject', 'revoke', 'apply', 'checkpoint', 'sandbox', 'operator'],
     load: async () => (await import('./commands/workspace')).registerWorkspaceCommands,
   },
+  // A lead's rollback loads the rollback core only (electron/core/rollback-core.ts), not the whole app.
+  { names: ['rollback'], load: async () => (await import('./commands/rollback')).registerRollbackCommand },
   { names: ['scan'], load: async () => (await import('./commands/scan')).registerScanCommands },
   { names: ['audit'], load: async () => (await import('./commands/audit')).registerAuditCommands },
   { names: ['policy'], load: async () => (await import('./commands/policy')).registerPolicyCommands },

@@ -2,21 +2,16 @@
 import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CheckpointView } from '../../shared/ipc/channels/checkpoints';
-import {
-  countCheckpoints,
-  createCheckpoint,
-  JOURNAL_FILE,
-  listCheckpoints,
-  previewRollback,
-  pruneCheckpoints,
-  recoverInterruptedOperation,
-  rollback,
-  startCheckpointTimer,
-  type Checkpoint,
-  type CheckpointTimer,
-  type DiffFile,
-} from '../services/git';
+// The git service's own modules, not its index: the CLI's rollback bundle (rollback-core.ts) loads only these.
+import { countCheckpoints, createCheckpoint, listCheckpoints, pruneCheckpoints, startCheckpointTimer, type Checkpoint, type CheckpointTimer } from '../services/git/checkpoints';
+import type { DiffFile } from '../services/git/diff';
+import { JOURNAL_FILE } from '../services/git/journal';
+import { recoverInterruptedOperation } from '../services/git/recover';
+import { previewRollback, rollback } from '../services/git/rollback';
 import type { CoreContext } from './context';
+
+/** What rollback, pruning and recovery use of a core: a whole core, or the CLI's rollback core (rollback-core.ts). */
+export type CheckpointContext = Pick<CoreContext, 'layout' | 'clock' | 'logger' | 'events' | 'audit' | 'auditStore' | 'operators' | 'registry'>;
 import { governanceOf, requireValidPolicy, type RepositoryHandles } from './repositories';
 
 /** A checkpoint as IPC shows it. */
@@ -77,7 +72,7 @@ export async function checkpointPreview(handles: RepositoryHandles, repositoryId
 
 /** Rolls back to a checkpoint, taking an undo checkpoint first; audited. */
 export async function checkpointRollback(
-  ctx: CoreContext,
+  ctx: CheckpointContext,
   handles: RepositoryHandles,
   repositoryId: string,
   checkpointId: string,
@@ -137,7 +132,7 @@ export function lastApplyCheckpoint(ctx: Pick<CoreContext, 'auditStore'>, reposi
  * anything is audited (a manual one always is); a dry run only lists.
  */
 export async function checkpointPrune(
-  ctx: CoreContext,
+  ctx: CheckpointContext,
   handles: RepositoryHandles,
   repositoryId: string,
   options: { readonly dryRun: boolean; readonly trigger: PruneTrigger },
@@ -184,7 +179,7 @@ export async function checkpointPrune(
  * Prunes after an apply or a rollback when the policy says so. Never throws: the apply or rollback stands,
  * a prune that fails is logged and tried again next time.
  */
-export async function pruneAutomatically(ctx: CoreContext, handles: RepositoryHandles, repositoryId: string, trigger: 'after-apply' | 'after-rollback'): Promise<void> {
+export async function pruneAutomatically(ctx: CheckpointContext, handles: RepositoryHandles, repositoryId: string, trigger: 'after-apply' | 'after-rollback'): Promise<void> {
   try {
     const handle = await handles.get(repositoryId);
     const governance = await governanceOf(ctx, handle);
@@ -213,7 +208,7 @@ function withoutJournal(dir: string): boolean {
  * app, the bridge and the CLI all recover before doing anything else. Never throws: a repository that
  * cannot be recovered is logged and audited as such, and its journal stays for the next start.
  */
-export async function recoverInterruptedOperations(ctx: CoreContext, handles: RepositoryHandles): Promise<number> {
+export async function recoverInterruptedOperations(ctx: CheckpointContext, handles: RepositoryHandles): Promise<number> {
   let recovered = 0;
   for (const record of ctx.registry.list()) {
     // No journal, nothing to recover: the repository is not opened (a command opens only those it uses).

@@ -3,41 +3,32 @@
  * use cases and the IPC handler table on top. The Electron shell, the Chromium bridge, the CLI and the
  * tests all drive a core made here.
  */
-import { existsSync, writeFileSync } from 'node:fs';
 import type { DockerStatus } from '../../shared/ipc/channels/app';
-import { systemClock, type Clock } from '../../shared/model/clock';
+import type { Clock } from '../../shared/model/clock';
 import type { CallerSession, HandlerTable } from '../ipc/dispatch';
 import { createAnalysisPool, type AnalysisPool } from '../services/analysis/pool';
 import { openApprovalStore } from '../services/approvals';
-import { loadOrCreateWorkstationKey, openAuditStore } from '../services/audit';
-import { openDatabase, type Db } from '../services/db/sqlite';
-import { openRepositoryRegistry } from '../services/git';
+import type { Db } from '../services/db/sqlite';
 import { resolveRefOrNull } from '../services/git/refs';
-import {
-  createSessionManager,
-  openOperatorStore,
-  passphraseProtector,
-  selectProtector,
-  type OsKeystore,
-} from '../services/identity';
-import { defaultPolicyYaml, loadPolicy } from '../services/policy';
+import type { OsKeystore } from '../services/identity';
+import { loadPolicy } from '../services/policy';
 import { createSandbox, type Sandbox } from '../services/sandbox';
 import { appHealth, appInfo, type ShellInfo } from './app-info';
 import { auditExport, auditSearch, auditVerify, type VerifyControl } from './audit-log';
-import { createAuditTrail, DEFAULT_SEAL_INTERVAL_MS, recordUnsealedAtOpen, startPeriodicSealing } from './audit-trail';
 import { addAgent, agentGet, agentMine, agentPolicy, agentPropose, agentRevise, agentWithdraw, listAgents, migrateAgents, revokeAgent, startAgentWatch } from './agents';
 import { deleteDraft, listComments, migrateComments, publishDrafts, requestChanges, reviewStates, saveDraft } from './comments';
 import { exportAuditView, verifyAuditExport } from './audit-exports';
 import { checkpointCreate, checkpointList, checkpointPreview, checkpointPrune, checkpointRollback, recoverInterruptedOperations, startPeriodicCheckpoints } from './checkpoints';
 import type { CoreContext } from './context';
-import { prepareDataDir, type DataLayout } from './data-dir';
+import type { DataLayout } from './data-dir';
+import { openCoreFoundation } from './core-foundation';
 import { applyThroughGate, decide, exportDsse, revoke } from './decisions';
 import { createDemoWorkspace } from './demo/create-demo';
 import { verifyRepository } from './verify-repository';
 import { syncRepository } from './records';
 import { openTrustRoots } from './trust-roots';
-import { createEventBus, type EventBus } from './events';
-import { createStderrLogger, type Logger } from './logger';
+import type { EventBus } from './events';
+import type { Logger } from './logger';
 import { callerSession, createOperator, lockSession, operatorView, sessionView, unlockOperator, type OperatorDeps } from './operators';
 import { checkpointLabels, checkpointPreviewLines, rollbackWithReason } from './rollback-preview';
 import { createRepositoryHandles, governanceOf, repositoryView, type RepositoryHandles } from './repositories';
@@ -111,66 +102,16 @@ async function dockerStatus(sandbox: Sandbox): Promise<DockerStatus> {
   };
 }
 
-/** Text safe to record: control characters and unpaired surrogates become `?`. */
-function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  return text.replace(/[\u0000-\u001f\u007f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '?');
-}
-
 /** Creates a core over a data directory. */
 export async function createCore(config: CoreConfig): Promise<Core> {
-  const layout = prepareDataDir(config.dataDir);
-  const clock = config.clock ?? systemClock;
-  const logger = config.logger ?? createStderrLogger();
-  const events = createEventBus();
+  const foundation = await openCoreFoundation(config, (db) => {
+    migrateCore(db);
+    migrateComments(db);
+    migrateAgents(db);
+  });
+  const { layout, clock, logger, events, appDb, auditStore, audit, operators, sessions, registry, stopSealing } = foundation;
   let shell = config.shell;
-  const appDb = openDatabase({ file: layout.appDb });
-  migrateCore(appDb);
-  migrateComments(appDb);
-  migrateAgents(appDb);
-
-  const auditStore = await openAuditStore({
-    file: layout.auditDb,
-    clock,
-    workstationKey: loadOrCreateWorkstationKey(layout.keysDir),
-    headsDir: layout.headsDir,
-    warn: (message, error) => logger.warn(message, error instanceof Error ? error.message : error),
-  });
-  const operators = openOperatorStore(appDb, { clock });
-  const choice = selectProtector({ keystore: config.keystore ?? null, platform: process.platform });
-  if (config.keystore) logger.info(`operator keys: ${choice.reason}`);
-  let sessionsRef: ReturnType<typeof createSessionManager> | null = null;
-  const audit = createAuditTrail({ store: auditStore, sessions: () => sessionsRef, events, defaultActor: config.defaultActor ?? 'system' });
-  recordUnsealedAtOpen(audit, auditStore);
-  const stopSealing = startPeriodicSealing(auditStore, config.auditSealIntervalMs ?? DEFAULT_SEAL_INTERVAL_MS, (message, error) =>
-    logger.warn(message, error instanceof Error ? error.message : error),
-  );
-  const sessions = createSessionManager({
-    store: operators,
-    clock,
-    protectors: [choice.protector, passphraseProtector()],
-    onUnlockFailed: (failure) => {
-      // The name is whatever was typed: keep control characters and lone surrogates out of the log.
-      const typed = printable(failure.name).slice(0, 200);
-      audit.record({
-        action: 'unlock.failed',
-        subject: `operator:${typed}`,
-        actor: typed || 'unknown',
-        role: 'system',
-        payload: { reason: failure.reason, failures: failure.failures, retryAt: failure.retryAt?.toISOString() ?? null },
-      });
-    },
-    onLocked: (locked) => {
-      audit.record({ action: 'operator.locked', subject: `operator:${locked.name}`, actor: locked.name, role: 'system', payload: { reason: locked.reason } });
-      events.emit('session:changed', { operator: null, role: null });
-    },
-  });
-  sessionsRef = sessions;
-
-  // The workspace policy: used for repositories whose target branch has none. Created once, documented.
-  if (!existsSync(layout.workspacePolicy)) writeFileSync(layout.workspacePolicy, defaultPolicyYaml(), { mode: 0o600 });
   const approvals = openApprovalStore(appDb, { clock });
-  const registry = openRepositoryRegistry({ db: appDb, clock });
   const sandbox = config.sandbox ?? createSandbox({ clock });
   void sandbox.cleanupStale().catch(() => undefined); // deliberate: an unreachable engine is reported by app:info
 
@@ -195,7 +136,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     audit,
     operators,
     sessions,
-    protector: choice.protector,
+    protector: foundation.protector,
     approvals,
     registry,
     analysis,
@@ -212,7 +153,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
   await recoverInterruptedOperations(context, handles);
   const review: ReviewDeps = { ctx: context, handles, cache: createAnalysisCache() };
   const viewedMarks = openViewedMarkStore(appDb, clock);
-  const operatorDeps: OperatorDeps = { operators, sessions, protector: choice.protector, audit, events };
+  const operatorDeps: OperatorDeps = { operators, sessions, protector: foundation.protector, audit, events };
   const running: RunningComparisons = new Map();
   const background = new Set<Promise<unknown>>();
   const verifyControl: VerifyControl = { current: null };

@@ -2,7 +2,7 @@
  * The main → renderer event bus. Core emits; the Electron shell and the Chromium bridge forward
  * each event to their window; the CLI prints some of them (sandbox output).
  */
-import { events, type EventName, type EventPayload } from '../../shared/ipc/contract';
+import { events, type EventName, type EventPayload } from '../../shared/ipc/event-contract';
 
 /** A listener for every event. */
 export type AnyEventListener = (name: EventName, payload: unknown) => void;

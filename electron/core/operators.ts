@@ -7,7 +7,11 @@ import type { OperatorView, SessionView } from '../../shared/ipc/channels/sessio
 import type { Role } from '../../shared/model/domain';
 import { ErrorCode, GatehouseError } from '../../shared/model/result';
 import type { CallerSession } from '../ipc/dispatch';
-import { requireOwnKey, type KeyProtector, type Operator, type OperatorStore, type RemoteSigner, type SessionManager } from '../services/identity';
+import { requireOwnKey } from '../services/identity/key-agent';
+import type { RemoteSigner } from '../services/identity/key-agent-client';
+import type { Operator, OperatorStore } from '../services/identity/operator-store';
+import type { KeyProtector } from '../services/identity/protector';
+import type { SessionManager } from '../services/identity/sessions';
 import type { AuditTrail } from './audit-trail';
 import type { EventBus } from './events';
 

@@ -8,11 +8,13 @@ import { basename } from 'node:path';
 import type { RepositoryView } from '../../shared/ipc/channels/review';
 import type { Policy } from '../../shared/model/policy';
 import { ErrorCode, GatehouseError } from '../../shared/model/result';
-import { openRepository, readBlobAtRef, type GitRepository } from '../services/git';
+// Modules, not the services' indexes: the CLI's rollback bundle (rollback-core.ts) loads only these.
+import { readBlobAtRef } from '../services/git/diff';
 import type { RepositoryRecord } from '../services/git/registry';
-import type { TrustList } from '../services/identity';
-import { loadPolicy, POLICY_PATH, TRUST_PATH, type PolicyLoadResult } from '../services/policy';
-import { parseTrustList } from '../services/identity';
+import { openRepository, type GitRepository } from '../services/git/repository';
+import { parseTrustList, type TrustList } from '../services/identity/trust-list';
+import { POLICY_PATH, TRUST_PATH } from '../services/policy/governance';
+import { loadPolicy, type PolicyLoadResult } from '../services/policy/load';
 import type { CoreContext } from './context';
 
 /** A registered repository with its open handle. */
@@ -85,7 +87,7 @@ async function readTargetText(handle: RepositoryHandle, path: string): Promise<s
  * file in the data directory, else none (deny by default). The trust list is the workspace's
  * operators, else `.gatehouse/trust.json` on the target branch.
  */
-export async function governanceOf(ctx: CoreContext, handle: RepositoryHandle): Promise<Governance> {
+export async function governanceOf(ctx: Pick<CoreContext, 'layout' | 'operators'>, handle: RepositoryHandle): Promise<Governance> {
   let policyText = await readTargetText(handle, POLICY_PATH);
   let policyOrigin: PolicyOrigin = 'target-branch';
   if (policyText === null && existsSync(ctx.layout.workspacePolicy)) {

@@ -1,6 +1,7 @@
 /**
- * The CLI face of the core: repositories, proposals, decisions, apply, checkpoints, rollback, sandbox
- * runs and operators. Every command goes through the dispatcher, over the same contract channels (and so
+ * The CLI face of the core: repositories, proposals, decisions, apply, checkpoints, sandbox runs and
+ * operators (`rollback` is a module of its own: rollback.ts). Every command goes through the dispatcher,
+ * over the same contract channels (and so
  * the same schema, session and role checks) as the desktop app; `--as NAME` unlocks an operator for the
  * command. Reading the queue needs an unlocked operator here just as in the console.
  */
@@ -38,7 +39,7 @@ function describeProposal(detail: ProposalDetail): string {
   return lines.join('\n');
 }
 
-/** Registers repo, proposal, approve/reject/revoke/apply, checkpoint, rollback, sandbox and operator commands. */
+/** Registers repo, proposal, approve/reject/revoke/apply, checkpoint, sandbox and operator commands (rollback: rollback.ts). */
 export function registerWorkspaceCommands(program: Command): void {
   program
     .command('demo')
@@ -327,25 +328,6 @@ export function registerWorkspaceCommands(program: Command): void {
         );
       });
     });
-  program
-    .command('rollback')
-    .requiredOption('--repo <id>', 'repository id')
-    .requiredOption('--to <id>', 'checkpoint id')
-    .requiredOption('--as <name>', 'a lead')
-    .option('--json', 'JSON output')
-    .description('roll back to a checkpoint (an undo checkpoint is taken first)')
-    .action(async (options: { repo: string; to: string; as: string } & JsonOption, command: Command) => {
-      await withDispatcher(command, async (client) => {
-        await client.unlock(options.as);
-        const result = await client.call('checkpoint:rollback', { repositoryId: options.repo, checkpointId: options.to, confirm: true });
-        emit(options.json === true, result, () =>
-          result.undoCheckpoint === null
-            ? `nothing to roll back: the repository already is ${result.restored.id} (no undo checkpoint taken)`
-            : `rolled back to ${result.restored.id} (${result.changedPaths} paths, ${result.durationMs} ms); undo with --to ${result.undoCheckpoint.id}`,
-        );
-      });
-    });
-
   const sandbox = program.command('sandbox').description('sandboxed runs');
   sandbox
     .command('run')

@@ -87,6 +87,18 @@ export function validateRefInput(ref: string): string {
 export async function resolveRefOrNull(repo: GitRepository, ref: string): Promise<string | null> {
   validateRefInput(ref);
   if (isOid(ref)) return ref;
+  // A full ref with a loose file holding an oid: the first place git and isomorphic-git look (the exact
+  // name, loose before packed), read in one call instead of isomorphic-git's several awaited file reads.
+  // Anything else (a short name, a packed or symbolic ref, no file) goes the whole way below.
+  if (ref.startsWith('refs/')) {
+    let loose: string | null = null;
+    try {
+      loose = readFileSync(`${repo.gitdir}/${ref}`, 'utf8').trim();
+    } catch {
+      // Missing, a directory, unreadable: isomorphic-git decides.
+    }
+    if (loose !== null && isOid(loose)) return loose;
+  }
   try {
     return await git.resolveRef({ fs, dir: repo.dir, gitdir: repo.gitdir, ref });
   } catch (error) {
