@@ -1,5 +1,5 @@
 /** The changed files: status, finding counts, warnings and a viewed mark, grouped by directory. */
-import { useVirtualizer, type Rect, type Virtualizer } from '@tanstack/react-virtual';
+import { elementScroll, useVirtualizer, type Rect, type Virtualizer, type VirtualizerOptions } from '@tanstack/react-virtual';
 import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import type { FileChangeView } from '../../../shared/ipc/channels/review';
 import type { Finding } from '../../../shared/model/domain';
@@ -48,6 +48,20 @@ function observeScrollerSize(instance: Virtualizer<HTMLDivElement, Element>, rep
   return () => observer.disconnect();
 }
 
+/**
+ * The virtualizer's scroll writes, except those that cannot move the list: at mount (and for a current
+ * file already in view) it writes offset 0 to a scroller that has never left 0, and a scroll write
+ * forces a layout in the middle of React's commit.
+ */
+function scrollerWriter(): VirtualizerOptions<HTMLDivElement, Element>['scrollToFn'] {
+  let left = false;
+  return (offset, options, instance) => {
+    if (offset !== 0 || (instance.scrollOffset ?? 0) !== 0) left = true;
+    if (!left) return;
+    elementScroll(offset, options, instance);
+  };
+}
+
 /** Files with a heading wherever the directory changes. */
 export function treeItems(files: ReadonlyArray<FileChangeView>): ReadonlyArray<TreeItem> {
   const items: TreeItem[] = [];
@@ -68,6 +82,7 @@ export function treeItems(files: ReadonlyArray<FileChangeView>): ReadonlyArray<T
  */
 export const FileTree = memo(function FileTree({ files, findingsByPath, current, viewed, onOpen, onToggleViewed }: FileTreeProps) {
   const scroller = useRef<HTMLDivElement>(null);
+  const [scrollToFn] = useState(scrollerWriter);
   const [filter, setFilter] = useState('');
   const shown = useMemo(() => filterFiles(files, filter), [files, filter]);
   const items = useMemo(() => treeItems(shown), [shown]);
@@ -80,6 +95,7 @@ export const FileTree = memo(function FileTree({ files, findingsByPath, current,
     overscan: 12,
     initialRect: { width: 0, height: window.innerHeight },
     observeElementRect: observeScrollerSize,
+    scrollToFn,
   });
   // j/k move the current file: keep it in view.
   useEffect(() => {
