@@ -12,6 +12,11 @@
 /** The longest anything is held back, whatever happens to the first diff. */
 export const HOLD_LIMIT_MS = 10_000;
 
+/** The browser's next frame (read from globalThis: the unit tests compile this module against Node's lib). */
+function nextFrame(callback: () => void): void {
+  (globalThis as unknown as { requestAnimationFrame(run: () => void): number }).requestAnimationFrame(callback);
+}
+
 let released = false;
 const waiting = new Set<() => void>();
 
@@ -28,7 +33,7 @@ export function releaseAfterFirstDiff(): void {
   if (released) return;
   released = true;
   // After the frame that shows the diff has been painted, not before it.
-  requestAnimationFrame(() => setTimeout(runAll, 0));
+  nextFrame(() => setTimeout(runAll, 0));
 }
 
 /** True once {@link releaseAfterFirstDiff} ran. */
