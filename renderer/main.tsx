@@ -1,4 +1,6 @@
 /** Entry point of the renderer. */
+// First: a link's chunks are requested before the rest of the entry is evaluated.
+import './app/boot-load';
 import './app/zod-config';
 import './styles/app.css';
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';

@@ -19,6 +19,7 @@ import { SandboxRunsProvider } from '../features/review/sandbox-runs';
 import type { DemoWorkspace } from '../features/session/demo';
 import { SwitchOperatorDialog } from '../features/session/SwitchOperatorDialog';
 import { UnlockView } from '../features/session/UnlockView';
+import { afterFirstDiff, releaseAfterFirstDiff } from './first-diff';
 import { navigate, routeHref, useRoute, type Route, type ViewName } from './router';
 import { ShortcutHelp } from './ShortcutHelp';
 import { isTypingTarget, useShortcuts } from './shortcuts';
@@ -120,11 +121,22 @@ function Shell({ session, demo }: { readonly session: NonNullable<SessionView>; 
   useBodySignal('view', route.view);
   // Load the other views' code while the operator reads this one, so switching never waits on a chunk
   // (fire-and-forget: a view whose chunk failed to load shows the error when it opens).
+  // Opened on a proposal's link, not before its first diff is on screen: these chunks would queue ahead
+  // of Monaco's and take the main thread from its start-up.
   useEffect(() => {
-    const idle = requestIdleCallback(() => {
-      for (const view of [QueueView, AuditView, CheckpointsView, SettingsView, ReviewView]) void view.preload().catch(() => undefined);
+    if (route.view !== 'review') releaseAfterFirstDiff();
+  }, [route.view]);
+  useEffect(() => {
+    let idle: number | null = null;
+    const cancelWait = afterFirstDiff(() => {
+      idle = requestIdleCallback(() => {
+        for (const view of [QueueView, AuditView, CheckpointsView, SettingsView, ReviewView]) void view.preload().catch(() => undefined);
+      });
     });
-    return () => cancelIdleCallback(idle);
+    return () => {
+      cancelWait();
+      if (idle !== null) cancelIdleCallback(idle);
+    };
   }, []);
 
   useShortcuts({ '?': () => setHelp(true) });

@@ -299,14 +299,20 @@ async function timeClick(page: Page, clickSelector: string, selector: string): P
 }
 
 /**
- * Runs in every page load: records (from the navigation's start) when the file tree and the first diff
- * appear, for the cold-load figures.
+ * Runs in every page load: records (from the navigation's start) when the review's first render, the
+ * file tree, Monaco's diff editor (its DOM: Monaco loaded, evaluated and the editor created) and the
+ * first diff appear, for the cold-load figures and their breakdown.
  */
 function markScript(files: number): string {
   return `(() => {
     const marks = {};
     globalThis.__benchMarks = marks;
-    const wanted = { tree: '[data-testid="file-tree"][data-files="${files}"]', diff: '[data-testid="diff-editor"][data-diff-ready="true"]' };
+    const wanted = {
+      review: '[data-testid="review-view"][data-state="ready"]',
+      tree: '[data-testid="file-tree"][data-files="${files}"]',
+      editor: '[data-testid="diff-editor"] .monaco-diff-editor',
+      diff: '[data-testid="diff-editor"][data-diff-ready="true"]',
+    };
     new MutationObserver(() => {
       for (const [name, selector] of Object.entries(wanted)) {
         if (marks[name] === undefined && document.querySelector(selector) !== null) marks[name] = performance.now();
@@ -363,6 +369,7 @@ async function benchReview(
   // no prefetch. Times are from the navigation's start, recorded in the page by the init script.
   const coldTree: number[] = [];
   const coldDiff: number[] = [];
+  const coldParts: Record<'scripts' | 'review' | 'editor', number[]> = { scripts: [], review: [], editor: [] };
   for (let run = 0; run < RUNS; run += 1) {
     await page.evaluate((target) => {
       (globalThis as unknown as PageGlobals).location.hash = target;
@@ -372,6 +379,18 @@ async function benchReview(
     const marks = await page.evaluate(() => ({ ...(globalThis as unknown as { __benchMarks: Record<string, number> }).__benchMarks }));
     coldTree.push(marks['tree'] ?? Number.NaN);
     coldDiff.push(marks['diff'] ?? Number.NaN);
+    coldParts.review.push(marks['review'] ?? Number.NaN);
+    coldParts.editor.push(marks['editor'] ?? Number.NaN);
+    // The last script the page had in hand before the first diff (its response's end).
+    coldParts.scripts.push(
+      await page.evaluate((diffAt) => {
+        const ends = performance
+          .getEntriesByType('resource')
+          .filter((entry) => entry.name.endsWith('.js') && (entry as unknown as { readonly responseEnd: number }).responseEnd <= diffAt)
+          .map((entry) => (entry as unknown as { readonly responseEnd: number }).responseEnd);
+        return ends.length === 0 ? Number.NaN : Math.max(...ends);
+      }, marks['diff'] ?? 0),
+    );
   }
   // What the last cold load fetched as script: the bytes, and the largest chunk (Monaco's parse on one
   // background thread was what the first diff waited for when Monaco was one chunk).
@@ -387,6 +406,16 @@ async function benchReview(
     largest_chunk: largest.name,
     largest_chunk_bytes: largest.bytes,
     meaning: 'script fetched by the last cold load of the proposal link (page and its workers\' chunks as the page sees them)',
+  });
+  emit('review.first-diff.cold-load.breakdown', median(coldDiff), 'ms', {
+    runs: RUNS,
+    statistic: 'median of each mark, from the navigation\'s start',
+    scripts_in: Math.round(median(coldParts.scripts)),
+    first_render: Math.round(median(coldParts.review)),
+    file_tree: Math.round(median(coldTree)),
+    monaco_ready: Math.round(median(coldParts.editor)),
+    first_diff: Math.round(median(coldDiff)),
+    meaning: 'scripts_in: the last script fetched before the first diff; first_render: the review view rendered with its proposal; monaco_ready: the diff editor created (Monaco loaded and started); first_diff: diff computed with its markers',
   });
   emit('review.file-tree.cold-load', median(coldTree), 'ms', { ...size, runs: RUNS, statistic: 'median', meaning: 'the proposal link opened in a fresh page load → file tree' });
   emit('review.first-diff.cold-load', median(coldDiff), 'ms', {

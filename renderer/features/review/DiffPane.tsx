@@ -35,6 +35,8 @@ export interface DiffPaneProps {
   readonly reveal: RevealTarget | null;
   /** Comments on this file that have a line in the current revision (drafts and published). */
   readonly comments?: ReadonlyArray<CommentView>;
+  /** The diff of `path` is computed and its markers are set (called once per file shown). */
+  readonly onDrawn?: (path: string) => void;
   /** A line was chosen to comment on: a click on its number, or the cursor moved to it. */
   readonly onLineSelect?: (side: CommentSide, line: number) => void;
 }
@@ -129,7 +131,7 @@ export function preloadLanguageOf(path: string): void {
 }
 
 /** The diff editor for one file. */
-export function DiffPane({ file, contents, findings, inline, hideWhitespace = false, scheme, reveal, comments = [], onLineSelect }: DiffPaneProps) {
+export function DiffPane({ file, contents, findings, inline, hideWhitespace = false, scheme, reveal, comments = [], onDrawn, onLineSelect }: DiffPaneProps) {
   const [editor, setEditor] = useState<MonacoDiffEditor | null>(null);
   // Models are named per pane, so a pane mounting while another unmounts never shares one.
   const instance = useId().replace(/[^A-Za-z0-9]/g, '');
@@ -305,6 +307,12 @@ export function DiffPane({ file, contents, findings, inline, hideWhitespace = fa
   }, [editor]);
 
   const isReady = ready !== null && ready.path === contents.path;
+  const drawn = useRef(onDrawn);
+  drawn.current = onDrawn;
+  const readyPath = isReady ? ready.path : null;
+  useEffect(() => {
+    if (readyPath !== null) drawn.current?.(readyPath);
+  }, [readyPath]);
   return (
     <div
       className="diff-editor"

@@ -1,5 +1,5 @@
 /** The changed files: status, finding counts, warnings and a viewed mark, grouped by directory. */
-import { useVirtualizer } from '@tanstack/react-virtual';
+import { elementScroll, useVirtualizer, type Rect, type Virtualizer, type VirtualizerOptions } from '@tanstack/react-virtual';
 import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import type { FileChangeView } from '../../../shared/ipc/channels/review';
 import type { Finding } from '../../../shared/model/domain';
@@ -34,6 +34,34 @@ export function filterFiles(files: ReadonlyArray<FileChangeView>, filter: string
   return files.filter((file) => file.path.toLowerCase().includes(needle) || (file.oldPath ?? '').toLowerCase().includes(needle));
 }
 
+/**
+ * The scroller's size, reported by a ResizeObserver only. The virtualizer's default reads the size at
+ * mount, inside React's commit, which forces a layout of the whole review (165 ms of a link's first
+ * render under load); the observer reports it after the browser's own layout instead. Until then the
+ * window's height stands in (an upper bound: a few rows too many, never a blank list).
+ */
+function observeScrollerSize(instance: Virtualizer<HTMLDivElement, Element>, report: (rect: Rect) => void): () => void {
+  const element = instance.scrollElement;
+  if (element === null) return () => undefined;
+  const observer = new ResizeObserver(() => report({ width: element.clientWidth, height: element.clientHeight }));
+  observer.observe(element);
+  return () => observer.disconnect();
+}
+
+/**
+ * The virtualizer's scroll writes, except those that cannot move the list: at mount (and for a current
+ * file already in view) it writes offset 0 to a scroller that has never left 0, and a scroll write
+ * forces a layout in the middle of React's commit.
+ */
+function scrollerWriter(): VirtualizerOptions<HTMLDivElement, Element>['scrollToFn'] {
+  let left = false;
+  return (offset, options, instance) => {
+    if (offset !== 0 || (instance.scrollOffset ?? 0) !== 0) left = true;
+    if (!left) return;
+    elementScroll(offset, options, instance);
+  };
+}
+
 /** Files with a heading wherever the directory changes. */
 export function treeItems(files: ReadonlyArray<FileChangeView>): ReadonlyArray<TreeItem> {
   const items: TreeItem[] = [];
@@ -54,6 +82,7 @@ export function treeItems(files: ReadonlyArray<FileChangeView>): ReadonlyArray<T
  */
 export const FileTree = memo(function FileTree({ files, findingsByPath, current, viewed, onOpen, onToggleViewed }: FileTreeProps) {
   const scroller = useRef<HTMLDivElement>(null);
+  const [scrollToFn] = useState(scrollerWriter);
   const [filter, setFilter] = useState('');
   const shown = useMemo(() => filterFiles(files, filter), [files, filter]);
   const items = useMemo(() => treeItems(shown), [shown]);
@@ -64,6 +93,9 @@ export const FileTree = memo(function FileTree({ files, findingsByPath, current,
     getScrollElement: () => scroller.current,
     estimateSize: (index) => (items[index]?.kind === 'dir' ? dirHeight : fileHeight),
     overscan: 12,
+    initialRect: { width: 0, height: window.innerHeight },
+    observeElementRect: observeScrollerSize,
+    scrollToFn,
   });
   // j/k move the current file: keep it in view.
   useEffect(() => {

@@ -15,6 +15,7 @@ import { channelKey } from '../../api/hooks';
 import { useComments, useProposal, useProposalFile, useRepositories } from '../../api/review';
 import type { CommentSide, CommentView } from '../../../shared/ipc/channels/comments';
 import { useSession } from '../../api/session';
+import { releaseAfterFirstDiff } from '../../app/first-diff';
 import { lazyWithPreload } from '../../app/lazy';
 import { routeHref } from '../../app/router';
 import { useShortcuts } from '../../app/shortcuts';
@@ -64,6 +65,10 @@ export interface ReviewViewProps {
 /** The review view. */
 export function ReviewView({ repositoryId, proposalId, role }: ReviewViewProps) {
   const proposal = useProposal(repositoryId, proposalId);
+  // A proposal that cannot be shown has no first diff to wait for.
+  useEffect(() => {
+    if (proposal.isError) releaseAfterFirstDiff();
+  }, [proposal.isError]);
   if (proposal.isPending) {
     return (
       <main className="view" data-testid="review-view" data-state="loading">
@@ -148,14 +153,25 @@ function ReviewBody({ detail, role, refreshing }: { readonly detail: ProposalDet
   const currentIndex = currentFile === null ? -1 : files.indexOf(currentFile);
   const contents = useProposalFile(repositoryId, proposalId, currentFile?.path ?? null);
 
-  // Fetch the next file once this one is in (not alongside it), so j feels instant.
-  const currentLoaded = contents.isSuccess;
+  // Fetch the next file once this one's diff is on screen (not alongside it: on a link's first open that
+  // call and its answer would compete with Monaco's start-up), so j feels instant.
+  const [drawnPath, setDrawnPath] = useState<string | null>(null);
+  const onDrawn = useCallback((path: string): void => {
+    setDrawnPath(path);
+    releaseAfterFirstDiff();
+  }, []);
+  const currentDrawn = contents.isSuccess && currentFile !== null && drawnPath === currentFile.path;
+  // Nothing to draw (no files, or the file failed to load): nothing to hold back for.
+  const nothingToDraw = currentFile === null || contents.isError;
+  useEffect(() => {
+    if (nothingToDraw) releaseAfterFirstDiff();
+  }, [nothingToDraw]);
   useEffect(() => {
     const next = files[currentIndex + 1];
-    if (next === undefined || !currentLoaded) return;
+    if (next === undefined || !currentDrawn) return;
     const input = { repositoryId, proposalId, path: next.path };
     void queryClient.prefetchQuery({ queryKey: channelKey('proposal:file', input), queryFn: () => call('proposal:file', input), staleTime: 60_000 });
-  }, [files, currentIndex, currentLoaded, queryClient, repositoryId, proposalId]);
+  }, [files, currentIndex, currentDrawn, queryClient, repositoryId, proposalId]);
 
   const openFile = useCallback((path: string): void => {
     setCurrentPath(path);
@@ -376,6 +392,7 @@ function ReviewBody({ detail, role, refreshing }: { readonly detail: ProposalDet
                   scheme={scheme}
                   reveal={reveal}
                   comments={fileComments}
+                  onDrawn={onDrawn}
                   onLineSelect={canComment ? (side, line) => setCommentTarget({ path: currentFile.path, side, line }) : undefined}
                 />
               )}
@@ -528,6 +545,7 @@ function DiffOrPlaceholder({
   scheme,
   reveal,
   comments,
+  onDrawn,
   onLineSelect,
 }: {
   readonly file: FileChangeView;
@@ -537,10 +555,15 @@ function DiffOrPlaceholder({
   readonly hideWhitespace: boolean;
   readonly scheme: 'light' | 'dark';
   readonly comments: ReadonlyArray<CommentView>;
+  readonly onDrawn: (path: string) => void;
   readonly onLineSelect: ((side: CommentSide, line: number) => void) | undefined;
   readonly reveal: RevealTarget | null;
 }) {
   const why = contents.binary || file.binary ? 'binary' : contents.tooLarge || file.tooLarge ? 'too-large' : file.gitlink ? 'gitlink' : contents.original === null && contents.modified === null ? 'no-text' : null;
+  // A placeholder is drawn with its first render.
+  useEffect(() => {
+    if (why !== null) onDrawn(file.path);
+  }, [why, file.path, onDrawn]);
   if (why !== null) {
     return (
       <div className="diff-editor diff-placeholder" data-testid="diff-editor" data-path={file.path} data-diff-ready="true" data-markers="0" data-marker-lines="" data-placeholder={why}>
@@ -561,6 +584,7 @@ function DiffOrPlaceholder({
         scheme={scheme}
         reveal={reveal}
         comments={comments}
+        onDrawn={onDrawn}
         {...(onLineSelect === undefined ? {} : { onLineSelect })}
       />
     </Suspense>

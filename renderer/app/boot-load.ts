@@ -1,0 +1,18 @@
+/**
+ * The first module the console's entry evaluates: on a proposal's link, it asks for the review view's
+ * and the diff editor's chunks (with Monaco's) before React DOM, zod, the IPC contract and the rest of
+ * the entry are evaluated, so the chunks are on their way while that runs instead of after it. It
+ * imports nothing heavy itself; `route-preload.ts` starts the rest (the proposal, the diff worker)
+ * once the entry is up. On any other route nothing waits for a first diff.
+ */
+import { releaseAfterFirstDiff } from './first-diff';
+import { parseRoute } from './router';
+
+if (parseRoute(window.location.hash).view === 'review') {
+  // The review's chunk first (small: the file tree can render while Monaco's chunks arrive), then the
+  // diff editor's. A chunk that fails here is loaded (and reported) again by the view.
+  void import('../features/review/ReviewView').catch(() => undefined);
+  void import('../features/review/DiffPane').catch(() => undefined);
+} else {
+  releaseAfterFirstDiff();
+}
