@@ -20,15 +20,15 @@ import * as git from 'isomorphic-git';
 import { commitCheckpoint, type CreatedCheckpoint } from './checkpoints';
 import { validateChangedPath } from './diff';
 import { GitConflictError, GitInvalidInputError, GitNotFoundError, GitRefusedError } from './errors';
-import { createIndexBuilder, indexEntries, lockIndex, parseIndex, readIndexFile, serialiseIndex, ZERO_STAT, type GitIndex, type IndexStat } from './index-file';
+import { createIndexBuilder, indexEntries, lockIndex, parseIndex, readIndexFile, serialiseIndex, ZERO_STAT, type IndexStat } from './index-file';
 import { crashPoint, startJournal } from './journal';
 import { MODE_GITLINK } from './object-store';
 import { mergeBase, proposalRef } from './proposals';
 import { isOid, readHead, resolveRefOrNull, updateRef } from './refs';
 import type { GitIdentity, GitRepository } from './repository';
-import { stagedPathsStreaming } from './status';
+import { stagedPathsFromIndexBytes } from './status';
 import { compareUtf8, editTree, forEachTreeChange, type TreeChange, type TreeEdit } from './trees';
-import { scanTrackedFiles, scanUntrackedFiles, writeWorktreeStream, type ChangeSource, type SkippedFile } from './worktree';
+import { scanTrackedFilesStreaming, scanUntrackedFiles, writeWorktreeStream, type ChangeSource, type SkippedFile } from './worktree';
 
 /** The revision an approval names. */
 export interface ApprovedRevision {
@@ -125,22 +125,17 @@ async function checkCleanAndCapture(
   readonly indexBytes: Buffer | null;
 }> {
   const file = readIndexFile(repo.gitdir);
-  const index: GitIndex = file === null ? { version: 2, entries: [], mtimeNs: null, checksum: '' } : parseIndex(file.bytes, file.mtimeNs);
+  const bytes = file === null ? EMPTY_INDEX : file.bytes;
   const unstaged: string[] = [];
   const conflicted: string[] = [];
   const refreshed = new Map<string, IndexStat>();
-  const tracked = scanTrackedFiles(
-    repo,
-    index,
-    'hash',
-    (found, isConflicted) => {
-      if (isConflicted) conflicted.push(found.path);
-      if (!found.clean) unstaged.push(found.path);
-      else if (found.refreshed && found.stat !== null) refreshed.set(found.path, found.stat);
-    },
-    { memo: false },
-  );
-  const staged = await stagedPathsStreaming(repo, tracked.shape, targetTree);
+  // Streamed over the index bytes: a path's parsed entries are dropped after its check.
+  const tracked = scanTrackedFilesStreaming(repo, bytes, file === null ? null : file.mtimeNs, 'hash', (found, isConflicted) => {
+    if (isConflicted) conflicted.push(found.path);
+    if (!found.clean) unstaged.push(found.path);
+    else if (found.refreshed && found.stat !== null) refreshed.set(found.path, found.stat);
+  });
+  const staged = await stagedPathsFromIndexBytes(repo, bytes, targetTree);
   if (staged.length > 0 || unstaged.length > 0 || conflicted.length > 0) {
     throw new GitConflictError('the working tree or index has changes; commit, stash or roll them back first', { staged, unstaged, conflicted });
   }

@@ -11,7 +11,7 @@ import { lockIndex, readIndex, type IndexEntry, type IndexLock } from './index-f
 import { readHead } from './refs';
 import type { GitRepository } from './repository';
 import { buildTree, compareUtf8, comparePaths, flattenTree, forEachTreeEntry } from './trees';
-import { indexFlatEntries, rememberedIndexTree, rememberIndexTree, representativeEntry, scanWorktree, type IndexShape, type WorktreeScan } from './worktree';
+import { indexFlatEntries, indexPathGroups, rememberedIndexTree, rememberIndexTree, representativeEntry, scanWorktree, type IndexShape, type WorktreeScan } from './worktree';
 
 /** The result of {@link checkDirty}. */
 export interface DirtyState {
@@ -67,13 +67,25 @@ export async function stagedPaths(repo: GitRepository, scan: WorktreeScan, headT
  * a false "nothing staged" (every entry must meet an equal one).
  */
 export async function stagedPathsStreaming(repo: GitRepository, shape: IndexShape, headTree: string | null): Promise<string[]> {
+  const groups = shape.byPath.values();
+  return stagedPathsFromGroups(repo, { next: () => { const n = groups.next(); return n.done === true ? { done: true, value: undefined } : { done: false, value: { entries: n.value } }; } }, headTree);
+}
+
+/**
+ * {@link stagedPathsStreaming} over an index file's bytes: the index is walked one path at a time in
+ * step with HEAD's tree, so not even the parsed entries are held (a 50,000-file apply's clean check).
+ */
+export async function stagedPathsFromIndexBytes(repo: GitRepository, bytes: Buffer, headTree: string | null): Promise<string[]> {
+  return stagedPathsFromGroups(repo, indexPathGroups(bytes), headTree);
+}
+
+async function stagedPathsFromGroups(repo: GitRepository, groups: Iterator<{ readonly entries: ReadonlyArray<IndexEntry> }>, headTree: string | null): Promise<string[]> {
   const staged: string[] = [];
-  const entries = shape.byPath.values();
   const nextEntry = (): { path: string; mode: number; oid: string } | null => {
     for (;;) {
-      const next = entries.next();
+      const next = groups.next();
       if (next.done === true) return null;
-      const entry = representativeEntry(next.value);
+      const entry = representativeEntry(next.value.entries);
       // An intent-to-add entry has no content yet: it is not part of the index's tree (git write-tree).
       if (!entry.intentToAdd) return entry;
     }

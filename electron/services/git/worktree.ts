@@ -26,13 +26,13 @@ import {
   type Stats,
 } from 'node:fs';
 import { join } from 'node:path';
-import { GitConflictError, UnsafePathError } from './errors';
+import { GitConflictError, GitRefusedError, UnsafePathError } from './errors';
 import { createIgnoreMatcher } from './ignore';
-import { indexMtimeMs, isRacy, statMatchesFast, statToIndex, ZERO_STAT, type GitIndex, type IndexEntry, type IndexStat } from './index-file';
+import { indexEntries, indexMtimeMs, isRacy, statMatchesFast, statToIndex, ZERO_STAT, type GitIndex, type IndexEntry, type IndexStat } from './index-file';
 import { hashObject, MODE_EXECUTABLE, MODE_FILE, MODE_GITLINK, MODE_SYMLINK } from './object-store';
 import { checkParentsOnDisk, componentProblem, resolveSymlinkInTree, validateRepoPath } from './path-safety';
 import type { GitRepository } from './repository';
-import { buildTree, editTree, lookupPath, type EntryRef, type FlatEntry, type TreeChange, type TreeEdit, type TreeVisitor } from './trees';
+import { buildTree, compareUtf8, editTree, lookupPath, type EntryRef, type FlatEntry, type TreeChange, type TreeEdit, type TreeVisitor } from './trees';
 
 /** lstat that answers undefined when the path or one of its parents is missing (ENOENT, ENOTDIR). */
 export function lstatOrUndefined(path: string): Stats | undefined {
@@ -197,31 +197,15 @@ function listDirectory(repo: GitRepository, absolute: string, rel: string, stat:
   return entries;
 }
 
-/** What the tracked part of a scan found out about the directories that hold tracked files. */
-export interface TrackedDirs {
-  readonly shape: IndexShape;
-  /** lstat of each tracked directory that is still a directory. */
-  readonly dirStats: ReadonlyMap<string, Stats>;
+/** The paths and directories an index tracks, as the untracked walk asks about them. */
+export interface TrackedPaths {
+  readonly byPath: { has(path: string): boolean };
+  /** Every directory that holds tracked files. */
+  readonly dirs: ReadonlySet<string>;
 }
 
-/**
- * Checks every tracked path against the index (one lstat each; content read only when the stat data
- * changed or the entry is racily clean) and hands each result to `visit` instead of collecting them,
- * so a caller that needs only a verdict holds nothing per file.
- */
-export function scanTrackedFiles(
-  repo: GitRepository,
-  index: GitIndex,
-  content: ScanOptions['content'],
-  visitFile: (file: TrackedFile, conflicted: boolean) => void,
-  options: { readonly memo?: boolean } = {},
-): TrackedDirs {
-  const { dir } = repo;
-  // memo: false leaves nothing of this index on the handle (an apply drops it before writing).
-  const shape = indexShape(repo, index, options.memo ?? true);
-  const { byPath, dirs: trackedDirs } = shape;
-  // One lstat per directory that holds tracked files tells whether a symlink or a file replaced it
-  // (then everything below it is deleted, as git sees it: "beyond a symbolic link").
+/** Lstat of every tracked directory: the ones still directories, and the ones replaced (by a file, a symlink, nothing). */
+function statTrackedDirs(dir: string, trackedDirs: Iterable<string>): { readonly brokenDirs: Set<string>; readonly dirStats: Map<string, Stats>; readonly underBroken: (path: string) => boolean } {
   const brokenDirs = new Set<string>();
   const dirStats = new Map<string, Stats>();
   for (const prefix of trackedDirs) {
@@ -238,41 +222,136 @@ export function scanTrackedFiles(
     }
     return false;
   };
-  const indexMs = indexMtimeMs(index);
-  for (const [path, entries] of byPath) {
-    const entry = representative(entries);
-    const conflicted = entries.length > 1 || entry.stage !== 0;
-    const visit = (file: TrackedFile): void => visitFile(file, conflicted);
-    if (entry.mode === MODE_GITLINK || entry.skipWorktree || entry.assumeValid) {
-      // Submodules are pointers: never entered, never compared with their checkout. Entries marked
-      // skip-worktree or assume-valid are taken as the index says, as git does.
-      visit({ path, entry, present: true, clean: true, current: { mode: entry.mode, oid: entry.oid }, stat: entry.stat, refreshed: false });
-      continue;
-    }
-    const absolute = `${dir}/${path}`;
-    const st = underBroken(path) ? undefined : lstatOrUndefined(absolute);
-    const mode = st === undefined ? null : diskMode(st, repo.fileMode, entry.mode);
-    if (st === undefined || mode === null) {
-      visit({ path, entry, present: false, clean: false, current: null, stat: null, refreshed: false });
-      continue;
-    }
-    const normal = !entry.intentToAdd && entry.stage === 0;
-    if (mode === entry.mode && normal && statMatchesFast(entry.stat, st) && !isRacy(entry.stat, indexMs)) {
-      visit({ path, entry, present: true, clean: true, current: { mode, oid: entry.oid }, stat: entry.stat, refreshed: false });
-      continue;
-    }
-    // Stat data changed: exact stat (with nanoseconds) for the index, then the content decides.
-    const exact = lstatExactOrUndefined(absolute);
-    if (exact === undefined) {
-      visit({ path, entry, present: false, clean: false, current: null, stat: null, refreshed: false });
-      continue;
-    }
-    const stat = statToIndex(exact);
-    const bytes = readDiskContent(absolute, mode);
-    const oid = content === 'write' ? repo.objects.write('blob', bytes) : hashObject('blob', bytes);
-    const clean = oid === entry.oid && mode === entry.mode && normal;
-    visit({ path, entry, present: true, clean, current: { mode, oid }, stat, refreshed: clean });
+  return { brokenDirs, dirStats, underBroken };
+}
+
+/** The check of one tracked path (all its index entries) against the disk; see {@link scanTrackedFiles}. */
+function checkTrackedPath(
+  repo: GitRepository,
+  path: string,
+  entries: ReadonlyArray<IndexEntry>,
+  content: ScanOptions['content'],
+  indexMs: number | null,
+  underBroken: (path: string) => boolean,
+  visitFile: (file: TrackedFile, conflicted: boolean) => void,
+): void {
+  const entry = representative(entries);
+  const conflicted = entries.length > 1 || entry.stage !== 0;
+  const visit = (file: TrackedFile): void => visitFile(file, conflicted);
+  if (entry.mode === MODE_GITLINK || entry.skipWorktree || entry.assumeValid) {
+    // Submodules are pointers: never entered, never compared with their checkout. Entries marked
+    // skip-worktree or assume-valid are taken as the index says, as git does.
+    visit({ path, entry, present: true, clean: true, current: { mode: entry.mode, oid: entry.oid }, stat: entry.stat, refreshed: false });
+    return;
   }
+  const absolute = `${repo.dir}/${path}`;
+  const st = underBroken(path) ? undefined : lstatOrUndefined(absolute);
+  const mode = st === undefined ? null : diskMode(st, repo.fileMode, entry.mode);
+  if (st === undefined || mode === null) {
+    visit({ path, entry, present: false, clean: false, current: null, stat: null, refreshed: false });
+    return;
+  }
+  const normal = !entry.intentToAdd && entry.stage === 0;
+  if (mode === entry.mode && normal && statMatchesFast(entry.stat, st) && !isRacy(entry.stat, indexMs)) {
+    visit({ path, entry, present: true, clean: true, current: { mode, oid: entry.oid }, stat: entry.stat, refreshed: false });
+    return;
+  }
+  // Stat data changed: exact stat (with nanoseconds) for the index, then the content decides.
+  const exact = lstatExactOrUndefined(absolute);
+  if (exact === undefined) {
+    visit({ path, entry, present: false, clean: false, current: null, stat: null, refreshed: false });
+    return;
+  }
+  const stat = statToIndex(exact);
+  const bytes = readDiskContent(absolute, mode);
+  const oid = content === 'write' ? repo.objects.write('blob', bytes) : hashObject('blob', bytes);
+  const clean = oid === entry.oid && mode === entry.mode && normal;
+  visit({ path, entry, present: true, clean, current: { mode, oid }, stat, refreshed: clean });
+}
+
+/**
+ * The index's entries grouped by path, one group at a time, straight from the index bytes: nothing per
+ * entry outlives its group. Refuses an index whose paths are out of order (git refuses such an index
+ * too), since a path's entries must be adjacent for the grouping to see all of them.
+ */
+export function* indexPathGroups(bytes: Buffer): Generator<{ readonly path: string; readonly entries: IndexEntry[] }> {
+  let group: IndexEntry[] = [];
+  let path: string | null = null;
+  for (const entry of indexEntries(bytes)) {
+    if (path !== null && entry.path === path) {
+      group.push(entry);
+      continue;
+    }
+    if (path !== null) {
+      if (compareUtf8(path, entry.path) > 0) throw new GitRefusedError(`the index is out of order at ${entry.path}`);
+      yield { path, entries: group };
+    }
+    path = entry.path;
+    group = [entry];
+  }
+  if (path !== null) yield { path, entries: group };
+}
+
+/**
+ * {@link scanTrackedFiles} over an index file's bytes instead of a parsed index: entries are parsed one
+ * path at a time and dropped after their check, so a 50,000-entry index never exists as 50,000 objects
+ * (what grew a large apply's memory). Only the tracked paths and directories are kept, as strings, for
+ * {@link scanUntrackedFiles}. The same checks as {@link scanTrackedFiles}, path for path.
+ */
+export function scanTrackedFilesStreaming(
+  repo: GitRepository,
+  bytes: Buffer,
+  mtimeNs: bigint | null,
+  content: ScanOptions['content'],
+  visitFile: (file: TrackedFile, conflicted: boolean) => void,
+): { readonly shape: TrackedPaths; readonly dirStats: ReadonlyMap<string, Stats> } {
+  const paths = new Set<string>();
+  const dirs = new Set<string>();
+  for (const { path } of indexPathGroups(bytes)) {
+    paths.add(path);
+    let slash = path.lastIndexOf('/');
+    // Parents are added deepest first; once one is known, its own parents are too.
+    while (slash >= 0) {
+      const parent = path.slice(0, slash);
+      if (dirs.has(parent)) break;
+      dirs.add(parent);
+      slash = path.lastIndexOf('/', slash - 1);
+    }
+  }
+  const { dirStats, underBroken } = statTrackedDirs(repo.dir, dirs);
+  const indexMs = mtimeNs === null ? null : Number(mtimeNs) / 1_000_000;
+  for (const { path, entries } of indexPathGroups(bytes)) checkTrackedPath(repo, path, entries, content, indexMs, underBroken, visitFile);
+  return { shape: { byPath: paths, dirs }, dirStats };
+}
+
+/** What the tracked part of a scan found out about the directories that hold tracked files. */
+export interface TrackedDirs {
+  readonly shape: TrackedPaths;
+  /** lstat of each tracked directory that is still a directory. */
+  readonly dirStats: ReadonlyMap<string, Stats>;
+}
+
+/**
+ * Checks every tracked path against the index (one lstat each; content read only when the stat data
+ * changed or the entry is racily clean) and hands each result to `visit` instead of collecting them,
+ * so a caller that needs only a verdict holds nothing per file.
+ */
+export function scanTrackedFiles(
+  repo: GitRepository,
+  index: GitIndex,
+  content: ScanOptions['content'],
+  visitFile: (file: TrackedFile, conflicted: boolean) => void,
+  options: { readonly memo?: boolean } = {},
+): TrackedDirs & { readonly shape: IndexShape } {
+  const { dir } = repo;
+  // memo: false leaves nothing of this index on the handle (an apply drops it before writing).
+  const shape = indexShape(repo, index, options.memo ?? true);
+  const { byPath, dirs: trackedDirs } = shape;
+  // One lstat per directory that holds tracked files tells whether a symlink or a file replaced it
+  // (then everything below it is deleted, as git sees it: "beyond a symbolic link").
+  const { dirStats, underBroken } = statTrackedDirs(dir, trackedDirs);
+  const indexMs = indexMtimeMs(index);
+  for (const [path, entries] of byPath) checkTrackedPath(repo, path, entries, content, indexMs, underBroken, visitFile);
   return { shape, dirStats };
 }
 
