@@ -15,8 +15,8 @@ import type { DataLayout } from './data-dir';
 import type { EventBus } from './events';
 import type { Logger } from './logger';
 
-/** The services and plumbing of one core. */
-export interface CoreContext {
+/** The services every core opens (core-foundation.ts): what createCore and the rollback core share. */
+export interface CoreServices {
   readonly layout: DataLayout;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -26,9 +26,14 @@ export interface CoreContext {
   readonly audit: AuditTrail;
   readonly operators: OperatorStore;
   readonly sessions: SessionManager;
+  /** The protector new keys are sealed with. */
   readonly protector: KeyProtector;
-  readonly approvals: ApprovalStore;
   readonly registry: RepositoryRegistry;
+}
+
+/** The services and plumbing of one core. */
+export interface CoreContext extends CoreServices {
+  readonly approvals: ApprovalStore;
   /** The analysis worker pool for a policy's denied imports (one pool per distinct list). */
   analysis(deniedImports: ReadonlyArray<string>): AnalysisPool;
   readonly sandbox: Sandbox;

@@ -6,17 +6,18 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { systemClock, type Clock } from '../../shared/model/clock';
-import { openAuditStore, type AuditStore } from '../services/audit/store';
+import { openAuditStore } from '../services/audit/store';
 import { loadOrCreateWorkstationKey } from '../services/audit/workstation-key';
 import { openDatabase, type Db } from '../services/db/sqlite';
-import { openRepositoryRegistry, type RepositoryRegistry } from '../services/git/registry';
-import { openOperatorStore, type OperatorStore } from '../services/identity/operator-store';
-import { passphraseProtector, selectProtector, type KeyProtector, type OsKeystore } from '../services/identity/protector';
+import { openRepositoryRegistry } from '../services/git/registry';
+import { openOperatorStore } from '../services/identity/operator-store';
+import { passphraseProtector, selectProtector, type OsKeystore } from '../services/identity/protector';
 import { createSessionManager, type SessionManager } from '../services/identity/sessions';
 import { defaultPolicyYaml } from '../services/policy/default-policy';
-import { createAuditTrail, DEFAULT_SEAL_INTERVAL_MS, recordUnsealedAtOpen, startPeriodicSealing, type AuditTrail } from './audit-trail';
-import { prepareDataDir, type DataLayout } from './data-dir';
-import { createEventBus, type EventBus } from './events';
+import type { CoreServices } from './context';
+import { createAuditTrail, DEFAULT_SEAL_INTERVAL_MS, recordUnsealedAtOpen, startPeriodicSealing } from './audit-trail';
+import { prepareDataDir } from './data-dir';
+import { createEventBus } from './events';
 import { createStderrLogger, type Logger } from './logger';
 
 /** What {@link openCoreFoundation} needs (a subset of create-core.ts's CoreConfig). */
@@ -33,20 +34,8 @@ export interface FoundationConfig {
   readonly auditSealIntervalMs?: number;
 }
 
-/** The services every core shares. */
-export interface CoreFoundation {
-  readonly layout: DataLayout;
-  readonly clock: Clock;
-  readonly logger: Logger;
-  readonly events: EventBus;
-  readonly appDb: Db;
-  readonly auditStore: AuditStore;
-  readonly audit: AuditTrail;
-  readonly operators: OperatorStore;
-  readonly sessions: SessionManager;
-  /** The protector new keys are sealed with. */
-  readonly protector: KeyProtector;
-  readonly registry: RepositoryRegistry;
+/** The services every core shares, and the periodic sealing to stop. */
+export interface CoreFoundation extends CoreServices {
   /** Stops the periodic sealing of the audit log. */
   stopSealing(): void;
 }
