@@ -14,6 +14,7 @@ import { createCore } from '../../../electron/core/create-core';
 import { openRollbackCore, ROLLBACK_CHANNELS } from '../../../electron/core/rollback-core';
 import { createDispatcher } from '../../../electron/ipc/dispatch';
 import { createChannelDispatcher, type Dispatch } from '../../../electron/ipc/dispatch-core';
+import type { AuditEvent } from '../../../electron/services/audit/events';
 import { openAuditStore } from '../../../electron/services/audit/store';
 import { getCheckpoint } from '../../../electron/services/git/checkpoints';
 import { openRepository } from '../../../electron/services/git/repository';
@@ -28,15 +29,6 @@ const repos: Record<'full' | 'lean', { id: string; path: string; checkpoint: str
   full: { id: '', path: '', checkpoint: '' },
   lean: { id: '', path: '', checkpoint: '' },
 };
-
-interface Event {
-  readonly seq: number;
-  readonly action: string;
-  readonly actor: string;
-  readonly role: string;
-  readonly subject: string;
-  readonly payload: Record<string, unknown>;
-}
 
 /** A session over one kind of core: its dispatcher, and closing it. */
 interface Session {
@@ -79,10 +71,10 @@ function change(path: string, round: number): void {
 }
 
 /** The audit events after `after`, read from the audit file itself (a reading session would add its own unlock). */
-async function events(after: number): Promise<Event[]> {
+async function events(after: number): Promise<AuditEvent[]> {
   const store = await openAuditStore({ file: join(dataDir, 'audit.sqlite'), clock: { now: () => new Date() }, readonly: true });
   try {
-    return store.search({ order: 'asc', limit: 500 }).events.filter((e) => e.seq > after) as unknown as Event[];
+    return store.search({ order: 'asc', limit: 500 }).events.filter((e) => e.seq > after);
   } finally {
     store.close();
   }
@@ -93,7 +85,7 @@ async function lastSeq(): Promise<number> {
 }
 
 /** An audit event without what differs between the two repositories and runs (ids, times, the repository). */
-function shape(event: Event, repositoryId: string): unknown {
+function shape(event: AuditEvent, repositoryId: string): unknown {
   const payload = JSON.parse(JSON.stringify(event.payload).replaceAll(repositoryId, 'REPO').replace(/\d{8}T\d{9}Z-[0-9a-f]{8}/g, 'CP')) as Record<string, unknown>;
   for (const key of ['commit', 'durationMs', 'operatorId', 'keyId']) delete payload[key];
   return { action: event.action, actor: event.actor, role: event.role, subject: event.subject.replace(repositoryId, 'REPO'), payload };
