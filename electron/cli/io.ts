@@ -3,7 +3,9 @@
  *
  * Exit codes scripts and CI rely on: 0 ok, 1 a check failed, 2 usage or input error.
  */
-import { ErrorCode, GatehouseError } from '../../shared/model/result';
+import { ErrorCode, isGatehouseError } from '../../shared/model/result';
+
+const CLI_EXIT = Symbol.for('gatehouse.CliExit');
 
 /** Exit code: success. */
 export const EXIT_OK = 0;
@@ -14,6 +16,9 @@ export const EXIT_USAGE = 2;
 
 /** Raised by a command to end with a given exit code and message. */
 export class CliExit extends Error {
+  /** The brand {@link isCliExit} reads: commands are bundles of their own (see isGatehouseError). */
+  readonly [CLI_EXIT] = true;
+
   constructor(
     readonly exitCode: number,
     message: string,
@@ -22,6 +27,11 @@ export class CliExit extends Error {
     super(message);
     this.name = 'CliExit';
   }
+}
+
+/** Whether `value` is a {@link CliExit} from any bundle's copy of this module. */
+function isCliExit(value: unknown): value is CliExit {
+  return value instanceof CliExit || (value instanceof Error && (value as unknown as Record<symbol, unknown>)[CLI_EXIT] === true && typeof (value as { exitCode?: unknown }).exitCode === 'number');
 }
 
 /** Prints a command's result: the JSON value with `--json`, otherwise the text. */
@@ -35,8 +45,8 @@ export function emit(json: boolean, value: unknown, text: () => string): void {
 
 /** Maps an error to the exit code a script should see. */
 export function exitCodeFor(error: unknown): number {
-  if (error instanceof CliExit) return error.exitCode;
-  if (error instanceof GatehouseError) {
+  if (isCliExit(error)) return error.exitCode;
+  if (isGatehouseError(error)) {
     switch (error.code) {
       case ErrorCode.VerificationFailed:
       case ErrorCode.PolicyDenied:
@@ -56,9 +66,9 @@ export function exitCodeFor(error: unknown): number {
 export function reportError(error: unknown, json: boolean): number {
   const code = exitCodeFor(error);
   const message = error instanceof Error ? error.message : String(error);
-  const errorCode = error instanceof GatehouseError ? error.code : error instanceof CliExit ? undefined : ErrorCode.Internal;
+  const errorCode = isGatehouseError(error) ? error.code : isCliExit(error) ? undefined : ErrorCode.Internal;
   if (json) {
-    const body = error instanceof CliExit && error.json !== undefined ? error.json : { ok: false, code: errorCode, message };
+    const body = isCliExit(error) && error.json !== undefined ? error.json : { ok: false, code: errorCode, message };
     process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
   } else process.stderr.write(`gatehouse: ${message}\n`);
   return code;

@@ -16,6 +16,8 @@ export interface ResultError {
   readonly details?: unknown;
 }
 
+const GATEHOUSE_ERROR = Symbol.for('gatehouse.GatehouseError');
+
 /** Every error code a Gatehouse call can return. */
 export const ErrorCode = {
   /** Input failed the contract's schema. */
@@ -70,6 +72,9 @@ export function err<T = never>(code: ErrorCode, message: string, details?: unkno
  * becomes {@link ErrorCode.Internal}.
  */
 export class GatehouseError extends Error {
+  /** The brand {@link isGatehouseError} reads (a registered symbol: the same in every bundle). */
+  readonly [GATEHOUSE_ERROR] = true;
+
   constructor(
     readonly code: ErrorCode,
     message: string,
@@ -78,6 +83,16 @@ export class GatehouseError extends Error {
     super(message);
     this.name = new.target.name;
   }
+}
+
+/**
+ * Whether `value` is a {@link GatehouseError} from any copy of this module. The CLI ships as several
+ * bundles (its entry and one per command, build/build.mjs), each with its own copy of the class, so an
+ * error a command throws fails `instanceof` against the entry's copy; the brand is a `Symbol.for`
+ * symbol, which every copy shares.
+ */
+export function isGatehouseError(value: unknown): value is GatehouseError {
+  return value instanceof GatehouseError || (value instanceof Error && (value as unknown as Record<symbol, unknown>)[GATEHOUSE_ERROR] === true && typeof (value as { code?: unknown }).code === 'string');
 }
 
 /** Closes a union: a compile error if a case is missed, a throw if one arrives at run time. */
