@@ -177,7 +177,9 @@ export function countLineChanges(oldText: string, newText: string): { readonly a
   while (tail < limit - head && oldText.charCodeAt(oldText.length - 1 - tail) === newText.charCodeAt(newText.length - 1 - tail)) tail += 1;
   // Widen to whole lines: back to the start of the line holding the first difference, and forward
   // to the end of the line holding the last (keeping its newline in the shared tail).
-  const start = oldText.lastIndexOf('\n', head - 1) + 1;
+  // (At head 0 there is nothing before it: `lastIndexOf('\n', -1)` would still look at index 0 and,
+  // for a text opening with an empty line, skip that line.)
+  const start = head === 0 ? 0 : oldText.lastIndexOf('\n', head - 1) + 1;
   const nextNewline = (text: string, from: number): number => {
     const at = text.indexOf('\n', from);
     return at < 0 ? text.length : at + 1;
