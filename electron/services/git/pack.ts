@@ -5,7 +5,8 @@
  * Repositories that were cloned, fetched into or garbage-collected keep nearly everything in packs,
  * and a review diff reads thousands of blobs; isomorphic-git's `readObject` costs about half a
  * millisecond per packed object, so packs are read here: the index is parsed once per handle, each
- * object is read with one positioned read and `inflateSync`, and delta bases are kept in a cache.
+ * object is read with one positioned read and inflated through one reused zlib handle (inflate.ts),
+ * and delta bases are kept in a cache.
  *
  * Hand-written because it parses untrusted bytes on the review path: every size, offset and count is
  * checked before it is used, and what isomorphic-git does instead costs ten times as much. Integrity
@@ -16,9 +17,9 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
-import { inflateSync } from 'node:zlib';
 import { GatehouseError } from '../../../shared/model/result';
 import { GitRefusedError } from './errors';
+import { inflateExact, InflateError } from './inflate';
 import type { ObjectType } from './object-store';
 
 /** Largest object read into memory, in bytes; larger ones are refused (bounded reads still learn their size). */
@@ -134,15 +135,6 @@ function entryEnd(index: PackIndex, offset: number, packSize: number): number {
   }
   // Not an indexed entry (a delta base named by a corrupt offset): the caller falls back to windows.
   return -1;
-}
-
-/**
- * zlib options for an output of known size: one output buffer of exactly that size. With zlib's
- * default 16 KiB chunk, every small inflated object would keep a 16 KiB allocation alive (the result
- * is a slice of it), which for a 50,000-blob checkout is most of the process's memory.
- */
-function outputOptions(size: number): { maxOutputLength: number; chunkSize: number } {
-  return { maxOutputLength: Math.max(size, 1), chunkSize: Math.max(size + 1, 64) };
 }
 
 /** Bytes a pack window holds. */
@@ -456,23 +448,17 @@ export function createPackReader(gitdir: string): PackReader {
   };
 
   const inflateAt = (fd: number, packSize: number, start: number, size: number, prefetched: Buffer | null, complete = false): Buffer => {
-    if (complete && prefetched !== null) {
-      // The whole deflated entry was read: no window to grow.
-      const data = inflateSync(prefetched, outputOptions(size));
-      if (data.length !== size) throw new Error('pack object size mismatch');
-      return data;
-    }
+    // The whole deflated entry was read: no window to grow.
+    if (complete && prefetched !== null) return inflateExact(prefetched, size);
     // The deflated data's length is not stored: read a window a little larger than the output (or use
     // what came with the entry header) and grow it if zlib runs out of input.
     let windowSize = Math.min(size + (size >> 4) + 256, packSize - start);
     let window = prefetched !== null && prefetched.length >= windowSize ? prefetched : null;
     for (;;) {
       try {
-        const data = inflateSync(window ?? readAt(fd, start, windowSize), outputOptions(size));
-        if (data.length !== size) throw new Error('pack object size mismatch');
-        return data;
+        return inflateExact(window ?? readAt(fd, start, windowSize), size);
       } catch (error) {
-        if (windowSize >= packSize - start || (error as Error).message === 'pack object size mismatch') throw error;
+        if (windowSize >= packSize - start || !(error instanceof InflateError) || error.failure !== 'truncated') throw error;
         windowSize = Math.min(windowSize * 2, packSize - start);
         window = null;
       }
