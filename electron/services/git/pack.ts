@@ -33,7 +33,7 @@ export interface PackIndex {
   readonly fanout: Uint32Array;
   readonly offsets: Float64Array;
   /** Every object's offset, ascending (built on first use): an entry ends where the next one starts. */
-  sorted: Float64Array | null;
+  sorted: Uint32Array | Float64Array | null;
   /** A small number naming this pack in its reader's delta base cache keys (set by the reader). */
   ordinal: number;
   /** The pack's own trailing checksum as the index records it: the pack file must end with it. */
@@ -99,15 +99,25 @@ export function parseIndexFile(idxPath: string): PackIndex {
   return { packPath, oids, fanout, offsets, sorted: null, ordinal: 0, packChecksum };
 }
 
-function find(index: PackIndex, oid: Buffer): number {
+/**
+ * The position of `oid` in the index, or -1. Exported for the tests.
+ *
+ * Ids are compared byte by byte in place: `Buffer#compare` with offsets costs a call into C++ and its
+ * argument checks per probe, several times what comparing the first differing byte or two costs.
+ */
+export function findInIndex(index: PackIndex, oid: Uint8Array): number {
   const first = oid[0] as number;
+  const oids = index.oids;
   let lo = first === 0 ? 0 : (index.fanout[first - 1] as number);
   let hi = (index.fanout[first] as number) - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
-    const cmp = oid.compare(index.oids, mid * 20, mid * 20 + 20);
-    if (cmp === 0) return mid;
-    if (cmp > 0) lo = mid + 1;
+    const at = mid * 20;
+    // From byte 0, not 1: the fan-out says which ids start with `first`, but a corrupt index may lie.
+    let i = 0;
+    while (i < 20 && oid[i] === oids[at + i]) i += 1;
+    if (i === 20) return mid;
+    if ((oid[i] as number) > (oids[at + i] as number)) lo = mid + 1;
     else hi = mid - 1;
   }
   return -1;
@@ -117,11 +127,13 @@ function find(index: PackIndex, oid: Buffer): number {
  * Where the entry at `offset` ends: the next entry's offset, or the pack's trailing checksum. Entries
  * are contiguous in a pack, so this is the exact length of its header and deflated data, and one read
  * of that many bytes replaces guessing a window (git computes the same from its reverse index).
+ * Exported for the tests.
  */
-function entryEnd(index: PackIndex, offset: number, packSize: number): number {
+export function entryEnd(index: PackIndex, offset: number, packSize: number): number {
   let sorted = index.sorted;
   if (sorted === null) {
-    sorted = Float64Array.from(index.offsets).sort();
+    // 32-bit offsets (every pack under 4 GiB) in half the memory of doubles, and faster to search.
+    sorted = (index.offsets.every((o) => o < 2 ** 32) ? Uint32Array.from(index.offsets) : Float64Array.from(index.offsets)).sort();
     index.sorted = sorted;
   }
   let lo = 0;
@@ -283,6 +295,11 @@ const TYPE_CODES: ReadonlyArray<ObjectType> = ['blob', 'tree', 'commit', 'tag'];
  * lies. A 50,000-blob checkout resolves tens of thousands of bases; one Buffer (and one backing
  * store, and one object for the collector to trace) per base cost more than the bytes themselves.
  *
+ * The ring is made of segments (4 MiB by default) allocated as writing first reaches them: a review
+ * diff on a fresh handle keeps a few megabytes of bases and no longer pays for allocating (and the
+ * collector for accounting) the whole bound up front. A base never spans two segments: one that does
+ * not fit in what is left of a segment starts at the next, and whatever the skipped bytes held goes.
+ *
  * What `get` returns is a view into the ring, valid until the next `put`: the reader applies a delta
  * to it at once, and copies a base it hands to a caller. Exported for the tests.
  */
@@ -291,10 +308,16 @@ export interface BaseCache {
   put(key: number, type: ObjectType, content: Buffer): void;
 }
 
-/** Creates a {@link BaseCache} of `capacity` bytes. */
-export function createBaseCache(capacity: number): BaseCache {
-  // Allocated on first use: a reader that meets no delta never holds it.
-  let ring: Buffer | null = null;
+/** Bytes of one segment of a {@link BaseCache}'s ring (the largest base it keeps). */
+const BASE_CACHE_SEGMENT = MAX_CACHED_BASE;
+
+const EMPTY = Buffer.alloc(0);
+
+/** Creates a {@link BaseCache} of `capacity` bytes, allocated in segments of `segmentBytes`. */
+export function createBaseCache(capacity: number, segmentBytes = BASE_CACHE_SEGMENT): BaseCache {
+  const segment = Math.max(1, Math.min(segmentBytes, capacity));
+  // Allocated on first use: a reader that meets no delta never holds any.
+  const segments: Array<Buffer | undefined> = [];
   let head = 0;
   // key → (start × 2^23 + length) × 4 + type: exact in a double (start < 2^27, length ≤ 2^22).
   const where = new Map<number, number>();
@@ -314,29 +337,42 @@ export function createBaseCache(capacity: number): BaseCache {
       first = 0;
     }
   };
+  // Moves the write position to `next` (ahead of it in this round, or 0 to round the ring), dropping
+  // the previous round's entries that start in the bytes skipped.
+  const skipTo = (next: number): void => {
+    const until = next === 0 ? Infinity : next;
+    for (let s = frontStart(); s >= head && s < until; s = frontStart()) evictFront();
+    head = next;
+  };
   return {
     get(key) {
       const value = where.get(key);
-      if (value === undefined || ring === null) return undefined;
+      if (value === undefined) return undefined;
       const type = TYPE_CODES[value % 4] as ObjectType;
       const rest = Math.floor(value / 4);
       const length = rest % 2 ** 23;
+      if (length === 0) return { type, view: EMPTY };
       const start = (rest - length) / 2 ** 23;
-      return { type, view: ring.subarray(start, start + length) };
+      const index = Math.floor(start / segment);
+      const at = start - index * segment;
+      return { type, view: (segments[index] as Buffer).subarray(at, at + length) };
     },
     put(key, type, content) {
       const length = content.length;
-      if (length > capacity || length > MAX_CACHED_BASE || where.has(key)) return;
-      ring ??= Buffer.allocUnsafeSlow(capacity);
-      if (head + length > capacity) {
-        // Round the ring: what lies from here to its end is the oldest; it goes, and writing starts at 0.
-        for (let s = frontStart(); s >= head; s = frontStart()) evictFront();
-        head = 0;
+      if (length > segment || length > MAX_CACHED_BASE || where.has(key)) return;
+      // The segment holding `head` ends here; a base that does not fit starts at the next one, or
+      // at 0 when the ring has no room left after it.
+      for (let end = Math.min((Math.floor(head / segment) + 1) * segment, capacity); head + length > end; end = Math.min(head + segment, capacity)) {
+        skipTo(end >= capacity ? 0 : end);
       }
       // Entries written on the previous round start at or after `head`, oldest first: drop those this
       // copy overlaps (the ones written on this round all lie before `head`).
       for (let s = frontStart(); s >= head && s < head + length; s = frontStart()) evictFront();
-      ring.set(content, head);
+      if (length > 0) {
+        const index = Math.floor(head / segment);
+        const buffer = (segments[index] ??= Buffer.allocUnsafeSlow(Math.min(segment, capacity - index * segment)));
+        buffer.set(content, head - index * segment);
+      }
       where.set(key, (head * 2 ** 23 + length) * 4 + TYPE_CODES.indexOf(type));
       order.push(key);
       head += length;
@@ -581,7 +617,7 @@ export function createPackReader(gitdir: string): PackReader {
         loaded = true;
       }
       const wanted = Buffer.from(oid, 'hex');
-      for (const pack of indexes.values()) if (find(pack, wanted) >= 0) return true;
+      for (const pack of indexes.values()) if (findInIndex(pack, wanted) >= 0) return true;
       return false;
     },
     reload() {
@@ -595,7 +631,7 @@ export function createPackReader(gitdir: string): PackReader {
       }
       const wanted = Buffer.from(oid, 'hex');
       for (const pack of indexes.values()) {
-        const at = find(pack, wanted);
+        const at = findInIndex(pack, wanted);
         if (at < 0) continue;
         const open = openPack(pack);
         if (open === null) continue; // repacked away since we read its index
