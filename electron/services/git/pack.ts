@@ -210,23 +210,31 @@ function readAt(fd: number, position: number, length: number): Buffer {
   return out.subarray(0, got);
 }
 
+/** A delta's size varint at `at`: its value, and where the next field starts in `varintEnd`. */
+let varintEnd = 0;
+function deltaVarint(delta: Buffer, at: number): number {
+  let p = at;
+  let value = 0;
+  let shift = 0;
+  let byte: number;
+  do {
+    byte = delta[p] as number;
+    p += 1;
+    value += (byte & 0x7f) * 2 ** shift;
+    shift += 7;
+  } while (byte & 0x80);
+  varintEnd = p;
+  return value;
+}
+
 function applyDelta(base: Buffer, delta: Buffer): Buffer {
-  let p = 0;
-  const varint = (): number => {
-    let value = 0;
-    let shift = 0;
-    let byte: number;
-    do {
-      byte = delta[p] as number;
-      p += 1;
-      value += (byte & 0x7f) * 2 ** shift;
-      shift += 7;
-    } while (byte & 0x80);
-    return value;
-  };
-  const sourceSize = varint();
+  // Top-level helpers, not closures: this runs once per delta, and a closure per call is an allocation
+  // (and, under a loader that keeps function names, a defineProperty) each time.
+  const sourceSize = deltaVarint(delta, 0);
+  let p = varintEnd;
   if (p > delta.length || sourceSize !== base.length) throw new GitRefusedError('corrupt pack: delta base size mismatch');
-  const targetSize = varint();
+  const targetSize = deltaVarint(delta, p);
+  p = varintEnd;
   if (p > delta.length) throw new GitRefusedError('corrupt pack: delta truncated');
   // The size a delta claims is checked before it is allocated.
   if (targetSize > MAX_OBJECT_BYTES) throw new GitRefusedError(`corrupt pack: a delta claims ${targetSize} bytes; objects over ${MAX_OBJECT_BYTES} bytes are not read`);
@@ -505,6 +513,21 @@ export function createPackReader(gitdir: string): PackReader {
   // blob and then its new one, most often a delta against that old blob, which would be inflated again.
   const lastPlain = { key: -1, type: 'blob' as ObjectType, length: 0, bytes: null as Buffer | null };
 
+  // A delta's base: the entry at `baseOffset` in the same pack, or (when that is -1) the object `baseOid`.
+  const readBase = (pack: PackIndex, open: OpenPack, baseOffset: number, baseOid: string, depth: number): PackedObject => {
+    if (baseOffset >= 0) return readEntry(pack, open, baseOffset, depth + 1, Infinity);
+    // A delta whose base is (through others) itself would recurse for ever.
+    if (resolving.has(baseOid) || resolving.size > 10_000) throw new GitRefusedError(`corrupt pack: delta base ${baseOid} refers back to itself`);
+    resolving.add(baseOid);
+    try {
+      const found = reader.read(baseOid, { refresh: false });
+      if (found === null) throw new GitRefusedError(`corrupt pack: delta base ${baseOid} not found`);
+      return found;
+    } finally {
+      resolving.delete(baseOid);
+    }
+  };
+
   const readEntry = (pack: PackIndex, open: OpenPack, offset: number, depth: number, maxBytes: number): PackedObject => {
     const { fd, size: packSize, windows } = open;
     // A number, not a string: this runs for every link of every delta chain. Offsets stay below 2^40
@@ -555,7 +578,9 @@ export function createPackReader(gitdir: string): PackReader {
       }
       return { type: plain, size, content };
     }
-    let base: () => PackedObject;
+    // Where the base is: an offset in this pack (OFS) or an id (REF); read only when needed.
+    let baseOffset = -1;
+    let baseOid = '';
     if (typeCode === OFS_DELTA) {
       byte = head[p] as number;
       p += 1;
@@ -566,22 +591,10 @@ export function createPackReader(gitdir: string): PackReader {
         back = (back + 1) * 128 + (byte & 0x7f);
       }
       if (back <= 0 || back > offset) throw new GitRefusedError('corrupt pack: delta base offset out of range');
-      base = () => readEntry(pack, open, offset - back, depth + 1, Infinity);
+      baseOffset = offset - back;
     } else if (typeCode === REF_DELTA) {
-      const baseOid = head.toString('hex', p, p + 20);
+      baseOid = head.toString('hex', p, p + 20);
       p += 20;
-      base = () => {
-        // A delta whose base is (through others) itself would recurse for ever.
-        if (resolving.has(baseOid) || resolving.size > 10_000) throw new GitRefusedError(`corrupt pack: delta base ${baseOid} refers back to itself`);
-        resolving.add(baseOid);
-        try {
-          const found = reader.read(baseOid, { refresh: false });
-          if (found === null) throw new GitRefusedError(`corrupt pack: delta base ${baseOid} not found`);
-          return found;
-        } finally {
-          resolving.delete(baseOid);
-        }
-      };
     } else throw new GitRefusedError(`corrupt pack: unknown object type ${typeCode}`);
     if (size > MAX_OBJECT_BYTES) throw new GitRefusedError(`corrupt pack: a delta claims ${size} bytes`);
     const delta = inflateAt(fd, packSize, offset + p, size, head.subarray(p), exact > 0);
@@ -598,11 +611,11 @@ export function createPackReader(gitdir: string): PackReader {
         bits += 7;
       } while (b & 0x80);
       if (n === 1 && value > maxBytes) {
-        const resolved = base();
+        const resolved = readBase(pack, open, baseOffset, baseOid, depth);
         return { type: resolved.type, size: value, content: null };
       }
     }
-    const resolved = base();
+    const resolved = readBase(pack, open, baseOffset, baseOid, depth);
     if (resolved.content === null) throw new GitRefusedError('corrupt pack: delta base missing');
     const content = applyDelta(resolved.content, delta);
     if (depth > 0) remember(key, { type: resolved.type, content });
