@@ -184,85 +184,7 @@ export function countLineChanges(oldText: string, newText: string): { readonly a
   const newEnd = nextNewline(newText, Math.max(newText.length - tail - 1, start));
   // The shared tail must be whole lines on both sides; otherwise count from the full ends.
   const sameTail = oldText.length - oldEnd === newText.length - newEnd;
-  const oldTo = sameTail ? oldEnd : oldText.length;
-  const newTo = sameTail ? newEnd : newText.length;
-  // Most edits are small: search over the lines where they lie in the texts (a line is compared in
-  // place, none is cut out), with a small budget; only a large edit splits the middle into lines.
-  const a = lineStarts(oldText, start, oldTo);
-  const b = lineStarts(newText, start, newTo);
-  let first = 0;
-  let endA = a.length - 1;
-  let endB = b.length - 1;
-  while (first < endA && first < endB && sameLine(oldText, a, first, newText, b, first)) first += 1;
-  while (endA > first && endB > first && sameLine(oldText, a, endA - 1, newText, b, endB - 1)) {
-    endA -= 1;
-    endB -= 1;
-  }
-  const n = endA - first;
-  const m = endB - first;
-  if (n === 0 || m === 0) return { added: m, removed: n };
-  return shortestEditInPlace(oldText, a, newText, b, first, n, m, SMALL_EDIT_WORK) ?? countLineChangesWhole(oldText.slice(start, oldTo), newText.slice(start, newTo));
-}
-
-/**
- * Where each line of `text[from..to)` starts, and `to` last: line i is `text[starts[i]..starts[i+1])`,
- * its newline included, so a last line without one differs from the same line with one (as in git).
- */
-function lineStarts(text: string, from: number, to: number): Int32Array {
-  let lines = 0;
-  for (let at = text.indexOf('\n', from); at !== -1 && at < to; at = text.indexOf('\n', at + 1)) lines += 1;
-  if (to > from && text.charCodeAt(to - 1) !== 0x0a) lines += 1;
-  const starts = new Int32Array(lines + 1);
-  let s = from;
-  for (let i = 0; i < lines; i += 1) {
-    starts[i] = s;
-    const at = text.indexOf('\n', s);
-    s = at === -1 || at >= to ? to : at + 1;
-  }
-  starts[lines] = to;
-  return starts;
-}
-
-/** Whether line `i` of `x` (see {@link lineStarts}) is line `j` of `y`. */
-function sameLine(x: string, xs: Int32Array, i: number, y: string, ys: Int32Array, j: number): boolean {
-  let p = xs[i] as number;
-  let q = ys[j] as number;
-  const end = xs[i + 1] as number;
-  if (end - p !== (ys[j + 1] as number) - q) return false;
-  while (p < end) {
-    if (x.charCodeAt(p) !== y.charCodeAt(q)) return false;
-    p += 1;
-    q += 1;
-  }
-  return true;
-}
-
-/** {@link shortestEdit} over lines compared in place (see {@link lineStarts}). */
-function shortestEditInPlace(x: string, xs: Int32Array, y: string, ys: Int32Array, from: number, n: number, m: number, budget: number): { added: number; removed: number } | null {
-  const max = n + m;
-  const offset = max + 1;
-  const v = new Int32Array(2 * max + 3);
-  let work = 0;
-  for (let d = 0; d <= max; d += 1) {
-    for (let k = -d; k <= d; k += 2) {
-      let px: number;
-      if (k === -d || (k !== d && (v[offset + k - 1] as number) < (v[offset + k + 1] as number))) px = v[offset + k + 1] as number;
-      else px = (v[offset + k - 1] as number) + 1;
-      let py = px - k;
-      while (px < n && py < m && sameLine(x, xs, from + px, y, ys, from + py)) {
-        px += 1;
-        py += 1;
-      }
-      v[offset + k] = px;
-      if (px >= n && py >= m) {
-        const removed = (d + n - m) / 2;
-        return { added: d - removed, removed };
-      }
-    }
-    work += d + 1;
-    if (work > budget) return null;
-  }
-  return null;
+  return countLineChangesWhole(oldText.slice(start, sameTail ? oldEnd : oldText.length), newText.slice(start, sameTail ? newEnd : newText.length));
 }
 
 /** Where the line holding `from` ends, past its newline (the text's end for a last line without one). */
@@ -288,7 +210,10 @@ function countLineChangesWhole(oldText: string, newText: string): { readonly add
   const n = endA - start;
   const m = endB - start;
   if (n === 0 || m === 0) return { added: m, removed: n };
-  // A large edit (the search in place ran past its small budget): lines interned as integers.
+  // Most edits are small: search on the lines themselves first, with a small budget (equal lines
+  // compare by content, with no table of every line); only a large edit interns lines as integers.
+  const direct = shortestEdit(a, b, start, n, m, SMALL_EDIT_WORK);
+  if (direct !== null) return direct;
   const ids = new Map<string, number>();
   const toIds = (lines: string[], from: number, to: number): Int32Array => {
     const out = new Int32Array(to - from);
@@ -306,7 +231,7 @@ function countLineChangesWhole(oldText: string, newText: string): { readonly add
   return shortestEdit(toIds(a, start, endA), toIds(b, start, endB), 0, n, m, MAX_DIFF_WORK) ?? { added: m, removed: n };
 }
 
-/** Work budget of the first search, over the lines in place (see {@link countLineChanges}). */
+/** Work budget of the first search over the lines themselves (see {@link countLineChangesWhole}). */
 const SMALL_EDIT_WORK = 4096;
 
 /**
