@@ -7,7 +7,7 @@
  */
 import { GitInvalidInputError, GitRefusedError } from './errors';
 import { MODE_EXECUTABLE, MODE_FILE, MODE_GITLINK, MODE_SYMLINK, MODE_TREE, type ObjectStore } from './object-store';
-import { validateRepoPath, validateTreeEntryName } from './path-safety';
+import { MAX_PATH_LENGTH, validateRepoPath, validateTreeEntryName } from './path-safety';
 import { resolveTree } from './refs';
 import type { GitRepository } from './repository';
 import {
@@ -117,20 +117,27 @@ export function modeString(mode: number): string {
 
 /**
  * Validates every component of a changed path (names, and git's own files as symlinks). `checkedDirs`
- * (optional) remembers directories already validated across calls, so a thousand files in one folder
- * check that folder's name once.
+ * (optional) remembers directories already validated across calls: a path in one of them needs only
+ * the checks that depend on the whole path (its length) and its own last name, so a thousand files in
+ * one folder check that folder's names once. The refusals are the same as without the memo.
  */
 export function validateChangedPath(path: string, mode: number | null, checkedDirs?: Set<string>): void {
-  validateRepoPath(path);
   const slash = path.lastIndexOf('/');
-  const dir = slash < 0 ? '' : path.slice(0, slash);
+  // `slash > 0`: a path that starts with `/` has no directory to remember and goes through the full check.
+  if (checkedDirs !== undefined && slash > 0 && checkedDirs.has(path.slice(0, slash))) {
+    // The directory passed validateRepoPath as part of an earlier path: no leading slash, drive letter,
+    // backslash or bad name there; what is left is this path's length and its last name.
+    if (path.length > MAX_PATH_LENGTH) validateRepoPath(path);
+    validateTreeEntryName(path.slice(slash + 1), mode ?? MODE_TREE, path.slice(0, slash));
+    return;
+  }
+  validateRepoPath(path);
   const parts = path.split('/');
   const last = parts.length - 1;
-  const dirKnown = checkedDirs !== undefined && (dir === '' || checkedDirs.has(dir));
-  for (let i = dirKnown ? last : 0; i <= last; i += 1) {
+  for (let i = 0; i <= last; i += 1) {
     validateTreeEntryName(parts[i] as string, i === last && mode !== null ? mode : MODE_TREE, parts.slice(0, i).join('/'));
   }
-  if (checkedDirs !== undefined && dir !== '') checkedDirs.add(dir);
+  if (checkedDirs !== undefined && slash > 0) checkedDirs.add(path.slice(0, slash));
 }
 
 interface Side {

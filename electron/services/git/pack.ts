@@ -5,7 +5,8 @@
  * Repositories that were cloned, fetched into or garbage-collected keep nearly everything in packs,
  * and a review diff reads thousands of blobs; isomorphic-git's `readObject` costs about half a
  * millisecond per packed object, so packs are read here: the index is parsed once per handle, each
- * object is read with one positioned read and `inflateSync`, and delta bases are kept in a cache.
+ * object is read with one positioned read and inflated through one reused zlib handle (inflate.ts),
+ * and delta bases are kept in a cache.
  *
  * Hand-written because it parses untrusted bytes on the review path: every size, offset and count is
  * checked before it is used, and what isomorphic-git does instead costs ten times as much. Integrity
@@ -16,9 +17,9 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
-import { inflateSync } from 'node:zlib';
 import { GatehouseError } from '../../../shared/model/result';
 import { GitRefusedError } from './errors';
+import { inflateExact, InflateError } from './inflate';
 import type { ObjectType } from './object-store';
 
 /** Largest object read into memory, in bytes; larger ones are refused (bounded reads still learn their size). */
@@ -32,7 +33,7 @@ export interface PackIndex {
   readonly fanout: Uint32Array;
   readonly offsets: Float64Array;
   /** Every object's offset, ascending (built on first use): an entry ends where the next one starts. */
-  sorted: Float64Array | null;
+  sorted: Uint32Array | Float64Array | null;
   /** A small number naming this pack in its reader's delta base cache keys (set by the reader). */
   ordinal: number;
   /** The pack's own trailing checksum as the index records it: the pack file must end with it. */
@@ -98,15 +99,25 @@ export function parseIndexFile(idxPath: string): PackIndex {
   return { packPath, oids, fanout, offsets, sorted: null, ordinal: 0, packChecksum };
 }
 
-function find(index: PackIndex, oid: Buffer): number {
+/**
+ * The position of `oid` in the index, or -1. Exported for the tests.
+ *
+ * Ids are compared byte by byte in place: `Buffer#compare` with offsets costs a call into C++ and its
+ * argument checks per probe, several times what comparing the first differing byte or two costs.
+ */
+export function findInIndex(index: PackIndex, oid: Uint8Array): number {
   const first = oid[0] as number;
+  const oids = index.oids;
   let lo = first === 0 ? 0 : (index.fanout[first - 1] as number);
   let hi = (index.fanout[first] as number) - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
-    const cmp = oid.compare(index.oids, mid * 20, mid * 20 + 20);
-    if (cmp === 0) return mid;
-    if (cmp > 0) lo = mid + 1;
+    const at = mid * 20;
+    // From byte 0, not 1: the fan-out says which ids start with `first`, but a corrupt index may lie.
+    let i = 0;
+    while (i < 20 && oid[i] === oids[at + i]) i += 1;
+    if (i === 20) return mid;
+    if ((oid[i] as number) > (oids[at + i] as number)) lo = mid + 1;
     else hi = mid - 1;
   }
   return -1;
@@ -116,11 +127,13 @@ function find(index: PackIndex, oid: Buffer): number {
  * Where the entry at `offset` ends: the next entry's offset, or the pack's trailing checksum. Entries
  * are contiguous in a pack, so this is the exact length of its header and deflated data, and one read
  * of that many bytes replaces guessing a window (git computes the same from its reverse index).
+ * Exported for the tests.
  */
-function entryEnd(index: PackIndex, offset: number, packSize: number): number {
+export function entryEnd(index: PackIndex, offset: number, packSize: number): number {
   let sorted = index.sorted;
   if (sorted === null) {
-    sorted = Float64Array.from(index.offsets).sort();
+    // 32-bit offsets (every pack under 4 GiB) in half the memory of doubles, and faster to search.
+    sorted = (index.offsets.every((o) => o < 2 ** 32) ? Uint32Array.from(index.offsets) : Float64Array.from(index.offsets)).sort();
     index.sorted = sorted;
   }
   let lo = 0;
@@ -134,15 +147,6 @@ function entryEnd(index: PackIndex, offset: number, packSize: number): number {
   }
   // Not an indexed entry (a delta base named by a corrupt offset): the caller falls back to windows.
   return -1;
-}
-
-/**
- * zlib options for an output of known size: one output buffer of exactly that size. With zlib's
- * default 16 KiB chunk, every small inflated object would keep a 16 KiB allocation alive (the result
- * is a slice of it), which for a 50,000-blob checkout is most of the process's memory.
- */
-function outputOptions(size: number): { maxOutputLength: number; chunkSize: number } {
-  return { maxOutputLength: Math.max(size, 1), chunkSize: Math.max(size + 1, 64) };
 }
 
 /** Bytes a pack window holds. */
@@ -206,23 +210,31 @@ function readAt(fd: number, position: number, length: number): Buffer {
   return out.subarray(0, got);
 }
 
+/** A delta's size varint at `at`: its value, and where the next field starts in `varintEnd`. */
+let varintEnd = 0;
+function deltaVarint(delta: Buffer, at: number): number {
+  let p = at;
+  let value = 0;
+  let shift = 0;
+  let byte: number;
+  do {
+    byte = delta[p] as number;
+    p += 1;
+    value += (byte & 0x7f) * 2 ** shift;
+    shift += 7;
+  } while (byte & 0x80);
+  varintEnd = p;
+  return value;
+}
+
 function applyDelta(base: Buffer, delta: Buffer): Buffer {
-  let p = 0;
-  const varint = (): number => {
-    let value = 0;
-    let shift = 0;
-    let byte: number;
-    do {
-      byte = delta[p] as number;
-      p += 1;
-      value += (byte & 0x7f) * 2 ** shift;
-      shift += 7;
-    } while (byte & 0x80);
-    return value;
-  };
-  const sourceSize = varint();
+  // Top-level helpers, not closures: this runs once per delta, and a closure per call is an allocation
+  // (and, under a loader that keeps function names, a defineProperty) each time.
+  const sourceSize = deltaVarint(delta, 0);
+  let p = varintEnd;
   if (p > delta.length || sourceSize !== base.length) throw new GitRefusedError('corrupt pack: delta base size mismatch');
-  const targetSize = varint();
+  const targetSize = deltaVarint(delta, p);
+  p = varintEnd;
   if (p > delta.length) throw new GitRefusedError('corrupt pack: delta truncated');
   // The size a delta claims is checked before it is allocated.
   if (targetSize > MAX_OBJECT_BYTES) throw new GitRefusedError(`corrupt pack: a delta claims ${targetSize} bytes; objects over ${MAX_OBJECT_BYTES} bytes are not read`);
@@ -291,6 +303,11 @@ const TYPE_CODES: ReadonlyArray<ObjectType> = ['blob', 'tree', 'commit', 'tag'];
  * lies. A 50,000-blob checkout resolves tens of thousands of bases; one Buffer (and one backing
  * store, and one object for the collector to trace) per base cost more than the bytes themselves.
  *
+ * The ring is made of segments (4 MiB by default) allocated as writing first reaches them: a review
+ * diff on a fresh handle keeps a few megabytes of bases and no longer pays for allocating (and the
+ * collector for accounting) the whole bound up front. A base never spans two segments: one that does
+ * not fit in what is left of a segment starts at the next, and whatever the skipped bytes held goes.
+ *
  * What `get` returns is a view into the ring, valid until the next `put`: the reader applies a delta
  * to it at once, and copies a base it hands to a caller. Exported for the tests.
  */
@@ -299,10 +316,16 @@ export interface BaseCache {
   put(key: number, type: ObjectType, content: Buffer): void;
 }
 
-/** Creates a {@link BaseCache} of `capacity` bytes. */
-export function createBaseCache(capacity: number): BaseCache {
-  // Allocated on first use: a reader that meets no delta never holds it.
-  let ring: Buffer | null = null;
+/** Bytes of one segment of a {@link BaseCache}'s ring (the largest base it keeps). */
+const BASE_CACHE_SEGMENT = MAX_CACHED_BASE;
+
+const EMPTY = Buffer.alloc(0);
+
+/** Creates a {@link BaseCache} of `capacity` bytes, allocated in segments of `segmentBytes`. */
+export function createBaseCache(capacity: number, segmentBytes = BASE_CACHE_SEGMENT): BaseCache {
+  const segment = Math.max(1, Math.min(segmentBytes, capacity));
+  // Allocated on first use: a reader that meets no delta never holds any.
+  const segments: Array<Buffer | undefined> = [];
   let head = 0;
   // key → (start × 2^23 + length) × 4 + type: exact in a double (start < 2^27, length ≤ 2^22).
   const where = new Map<number, number>();
@@ -322,29 +345,42 @@ export function createBaseCache(capacity: number): BaseCache {
       first = 0;
     }
   };
+  // Moves the write position to `next` (ahead of it in this round, or 0 to round the ring), dropping
+  // the previous round's entries that start in the bytes skipped.
+  const skipTo = (next: number): void => {
+    const until = next === 0 ? Infinity : next;
+    for (let s = frontStart(); s >= head && s < until; s = frontStart()) evictFront();
+    head = next;
+  };
   return {
     get(key) {
       const value = where.get(key);
-      if (value === undefined || ring === null) return undefined;
+      if (value === undefined) return undefined;
       const type = TYPE_CODES[value % 4] as ObjectType;
       const rest = Math.floor(value / 4);
       const length = rest % 2 ** 23;
+      if (length === 0) return { type, view: EMPTY };
       const start = (rest - length) / 2 ** 23;
-      return { type, view: ring.subarray(start, start + length) };
+      const index = Math.floor(start / segment);
+      const at = start - index * segment;
+      return { type, view: (segments[index] as Buffer).subarray(at, at + length) };
     },
     put(key, type, content) {
       const length = content.length;
-      if (length > capacity || length > MAX_CACHED_BASE || where.has(key)) return;
-      ring ??= Buffer.allocUnsafeSlow(capacity);
-      if (head + length > capacity) {
-        // Round the ring: what lies from here to its end is the oldest; it goes, and writing starts at 0.
-        for (let s = frontStart(); s >= head; s = frontStart()) evictFront();
-        head = 0;
+      if (length > segment || length > MAX_CACHED_BASE || where.has(key)) return;
+      // The segment holding `head` ends here; a base that does not fit starts at the next one, or
+      // at 0 when the ring has no room left after it.
+      for (let end = Math.min((Math.floor(head / segment) + 1) * segment, capacity); head + length > end; end = Math.min(head + segment, capacity)) {
+        skipTo(end >= capacity ? 0 : end);
       }
       // Entries written on the previous round start at or after `head`, oldest first: drop those this
       // copy overlaps (the ones written on this round all lie before `head`).
       for (let s = frontStart(); s >= head && s < head + length; s = frontStart()) evictFront();
-      ring.set(content, head);
+      if (length > 0) {
+        const index = Math.floor(head / segment);
+        const buffer = (segments[index] ??= Buffer.allocUnsafeSlow(Math.min(segment, capacity - index * segment)));
+        buffer.set(content, head - index * segment);
+      }
       where.set(key, (head * 2 ** 23 + length) * 4 + TYPE_CODES.indexOf(type));
       order.push(key);
       head += length;
@@ -456,23 +492,17 @@ export function createPackReader(gitdir: string): PackReader {
   };
 
   const inflateAt = (fd: number, packSize: number, start: number, size: number, prefetched: Buffer | null, complete = false): Buffer => {
-    if (complete && prefetched !== null) {
-      // The whole deflated entry was read: no window to grow.
-      const data = inflateSync(prefetched, outputOptions(size));
-      if (data.length !== size) throw new Error('pack object size mismatch');
-      return data;
-    }
+    // The whole deflated entry was read: no window to grow.
+    if (complete && prefetched !== null) return inflateExact(prefetched, size);
     // The deflated data's length is not stored: read a window a little larger than the output (or use
     // what came with the entry header) and grow it if zlib runs out of input.
     let windowSize = Math.min(size + (size >> 4) + 256, packSize - start);
     let window = prefetched !== null && prefetched.length >= windowSize ? prefetched : null;
     for (;;) {
       try {
-        const data = inflateSync(window ?? readAt(fd, start, windowSize), outputOptions(size));
-        if (data.length !== size) throw new Error('pack object size mismatch');
-        return data;
+        return inflateExact(window ?? readAt(fd, start, windowSize), size);
       } catch (error) {
-        if (windowSize >= packSize - start || (error as Error).message === 'pack object size mismatch') throw error;
+        if (windowSize >= packSize - start || !(error instanceof InflateError) || error.failure !== 'truncated') throw error;
         windowSize = Math.min(windowSize * 2, packSize - start);
         window = null;
       }
@@ -482,6 +512,21 @@ export function createPackReader(gitdir: string): PackReader {
   // A copy of the last whole (not delta) object read for a caller: a review diff reads a file's old
   // blob and then its new one, most often a delta against that old blob, which would be inflated again.
   const lastPlain = { key: -1, type: 'blob' as ObjectType, length: 0, bytes: null as Buffer | null };
+
+  // A delta's base: the entry at `baseOffset` in the same pack, or (when that is -1) the object `baseOid`.
+  const readBase = (pack: PackIndex, open: OpenPack, baseOffset: number, baseOid: string, depth: number): PackedObject => {
+    if (baseOffset >= 0) return readEntry(pack, open, baseOffset, depth + 1, Infinity);
+    // A delta whose base is (through others) itself would recurse for ever.
+    if (resolving.has(baseOid) || resolving.size > 10_000) throw new GitRefusedError(`corrupt pack: delta base ${baseOid} refers back to itself`);
+    resolving.add(baseOid);
+    try {
+      const found = reader.read(baseOid, { refresh: false });
+      if (found === null) throw new GitRefusedError(`corrupt pack: delta base ${baseOid} not found`);
+      return found;
+    } finally {
+      resolving.delete(baseOid);
+    }
+  };
 
   const readEntry = (pack: PackIndex, open: OpenPack, offset: number, depth: number, maxBytes: number): PackedObject => {
     const { fd, size: packSize, windows } = open;
@@ -533,7 +578,9 @@ export function createPackReader(gitdir: string): PackReader {
       }
       return { type: plain, size, content };
     }
-    let base: () => PackedObject;
+    // Where the base is: an offset in this pack (OFS) or an id (REF); read only when needed.
+    let baseOffset = -1;
+    let baseOid = '';
     if (typeCode === OFS_DELTA) {
       byte = head[p] as number;
       p += 1;
@@ -544,22 +591,10 @@ export function createPackReader(gitdir: string): PackReader {
         back = (back + 1) * 128 + (byte & 0x7f);
       }
       if (back <= 0 || back > offset) throw new GitRefusedError('corrupt pack: delta base offset out of range');
-      base = () => readEntry(pack, open, offset - back, depth + 1, Infinity);
+      baseOffset = offset - back;
     } else if (typeCode === REF_DELTA) {
-      const baseOid = head.toString('hex', p, p + 20);
+      baseOid = head.toString('hex', p, p + 20);
       p += 20;
-      base = () => {
-        // A delta whose base is (through others) itself would recurse for ever.
-        if (resolving.has(baseOid) || resolving.size > 10_000) throw new GitRefusedError(`corrupt pack: delta base ${baseOid} refers back to itself`);
-        resolving.add(baseOid);
-        try {
-          const found = reader.read(baseOid, { refresh: false });
-          if (found === null) throw new GitRefusedError(`corrupt pack: delta base ${baseOid} not found`);
-          return found;
-        } finally {
-          resolving.delete(baseOid);
-        }
-      };
     } else throw new GitRefusedError(`corrupt pack: unknown object type ${typeCode}`);
     if (size > MAX_OBJECT_BYTES) throw new GitRefusedError(`corrupt pack: a delta claims ${size} bytes`);
     const delta = inflateAt(fd, packSize, offset + p, size, head.subarray(p), exact > 0);
@@ -576,11 +611,11 @@ export function createPackReader(gitdir: string): PackReader {
         bits += 7;
       } while (b & 0x80);
       if (n === 1 && value > maxBytes) {
-        const resolved = base();
+        const resolved = readBase(pack, open, baseOffset, baseOid, depth);
         return { type: resolved.type, size: value, content: null };
       }
     }
-    const resolved = base();
+    const resolved = readBase(pack, open, baseOffset, baseOid, depth);
     if (resolved.content === null) throw new GitRefusedError('corrupt pack: delta base missing');
     const content = applyDelta(resolved.content, delta);
     if (depth > 0) remember(key, { type: resolved.type, content });
@@ -595,7 +630,7 @@ export function createPackReader(gitdir: string): PackReader {
         loaded = true;
       }
       const wanted = Buffer.from(oid, 'hex');
-      for (const pack of indexes.values()) if (find(pack, wanted) >= 0) return true;
+      for (const pack of indexes.values()) if (findInIndex(pack, wanted) >= 0) return true;
       return false;
     },
     reload() {
@@ -609,7 +644,7 @@ export function createPackReader(gitdir: string): PackReader {
       }
       const wanted = Buffer.from(oid, 'hex');
       for (const pack of indexes.values()) {
-        const at = find(pack, wanted);
+        const at = findInIndex(pack, wanted);
         if (at < 0) continue;
         const open = openPack(pack);
         if (open === null) continue; // repacked away since we read its index

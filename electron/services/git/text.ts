@@ -177,16 +177,20 @@ export function countLineChanges(oldText: string, newText: string): { readonly a
   while (tail < limit - head && oldText.charCodeAt(oldText.length - 1 - tail) === newText.charCodeAt(newText.length - 1 - tail)) tail += 1;
   // Widen to whole lines: back to the start of the line holding the first difference, and forward
   // to the end of the line holding the last (keeping its newline in the shared tail).
-  const start = oldText.lastIndexOf('\n', head - 1) + 1;
-  const nextNewline = (text: string, from: number): number => {
-    const at = text.indexOf('\n', from);
-    return at < 0 ? text.length : at + 1;
-  };
+  // (At head 0 there is nothing before it: `lastIndexOf('\n', -1)` would still look at index 0 and,
+  // for a text opening with an empty line, skip that line.)
+  const start = head === 0 ? 0 : oldText.lastIndexOf('\n', head - 1) + 1;
   const oldEnd = nextNewline(oldText, Math.max(oldText.length - tail - 1, start));
   const newEnd = nextNewline(newText, Math.max(newText.length - tail - 1, start));
   // The shared tail must be whole lines on both sides; otherwise count from the full ends.
   const sameTail = oldText.length - oldEnd === newText.length - newEnd;
   return countLineChangesWhole(oldText.slice(start, sameTail ? oldEnd : oldText.length), newText.slice(start, sameTail ? newEnd : newText.length));
+}
+
+/** Where the line holding `from` ends, past its newline (the text's end for a last line without one). */
+function nextNewline(text: string, from: number): number {
+  const at = text.indexOf('\n', from);
+  return at < 0 ? text.length : at + 1;
 }
 
 function countLineChangesWhole(oldText: string, newText: string): { readonly added: number; readonly removed: number } {

@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { diffRevision, fileContents, readBlobAtRef } from '../../../../electron/services/git/diff';
+import { diffRevision, fileContents, readBlobAtRef, validateChangedPath } from '../../../../electron/services/git/diff';
+import { UnsafePathError } from '../../../../electron/services/git/errors';
 import { openRepository, type GitRepository } from '../../../../electron/services/git/repository';
 import { makeRepo, type TempRepo } from '../../../fixtures/git/repo';
 
@@ -151,5 +153,62 @@ describe('fileContents and readBlobAtRef', () => {
       await expect(readBlobAtRef(repo, ref, 'policy/gatehouse.yaml')).rejects.toMatchObject({ code: 'INVALID_INPUT' });
       await expect(diffRevision(repo, ref, head)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     }
+  });
+});
+
+describe('validateChangedPath with a memo of checked folders', () => {
+  /** What the check says about a path: fine, or the refused path and reason. */
+  const outcome = (path: string, mode: number | null, memo?: Set<string>): string => {
+    try {
+      validateChangedPath(path, mode, memo);
+      return 'ok';
+    } catch (error) {
+      if (!(error instanceof UnsafePathError)) throw error;
+      return `${error.path}: ${error.reason}`;
+    }
+  };
+  const hostile = ['..', '.', '.git', '.GIT', '.git.', '.git ', 'git~1', '.g\u200cit', '.git::$INDEX_ALLOCATION', 'a\\b', 'C:', 'c:x', 'x\u0000y', 'x\u0007', '\uFFFD', '', 'x'.repeat(256), '.gitmodules', 'GITMOD~1', '.gitattributes'];
+  const safe = ['src', 'a', 'lib.ts', 'README.md', 'm0', '\u00fcml'];
+
+  it('refuses exactly what the full check refuses, in a folder seen before or not', () => {
+    const component = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...safe) }, { weight: 1, arbitrary: fc.constantFrom(...hostile) });
+    const path = fc.oneof(
+      fc.array(component, { minLength: 1, maxLength: 5 }).map((parts) => parts.join('/')),
+      // Leading slashes, drive letters and over-long paths, whole.
+      fc.array(component, { minLength: 1, maxLength: 4 }).map((parts) => `/${parts.join('/')}`),
+      fc.array(component, { minLength: 1, maxLength: 4 }).map((parts) => `C:/${parts.join('/')}`),
+      fc.constantFrom(`src/${'d/'.repeat(2100)}x.ts`, `src/a/${'y'.repeat(250)}/${'z'.repeat(250)}`),
+    );
+    const mode = fc.constantFrom(0o100644, 0o100755, 0o120000, 0o160000, null);
+    fc.assert(
+      fc.property(fc.array(fc.tuple(path, mode), { minLength: 1, maxLength: 30 }), (paths) => {
+        const memo = new Set<string>();
+        for (const [p, m] of paths) {
+          // Seed the memo with the path's folder through a safe sibling first, when that sibling passes.
+          const slash = p.lastIndexOf('/');
+          if (slash > 0) outcome(`${p.slice(0, slash)}/ok.ts`, 0o100644, memo);
+          expect(outcome(p, m, memo)).toBe(outcome(p, m));
+        }
+      }),
+      { numRuns: 500, seed: 77 },
+    );
+  });
+
+  it('still refuses a disguised .git, a symlinked .gitmodules and an over-long path in a folder already checked', () => {
+    const memo = new Set<string>();
+    expect(outcome('src/a/one.ts', 0o100644, memo)).toBe('ok');
+    expect(memo.has('src/a')).toBe(true);
+    expect(outcome('src/a/.Git ', 0o100644, memo)).toMatch(/\.git/u);
+    expect(outcome('src/a/.gitmodules', 0o120000, memo)).toMatch(/symlink/u);
+    expect(outcome('src/a/.gitmodules', 0o100644, memo)).toBe('ok');
+    // A folder short enough to pass with a short name, and a long name in it that makes the path too long.
+    const deep = `src/${'abcdefghi/'.repeat(396)}`;
+    expect(outcome(`${deep}ok.ts`, 0o100644, memo)).toBe('ok');
+    expect(outcome(`${deep}${'y'.repeat(200)}`, 0o100644, memo)).toMatch(/longer than/u);
+    expect(outcome(`${deep}${'y'.repeat(200)}`, 0o100644)).toMatch(/longer than/u);
+    expect(outcome('/src/a/one.ts', 0o100644, memo)).toMatch(/absolute/u);
+    // A folder that failed is never remembered.
+    expect(outcome('src/../x.ts', 0o100644, memo)).toMatch(/".."/u);
+    expect(memo.has('src/..')).toBe(false);
   });
 });

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatehouseError } from '../../../../shared/model/result';
 import { hashObject } from '../../../../electron/services/git/object-store';
-import { createPackReader, createPackWindows } from '../../../../electron/services/git/pack';
+import { createPackReader, createPackWindows, entryEnd, findInIndex, parseIndexFile } from '../../../../electron/services/git/pack';
 import { makeRepo, type TempRepo } from '../../../fixtures/git/repo';
 
 let repo: TempRepo;
@@ -134,5 +134,39 @@ describe('the pack reader through windows', () => {
       }),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('index lookups', () => {
+  it('find every id and refuse absent ones as a plain Buffer.compare search does, and end each entry where the next starts', () => {
+    const packDir = join(repo.dir, '.git/objects/pack');
+    const index = parseIndexFile(join(packDir, readdirSync(packDir).find((n) => n.endsWith('.idx')) as string));
+    const count = index.offsets.length;
+    // The old search: Buffer#compare over the whole sorted table.
+    const reference = (oid: Buffer): number => {
+      for (let i = 0; i < count; i += 1) if (oid.compare(index.oids, i * 20, i * 20 + 20) === 0) return i;
+      return -1;
+    };
+    for (const oid of oids) {
+      const wanted = Buffer.from(oid, 'hex');
+      expect(findInIndex(index, wanted)).toBe(reference(wanted));
+      expect(findInIndex(index, wanted)).toBeGreaterThanOrEqual(0);
+      // Ids next to a present one (last byte, and a middle byte, moved by one) are absent or found as themselves.
+      for (const at of [19, 10, 1]) {
+        for (const step of [1, 255]) {
+          const near = Buffer.from(wanted);
+          near[at] = ((near[at] as number) + step) % 256;
+          expect(findInIndex(index, near)).toBe(reference(near));
+        }
+      }
+    }
+    const packSize = readFileSync(index.packPath).length;
+    const ascending = [...index.offsets].sort((a, b) => a - b);
+    ascending.forEach((offset, i) => {
+      expect(entryEnd(index, offset, packSize)).toBe(i + 1 < ascending.length ? ascending[i + 1] : packSize - 20);
+    });
+    expect(index.sorted).toBeInstanceOf(Uint32Array);
+    // An offset that starts no entry is not one.
+    expect(entryEnd(index, (ascending[0] as number) + 1, packSize)).toBe(-1);
   });
 });

@@ -63,6 +63,74 @@ describe('countLineChanges', () => {
   });
 });
 
+describe('countLineChanges at the start of a text', () => {
+  // A text opening with an empty line, changed at its first character: the common-head scan found no
+  // shared character, and `lastIndexOf('\n', -1)` still looked at index 0 and skipped that first line.
+  const cases: ReadonlyArray<readonly [string, string]> = [
+    ['\n', ''],
+    ['', '\n'],
+    ['\n', 'x'],
+    ['\nx\n', 'x\n'],
+    ['\n\nx\n', 'y\n\nx\n'],
+    ['\na\nb\n', 'a\nb\n'],
+  ];
+
+  it('agrees with git diff --numstat on real files', () => {
+    const t = makeRepo({});
+    try {
+      cases.forEach(([a], i) => t.write(`f${i}.txt`, a));
+      t.write('keep.txt', 'keep\n');
+      const base = t.commitAll('base');
+      cases.forEach(([, b], i) => t.write(`f${i}.txt`, b));
+      const head = t.commitAll('head');
+      const git = new Map(
+        t
+          .git('diff', '--numstat', base, head)
+          .split('\n')
+          .map((line) => {
+            const [plus, minus, path] = line.split('\t') as [string, string, string];
+            return [path, { added: Number(plus), removed: Number(minus) }] as const;
+          }),
+      );
+      cases.forEach(([a, b], i) => {
+        expect({ file: i, ...countLineChanges(a, b) }).toEqual({ file: i, ...(git.get(`f${i}.txt`) ?? { added: 0, removed: 0 }) });
+      });
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  it('counts as a plain LCS line diff does, on random small texts', () => {
+    // The model: lines as git sees them (a last line without a newline is a different line), and
+    // added = |new| - LCS, removed = |old| - LCS over the whole texts, with no trimming.
+    const lines = (text: string): string[] => {
+      const parts = text.split('\n');
+      const last = parts.pop() as string;
+      return last === '' ? parts.map((l) => `${l}\n`) : [...parts.map((l) => `${l}\n`), `${last}\\`];
+    };
+    const model = (a: string, b: string): { added: number; removed: number } => {
+      const x = lines(a);
+      const y = lines(b);
+      const table = Array.from({ length: x.length + 1 }, () => new Array<number>(y.length + 1).fill(0));
+      for (let i = x.length - 1; i >= 0; i -= 1) {
+        for (let j = y.length - 1; j >= 0; j -= 1) {
+          const row = table[i] as number[];
+          row[j] = x[i] === y[j] ? ((table[i + 1] as number[])[j + 1] as number) + 1 : Math.max((table[i + 1] as number[])[j] as number, row[j + 1] as number);
+        }
+      }
+      const lcs = (table[0] as number[])[0] as number;
+      return { added: y.length - lcs, removed: x.length - lcs };
+    };
+    const text = fc.array(fc.constantFrom('', 'a', 'b', 'ab', ' ', '\r'), { maxLength: 8 }).chain((ls) => fc.boolean().map((end) => ls.join('\n') + (end ? '\n' : '')));
+    fc.assert(
+      fc.property(text, text, (a, b) => {
+        expect(countLineChanges(a, b)).toEqual(model(a, b));
+      }),
+      { numRuns: 3000, seed: 1618 },
+    );
+  });
+});
+
 describe('text flags', () => {
   it('detects binary content as git does (NUL in the first 8000 bytes)', () => {
     expect(isBinary(Buffer.from('plain text'))).toBe(false);
