@@ -284,10 +284,19 @@ export function readIndex(gitdir: string, memo?: IndexMemo): GitIndex {
 }
 
 function entrySize(entry: IndexEntry, nameBytes: number): number {
-  return ((entry.skipWorktree || entry.intentToAdd ? 64 : 62) + nameBytes + 8) & ~7;
+  return indexEntrySize(entry.skipWorktree || entry.intentToAdd, nameBytes);
 }
 
-/** Writes one entry at `o` of a zero-filled buffer (the NUL padding after the name is already there). */
+/** The bytes an entry takes in a version 2 or 3 index (NUL padded to a multiple of eight). */
+export function indexEntrySize(extended: boolean, nameBytes: number): number {
+  return ((extended ? 64 : 62) + nameBytes + 8) & ~7;
+}
+
+/** Writes one entry at `o` of a zero-filled buffer (the NUL padding after the name is already there); returns the offset after it. */
+export function encodeIndexEntry(b: Buffer, o: number, e: IndexEntry, name: Buffer): number {
+  return encodeEntry(b, o, e, name);
+}
+
 function encodeEntry(b: Buffer, o: number, e: IndexEntry, name: Buffer): number {
   const extended = e.skipWorktree || e.intentToAdd;
   const fixed = extended ? 64 : 62;
@@ -400,6 +409,11 @@ export interface IndexLock {
    * The memo forgets the index (the next read parses the file).
    */
   commitBuilt(builder: IndexBuilder): { readonly checksum: string };
+  /**
+   * Writes a whole index given as parts (header, entries, trailing checksum: `restoreIndexBytes` in
+   * index-restore.ts) and renames the lock over the index. The memo forgets the index.
+   */
+  commitParts(parts: ReadonlyArray<Buffer>): void;
   /** Removes the lock without changing the index. */
   release(): void;
 }
@@ -457,6 +471,10 @@ export function lockIndex(gitdir: string, memo?: IndexMemo, onLocked?: (lockPath
       writeAndRename(parts);
       if (memo !== undefined) memo.current = null;
       return { checksum };
+    },
+    commitParts(parts) {
+      writeAndRename(parts);
+      if (memo !== undefined) memo.current = null;
     },
     release() {
       if (!open) return;

@@ -23,7 +23,9 @@ import {
 } from './checkpoints';
 import { diffTreeOids, validateChangedPath, type DiffFile, type RevisionDiff } from './diff';
 import { GitConflictError } from './errors';
-import { lockIndex, type IndexLock } from './index-file';
+import { lockIndex, readIndexFile, type IndexLock } from './index-file';
+import { restoreIndexBytes, type KnownFile } from './index-restore';
+import { MODE_GITLINK } from './object-store';
 import { crashPoint, startJournal, type JournalHandle, type JournalState } from './journal';
 import { readHead, resolveRefOrNull, setHead, updateRef } from './refs';
 import type { GitRepository } from './repository';
@@ -131,13 +133,10 @@ export async function restoreState(
     const { written } = await writeWorktreeChanges(repo, changes, { resultTree: target.worktreeTree, symlinks: 'as-recorded' });
     journal?.advance('tree-written', {}, informational);
     crashPoint(`${journal?.current.operation ?? 'restore'}:tree-written`);
-    const known = knownFromScan(now.scan);
-    for (const [path, value] of written) known.set(path, value);
-    const entries = indexEntriesFor(await flattenTree(repo.objects, target.indexTree), statLookup(known));
     try {
-      const committed = lock.commit(entries);
+      const checksum = await writeRestoredIndex(repo, lock, now, target.indexTree, written);
       // This index is the target's index tree: the next snapshot, in this process or the next, need not rebuild it.
-      rememberIndexTree(repo, committed.checksum, target.indexTree);
+      rememberIndexTree(repo, checksum, target.indexTree);
     } catch (error) {
       await writeWorktreeChanges(repo, reverseChanges(changes), { resultTree: now.worktreeTree, symlinks: 'as-recorded' });
       throw error;
@@ -173,6 +172,42 @@ export async function restoreState(
   } finally {
     lock.release();
   }
+}
+
+/**
+ * Writes the index of `targetIndexTree` under the held lock, keeping the stat data of every file that
+ * did not change: patched from the old index's bytes where it can (index-restore.ts), else rebuilt from
+ * the target's whole tree. Returns the new index's checksum.
+ */
+async function writeRestoredIndex(
+  repo: GitRepository,
+  lock: IndexLock,
+  now: RepositoryState,
+  targetIndexTree: string,
+  written: ReadonlyMap<string, KnownFile>,
+): Promise<string> {
+  const file = readIndexFile(repo.gitdir);
+  if (file !== null) {
+    const known = new Map<string, KnownFile>();
+    const unclean = new Set<string>();
+    for (const t of now.scan.tracked) {
+      if (t.clean && !t.refreshed) continue;
+      unclean.add(t.path);
+      if (t.present && t.current !== null && t.stat !== null && t.entry.mode !== MODE_GITLINK) known.set(t.path, { oid: t.current.oid, mode: t.current.mode, stat: t.stat });
+    }
+    for (const u of now.scan.untracked) if (u.current !== null) known.set(u.path, { oid: u.current.oid, mode: u.current.mode, stat: u.stat });
+    for (const [path, value] of written) known.set(path, value);
+    const changes = await diffTrees(repo.objects, now.indexTree, targetIndexTree);
+    const restored = restoreIndexBytes({ oldIndex: file.bytes, oldChecksum: now.scan.index.checksum, changes, known, unclean });
+    if (restored !== null) {
+      lock.commitParts(restored.parts);
+      return restored.checksum;
+    }
+  }
+  const known = knownFromScan(now.scan);
+  for (const [path, value] of written) known.set(path, value);
+  const entries = indexEntriesFor(await flattenTree(repo.objects, targetIndexTree), statLookup(known));
+  return lock.commit(entries).checksum;
 }
 
 /** Restores a checkpoint (see the module comment). */
