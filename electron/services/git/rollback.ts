@@ -30,7 +30,7 @@ import { crashPoint, startJournal, type JournalHandle, type JournalState } from 
 import { readHead, resolveRefOrNull, setHead, updateRef } from './refs';
 import type { GitRepository } from './repository';
 import { diffTrees, flattenTree } from './trees';
-import { indexEntriesFor, knownFromScan, rememberIndexTree, statLookup, writeWorktreeChanges, type SkippedFile } from './worktree';
+import { indexEntriesFor, indexPathGroups, knownFromScan, rememberIndexTree, representativeEntry, statLookup, writeWorktreeChanges, type SkippedFile } from './worktree';
 
 /** What a rollback would do. */
 export interface RollbackPreview {
@@ -160,7 +160,9 @@ export async function restoreState(
       // Put back what was changed: the branch, the index, the working tree, HEAD.
       if (moved !== null && moved.from !== null) await updateRef(repo, moved.ref, moved.from, headOid, `${reflogMessage} failed`);
       const back = lockIndex(repo.gitdir, repo.memo);
-      back.commit(now.scan.index.entries);
+      // A lean scan kept the old index's bytes, not its entries: they go back as they were.
+      if (now.scan.lean !== undefined) back.commitParts([now.scan.lean.indexBytes]);
+      else back.commit(now.scan.index.entries);
       await writeWorktreeChanges(repo, reverseChanges(changes), { resultTree: now.worktreeTree, symlinks: 'as-recorded' });
       if (now.branch !== null) await setHead(repo, { branch: now.branch });
       else if (now.headOid !== null) await setHead(repo, { oid: now.headOid });
@@ -186,7 +188,8 @@ async function writeRestoredIndex(
   targetIndexTree: string,
   written: ReadonlyMap<string, KnownFile>,
 ): Promise<string> {
-  const file = readIndexFile(repo.gitdir);
+  // A lean scan streamed these very bytes; otherwise the index file is read again (under the same lock).
+  const file = now.scan.lean !== undefined ? { bytes: now.scan.lean.indexBytes } : readIndexFile(repo.gitdir);
   if (file !== null) {
     const known = new Map<string, KnownFile>();
     const unclean = new Set<string>();
@@ -205,9 +208,22 @@ async function writeRestoredIndex(
     }
   }
   const known = knownFromScan(now.scan);
+  if (now.scan.lean !== undefined) addCleanEntries(known, now.scan.lean.indexBytes, new Set(now.scan.tracked.map((t) => t.path)));
   for (const [path, value] of written) known.set(path, value);
   const entries = indexEntriesFor(await flattenTree(repo.objects, targetIndexTree), statLookup(known));
   return lock.commit(entries).checksum;
+}
+
+/**
+ * What a full scan would have known of the files a lean one left out (clean, stat data unchanged): each
+ * path's entry as the index holds it, gitlinks excepted, as {@link knownFromScan} gives them.
+ */
+function addCleanEntries(known: Map<string, KnownFile>, indexBytes: Buffer, kept: ReadonlySet<string>): void {
+  for (const { path, entries } of indexPathGroups(indexBytes)) {
+    if (kept.has(path)) continue;
+    const entry = representativeEntry(entries);
+    if (entry.mode !== MODE_GITLINK) known.set(path, { oid: entry.oid, mode: entry.mode, stat: entry.stat });
+  }
 }
 
 /** Restores a checkpoint (see the module comment). */
@@ -231,7 +247,8 @@ export async function rollback(repo: GitRepository, input: RollbackInput): Promi
     try {
       // The index lock first: another git process at work refuses the rollback before any checkpoint.
       lock = lockIndex(repo.gitdir, repo.memo, (path) => journal.lockTaken(path));
-      now = await captureState(repo);
+      // Lean: the state left behind is snapshotted in one streamed pass over the index (checkpoints.ts).
+      now = await captureState(repo, { lean: true });
       if (sameState(now, checkpoint)) {
         // Already there: an undo checkpoint of this very state would only add a ref (issue 12 §4).
         lock.release();

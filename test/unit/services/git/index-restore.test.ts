@@ -109,10 +109,10 @@ describe('restoreIndexBytes', () => {
     const unstagedBefore = t.git('diff-files', '--name-status');
     expect(unstagedBefore).toBe('M\tsrc/d0/f3.txt\nM\tsrc/d1/f1.txt\nD\tsrc/d2/f2.txt');
     const undo = (await rollback(repo, { checkpointId: checkpoint.id, operator: 'test' })).undo;
+    // Every entry's stat data matches its file (asked before git status, which would refresh the index).
+    expect(t.git('diff-files', '--name-only')).toBe('');
     expect(t.git('status', '--porcelain', '--untracked-files=all')).toBe('M  src/d0/f0.txt\n?? untracked-at-checkpoint.txt');
     expect(t.git('ls-files', '--stage')).toBe(t.git('ls-tree', '-r', '--full-tree', checkpoint.indexTree).replace(/ blob /gu, ' ').replace(/\t/gu, ' 0\t'));
-    // Every entry's stat data matches its file: git refreshes nothing (no entry is stat-dirty).
-    expect(t.git('diff-files', '--name-only')).toBe('');
     await rollback(repo, { checkpointId: undo?.id ?? '', operator: 'test' });
     expect(t.git('ls-files', '--stage')).toBe(stagedBefore);
     // The files changed but not staged before are that again, nothing else.
@@ -144,8 +144,8 @@ describe('restoreIndexBytes', () => {
     const v4 = await captureState(repo);
     expect(restoreIndexBytes({ oldIndex: readFileSync(join(t.dir, '.git/index')), ...(await patchInput(repo, v4, checkpoint.indexTree, new Map())) })).toBeNull();
     await rollback(repo, { checkpointId: checkpoint.id, operator: 'test' });
-    expect(t.git('status', '--porcelain', '--untracked-files=all')).toBe('M  src/d0/f0.txt\n?? untracked-at-checkpoint.txt');
     expect(t.git('diff-files', '--name-only')).toBe('');
+    expect(t.git('status', '--porcelain', '--untracked-files=all')).toBe('M  src/d0/f0.txt\n?? untracked-at-checkpoint.txt');
   });
 
   it('falls back for a non-ASCII path in the index, and git agrees after the rollback', async () => {
@@ -158,7 +158,7 @@ describe('restoreIndexBytes', () => {
     const now = await captureState(repo);
     expect(restoreIndexBytes({ oldIndex: readFileSync(join(t.dir, '.git/index')), ...(await patchInput(repo, now, checkpoint.indexTree, new Map())) })).toBeNull();
     await rollback(repo, { checkpointId: checkpoint.id, operator: 'test' });
-    expect(t.git('status', '--porcelain')).toBe('');
     expect(t.git('diff-files', '--name-only')).toBe('');
+    expect(t.git('status', '--porcelain')).toBe('');
   });
 });
