@@ -223,6 +223,36 @@ export function* indexEntries(buf: Buffer): Generator<IndexEntry, { readonly ver
   return { version, checksum: zero ? '' : trailer.toString('hex') };
 }
 
+/**
+ * The paths of an index file's entries, in file order (a conflicted path once per stage), read straight
+ * from the bytes of a version 2 or 3 index without building an entry or checking the checksum: for a pass
+ * that needs only the paths, ahead of a pass over {@link indexEntries} that checks everything. A version 4
+ * index (prefix-compressed paths) goes through {@link indexEntries}. Refuses what would read out of bounds.
+ */
+export function* indexPaths(buf: Buffer): Generator<string> {
+  if (buf.length < 32 || buf.toString('latin1', 0, 4) !== 'DIRC') throw new GitRefusedError('the index file is corrupt');
+  const version = buf.readUInt32BE(4);
+  if (version === 4) {
+    for (const entry of indexEntries(buf)) yield entry.path;
+    return;
+  }
+  if (version < 2 || version > 4) throw new GitUnsupportedError(`index version ${version} is not supported`);
+  const end = buf.length - 20;
+  const count = buf.readUInt32BE(8);
+  let offset = 12;
+  for (let i = 0; i < count; i += 1) {
+    if (offset + 62 > end) throw new GitRefusedError('the index file is truncated');
+    const start = offset;
+    const extended = (buf.readUInt16BE(offset + 60) & 0x4000) !== 0;
+    if (extended && version < 3) throw new GitRefusedError('the index file is corrupt (extended flag in version 2)');
+    const name = offset + (extended ? 64 : 62);
+    const nul = buf.indexOf(0, name);
+    if (nul < 0 || nul >= end) throw new GitRefusedError('the index file is corrupt');
+    yield buf.toString('utf8', name, nul);
+    offset = start + ((nul - start + 8) & ~7);
+  }
+}
+
 /** Parses an index file's bytes. */
 export function parseIndex(buf: Buffer, mtimeNs: bigint | null = null): GitIndex {
   const entries: IndexEntry[] = [];

@@ -28,7 +28,7 @@ import {
 import { join } from 'node:path';
 import { GitConflictError, GitRefusedError, UnsafePathError } from './errors';
 import { createIgnoreMatcher } from './ignore';
-import { indexEntries, indexMtimeMs, isRacy, statMatchesFast, statToIndex, ZERO_STAT, type GitIndex, type IndexEntry, type IndexStat } from './index-file';
+import { indexEntries, indexMtimeMs, indexPaths, isRacy, statMatchesFast, statToIndex, ZERO_STAT, type GitIndex, type IndexEntry, type IndexStat } from './index-file';
 import { hashObject, MODE_EXECUTABLE, MODE_FILE, MODE_GITLINK, MODE_SYMLINK } from './object-store';
 import { checkParentsOnDisk, componentProblem, resolveSymlinkInTree, validateRepoPath } from './path-safety';
 import type { GitRepository } from './repository';
@@ -314,7 +314,9 @@ export function scanTrackedFilesStreaming(
 ): { readonly shape: TrackedPaths; readonly dirStats: ReadonlyMap<string, Stats> } {
   const paths = new Set<string>();
   const dirs = new Set<string>();
-  for (const { path } of indexPathGroups(bytes)) {
+  // Paths only, straight from the bytes: the pass below parses and checks every entry.
+  for (const path of indexPaths(bytes)) {
+    if (paths.has(path)) continue; // a conflicted path's other stages
     paths.add(path);
     let slash = path.lastIndexOf('/');
     // Parents are added deepest first; once one is known, its own parents are too.
