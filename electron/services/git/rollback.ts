@@ -4,8 +4,10 @@
  *
  * A checkpoint of the current state is taken first and returned, so the rollback itself can be undone
  * by rolling back to it. Only the paths that differ between now and the checkpoint are touched; the
- * index is rewritten from the checkpoint's index tree, keeping the stat data of every file that did not
- * change so the next dirty check stays cheap.
+ * index is rewritten to the checkpoint's index tree, keeping the stat data of every file that did not
+ * change so the next dirty check stays cheap: patched from the old index's bytes where it can
+ * (index-restore.ts), rebuilt from the whole tree otherwise. The state left behind is snapshotted with a
+ * lean scan (captureState's `lean`) when Gatehouse already knows the index's tree.
  *
  * Crash-safe: an operation journal (journal.ts) is written before the first write and advanced phase by
  * phase; a process killed midway leaves it for recover.ts, which finishes the rollback on the next start.
