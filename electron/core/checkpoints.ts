@@ -12,7 +12,7 @@ import type { CoreContext } from './context';
 
 /** What rollback, pruning and recovery use of a core: a whole core, or the CLI's rollback core (rollback-core.ts). */
 export type CheckpointContext = Pick<CoreContext, 'layout' | 'clock' | 'logger' | 'events' | 'audit' | 'auditStore' | 'operators' | 'registry'>;
-import { governanceOf, requireValidPolicy, type RepositoryHandles } from './repositories';
+import { policyInForce, requireValidPolicy, type RepositoryHandles } from './repositories';
 
 /** A checkpoint as IPC shows it. */
 export function checkpointView(checkpoint: Checkpoint): CheckpointView {
@@ -138,7 +138,8 @@ export async function checkpointPrune(
   options: { readonly dryRun: boolean; readonly trigger: PruneTrigger },
 ) {
   const handle = await handles.get(repositoryId);
-  const retention = requireValidPolicy(await governanceOf(ctx, handle)).checkpoints;
+  // Only the policy's retention: the trust list plays no part in pruning.
+  const retention = requireValidPolicy(await policyInForce(ctx, handle)).checkpoints;
   const protect = lastApplyCheckpoint(ctx, repositoryId);
   const newerThan = new Date(ctx.clock.now().getTime() - retention.keepDays * 86_400_000);
   const pruned = await pruneCheckpoints(handle.repo, {
@@ -182,10 +183,11 @@ export async function checkpointPrune(
 export async function pruneAutomatically(ctx: CheckpointContext, handles: RepositoryHandles, repositoryId: string, trigger: 'after-apply' | 'after-rollback'): Promise<void> {
   try {
     const handle = await handles.get(repositoryId);
-    const governance = await governanceOf(ctx, handle);
-    if (!governance.policy.ok || !governance.policy.policy.checkpoints.pruneAutomatically) return;
+    // The policy alone (not the trust list): a trust list that does not parse has no say in housekeeping.
+    const { policy } = await policyInForce(ctx, handle);
+    if (!policy.ok || !policy.policy.checkpoints.pruneAutomatically) return;
     // While every checkpoint is among the newest keepLast nothing can go: no checkpoint commit is read.
-    if ((await countCheckpoints(handle.repo)) <= governance.policy.policy.checkpoints.keepLast) return;
+    if ((await countCheckpoints(handle.repo)) <= policy.policy.checkpoints.keepLast) return;
     await checkpointPrune(ctx, handles, repositoryId, { dryRun: false, trigger });
   } catch (error) {
     ctx.logger.warn(`could not prune the checkpoints of ${repositoryId}`, error instanceof Error ? error.message : error);

@@ -82,12 +82,15 @@ async function readTargetText(handle: RepositoryHandle, path: string): Promise<s
   return blob === null ? null : blob.content.toString('utf8');
 }
 
+/** The policy in force for a repository, without the trust list (see {@link governanceOf}). */
+export type PolicyInForce = Pick<Governance, 'policy' | 'policyOrigin' | 'policyText'>;
+
 /**
- * The governance in force: `.gatehouse/policy.yaml` on the target branch, else the workspace policy
- * file in the data directory, else none (deny by default). The trust list is the workspace's
- * operators, else `.gatehouse/trust.json` on the target branch.
+ * The policy in force: `.gatehouse/policy.yaml` on the target branch, else the workspace policy file in
+ * the data directory, else none (deny by default). What housekeeping that needs only the policy (the
+ * checkpoint retention after an apply or a rollback) reads, without the trust list.
  */
-export async function governanceOf(ctx: Pick<CoreContext, 'layout' | 'operators'>, handle: RepositoryHandle): Promise<Governance> {
+export async function policyInForce(ctx: Pick<CoreContext, 'layout'>, handle: RepositoryHandle): Promise<PolicyInForce> {
   let policyText = await readTargetText(handle, POLICY_PATH);
   let policyOrigin: PolicyOrigin = 'target-branch';
   if (policyText === null && existsSync(ctx.layout.workspacePolicy)) {
@@ -111,6 +114,15 @@ export async function governanceOf(ctx: Pick<CoreContext, 'layout' | 'operators'
         }
       : loadPolicy({ text: policyText });
   if (policyText === null) policyOrigin = 'none';
+  return { policy, policyOrigin, policyText };
+}
+
+/**
+ * The governance in force: the policy ({@link policyInForce}) and the trust list, which is the
+ * workspace's operators, else `.gatehouse/trust.json` on the target branch.
+ */
+export async function governanceOf(ctx: Pick<CoreContext, 'layout' | 'operators'>, handle: RepositoryHandle): Promise<Governance> {
+  const { policy, policyOrigin, policyText } = await policyInForce(ctx, handle);
 
   // The target branch's trust list is the single authority once it exists: an operator counts only after
   // an approved change adds their key. The workspace's list is used only to bootstrap a repository without one.
@@ -131,7 +143,7 @@ export async function governanceOf(ctx: Pick<CoreContext, 'layout' | 'operators'
 }
 
 /** The valid policy in force, or throws PolicyInvalid naming every problem (deny by default). */
-export function requireValidPolicy(governance: Governance): Policy {
+export function requireValidPolicy(governance: Pick<Governance, 'policy'>): Policy {
   if (governance.policy.ok) return governance.policy.policy;
   throw new GatehouseError(
     ErrorCode.PolicyInvalid,

@@ -10,11 +10,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { GitConflictError, GitInvalidInputError, GitNotFoundError } from './errors';
-import { readIndex } from './index-file';
+import { readIndex, readIndexFile } from './index-file';
 import { serialiseCommit } from './object-store';
 import { deleteRef, isOid, listRefsMatching, readHead, resolveRefOrNull, updateRef, validateRefName, type RefWriteOptions } from './refs';
 import type { GitRepository } from './repository';
-import { scanWorktree, writeSnapshotTrees, type SkippedFile, type WorktreeScan } from './worktree';
+import { rememberedIndexTree, scanWorktree, scanWorktreeLean, writeSnapshotTrees, type SkippedFile, type WorktreeScan } from './worktree';
 
 /** The ref folder checkpoints live in. */
 export const CHECKPOINT_REF_PREFIX = 'refs/gatehouse/checkpoints/';
@@ -72,9 +72,26 @@ function newCheckpointId(now: Date): string {
 /**
  * Captures the current head, index and working tree as objects (blobs for changed and untracked
  * files, trees for both snapshots). Nothing refers to them until a checkpoint commit does.
+ *
+ * `lean`: when the index's tree is already known (Gatehouse wrote or snapshotted this index before), the
+ * working tree is scanned in one streamed pass over the index file ({@link scanWorktreeLean}) and the
+ * scan keeps only the files that differ from their entries: what a rollback needs of the state it
+ * leaves, for a fraction of a full scan's allocations. Otherwise the full scan runs.
  */
-export async function captureState(repo: GitRepository): Promise<RepositoryState> {
+export async function captureState(repo: GitRepository, options: { readonly lean?: boolean } = {}): Promise<RepositoryState> {
   const head = await readHead(repo);
+  if (options.lean === true) {
+    const file = readIndexFile(repo.gitdir);
+    const trailer = file === null || file.bytes.length < 20 ? '' : file.bytes.toString('hex', file.bytes.length - 20);
+    // A zero trailer (index.skipHash) names nothing; an unknown tree needs the entries to be built.
+    if (file !== null && trailer !== '0'.repeat(40) && rememberedIndexTree(repo, trailer) !== undefined) {
+      return repo.objects.batch(async () => {
+        const scan = scanWorktreeLean(repo, file, trailer);
+        const trees = await writeSnapshotTrees(repo, scan);
+        return { branch: head.branch, headOid: head.oid, indexTree: trees.indexTree, worktreeTree: trees.worktreeTree, scan };
+      });
+    }
+  }
   const index = readIndex(repo.gitdir, repo.memo);
   // One batch: the blobs and trees of a large change land in a single pack, not a file each.
   return repo.objects.batch(async () => {

@@ -223,6 +223,36 @@ export function* indexEntries(buf: Buffer): Generator<IndexEntry, { readonly ver
   return { version, checksum: zero ? '' : trailer.toString('hex') };
 }
 
+/**
+ * The paths of an index file's entries, in file order (a conflicted path once per stage), read straight
+ * from the bytes of a version 2 or 3 index without building an entry or checking the checksum: for a pass
+ * that needs only the paths, ahead of a pass over {@link indexEntries} that checks everything. A version 4
+ * index (prefix-compressed paths) goes through {@link indexEntries}. Refuses what would read out of bounds.
+ */
+export function* indexPaths(buf: Buffer): Generator<string> {
+  if (buf.length < 32 || buf.toString('latin1', 0, 4) !== 'DIRC') throw new GitRefusedError('the index file is corrupt');
+  const version = buf.readUInt32BE(4);
+  if (version === 4) {
+    for (const entry of indexEntries(buf)) yield entry.path;
+    return;
+  }
+  if (version < 2 || version > 4) throw new GitUnsupportedError(`index version ${version} is not supported`);
+  const end = buf.length - 20;
+  const count = buf.readUInt32BE(8);
+  let offset = 12;
+  for (let i = 0; i < count; i += 1) {
+    if (offset + 62 > end) throw new GitRefusedError('the index file is truncated');
+    const start = offset;
+    const extended = (buf.readUInt16BE(offset + 60) & 0x4000) !== 0;
+    if (extended && version < 3) throw new GitRefusedError('the index file is corrupt (extended flag in version 2)');
+    const name = offset + (extended ? 64 : 62);
+    const nul = buf.indexOf(0, name);
+    if (nul < 0 || nul >= end) throw new GitRefusedError('the index file is corrupt');
+    yield buf.toString('utf8', name, nul);
+    offset = start + ((nul - start + 8) & ~7);
+  }
+}
+
 /** Parses an index file's bytes. */
 export function parseIndex(buf: Buffer, mtimeNs: bigint | null = null): GitIndex {
   const entries: IndexEntry[] = [];
@@ -284,10 +314,19 @@ export function readIndex(gitdir: string, memo?: IndexMemo): GitIndex {
 }
 
 function entrySize(entry: IndexEntry, nameBytes: number): number {
-  return ((entry.skipWorktree || entry.intentToAdd ? 64 : 62) + nameBytes + 8) & ~7;
+  return indexEntrySize(entry.skipWorktree || entry.intentToAdd, nameBytes);
 }
 
-/** Writes one entry at `o` of a zero-filled buffer (the NUL padding after the name is already there). */
+/** The bytes an entry takes in a version 2 or 3 index (NUL padded to a multiple of eight). */
+export function indexEntrySize(extended: boolean, nameBytes: number): number {
+  return ((extended ? 64 : 62) + nameBytes + 8) & ~7;
+}
+
+/** Writes one entry at `o` of a zero-filled buffer (the NUL padding after the name is already there); returns the offset after it. */
+export function encodeIndexEntry(b: Buffer, o: number, e: IndexEntry, name: Buffer): number {
+  return encodeEntry(b, o, e, name);
+}
+
 function encodeEntry(b: Buffer, o: number, e: IndexEntry, name: Buffer): number {
   const extended = e.skipWorktree || e.intentToAdd;
   const fixed = extended ? 64 : 62;
@@ -400,6 +439,11 @@ export interface IndexLock {
    * The memo forgets the index (the next read parses the file).
    */
   commitBuilt(builder: IndexBuilder): { readonly checksum: string };
+  /**
+   * Writes a whole index given as parts (header, entries, trailing checksum: `restoreIndexBytes` in
+   * index-restore.ts) and renames the lock over the index. The memo forgets the index.
+   */
+  commitParts(parts: ReadonlyArray<Buffer>): void;
   /** Removes the lock without changing the index. */
   release(): void;
 }
@@ -457,6 +501,10 @@ export function lockIndex(gitdir: string, memo?: IndexMemo, onLocked?: (lockPath
       writeAndRename(parts);
       if (memo !== undefined) memo.current = null;
       return { checksum };
+    },
+    commitParts(parts) {
+      writeAndRename(parts);
+      if (memo !== undefined) memo.current = null;
     },
     release() {
       if (!open) return;

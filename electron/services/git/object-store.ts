@@ -284,8 +284,8 @@ export function scanTree(oid: string, content: Buffer): RawTree {
   return { bytes: content, count, nameStart, nameEnd, modes };
 }
 
-function parseTree(oid: string, content: Buffer): ReadonlyArray<TreeEntry> {
-  const raw = scanTree(oid, content);
+function parseTree(oid: string, raw: RawTree): ReadonlyArray<TreeEntry> {
+  const content = raw.bytes;
   const entries: TreeEntry[] = [];
   const names = new Set<string>();
   for (let i = 0; i < raw.count; i += 1) {
@@ -361,6 +361,26 @@ function parseHeader(oid: string, wrapped: Buffer): { type: ObjectType; size: nu
   return { type: match[1] as ObjectType, size: Number(match[2]), start: nul + 1 };
 }
 
+/** Loose objects up to this size (compressed) are inflated in one pass ({@link createObjectStore}). */
+const SINGLE_INFLATE_MAX_COMPRESSED = 1024 * 1024;
+/** The one-pass inflate stops at this many times the compressed size... */
+const SINGLE_INFLATE_RATIO = 16;
+/** ...or at this many bytes, whichever is larger. */
+const SINGLE_INFLATE_MIN_BOUND = 64 * 1024;
+
+/** A loose object's inflated bytes checked: header, declared size, object id. */
+function checkedLoose(oid: string, wrapped: Buffer): { type: ObjectType; content: Buffer } {
+  const { type, size, start } = parseHeader(oid, wrapped);
+  if (size > MAX_OBJECT_BYTES) {
+    throw new GitRefusedError(`object ${oid} claims ${size} bytes; objects over ${MAX_OBJECT_BYTES} bytes are not read`, { oid });
+  }
+  const content = wrapped.subarray(start);
+  if (content.length !== size || createHash('sha1').update(wrapped).digest('hex') !== oid) {
+    throw new GitRefusedError(`corrupt object ${oid}`, { oid });
+  }
+  return { type, content };
+}
+
 /** Creates the object access of one repository handle. */
 export function createObjectStore(options: ObjectStoreOptions): ObjectStore {
   const { gitdir, cache, dir } = options;
@@ -407,19 +427,28 @@ export function createObjectStore(options: ObjectStoreOptions): ObjectStore {
   };
 
   const readLooseObject = (oid: string, compressed: Buffer): { type: ObjectType; content: Buffer } => {
+    // A small object is inflated once, whole, with a bound a few times its compressed size: the header
+    // comes from the result. Only one that inflates past the bound (a zip bomb, or very repetitive
+    // content) is read the careful way below, header first.
+    if (compressed.length <= SINGLE_INFLATE_MAX_COMPRESSED) {
+      const bound = Math.max(SINGLE_INFLATE_MIN_BOUND, compressed.length * SINGLE_INFLATE_RATIO);
+      let wrapped: Buffer | null = null;
+      try {
+        wrapped = inflateSync(compressed, { maxOutputLength: bound });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') {
+          throw new GitRefusedError(`corrupt object ${oid}: it is not valid zlib data (${(error as Error).message})`, { oid });
+        }
+      }
+      if (wrapped !== null) return checkedLoose(oid, wrapped);
+    }
     // The header first, from a bounded prefix: a size it claims is checked before anything that large
     // is inflated, and the whole object may not inflate past it (a zip bomb stops at the claimed size).
     const declared = parseHeader(oid, inflateLoose(oid, compressed.subarray(0, 256), true));
     if (declared.size > MAX_OBJECT_BYTES) {
       throw new GitRefusedError(`object ${oid} claims ${declared.size} bytes; objects over ${MAX_OBJECT_BYTES} bytes are not read`, { oid });
     }
-    const wrapped = inflateLoose(oid, compressed, false, declared.start + declared.size);
-    const { type, size, start } = parseHeader(oid, wrapped);
-    const content = wrapped.subarray(start);
-    if (content.length !== size || createHash('sha1').update(wrapped).digest('hex') !== oid) {
-      throw new GitRefusedError(`corrupt object ${oid}`, { oid });
-    }
-    return { type, content };
+    return checkedLoose(oid, inflateLoose(oid, compressed, false, declared.start + declared.size));
   };
 
   // Blobs read are not remembered: a checkout of 50,000 files would keep 50,000 ids for nothing (a
@@ -506,6 +535,25 @@ export function createObjectStore(options: ObjectStoreOptions): ObjectStore {
     return object.content;
   };
 
+  const readTreeRaw = async (oid: string, options?: { readonly memo?: boolean }): Promise<RawTree> => {
+    const memo = rawTrees.get(oid);
+    if (memo !== undefined) return memo;
+    const content = await expect(oid, 'tree');
+    if (options?.memo === false) return scanTree(oid, content);
+    // A small tree's bytes may be a slice of a shared pool: the memo keeps its own copy, so the bound
+    // in bytes is what it really holds.
+    const own = content.buffer.byteLength <= content.length + 1024 ? content : Buffer.from(content);
+    const raw = scanTree(oid, own);
+    rawTrees.set(oid, raw);
+    rawTreeBytes += own.length + raw.nameStart.byteLength * 3;
+    while (rawTreeBytes > RAW_TREE_MEMO_BYTES) {
+      const [oldestOid, oldest] = rawTrees.entries().next().value as [string, RawTree];
+      rawTrees.delete(oldestOid);
+      rawTreeBytes -= oldest.bytes.length + oldest.nameStart.byteLength * 3;
+    }
+    return raw;
+  };
+
   return {
     gitdir,
     read,
@@ -549,7 +597,8 @@ export function createObjectStore(options: ObjectStoreOptions): ObjectStore {
     async readTree(oid, options) {
       const memo = trees.get(oid);
       if (memo !== undefined) return memo;
-      const entries = parseTree(oid, await expect(oid, 'tree'));
+      // From the raw tree (and its memo): a tree both walked raw and parsed is read and inflated once.
+      const entries = parseTree(oid, await readTreeRaw(oid, options));
       if (options?.memo === false) return entries;
       if (trees.size >= maxTrees) {
         const oldest = trees.keys().next().value;
@@ -558,24 +607,7 @@ export function createObjectStore(options: ObjectStoreOptions): ObjectStore {
       trees.set(oid, entries);
       return entries;
     },
-    async readTreeRaw(oid, options) {
-      const memo = rawTrees.get(oid);
-      if (memo !== undefined) return memo;
-      const content = await expect(oid, 'tree');
-      if (options?.memo === false) return scanTree(oid, content);
-      // A small tree's bytes may be a slice of a shared pool: the memo keeps its own copy, so the bound
-      // in bytes is what it really holds.
-      const own = content.buffer.byteLength <= content.length + 1024 ? content : Buffer.from(content);
-      const raw = scanTree(oid, own);
-      rawTrees.set(oid, raw);
-      rawTreeBytes += own.length + raw.nameStart.byteLength * 3;
-      while (rawTreeBytes > RAW_TREE_MEMO_BYTES) {
-        const [oldestOid, oldest] = rawTrees.entries().next().value as [string, RawTree];
-        rawTrees.delete(oldestOid);
-        rawTreeBytes -= oldest.bytes.length + oldest.nameStart.byteLength * 3;
-      }
-      return raw;
-    },
+    readTreeRaw,
     async readCommit(oid) {
       const memo = commits.get(oid);
       if (memo !== undefined) return memo;

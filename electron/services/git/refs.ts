@@ -7,7 +7,7 @@
  * the old head.
  */
 import { crashPoint } from './journal';
-import fs, { appendFileSync, closeSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import fs, { appendFileSync, closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync, type Dirent } from 'node:fs';
 import { dirname } from 'node:path';
 import * as git from 'isomorphic-git';
 import { GitConflictError, GitInvalidInputError, GitNotFoundError } from './errors';
@@ -116,12 +116,66 @@ export async function resolveTree(repo: GitRepository, refOrOid: string): Promis
   return (await repo.objects.readCommit(oid)).tree;
 }
 
-/** Lists full ref names matching a pattern with one `*`. */
+/** Whether a full ref name passes {@link validateRefName}. */
+function isValidRefName(ref: string): boolean {
+  try {
+    validateRefName(ref);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Loose ref files under `<gitdir>/<folder>`, as full names (every file, valid name or not). */
+function looseRefsUnder(gitdir: string, folder: string, out: Set<string>): void {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(`${gitdir}/${folder}`, { withFileTypes: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return;
+    throw error;
+  }
+  for (const entry of entries) {
+    const name = `${folder}/${entry.name}`;
+    if (entry.isDirectory()) looseRefsUnder(gitdir, name, out);
+    else out.add(name);
+  }
+}
+
+/** Ref names in `packed-refs` under `folder/` (peeled `^` lines and the header skipped). */
+function packedRefsUnder(gitdir: string, folder: string, out: Set<string>): void {
+  let text: string;
+  try {
+    text = readFileSync(`${gitdir}/packed-refs`, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  const prefix = `${folder}/`;
+  for (const line of text.split('\n')) {
+    // `<40 hex> <ref>`: the ref starts at 41.
+    if (line.length > 41 && line.charCodeAt(40) === 0x20 && line.startsWith(prefix, 41)) out.add(line.slice(41).trimEnd());
+  }
+}
+
+/**
+ * Lists full ref names matching a pattern with one `*`, loose and packed, read synchronously (isomorphic-git's
+ * listing awaits a read per file). As `git for-each-ref` does, names that are not valid ref names are left
+ * out: a `*.lock` file of a ref being written, a name with a space or starting with a dot.
+ */
 export async function listRefsMatching(repo: GitRepository, pattern: string): Promise<string[]> {
+  return Promise.resolve(listRefsMatchingSync(repo.gitdir, pattern));
+}
+
+/** {@link listRefsMatching} on a git directory. */
+export function listRefsMatchingSync(gitdir: string, pattern: string): string[] {
   const prefix = pattern.slice(0, pattern.indexOf('*'));
   const folder = prefix.slice(0, prefix.lastIndexOf('/'));
-  const names = await git.listRefs({ fs, dir: repo.dir, gitdir: repo.gitdir, filepath: folder });
-  return names.map((name) => `${folder}/${name}`).filter((ref) => matchesRefPattern(pattern, ref)).sort();
+  const names = new Set<string>();
+  looseRefsUnder(gitdir, folder, names);
+  packedRefsUnder(gitdir, folder, names);
+  return [...names].filter((ref) => matchesRefPattern(pattern, ref) && isValidRefName(ref)).sort();
 }
 
 function tzString(offsetMinutes: number): string {

@@ -4,8 +4,10 @@
  *
  * A checkpoint of the current state is taken first and returned, so the rollback itself can be undone
  * by rolling back to it. Only the paths that differ between now and the checkpoint are touched; the
- * index is rewritten from the checkpoint's index tree, keeping the stat data of every file that did not
- * change so the next dirty check stays cheap.
+ * index is rewritten to the checkpoint's index tree, keeping the stat data of every file that did not
+ * change so the next dirty check stays cheap: patched from the old index's bytes where it can
+ * (index-restore.ts), rebuilt from the whole tree otherwise. The state left behind is snapshotted with a
+ * lean scan (captureState's `lean`) when Gatehouse already knows the index's tree.
  *
  * Crash-safe: an operation journal (journal.ts) is written before the first write and advanced phase by
  * phase; a process killed midway leaves it for recover.ts, which finishes the rollback on the next start.
@@ -23,12 +25,14 @@ import {
 } from './checkpoints';
 import { diffTreeOids, validateChangedPath, type DiffFile, type RevisionDiff } from './diff';
 import { GitConflictError } from './errors';
-import { lockIndex, type IndexLock } from './index-file';
+import { lockIndex, readIndexFile, type IndexLock } from './index-file';
+import { restoreIndexBytes, type KnownFile } from './index-restore';
+import { MODE_GITLINK } from './object-store';
 import { crashPoint, startJournal, type JournalHandle, type JournalState } from './journal';
 import { readHead, resolveRefOrNull, setHead, updateRef } from './refs';
 import type { GitRepository } from './repository';
 import { diffTrees, flattenTree } from './trees';
-import { indexEntriesFor, knownFromScan, rememberIndexTree, statLookup, writeWorktreeChanges, type SkippedFile } from './worktree';
+import { indexEntriesFor, indexPathGroups, knownFromScan, rememberIndexTree, representativeEntry, statLookup, writeWorktreeChanges, type SkippedFile } from './worktree';
 
 /** What a rollback would do. */
 export interface RollbackPreview {
@@ -131,13 +135,10 @@ export async function restoreState(
     const { written } = await writeWorktreeChanges(repo, changes, { resultTree: target.worktreeTree, symlinks: 'as-recorded' });
     journal?.advance('tree-written', {}, informational);
     crashPoint(`${journal?.current.operation ?? 'restore'}:tree-written`);
-    const known = knownFromScan(now.scan);
-    for (const [path, value] of written) known.set(path, value);
-    const entries = indexEntriesFor(await flattenTree(repo.objects, target.indexTree), statLookup(known));
     try {
-      const committed = lock.commit(entries);
+      const checksum = await writeRestoredIndex(repo, lock, now, target.indexTree, written);
       // This index is the target's index tree: the next snapshot, in this process or the next, need not rebuild it.
-      rememberIndexTree(repo, committed.checksum, target.indexTree);
+      rememberIndexTree(repo, checksum, target.indexTree);
     } catch (error) {
       await writeWorktreeChanges(repo, reverseChanges(changes), { resultTree: now.worktreeTree, symlinks: 'as-recorded' });
       throw error;
@@ -161,7 +162,9 @@ export async function restoreState(
       // Put back what was changed: the branch, the index, the working tree, HEAD.
       if (moved !== null && moved.from !== null) await updateRef(repo, moved.ref, moved.from, headOid, `${reflogMessage} failed`);
       const back = lockIndex(repo.gitdir, repo.memo);
-      back.commit(now.scan.index.entries);
+      // A lean scan kept the old index's bytes, not its entries: they go back as they were.
+      if (now.scan.lean !== undefined) back.commitParts([now.scan.lean.indexBytes]);
+      else back.commit(now.scan.index.entries);
       await writeWorktreeChanges(repo, reverseChanges(changes), { resultTree: now.worktreeTree, symlinks: 'as-recorded' });
       if (now.branch !== null) await setHead(repo, { branch: now.branch });
       else if (now.headOid !== null) await setHead(repo, { oid: now.headOid });
@@ -172,6 +175,56 @@ export async function restoreState(
     return { changedPaths: changes.length };
   } finally {
     lock.release();
+  }
+}
+
+/**
+ * Writes the index of `targetIndexTree` under the held lock, keeping the stat data of every file that
+ * did not change: patched from the old index's bytes where it can (index-restore.ts), else rebuilt from
+ * the target's whole tree. Returns the new index's checksum.
+ */
+async function writeRestoredIndex(
+  repo: GitRepository,
+  lock: IndexLock,
+  now: RepositoryState,
+  targetIndexTree: string,
+  written: ReadonlyMap<string, KnownFile>,
+): Promise<string> {
+  // A lean scan streamed these very bytes; otherwise the index file is read again (under the same lock).
+  const file = now.scan.lean !== undefined ? { bytes: now.scan.lean.indexBytes } : readIndexFile(repo.gitdir);
+  if (file !== null) {
+    const known = new Map<string, KnownFile>();
+    const unclean = new Set<string>();
+    for (const t of now.scan.tracked) {
+      if (t.clean && !t.refreshed) continue;
+      unclean.add(t.path);
+      if (t.present && t.current !== null && t.stat !== null && t.entry.mode !== MODE_GITLINK) known.set(t.path, { oid: t.current.oid, mode: t.current.mode, stat: t.stat });
+    }
+    for (const u of now.scan.untracked) if (u.current !== null) known.set(u.path, { oid: u.current.oid, mode: u.current.mode, stat: u.stat });
+    for (const [path, value] of written) known.set(path, value);
+    const changes = await diffTrees(repo.objects, now.indexTree, targetIndexTree);
+    const restored = restoreIndexBytes({ oldIndex: file.bytes, oldChecksum: now.scan.index.checksum, changes, known, unclean });
+    if (restored !== null) {
+      lock.commitParts(restored.parts);
+      return restored.checksum;
+    }
+  }
+  const known = knownFromScan(now.scan);
+  if (now.scan.lean !== undefined) addCleanEntries(known, now.scan.lean.indexBytes, new Set(now.scan.tracked.map((t) => t.path)));
+  for (const [path, value] of written) known.set(path, value);
+  const entries = indexEntriesFor(await flattenTree(repo.objects, targetIndexTree), statLookup(known));
+  return lock.commit(entries).checksum;
+}
+
+/**
+ * What a full scan would have known of the files a lean one left out (clean, stat data unchanged): each
+ * path's entry as the index holds it, gitlinks excepted, as {@link knownFromScan} gives them.
+ */
+function addCleanEntries(known: Map<string, KnownFile>, indexBytes: Buffer, kept: ReadonlySet<string>): void {
+  for (const { path, entries } of indexPathGroups(indexBytes)) {
+    if (kept.has(path)) continue;
+    const entry = representativeEntry(entries);
+    if (entry.mode !== MODE_GITLINK) known.set(path, { oid: entry.oid, mode: entry.mode, stat: entry.stat });
   }
 }
 
@@ -196,7 +249,8 @@ export async function rollback(repo: GitRepository, input: RollbackInput): Promi
     try {
       // The index lock first: another git process at work refuses the rollback before any checkpoint.
       lock = lockIndex(repo.gitdir, repo.memo, (path) => journal.lockTaken(path));
-      now = await captureState(repo);
+      // Lean: the state left behind is snapshotted in one streamed pass over the index (checkpoints.ts).
+      now = await captureState(repo, { lean: true });
       if (sameState(now, checkpoint)) {
         // Already there: an undo checkpoint of this very state would only add a ref (issue 12 §4).
         lock.release();

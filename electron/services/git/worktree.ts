@@ -28,7 +28,7 @@ import {
 import { join } from 'node:path';
 import { GitConflictError, GitRefusedError, UnsafePathError } from './errors';
 import { createIgnoreMatcher } from './ignore';
-import { indexEntries, indexMtimeMs, isRacy, statMatchesFast, statToIndex, ZERO_STAT, type GitIndex, type IndexEntry, type IndexStat } from './index-file';
+import { indexEntries, indexMtimeMs, indexPaths, isRacy, statMatchesFast, statToIndex, ZERO_STAT, type GitIndex, type IndexEntry, type IndexStat } from './index-file';
 import { hashObject, MODE_EXECUTABLE, MODE_FILE, MODE_GITLINK, MODE_SYMLINK } from './object-store';
 import { checkParentsOnDisk, componentProblem, resolveSymlinkInTree, validateRepoPath } from './path-safety';
 import type { GitRepository } from './repository';
@@ -88,7 +88,14 @@ export interface SkippedFile {
 
 /** The result of {@link scanWorktree}. */
 export interface WorktreeScan {
+  /** The index scanned against; a lean scan's holds no entries ({@link scanWorktreeLean}). */
   readonly index: GitIndex;
+  /**
+   * A lean scan ({@link scanWorktreeLean}): `tracked` holds only the files whose index entry does not
+   * describe them as they are (changed, missing, stat data refreshed), `index.entries` is empty, and
+   * `indexBytes` are the index file's bytes it streamed.
+   */
+  readonly lean?: { readonly indexBytes: Buffer };
   readonly tracked: ReadonlyArray<TrackedFile>;
   readonly untracked: ReadonlyArray<UntrackedFile>;
   /** Paths with unmerged (stage 1-3) index entries. */
@@ -307,7 +314,9 @@ export function scanTrackedFilesStreaming(
 ): { readonly shape: TrackedPaths; readonly dirStats: ReadonlyMap<string, Stats> } {
   const paths = new Set<string>();
   const dirs = new Set<string>();
-  for (const { path } of indexPathGroups(bytes)) {
+  // Paths only, straight from the bytes: the pass below parses and checks every entry.
+  for (const path of indexPaths(bytes)) {
+    if (paths.has(path)) continue; // a conflicted path's other stages
     paths.add(path);
     let slash = path.lastIndexOf('/');
     // Parents are added deepest first; once one is known, its own parents are too.
@@ -443,6 +452,25 @@ export function scanWorktree(repo: GitRepository, index: GitIndex, options: Scan
   return { index, tracked, untracked, conflicted, skipped };
 }
 
+/**
+ * {@link scanWorktree} with `content: 'write'` and untracked files, in one streamed pass over the index
+ * file's bytes ({@link scanTrackedFilesStreaming}: no parsed index, no path map, no object per clean
+ * file): what a rollback's snapshot of the state it leaves needs. Only the tracked files that differ
+ * from their entries are kept (see {@link WorktreeScan.lean}); the index's tree must be known already
+ * ({@link rememberedIndexTree}), since the entries are not kept to build it.
+ */
+export function scanWorktreeLean(repo: GitRepository, file: { readonly bytes: Buffer; readonly mtimeNs: bigint }, checksum: string): WorktreeScan {
+  const tracked: TrackedFile[] = [];
+  const conflicted: string[] = [];
+  const dirs = scanTrackedFilesStreaming(repo, file.bytes, file.mtimeNs, 'write', (found, isConflicted) => {
+    if (!found.clean || found.refreshed) tracked.push(found);
+    if (isConflicted) conflicted.push(found.path);
+  });
+  const { untracked, skipped } = scanUntrackedFiles(repo, dirs, { content: 'write' });
+  const index: GitIndex = { version: file.bytes.readUInt32BE(4), entries: [], mtimeNs: file.mtimeNs, checksum };
+  return { index, tracked, untracked, conflicted, skipped, lean: { indexBytes: file.bytes } };
+}
+
 /** The index as a tree (stage 0, else "ours" for unmerged paths). */
 export function indexFlatEntries(index: GitIndex): FlatEntry[] {
   const chosen = new Map<string, IndexEntry[]>();
@@ -531,6 +559,8 @@ export async function writeSnapshotTrees(repo: GitRepository, scan: WorktreeScan
   const checksum = scan.index.checksum;
   let indexTree = rememberedIndexTree(repo, checksum);
   if (indexTree === undefined) {
+    // A lean scan kept no entries to build it from (its caller checked the tree was known).
+    if (scan.lean !== undefined) throw new GitConflictError('the index tree of a lean scan is not known');
     indexTree = buildTree(objects, indexFlatEntries(scan.index));
     rememberIndexTree(repo, checksum, indexTree);
   }
@@ -577,7 +607,7 @@ export function statLookup(known: ReadonlyMap<string, { readonly oid: string; re
   };
 }
 
-/** What is on disk for each path of a scan, for {@link statLookup}. */
+/** What is on disk for each path of a scan, for {@link statLookup} (of a lean scan: only the paths it kept). */
 export function knownFromScan(scan: WorktreeScan): Map<string, { oid: string; mode: number; stat: IndexStat }> {
   const known = new Map<string, { oid: string; mode: number; stat: IndexStat }>();
   for (const t of scan.tracked) {

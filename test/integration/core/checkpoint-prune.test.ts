@@ -3,7 +3,8 @@
  * `checkpoints.keepLast` / `keepDays` prune through the core (dry run first), never the last apply's
  * checkpoint nor the state the repository is in, automatically after an apply and a rollback, leads only,
  * every prune audited. Also: a rollback to the current state takes no undo checkpoint and says so in the
- * audit log. Real core, real git repository (the demo workspace), a clock the test moves.
+ * audit log. The automatic prune reads the policy alone: a broken trust list does not stop it. Real core,
+ * real git repository (the demo workspace), a clock the test moves.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -174,5 +175,22 @@ describe('checkpoint retention', () => {
     expect(result.pruned).not.toContain(applied.checkpointId);
     expect(result.pruned.length).toBeGreaterThan(0);
     expect(await checkpointIds()).toContain(applied.checkpointId);
+  }, 240_000);
+  it('after a rollback, prunes by the policy alone: a trust list that does not parse does not stop it (nor the rollback)', async () => {
+    // The target branch's trust list is broken; the policy is not.
+    writeFileSync(join(repositoryPath, '.gatehouse/trust.json'), '{ "operators": [ not json');
+    execFileSync('git', ['-c', 'user.name=lee', '-c', 'user.email=lee@example.invalid', 'add', '.gatehouse/trust.json'], { cwd: repositoryPath });
+    execFileSync('git', ['-c', 'user.name=lee', '-c', 'user.email=lee@example.invalid', 'commit', '-q', '-m', 'A broken trust list'], { cwd: repositoryPath });
+    await as('lee');
+    for (let n = 20; n <= 23; n += 1) await checkpointOfNewState(n);
+    advance(3 * 86_400_000);
+    await as('lee');
+    const before = (await auditEvents('checkpoint.pruned')).filter((e) => e.payload.trigger === 'after-rollback').length;
+    const ids = await checkpointIds();
+    const rolled: { changedPaths: number } = await value('checkpoint:rollback', { repositoryId, checkpointId: ids[1] as string, confirm: true });
+    expect(rolled.changedPaths).toBeGreaterThan(0);
+    const automatic = (await auditEvents('checkpoint.pruned')).filter((e) => e.payload.trigger === 'after-rollback');
+    expect(automatic.length).toBe(before + 1);
+    expect((automatic[0]?.payload.pruned as string[]).length).toBeGreaterThan(0);
   }, 240_000);
 });

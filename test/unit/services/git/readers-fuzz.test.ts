@@ -14,7 +14,7 @@ import { deflateSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatehouseError } from '../../../../shared/model/result';
-import { parseIndex } from '../../../../electron/services/git/index-file';
+import { indexPaths, parseIndex } from '../../../../electron/services/git/index-file';
 import { createObjectStore, hashObject } from '../../../../electron/services/git/object-store';
 import { createPackReader, parseIndexFile } from '../../../../electron/services/git/pack';
 import { makeRepo, type TempRepo } from '../../../fixtures/git/repo';
@@ -98,6 +98,7 @@ afterAll(() => {
 describe('the index file reader', () => {
   it('reads the real index it was seeded with', () => {
     expect(parseIndex(indexBytes).entries.map((e) => e.path)).toEqual(['a.txt', 'c.txt', 'dir/b.txt']);
+    expect([...indexPaths(indexBytes)]).toEqual(['a.txt', 'c.txt', 'dir/b.txt']);
   });
 
   it('fails typed on mutated indexes (checksum recomputed, so the parser itself is reached)', () => {
@@ -105,6 +106,7 @@ describe('the index file reader', () => {
       fc.property(mutated(() => indexBytes.subarray(0, indexBytes.length - 20)), (body) => {
         const withSum = Buffer.concat([body, createHash('sha1').update(body).digest()]);
         typedOrValue(() => parseIndex(withSum));
+        typedOrValue(() => [...indexPaths(withSum)]);
       }),
       { numRuns: RUNS * 4 },
     );
@@ -112,7 +114,10 @@ describe('the index file reader', () => {
 
   it('fails typed on raw bytes', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 512 }), (raw) => typedOrValue(() => parseIndex(Buffer.from(raw)))),
+      fc.property(fc.uint8Array({ maxLength: 512 }), (raw) => {
+        typedOrValue(() => parseIndex(Buffer.from(raw)));
+        typedOrValue(() => [...indexPaths(Buffer.from(raw))]);
+      }),
       { numRuns: RUNS },
     );
   });
