@@ -598,22 +598,12 @@ export function createPackReader(gitdir: string): PackReader {
     } else throw new GitRefusedError(`corrupt pack: unknown object type ${typeCode}`);
     if (size > MAX_OBJECT_BYTES) throw new GitRefusedError(`corrupt pack: a delta claims ${size} bytes`);
     const delta = inflateAt(fd, packSize, offset + p, size, head.subarray(p), exact > 0);
-    // The target size opens the delta: a bounded read stops before resolving the chain.
-    let q = 0;
-    for (let n = 0; n < 2; n += 1) {
-      let value = 0;
-      let bits = 0;
-      let b: number;
-      do {
-        b = delta[q] as number;
-        q += 1;
-        value += (b & 0x7f) * 2 ** bits;
-        bits += 7;
-      } while (b & 0x80);
-      if (n === 1 && value > maxBytes) {
-        const resolved = readBase(pack, open, baseOffset, baseOid, depth);
-        return { type: resolved.type, size: value, content: null };
-      }
+    // The target size opens the delta (after the base's): a bounded read stops before resolving the chain.
+    deltaVarint(delta, 0);
+    const targetSize = deltaVarint(delta, varintEnd);
+    if (targetSize > maxBytes) {
+      const resolved = readBase(pack, open, baseOffset, baseOid, depth);
+      return { type: resolved.type, size: targetSize, content: null };
     }
     const resolved = readBase(pack, open, baseOffset, baseOid, depth);
     if (resolved.content === null) throw new GitRefusedError('corrupt pack: delta base missing');
