@@ -32,7 +32,7 @@ import { crashPoint, startJournal, type JournalHandle, type JournalState } from 
 import { readHead, resolveRefOrNull, setHead, updateRef } from './refs';
 import type { GitRepository } from './repository';
 import { diffTrees, flattenTree } from './trees';
-import { indexEntriesFor, indexPathGroups, knownFromScan, rememberIndexTree, representativeEntry, statLookup, writeWorktreeChanges, type SkippedFile } from './worktree';
+import { indexEntriesFor, indexPathGroups, knownFromScan, rememberIndexTree, representativeEntry, statLookup, writeWorktreeChanges, type SkippedFile, type WorktreeScan } from './worktree';
 
 /** What a rollback would do. */
 export interface RollbackPreview {
@@ -179,6 +179,24 @@ export async function restoreState(
 }
 
 /**
+ * What {@link restoreIndexBytes} needs to know of the disk, from the scan before the rollback and the
+ * files it wrote: fresh stat data by path, and the tracked paths whose old entry no longer describes
+ * the disk. Exported for the tests, which feed the same input to the restore and to the rebuild.
+ */
+export function restoreSources(scan: WorktreeScan, written: ReadonlyMap<string, KnownFile>): { known: Map<string, KnownFile>; unclean: Set<string> } {
+  const known = new Map<string, KnownFile>();
+  const unclean = new Set<string>();
+  for (const t of scan.tracked) {
+    if (t.clean && !t.refreshed) continue;
+    unclean.add(t.path);
+    if (t.present && t.current !== null && t.stat !== null && t.entry.mode !== MODE_GITLINK) known.set(t.path, { oid: t.current.oid, mode: t.current.mode, stat: t.stat });
+  }
+  for (const u of scan.untracked) if (u.current !== null) known.set(u.path, { oid: u.current.oid, mode: u.current.mode, stat: u.stat });
+  for (const [path, value] of written) known.set(path, value);
+  return { known, unclean };
+}
+
+/**
  * Writes the index of `targetIndexTree` under the held lock, keeping the stat data of every file that
  * did not change: patched from the old index's bytes where it can (index-restore.ts), else rebuilt from
  * the target's whole tree. Returns the new index's checksum.
@@ -193,15 +211,7 @@ async function writeRestoredIndex(
   // A lean scan streamed these very bytes; otherwise the index file is read again (under the same lock).
   const file = now.scan.lean !== undefined ? { bytes: now.scan.lean.indexBytes } : readIndexFile(repo.gitdir);
   if (file !== null) {
-    const known = new Map<string, KnownFile>();
-    const unclean = new Set<string>();
-    for (const t of now.scan.tracked) {
-      if (t.clean && !t.refreshed) continue;
-      unclean.add(t.path);
-      if (t.present && t.current !== null && t.stat !== null && t.entry.mode !== MODE_GITLINK) known.set(t.path, { oid: t.current.oid, mode: t.current.mode, stat: t.stat });
-    }
-    for (const u of now.scan.untracked) if (u.current !== null) known.set(u.path, { oid: u.current.oid, mode: u.current.mode, stat: u.stat });
-    for (const [path, value] of written) known.set(path, value);
+    const { known, unclean } = restoreSources(now.scan, written);
     const changes = await diffTrees(repo.objects, now.indexTree, targetIndexTree);
     const restored = restoreIndexBytes({ oldIndex: file.bytes, oldChecksum: now.scan.index.checksum, changes, known, unclean });
     if (restored !== null) {

@@ -12,9 +12,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { captureState, createCheckpoint, type Checkpoint, type RepositoryState } from '../../../../electron/services/git/checkpoints';
 import { serialiseIndex, type IndexStat } from '../../../../electron/services/git/index-file';
 import { restoreIndexBytes, type KnownFile } from '../../../../electron/services/git/index-restore';
-import { MODE_GITLINK } from '../../../../electron/services/git/object-store';
 import { openRepository, type GitRepository } from '../../../../electron/services/git/repository';
-import { rollback } from '../../../../electron/services/git/rollback';
+import { restoreSources, rollback } from '../../../../electron/services/git/rollback';
 import { diffTrees, flattenTree } from '../../../../electron/services/git/trees';
 import { indexEntriesFor, knownFromScan, statLookup } from '../../../../electron/services/git/worktree';
 import { makeRepo, type TempRepo } from '../../../fixtures/git/repo';
@@ -74,15 +73,7 @@ async function rebuilt(repo: GitRepository, now: RepositoryState, target: string
 
 /** The patch's input from a scan, as rollback.ts builds it. */
 async function patchInput(repo: GitRepository, now: RepositoryState, target: string, written: ReadonlyMap<string, KnownFile>) {
-  const known = new Map<string, KnownFile>();
-  const unclean = new Set<string>();
-  for (const t of now.scan.tracked) {
-    if (t.clean && !t.refreshed) continue;
-    unclean.add(t.path);
-    if (t.present && t.current !== null && t.stat !== null && t.entry.mode !== MODE_GITLINK) known.set(t.path, { oid: t.current.oid, mode: t.current.mode, stat: t.stat });
-  }
-  for (const u of now.scan.untracked) if (u.current !== null) known.set(u.path, { oid: u.current.oid, mode: u.current.mode, stat: u.stat });
-  for (const [path, value] of written) known.set(path, value);
+  const { known, unclean } = restoreSources(now.scan, written);
   return { oldChecksum: now.scan.index.checksum, changes: await diffTrees(repo.objects, now.indexTree, target), known, unclean };
 }
 
