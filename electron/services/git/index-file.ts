@@ -324,10 +324,6 @@ export function indexEntrySize(extended: boolean, nameBytes: number): number {
 
 /** Writes one entry at `o` of a zero-filled buffer (the NUL padding after the name is already there); returns the offset after it. */
 export function encodeIndexEntry(b: Buffer, o: number, e: IndexEntry, name: Buffer): number {
-  return encodeEntry(b, o, e, name);
-}
-
-function encodeEntry(b: Buffer, o: number, e: IndexEntry, name: Buffer): number {
   const extended = e.skipWorktree || e.intentToAdd;
   const fixed = extended ? 64 : 62;
   b.writeUInt32BE(e.stat.ctimeSec >>> 0, o);
@@ -363,7 +359,7 @@ export function serialiseIndex(entries: ReadonlyArray<IndexEntry>): Buffer {
   b.writeUInt32BE(entries.length, 8);
   let o = 12;
   entries.forEach((e, i) => {
-    o = encodeEntry(b, o, e, names[i] as Buffer);
+    o = encodeIndexEntry(b, o, e, names[i] as Buffer);
   });
   createHash('sha1').update(b.subarray(0, size)).digest().copy(b, size);
   return b;
@@ -411,7 +407,7 @@ export function createIndexBuilder(): IndexBuilder {
         chunk = Buffer.alloc(Math.max(CHUNK_BYTES, size));
         used = 0;
       }
-      used = encodeEntry(chunk, used, entry, name);
+      used = encodeIndexEntry(chunk, used, entry, name);
       count += 1;
       if (entry.skipWorktree || entry.intentToAdd) extended = true;
     },
