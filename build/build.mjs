@@ -22,7 +22,7 @@ const nodeBundles = [
   // cjs-module-lexer over every CommonJS file so imported (the 90-760 KB command bundles, canonicalize).
   // commander stays in node_modules here: bundled, its 130 KB would be compiled by `gatehouse --version` too.
   { entry: 'electron/cli/main.ts', out: 'dist/cli/gatehouse.cjs', banner: '#!/usr/bin/env node', plugins: [cliCommandChunks()], requireImports: true, cliExternal: ['commander'] },
-  ...['workspace', 'rollback', 'scan', 'audit', 'policy', 'approval', 'verify', 'comment', 'agent', 'key-agent'].map((name) => ({
+  ...['workspace', 'rollback', 'scan', 'audit', 'policy', 'approval', 'verify', 'sync', 'comment', 'agent', 'key-agent'].map((name) => ({
     entry: `electron/cli/commands/${name}.ts`,
     out: `dist/cli-commands/${name}.cjs`,
     requireImports: true,

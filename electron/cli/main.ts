@@ -8,7 +8,13 @@
  */
 import { join } from 'node:path';
 import { version } from '../../package.json';
+import { config as zodConfig } from 'zod/v4/core';
 import type { CodeCache } from './code-cache';
+
+// A command parses each schema a few times and exits: zod's JIT (a generated parser per object schema,
+// compiled on its first parse) costs more than it saves here (20 ms of `gatehouse verify`'s policy parse).
+// The setting lives in zod's global config, which every command bundle's copy of zod reads.
+zodConfig({ jitless: true });
 
 // io.ts's exit codes, inlined so this file loads nothing before it knows what to run.
 const EXIT_USAGE = 2;

@@ -22,7 +22,9 @@ const COMMAND_MODULES: ReadonlyArray<{ readonly names: ReadonlyArray<string>; re
   { names: ['audit'], load: async () => (await import('./commands/audit')).registerAuditCommands },
   { names: ['policy'], load: async () => (await import('./commands/policy')).registerPolicyCommands },
   { names: ['approval'], load: async () => (await import('./commands/approval')).registerApprovalCommands },
-  { names: ['verify', 'sync'], load: async () => (await import('./commands/verify')).registerVerifyCommands },
+  // The CI gate loads the verify core only (electron/core/verify-core.ts), not the whole app.
+  { names: ['verify'], load: async () => (await import('./commands/verify')).registerVerifyCommand },
+  { names: ['sync'], load: async () => (await import('./commands/sync')).registerSyncCommand },
   { names: ['comment', 'request-changes'], load: async () => (await import('./commands/comment')).registerCommentCommands },
   { names: ['agent', 'mcp'], load: async () => (await import('./commands/agent')).registerAgentCommands },
   { names: ['key-agent'], load: async () => (await import('./commands/key-agent')).registerKeyAgentCommands },

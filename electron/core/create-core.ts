@@ -6,7 +6,7 @@
 import type { DockerStatus } from '../../shared/ipc/channels/app';
 import type { Clock } from '../../shared/model/clock';
 import type { CallerSession, HandlerTable } from '../ipc/dispatch';
-import { createAnalysisPool, type AnalysisPool } from '../services/analysis/pool';
+import { createAnalysisPools, type AnalysisPool } from '../services/analysis/pool';
 import { openApprovalStore } from '../services/approvals';
 import type { Db } from '../services/db/sqlite';
 import { resolveRefOrNull } from '../services/git/refs';
@@ -115,16 +115,8 @@ export async function createCore(config: CoreConfig): Promise<Core> {
   const sandbox = config.sandbox ?? createSandbox({ clock });
   void sandbox.cleanupStale().catch(() => undefined); // deliberate: an unreachable engine is reported by app:info
 
-  const pools = new Map<string, AnalysisPool>();
-  const analysis = (deniedImports: ReadonlyArray<string>): AnalysisPool => {
-    const key = JSON.stringify([...deniedImports].sort());
-    let pool = pools.get(key);
-    if (!pool) {
-      pool = createAnalysisPool({ deniedImports: [...deniedImports], size: 2 });
-      pools.set(key, pool);
-    }
-    return pool;
-  };
+  const pools = createAnalysisPools(2);
+  const analysis = (deniedImports: ReadonlyArray<string>): AnalysisPool => pools.get(deniedImports);
 
   const context: CoreContext = {
     layout,
@@ -325,7 +317,7 @@ export async function createCore(config: CoreConfig): Promise<Core> {
       for (const controller of running.values()) controller.abort();
       await Promise.allSettled([...background]);
       await sandbox.shutdown().catch((error: unknown) => logger.warn('sandbox shutdown', error instanceof Error ? error.message : error));
-      await Promise.all([...pools.values()].map((pool) => pool.close()));
+      await pools.close();
       sessions.lock();
       auditStore.close();
       appDb.close();

@@ -37,7 +37,7 @@ import { evaluateGate, loadPolicy, POLICY_PATH, TRUST_PATH, type GateCondition }
 import { isAncestor, readRecordLog, verifyRecord, type LogEntry, type RecordLog, type VerifiedRecord } from '../services/records';
 import type { ApplyStatement } from '../services/records';
 import type { Governance, RepositoryHandle } from './repositories';
-import { analyseRevision, type ReviewDeps } from './review';
+import { analyseRevision, type AnalysisDeps } from './review';
 
 /** The verdict on one commit. */
 export interface LandingVerdict {
@@ -172,7 +172,7 @@ export async function resolveStrict(repo: GitRepository, ref: string): Promise<{
 }
 
 interface LandingContext {
-  readonly deps: ReviewDeps;
+  readonly deps: AnalysisDeps;
   readonly handle: RepositoryHandle;
   readonly log: RecordLog;
   readonly applies: ReadonlyArray<LogEntry & { readonly claims: { readonly kind: 'apply'; readonly apply: ApplyStatement } }>;
@@ -299,7 +299,7 @@ async function checkLanding(lc: LandingContext, entry: LandingContext['applies']
 }
 
 /** Verifies that REF's commit is the root or was landed through Gatehouse from it (see the module comment). */
-export async function verifyLanding(deps: ReviewDeps, handle: RepositoryHandle, options: VerifyLandingOptions): Promise<LandingVerdict> {
+export async function verifyLanding(deps: AnalysisDeps, handle: RepositoryHandle, options: VerifyLandingOptions): Promise<LandingVerdict> {
   const repo = handle.repo;
   const { commit, resolvedFrom } = await resolveStrict(repo, options.ref);
   const landings: Array<LandingVerdict['landings'][number]> = [];

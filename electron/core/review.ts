@@ -45,11 +45,19 @@ import { appliesInLastHourFromRecords } from './records';
 import { revisionAuthors } from './landing';
 import { symlinkEscapeFinding } from './symlink-findings';
 
-/** What the review use cases need besides the context. */
-export interface ReviewDeps {
-  readonly ctx: CoreContext;
+/**
+ * What analysing a revision and verifying a landing need: the CI gate's core (verify-core.ts) builds only
+ * this, without the approval store or the sandbox.
+ */
+export interface AnalysisDeps {
+  readonly ctx: Pick<CoreContext, 'clock' | 'audit' | 'analysis'>;
   readonly handles: RepositoryHandles;
   readonly cache: AnalysisCache;
+}
+
+/** What the review use cases need besides the context. */
+export interface ReviewDeps extends AnalysisDeps {
+  readonly ctx: CoreContext;
 }
 
 /** Analysis results of one revision under one policy. */
@@ -132,7 +140,7 @@ function sideText(side: FileSide): string | null {
 
 /** Diffs and scans a revision (in the worker pool), cached. */
 export function analyseRevision(
-  deps: ReviewDeps,
+  deps: AnalysisDeps,
   handle: RepositoryHandle,
   proposal: GitProposal,
   governance: Governance,

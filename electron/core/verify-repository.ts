@@ -9,7 +9,7 @@ import { ErrorCode, GatehouseError } from '../../shared/model/result';
 import { openRepository } from '../services/git';
 import { verifyLanding } from './landing';
 import type { RepositoryHandle } from './repositories';
-import type { ReviewDeps } from './review';
+import type { AnalysisDeps } from './review';
 import type { TrustRoots } from './trust-roots';
 
 /** Input of {@link verifyRepository}. */
@@ -20,7 +20,7 @@ export interface VerifyRepositoryInput {
   readonly dir?: string | undefined;
 }
 
-async function cloneHandle(deps: ReviewDeps, input: VerifyRepositoryInput): Promise<RepositoryHandle> {
+async function cloneHandle(deps: AnalysisDeps, input: VerifyRepositoryInput): Promise<RepositoryHandle> {
   const dir = realpathSync(input.dir as string);
   const repo = await openRepository({ dir, clock: deps.ctx.clock });
   const now = deps.ctx.clock.now().toISOString();
@@ -31,7 +31,7 @@ async function cloneHandle(deps: ReviewDeps, input: VerifyRepositoryInput): Prom
 }
 
 /** Verifies that `ref` landed through Gatehouse (see core/landing.ts). */
-export async function verifyRepository(deps: ReviewDeps, roots: TrustRoots, input: VerifyRepositoryInput): Promise<LandingVerdictView> {
+export async function verifyRepository(deps: AnalysisDeps, roots: TrustRoots, input: VerifyRepositoryInput): Promise<LandingVerdictView> {
   const handle = input.dir !== undefined ? await cloneHandle(deps, input) : await deps.handles.get(input.repositoryId);
   const root = input.root ?? (input.dir === undefined ? roots.get(input.repositoryId) : null);
   if (root === null) {

@@ -10,21 +10,13 @@
  */
 import type { Command } from 'commander';
 import { openRollbackCore, ROLLBACK_CHANNELS, type RollbackCore } from '../../core/rollback-core';
-import { createChannelDispatcher } from '../../ipc/dispatch-core';
-import { cliCoreConfig, CLI_ORIGIN, createCliClient, type CliClient } from '../cli-client';
+import { cliCoreConfig, createChannelClient, type CliClient } from '../cli-client';
 import { emit } from '../io';
 
 /** Opens the rollback core and a client for `command`; the caller closes the core. */
 export async function openRollbackClient(command: Command): Promise<{ readonly core: RollbackCore; readonly client: CliClient }> {
   const core = await openRollbackCore(cliCoreConfig(command));
-  const dispatch = createChannelDispatcher(ROLLBACK_CHANNELS, {
-    handlers: core.handlers,
-    allowedOrigins: [CLI_ORIGIN],
-    session: () => core.callerSession(),
-    touch: () => core.touch(),
-    logger: core.logger,
-  });
-  return { core, client: createCliClient(command, core, dispatch) };
+  return { core, client: createChannelClient(command, ROLLBACK_CHANNELS, core) };
 }
 
 /** Registers `rollback`. */

@@ -1,5 +1,5 @@
 /**
- * `gatehouse verify` (the CI gate) and `gatehouse sync` (sharing decisions with the remote).
+ * `gatehouse verify` (the CI gate).
  *
  * verify: exit 0 only if REF's commit is the pinned root or was landed through Gatehouse from it, each
  * landing checked against the signed apply record, the approvals it used (valid when it landed, for this
@@ -8,13 +8,24 @@
  *
  * On a CI machine with only a clone: `gatehouse verify --dir . --repo ID --root COMMIT refs/heads/main`
  * after `git fetch origin 'refs/gatehouse/*:refs/gatehouse/*'`.
+ *
+ * The gate runs on the verify core (electron/core/verify-core.ts), through the same dispatcher checks as
+ * every command, so this bundle holds neither the rest of the app nor any other channel's schema
+ * (`gatehouse sync`, which needs the whole core, is commands/sync.ts).
  */
 import type { Command } from 'commander';
 import { emit, EXIT_CHECK_FAILED } from '../io';
-import { withDispatcher } from '../core-session';
+import { openVerifyCore, VERIFY_CHANNELS, type VerifyCore } from '../../core/verify-core';
+import { cliCoreConfig, createChannelClient, type CliClient } from '../cli-client';
 
-/** Registers `gatehouse verify` and `gatehouse sync`. */
-export function registerVerifyCommands(program: Command): void {
+/** Opens the verify core and a client for `command`; the caller closes the core. */
+export async function openVerifyClient(command: Command): Promise<{ readonly core: VerifyCore; readonly client: CliClient }> {
+  const core = await openVerifyCore(cliCoreConfig(command));
+  return { core, client: createChannelClient(command, VERIFY_CHANNELS, core) };
+}
+
+/** Registers `gatehouse verify`. */
+export function registerVerifyCommand(program: Command): void {
   program
     .command('verify')
     .description('exit 0 only if REF landed through Gatehouse with valid approvals, from the pinned root (a CI gate)')
@@ -25,7 +36,8 @@ export function registerVerifyCommands(program: Command): void {
     .option('--json', 'JSON output')
     .action(async (ref: string, options: { repo: string; dir?: string; root?: string; json?: boolean }, command: Command) => {
       const json = options.json === true;
-      await withDispatcher(command, async (client) => {
+      const { core, client } = await openVerifyClient(command);
+      try {
         const verdict = await client.call('repo:verify', {
           repositoryId: options.repo,
           ref,
@@ -38,20 +50,8 @@ export function registerVerifyCommands(program: Command): void {
             : `${verdict.commit}: NOT approved — ${verdict.failure?.condition ?? 'refused'} at ${verdict.failure?.commit ?? verdict.commit}: ${verdict.failure?.message ?? ''}`,
         );
         if (!verdict.ok) process.exitCode = EXIT_CHECK_FAILED;
-      });
-    });
-  program
-    .command('sync')
-    .description("share decisions, revocations and applies with the repository's remote (fetch, join, push; never forced)")
-    .requiredOption('--repo <id>', 'repository id')
-    .option('--remote <name-or-url>', 'remote name or http(s) URL', 'origin')
-    .requiredOption('--as <name>', 'the operator syncing')
-    .option('--json', 'JSON output')
-    .action(async (options: { repo: string; remote: string; as: string; json?: boolean }, command: Command) => {
-      await withDispatcher(command, async (client) => {
-        await client.unlock(options.as);
-        const result = await client.call('repo:sync', { repositoryId: options.repo, remote: options.remote });
-        emit(options.json === true, result, () => `${result.url}: ${result.received} record(s) received, ${result.ingested} registered, ${result.pushed ? 'pushed' : 'nothing to push'}`);
-      });
+      } finally {
+        await core.close();
+      }
     });
 }

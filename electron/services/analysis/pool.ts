@@ -48,6 +48,33 @@ export interface AnalysisPool {
   close(): Promise<void>;
 }
 
+/** One analysis pool per distinct list of denied imports (a policy's), created when first asked for. */
+export interface AnalysisPools {
+  /** The pool for `deniedImports` (any order). */
+  get(deniedImports: ReadonlyArray<string>): AnalysisPool;
+  /** Closes every pool created. */
+  close(): Promise<void>;
+}
+
+/** Creates the pools of one core; each pool has `size` workers. */
+export function createAnalysisPools(size: number): AnalysisPools {
+  const pools = new Map<string, AnalysisPool>();
+  return {
+    get(deniedImports) {
+      const key = JSON.stringify([...deniedImports].sort());
+      let pool = pools.get(key);
+      if (!pool) {
+        pool = createAnalysisPool({ deniedImports: [...deniedImports], size });
+        pools.set(key, pool);
+      }
+      return pool;
+    },
+    close: async () => {
+      await Promise.all([...pools.values()].map((pool) => pool.close()));
+    },
+  };
+}
+
 /**
  * Where the worker entry is: next to this file when running from TypeScript source (vitest, tsx),
  * otherwise `../workers/analysis-worker.cjs` from the bundle this code was built into (dist/main, dist/cli).
