@@ -15,9 +15,8 @@ import { resolveDataDir } from '../core/data-dir';
 import { createStderrLogger } from '../core/logger';
 import { unlockOperatorWithKeyAgent, type OperatorDeps } from '../core/operators';
 import type { EventBus } from '../core/events';
-import { createChannelDispatcher, type CallerSession, type Dispatch, type UntypedHandler } from '../ipc/dispatch-core';
-import type { ChannelDefinition } from '../../shared/ipc/define';
-import type { Logger } from '../core/logger';
+import { createChannelDispatcher, type Dispatch } from '../ipc/dispatch-core';
+import type { ChannelCore, ChannelTable } from '../core/channel-core';
 import { checkAgentSocket, resolveAgentSocket } from '../services/identity/key-agent';
 import { connectKeyAgent, type RemoteSigner } from '../services/identity/key-agent-client';
 import { assertDeclared, commandPath, KEY_AGENT_COMMANDS } from './access';
@@ -123,16 +122,8 @@ export interface ClientCore {
   idle(): Promise<void>;
 }
 
-/** A core that serves only some channels (the rollback and verify cores): its handlers and session. */
-export interface ChannelCore<T extends Readonly<Record<string, ChannelDefinition>>> extends ClientCore {
-  readonly logger: Logger;
-  readonly handlers: { readonly [C in keyof T]: UntypedHandler };
-  callerSession(): CallerSession | null;
-  touch(): void;
-}
-
 /** The client of `command` over a core that serves only `channels`, through the same dispatcher checks. */
-export function createChannelClient<T extends Readonly<Record<string, ChannelDefinition>>>(command: Command, channels: T, core: ChannelCore<T>): CliClient {
+export function createChannelClient<T extends ChannelTable>(command: Command, channels: T, core: ChannelCore<T>): CliClient {
   const dispatch = createChannelDispatcher(channels, {
     handlers: core.handlers,
     allowedOrigins: [CLI_ORIGIN],

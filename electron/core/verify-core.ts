@@ -12,15 +12,10 @@
  * here: verifying reads none of their tables, and the next full core migrates them.
  */
 import { recordChannels } from '../../shared/ipc/channels/records';
-import type { ChannelOutput, ChannelParsedInput } from '../../shared/ipc/contract';
-import type { CallerSession } from '../ipc/dispatch-core';
 import { createAnalysisPools } from '../services/analysis/pool';
 import { recoverInterruptedOperations, type CheckpointContext } from './checkpoints';
+import { channelCore, type ChannelCore } from './channel-core';
 import { openCoreFoundation, type FoundationConfig } from './core-foundation';
-import type { DataLayout } from './data-dir';
-import type { EventBus } from './events';
-import type { Logger } from './logger';
-import { callerSession, type OperatorDeps } from './operators';
 import { createRepositoryHandles } from './repositories';
 import { createAnalysisCache, type AnalysisDeps } from './review';
 import { openTrustRoots } from './trust-roots';
@@ -31,35 +26,13 @@ export const VERIFY_CHANNELS = {
   'repo:verify': recordChannels['repo:verify'],
 } as const;
 
-/** A channel of {@link VERIFY_CHANNELS}. */
-export type VerifyChannel = keyof typeof VERIFY_CHANNELS;
-
-/** The handlers of {@link VERIFY_CHANNELS}: the same use case as createCore's handler table. */
-export type VerifyHandlers = {
-  readonly [C in VerifyChannel]: (input: ChannelParsedInput<C>) => Promise<ChannelOutput<C>>;
-};
-
 /** A running verify core. */
-export interface VerifyCore {
-  readonly layout: DataLayout;
-  readonly logger: Logger;
-  readonly events: EventBus;
-  readonly operatorDeps: OperatorDeps;
-  readonly handlers: VerifyHandlers;
-  /** The unlocked operator, or null (the gate needs none). */
-  callerSession(): CallerSession | null;
-  /** Records operator activity (postpones the idle lock). */
-  touch(): void;
-  /** Nothing outlives a verify call. */
-  idle(): Promise<void>;
-  /** Stops the analysis workers, locks the session and closes the databases, as createCore's close does. */
-  close(): Promise<void>;
-}
+export type VerifyCore = ChannelCore<typeof VERIFY_CHANNELS>;
 
 /** Opens a verify core over a data directory. */
 export async function openVerifyCore(config: FoundationConfig): Promise<VerifyCore> {
   const foundation = await openCoreFoundation(config, () => undefined);
-  const { layout, clock, logger, events, appDb, auditStore, audit, operators, sessions, registry } = foundation;
+  const { layout, clock, logger, events, appDb, auditStore, audit, operators, registry } = foundation;
   const context: CheckpointContext = { layout, clock, logger, events, audit, auditStore, operators, registry };
   const handles = createRepositoryHandles(context);
   const trustRoots = openTrustRoots(appDb);
@@ -67,24 +40,9 @@ export async function openVerifyCore(config: FoundationConfig): Promise<VerifyCo
   await recoverInterruptedOperations(context, handles);
   const pools = createAnalysisPools(2);
   const deps: AnalysisDeps = { ctx: { clock, audit, analysis: (deniedImports) => pools.get(deniedImports) }, handles, cache: createAnalysisCache() };
-  const operatorDeps: OperatorDeps = { operators, sessions, protector: foundation.protector, audit, events };
-  return {
-    layout,
-    logger,
-    events,
-    operatorDeps,
-    handlers: {
-      'repo:verify': (input) => verifyRepository(deps, trustRoots, input),
-    },
-    callerSession: () => callerSession(operatorDeps),
-    touch: () => sessions.touch(),
-    idle: async () => undefined,
-    async close() {
-      foundation.stopSealing();
-      await pools.close();
-      sessions.lock();
-      auditStore.close();
-      appDb.close();
-    },
-  };
+  return channelCore<typeof VERIFY_CHANNELS>(
+    foundation,
+    () => ({ 'repo:verify': (input) => verifyRepository(deps, trustRoots, input) }),
+    () => pools.close(),
+  );
 }

@@ -14,10 +14,10 @@ import { createCore } from '../../../electron/core/create-core';
 import { openRollbackCore, ROLLBACK_CHANNELS } from '../../../electron/core/rollback-core';
 import { createDispatcher } from '../../../electron/ipc/dispatch';
 import { createChannelDispatcher, type Dispatch } from '../../../electron/ipc/dispatch-core';
-import type { AuditEvent } from '../../../electron/services/audit/events';
-import { openAuditStore } from '../../../electron/services/audit/store';
 import { getCheckpoint } from '../../../electron/services/git/checkpoints';
 import { openRepository } from '../../../electron/services/git/repository';
+import type { AuditEvent } from '../../../electron/services/audit/events';
+import { auditEventsAfter } from '../../support/audit-events';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const FROM_CLI = { fromOurWindow: true, fromTopFrame: true, origin: 'gatehouse-cli:' };
@@ -70,18 +70,8 @@ function change(path: string, round: number): void {
   writeFileSync(join(path, 'scratch', String(round), 'new.txt'), `new in round ${round}\n`);
 }
 
-/** The audit events after `after`, read from the audit file itself (a reading session would add its own unlock). */
-async function events(after: number): Promise<AuditEvent[]> {
-  const store = await openAuditStore({ file: join(dataDir, 'audit.sqlite'), clock: { now: () => new Date() }, readonly: true });
-  try {
-    return store.search({ order: 'asc', limit: 500 }).events.filter((e) => e.seq > after);
-  } finally {
-    store.close();
-  }
-}
-
 async function lastSeq(): Promise<number> {
-  return Math.max(0, ...(await events(0)).map((e) => e.seq));
+  return Math.max(0, ...(await auditEventsAfter(dataDir, 0)).map((e) => e.seq));
 }
 
 /** An audit event without what differs between the two repositories and runs (ids, times, the repository). */
@@ -139,7 +129,7 @@ describe('the rollback core', () => {
       } finally {
         await session.close();
       }
-      recorded[kind] = (await events(after)).map((e) => shape(e, repos[kind].id));
+      recorded[kind] = (await auditEventsAfter(dataDir, after)).map((e) => shape(e, repos[kind].id));
     }
     const { full, lean } = results as { full: Record<string, unknown>; lean: Record<string, unknown> };
 

@@ -14,9 +14,8 @@ import { createCore } from '../../../electron/core/create-core';
 import { openVerifyCore, VERIFY_CHANNELS } from '../../../electron/core/verify-core';
 import { createDispatcher } from '../../../electron/ipc/dispatch';
 import { createChannelDispatcher, type Dispatch } from '../../../electron/ipc/dispatch-core';
-import type { AuditEvent } from '../../../electron/services/audit/events';
-import { openAuditStore } from '../../../electron/services/audit/store';
 import { apply, approve, git, makeTrustedRepo, openWorkstation, propose } from '../trust/harness';
+import { auditEventsAfter } from '../../support/audit-events';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const FROM_CLI = { fromOurWindow: true, fromTopFrame: true, origin: 'gatehouse-cli:' };
@@ -47,18 +46,8 @@ async function openLean(): Promise<Session> {
   return { dispatch, close: () => core.close() };
 }
 
-/** The audit events after `after`, read from the audit file itself. */
-async function events(after: number): Promise<AuditEvent[]> {
-  const store = await openAuditStore({ file: join(dataDir, 'audit.sqlite'), clock: { now: () => new Date() }, readonly: true });
-  try {
-    return store.search({ order: 'asc', limit: 500 }).events.filter((e) => e.seq > after);
-  } finally {
-    store.close();
-  }
-}
-
 async function lastSeq(): Promise<number> {
-  return (await events(0)).at(-1)?.seq ?? 0;
+  return (await auditEventsAfter(dataDir, 0)).at(-1)?.seq ?? 0;
 }
 
 function withoutDuration(payload: unknown): unknown {
@@ -78,7 +67,7 @@ async function callOn(open: () => Promise<Session>, channel: string, input: unkn
     await session.close();
   }
   // Everything but when, and how long the analysis took.
-  const recorded = (await events(before)).map((e) => ({ action: e.action, subject: e.subject, actor: e.actor, role: e.role, payload: withoutDuration(e.payload) }));
+  const recorded = (await auditEventsAfter(dataDir, before)).map((e) => ({ action: e.action, subject: e.subject, actor: e.actor, role: e.role, payload: withoutDuration(e.payload) }));
   return { result, recorded };
 }
 

@@ -1,0 +1,65 @@
+/**
+ * What the CLI's lean cores share (rollback-core.ts for `gatehouse rollback`, verify-core.ts for
+ * `gatehouse verify`): a core over the same foundation as createCore that serves only a few channels,
+ * with the contract's own definitions of them, so a command loads its use case and not the whole app.
+ */
+import type { ChannelDefinition } from '../../shared/ipc/define';
+import type { Channel, ChannelOutput, ChannelParsedInput } from '../../shared/ipc/contract';
+import type { CallerSession } from '../ipc/dispatch-core';
+import type { CoreFoundation } from './core-foundation';
+import type { DataLayout } from './data-dir';
+import type { EventBus } from './events';
+import type { Logger } from './logger';
+import { callerSession, type OperatorDeps } from './operators';
+
+/** Some of the contract's channels, with the contract's own definitions. */
+export type ChannelTable = { readonly [C in Channel]?: ChannelDefinition };
+
+/** The handlers of a channel table: the same use cases as createCore's handler table. */
+export type ChannelHandlers<T extends ChannelTable> = {
+  readonly [C in keyof T]: C extends Channel ? (input: ChannelParsedInput<C>) => Promise<ChannelOutput<C>> : never;
+};
+
+/** A running core that serves only the channels of `T`. */
+export interface ChannelCore<T extends ChannelTable> {
+  readonly layout: DataLayout;
+  readonly logger: Logger;
+  readonly events: EventBus;
+  readonly operatorDeps: OperatorDeps;
+  readonly handlers: ChannelHandlers<T>;
+  /** The unlocked operator, or null; checked on every call. */
+  callerSession(): CallerSession | null;
+  /** Records operator activity (postpones the idle lock). */
+  touch(): void;
+  /** Nothing outlives a call. */
+  idle(): Promise<void>;
+  /** Runs `beforeClose`, then locks the session and closes the databases, as createCore's close does. */
+  close(): Promise<void>;
+}
+
+/** The core over `foundation` serving `handlers`; `beforeClose` stops what the caller started. */
+export function channelCore<T extends ChannelTable>(
+  foundation: CoreFoundation,
+  handlers: (operatorDeps: OperatorDeps) => ChannelHandlers<T>,
+  beforeClose: () => Promise<void> = async () => undefined,
+): ChannelCore<T> {
+  const { layout, logger, events, audit, auditStore, operators, sessions, appDb } = foundation;
+  const operatorDeps: OperatorDeps = { operators, sessions, protector: foundation.protector, audit, events };
+  return {
+    layout,
+    logger,
+    events,
+    operatorDeps,
+    handlers: handlers(operatorDeps),
+    callerSession: () => callerSession(operatorDeps),
+    touch: () => sessions.touch(),
+    idle: async () => undefined,
+    async close() {
+      foundation.stopSealing();
+      await beforeClose();
+      sessions.lock();
+      auditStore.close();
+      appDb.close();
+    },
+  };
+}
