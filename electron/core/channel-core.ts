@@ -6,11 +6,13 @@
 import type { ChannelDefinition } from '../../shared/ipc/define';
 import type { Channel, ChannelOutput, ChannelParsedInput } from '../../shared/ipc/contract';
 import type { CallerSession } from '../ipc/dispatch-core';
-import type { CoreFoundation } from './core-foundation';
+import { recoverInterruptedOperations, type CheckpointContext } from './checkpoints';
+import { openCoreFoundation, type CoreFoundation, type FoundationConfig } from './core-foundation';
 import type { DataLayout } from './data-dir';
 import type { EventBus } from './events';
 import type { Logger } from './logger';
 import { callerSession, type OperatorDeps } from './operators';
+import { createRepositoryHandles, type RepositoryHandles } from './repositories';
 
 /** Some of the contract's channels, with the contract's own definitions. */
 export type ChannelTable = { readonly [C in Channel]?: ChannelDefinition };
@@ -62,4 +64,20 @@ export function channelCore<T extends ChannelTable>(
       appDb.close();
     },
   };
+}
+
+/**
+ * Opens the foundation (without the app database's use-case migrations: a lean core reads none of their
+ * tables, and the next full core migrates them) and the repository handles, then finishes or undoes what
+ * a killed rollback or apply left half done, before anything else touches a repository (as createCore).
+ */
+export async function openRepositoryFoundation(
+  config: FoundationConfig,
+): Promise<{ readonly foundation: CoreFoundation; readonly context: CheckpointContext; readonly handles: RepositoryHandles }> {
+  const foundation = await openCoreFoundation(config, () => undefined);
+  const { layout, clock, logger, events, audit, auditStore, operators, registry } = foundation;
+  const context: CheckpointContext = { layout, clock, logger, events, audit, auditStore, operators, registry };
+  const handles = createRepositoryHandles(context);
+  await recoverInterruptedOperations(context, handles);
+  return { foundation, context, handles };
 }

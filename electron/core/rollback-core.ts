@@ -11,11 +11,10 @@
  */
 import { checkpointChannels } from '../../shared/ipc/channels/checkpoints';
 import { sessionChannels } from '../../shared/ipc/channels/session';
-import { checkpointRollback, recoverInterruptedOperations, type CheckpointContext } from './checkpoints';
-import { channelCore, type ChannelCore } from './channel-core';
-import { openCoreFoundation, type FoundationConfig } from './core-foundation';
+import { checkpointRollback } from './checkpoints';
+import { channelCore, openRepositoryFoundation, type ChannelCore } from './channel-core';
+import type { FoundationConfig } from './core-foundation';
 import { unlockOperator } from './operators';
-import { createRepositoryHandles } from './repositories';
 
 /** The channels a rollback calls, as the contract defines them. */
 export const ROLLBACK_CHANNELS = {
@@ -28,12 +27,8 @@ export type RollbackCore = ChannelCore<typeof ROLLBACK_CHANNELS>;
 
 /** Opens a rollback core over a data directory. */
 export async function openRollbackCore(config: FoundationConfig): Promise<RollbackCore> {
-  const foundation = await openCoreFoundation(config, () => undefined);
-  const { layout, clock, logger, events, auditStore, audit, operators, sessions, registry } = foundation;
-  const context: CheckpointContext = { layout, clock, logger, events, audit, auditStore, operators, registry };
-  const handles = createRepositoryHandles(context);
-  // Finish or undo a rollback or apply a killed process left half done, before anything else touches a repository.
-  await recoverInterruptedOperations(context, handles);
+  const { foundation, context, handles } = await openRepositoryFoundation(config);
+  const { sessions } = foundation;
   const operatorName = () => sessions.current()?.name ?? config.defaultActor ?? 'system';
   return channelCore<typeof ROLLBACK_CHANNELS>(foundation, (operatorDeps) => ({
     'session:unlock': (input) => unlockOperator(operatorDeps, input.name, input.passphrase),

@@ -13,10 +13,8 @@
  */
 import { recordChannels } from '../../shared/ipc/channels/records';
 import { createAnalysisPools } from '../services/analysis/pool';
-import { recoverInterruptedOperations, type CheckpointContext } from './checkpoints';
-import { channelCore, type ChannelCore } from './channel-core';
-import { openCoreFoundation, type FoundationConfig } from './core-foundation';
-import { createRepositoryHandles } from './repositories';
+import { channelCore, openRepositoryFoundation, type ChannelCore } from './channel-core';
+import type { FoundationConfig } from './core-foundation';
 import { createAnalysisCache, type AnalysisDeps } from './review';
 import { openTrustRoots } from './trust-roots';
 import { verifyRepository } from './verify-repository';
@@ -31,13 +29,9 @@ export type VerifyCore = ChannelCore<typeof VERIFY_CHANNELS>;
 
 /** Opens a verify core over a data directory. */
 export async function openVerifyCore(config: FoundationConfig): Promise<VerifyCore> {
-  const foundation = await openCoreFoundation(config, () => undefined);
-  const { layout, clock, logger, events, appDb, auditStore, audit, operators, registry } = foundation;
-  const context: CheckpointContext = { layout, clock, logger, events, audit, auditStore, operators, registry };
-  const handles = createRepositoryHandles(context);
+  const { foundation, handles } = await openRepositoryFoundation(config);
+  const { clock, audit, appDb } = foundation;
   const trustRoots = openTrustRoots(appDb);
-  // Finish or undo a rollback or apply a killed process left half done, before anything else touches a repository.
-  await recoverInterruptedOperations(context, handles);
   const pools = createAnalysisPools(2);
   const deps: AnalysisDeps = { ctx: { clock, audit, analysis: (deniedImports) => pools.get(deniedImports) }, handles, cache: createAnalysisCache() };
   return channelCore<typeof VERIFY_CHANNELS>(
