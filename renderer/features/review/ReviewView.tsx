@@ -16,7 +16,7 @@ import { useComments, useProposal, useProposalFile, useRepositories } from '../.
 import type { CommentSide, CommentView } from '../../../shared/ipc/channels/comments';
 import { useSession } from '../../api/session';
 import { releaseAfterFirstDiff } from '../../app/first-diff';
-import { lazyWithPreload } from '../../app/lazy';
+import { lazyWithPreload, usePreloaded } from '../../app/lazy';
 import { routeHref } from '../../app/router';
 import { useShortcuts } from '../../app/shortcuts';
 import { useColorScheme } from '../../app/theme';
@@ -560,6 +560,9 @@ function DiffOrPlaceholder({
   readonly reveal: RevealTarget | null;
 }) {
   const why = contents.binary || file.binary ? 'binary' : contents.tooLarge || file.tooLarge ? 'too-large' : file.gitlink ? 'gitlink' : contents.original === null && contents.modified === null ? 'no-text' : null;
+  // Until Monaco's chunks are in, a placeholder of our own rather than a suspended DiffPane: on a link
+  // the review is on screen before them, and a Suspense retry would be held back ~300 ms more.
+  const editorLoaded = usePreloaded(DiffPane);
   // A placeholder is drawn with its first render.
   useEffect(() => {
     if (why !== null) onDrawn(file.path);
@@ -573,8 +576,10 @@ function DiffOrPlaceholder({
       </div>
     );
   }
+  const loading = <Loading label="Loading the diff editor…" testId="diff-loading" />;
+  if (!editorLoaded) return loading;
   return (
-    <Suspense fallback={<Loading label="Loading the diff editor…" testId="diff-loading" />}>
+    <Suspense fallback={loading}>
       <DiffPane
         file={file}
         contents={contents}
