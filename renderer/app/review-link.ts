@@ -3,7 +3,7 @@
  *
  * The link boot script (`link-boot.ts`) runs before the console's entry and must stay a few hundred
  * bytes with no imports: importing `router.ts` would pull React into its chunk. This makes the same
- * decision as `parseRoute(hash).view === 'review'` (a unit test holds the two together).
+ * decision as `parseRoute(hash).view === 'review'` (routes.ts; a unit test holds the two together).
  */
 
 /** A segment decoded as parseRoute decodes it: a malformed one reads as ''. */

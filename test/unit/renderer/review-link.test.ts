@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { isReviewLink } from '../../../renderer/app/review-link';
-import { parseRoute, routeHref } from '../../../renderer/app/router';
+import { parseRoute, routeHref } from '../../../renderer/app/routes';
 
 const hashes = [
   '',
