@@ -3,7 +3,8 @@
  * under a CSP without 'unsafe-eval' or blob:, so every script and worker must be a same-origin file.
  */
 import react from '@vitejs/plugin-react';
-import { defineConfig } from 'vite';
+import { defineConfig, type HtmlTagDescriptor, type Plugin } from 'vite';
+import type { OutputBundle, OutputChunk } from 'rollup';
 
 // This folder, whatever the working directory (Vite sets import.meta.dirname when it loads the config).
 const root = import.meta.dirname;
@@ -27,10 +28,63 @@ function monacoLayerChunk(id: string): string | undefined {
   return match === null ? undefined : `monaco-${(match[1] ?? '').replace('/', '-')}`;
 }
 
+/** The modules whose chunks a proposal's link needs before its first diff (the views load the rest). */
+const REVIEW_LINK_MODULES = ['/features/review/ReviewView.tsx', '/features/review/DiffPane.tsx'];
+
+/**
+ * Adds the link boot script (app/link-boot.ts, an entry of its own) to index.html, with a `<template>`
+ * of `modulepreload` links to every chunk the review of a link needs: the review view's and the diff
+ * pane's chunks and all they import (Monaco's layers), minus what index.html loads anyway. The script
+ * puts the links in the document on a review link only, so those chunks stream in beside the entry
+ * instead of after it. Chunk names are hashed, hence built here from the bundle.
+ */
+function reviewLinkPreload(): Plugin {
+  return {
+    name: 'gatehouse-review-link-preload',
+    apply: 'build',
+    transformIndexHtml: {
+      order: 'post',
+      handler(_html, context): HtmlTagDescriptor[] {
+        const bundle: OutputBundle | undefined = context.bundle;
+        if (bundle === undefined) return [];
+        const chunks = Object.values(bundle).filter((output): output is OutputChunk => output.type === 'chunk');
+        const boot = chunks.find((chunk) => chunk.isEntry && chunk.facadeModuleId?.endsWith('/app/link-boot.ts') === true);
+        const main = context.chunk;
+        if (boot === undefined || main === undefined) throw new Error('the link boot entry or the main entry is missing from the bundle');
+        if (boot.imports.length > 0) throw new Error(`link-boot.ts must import no shared chunk (it imports ${boot.imports.join(', ')})`);
+        const byName = new Map(chunks.map((chunk) => [chunk.fileName, chunk] as const));
+        // What index.html already loads: the entry and its static imports.
+        const loaded = new Set<string>([main.fileName, ...main.imports]);
+        const wanted: string[] = [];
+        const visit = (fileName: string): void => {
+          if (loaded.has(fileName) || wanted.includes(fileName)) return;
+          wanted.push(fileName);
+          for (const imported of byName.get(fileName)?.imports ?? []) visit(imported);
+        };
+        for (const module of REVIEW_LINK_MODULES) {
+          // The chunk holding the module (a chunk shared by two dynamic imports has no facade module).
+          const chunk = chunks.find((candidate) => candidate.moduleIds.some((id) => id.endsWith(module)));
+          if (chunk === undefined) throw new Error(`no chunk for ${module}`);
+          visit(chunk.fileName);
+        }
+        return [
+          {
+            tag: 'template',
+            attrs: { id: 'review-link-chunks' },
+            children: wanted.map((fileName) => ({ tag: 'link', attrs: { rel: 'modulepreload', crossorigin: true, href: `./${fileName}` } })),
+            injectTo: 'head',
+          },
+          { tag: 'script', attrs: { type: 'module', async: true, crossorigin: true, src: `./${boot.fileName}` }, injectTo: 'head' },
+        ];
+      },
+    },
+  };
+}
+
 export default defineConfig(({ mode }) => ({
   root,
   base: './',
-  plugins: [react()],
+  plugins: [react(), reviewLinkPreload()],
   // Only NODE_ENV is replaced; no global `process` object is ever defined in the page (the E2E test
   // asserts `typeof process === 'undefined'`).
   define: { 'process.env.NODE_ENV': JSON.stringify(mode) },
@@ -46,6 +100,8 @@ export default defineConfig(({ mode }) => ({
     chunkSizeWarningLimit: 4096,
     modulePreload: { polyfill: false },
     rollupOptions: {
+      // The link boot script is an entry of its own (see reviewLinkPreload), loaded beside the main one.
+      input: { index: `${root}/index.html`, 'link-boot': `${root}/app/link-boot.ts` },
       output: { manualChunks: monacoLayerChunk },
       onwarn(warning, warn) {
         // zod ships comments Rollup cannot place; they only cost tree-shaking hints, not correctness.

@@ -131,8 +131,8 @@ export function useSandboxCancel(): Mutation<'sandbox:cancel'> {
 }
 
 /** Comments (published, and the caller's drafts) and requests for changes on one proposal. */
-export function useComments(repositoryId: string, proposalId: string): Query<'comment:list'> {
-  return useChannelQuery('comment:list', { repositoryId, proposalId }, { staleTime: freshFor });
+export function useComments(repositoryId: string, proposalId: string, enabled = true): Query<'comment:list'> {
+  return useChannelQuery('comment:list', { repositoryId, proposalId }, { staleTime: freshFor, enabled });
 }
 
 /** Every proposal's review state ("changes requested") and comment counts, for the queue rows. */

@@ -5,13 +5,15 @@
  * then holds the content back for its fallback throttle (~300 ms): visible on every first open of a
  * view. Once preloaded, a component made here renders at once, without suspending.
  */
-import { createElement, lazy, type ComponentType, type ReactElement } from 'react';
+import { createElement, lazy, useEffect, useState, type ComponentType, type ReactElement } from 'react';
 
 /** A component that can be loaded before it first renders. */
 export interface Preloadable<P extends object> {
   (props: P): ReactElement;
   /** Loads the module (once); resolves when the component renders without suspending. */
   preload(): Promise<void>;
+  /** True once the module is loaded: the component then renders without suspending. */
+  isLoaded(): boolean;
 }
 
 /** Wraps a dynamic import of a component so it can be preloaded. */
@@ -36,5 +38,32 @@ export function lazyWithPreload<P extends object>(load: () => Promise<ComponentT
   function Preloaded(props: P): ReactElement {
     return loaded !== null ? createElement(loaded, props) : createElement(Lazy, props);
   }
-  return Object.assign(Preloaded, { preload: () => start().then(() => undefined) });
+  return Object.assign(Preloaded, { preload: () => start().then(() => undefined), isLoaded: () => loaded !== null });
+}
+
+/**
+ * Whether `component` can render without suspending; starts loading it, and re-renders the caller
+ * (an ordinary state update) once it can.
+ *
+ * For a component that appears in a view already on screen: rendered before its module is in, it
+ * would suspend, and when its module arrived React would hold it back until its fallback had been
+ * shown for ~300 ms (the fallback throttle, which applies to Suspense retries only). A caller that
+ * shows its own placeholder until this is true never suspends, so the component appears as soon as
+ * its module is in. A failed load also reads as true: the component then renders, suspends, and its
+ * error reaches the nearest error boundary as before.
+ */
+export function usePreloaded<P extends object>(component: Preloadable<P>): boolean {
+  const [loaded, setLoaded] = useState(component.isLoaded);
+  useEffect(() => {
+    if (loaded) return undefined;
+    let live = true;
+    const settle = (): void => {
+      if (live) setLoaded(true);
+    };
+    component.preload().then(settle, settle);
+    return () => {
+      live = false;
+    };
+  }, [component, loaded]);
+  return loaded;
 }

@@ -15,8 +15,8 @@ import { channelKey } from '../../api/hooks';
 import { useComments, useProposal, useProposalFile, useRepositories } from '../../api/review';
 import type { CommentSide, CommentView } from '../../../shared/ipc/channels/comments';
 import { useSession } from '../../api/session';
-import { releaseAfterFirstDiff } from '../../app/first-diff';
-import { lazyWithPreload } from '../../app/lazy';
+import { afterFirstDiff, firstDiffReleased, releaseAfterFirstDiff } from '../../app/first-diff';
+import { lazyWithPreload, usePreloaded } from '../../app/lazy';
 import { routeHref } from '../../app/router';
 import { useShortcuts } from '../../app/shortcuts';
 import { useColorScheme } from '../../app/theme';
@@ -126,8 +126,14 @@ function ReviewBody({ detail, role, refreshing }: { readonly detail: ProposalDet
   const [inline, setInline] = useState(() => window.localStorage.getItem(inlineKey) === 'true');
   const [hideWhitespace, setHideWhitespace] = useState(() => window.localStorage.getItem(whitespaceKey) === 'true');
   const [walkNote, setWalkNote] = useState<string | null>(null);
-  const { viewed, toggle: toggleViewed } = useViewedMarks(repositoryId, proposalId, summary.headOid);
-  const conversation = useComments(repositoryId, proposalId);
+  // Viewed marks and comments are asked for once a link's first diff is on screen (at once on any later
+  // open): each makes main recompute the revision's state, which on a large proposal held main's event
+  // loop for 100-600 ms while Monaco's grammar and font were being fetched, and their answers re-rendered
+  // this whole view in the middle of Monaco's start-up. Until then the tree shows no ticks and the
+  // comments tab its loading state, as on any open before their answers arrive.
+  const secondaryData = useAfterFirstDiff();
+  const { viewed, toggle: toggleViewed } = useViewedMarks(repositoryId, proposalId, summary.headOid, secondaryData);
+  const conversation = useComments(repositoryId, proposalId, secondaryData);
   const [commentTarget, setCommentTarget] = useState<CommentTarget | null>(null);
   const canComment = canCall(role, 'comment:draft') && !summary.applied;
   // Pane sizes are remembered per operator in this renderer (react-resizable-panels' autoSaveId, in localStorage). The
@@ -560,6 +566,9 @@ function DiffOrPlaceholder({
   readonly reveal: RevealTarget | null;
 }) {
   const why = contents.binary || file.binary ? 'binary' : contents.tooLarge || file.tooLarge ? 'too-large' : file.gitlink ? 'gitlink' : contents.original === null && contents.modified === null ? 'no-text' : null;
+  // Until Monaco's chunks are in, a placeholder of our own rather than a suspended DiffPane: on a link
+  // the review is on screen before them, and a Suspense retry would be held back ~300 ms more.
+  const editorLoaded = usePreloaded(DiffPane);
   // A placeholder is drawn with its first render.
   useEffect(() => {
     if (why !== null) onDrawn(file.path);
@@ -573,8 +582,10 @@ function DiffOrPlaceholder({
       </div>
     );
   }
+  const loading = <Loading label="Loading the diff editor…" testId="diff-loading" />;
+  if (!editorLoaded) return loading;
   return (
-    <Suspense fallback={<Loading label="Loading the diff editor…" testId="diff-loading" />}>
+    <Suspense fallback={loading}>
       <DiffPane
         file={file}
         contents={contents}
@@ -589,6 +600,13 @@ function DiffOrPlaceholder({
       />
     </Suspense>
   );
+}
+
+/** True once the console no longer holds work back for a link's first diff (see app/first-diff.ts). */
+function useAfterFirstDiff(): boolean {
+  const [released, setReleased] = useState(firstDiffReleased);
+  useEffect(() => (released ? undefined : afterFirstDiff(() => setReleased(true))), [released]);
+  return released;
 }
 
 /** Comments published with a request for changes on another desk: their existence is signed in its record, their text stays there. */

@@ -14,10 +14,11 @@ export function useViewedMarks(
   repositoryId: string,
   proposalId: string,
   headOid: string,
+  enabled = true,
 ): { readonly viewed: ReadonlySet<string>; readonly ready: boolean; readonly toggle: (path: string) => void } {
   const queryClient = useQueryClient();
   const input = useMemo(() => ({ repositoryId, proposalId }), [repositoryId, proposalId]);
-  const query = useChannelQuery('review:viewed', input, { staleTime: 30_000 });
+  const query = useChannelQuery('review:viewed', input, { staleTime: 30_000, enabled });
   // Marks of another head (the branch moved under us) do not count for this one.
   const current = query.data !== undefined && query.data.headOid === headOid ? query.data : null;
   // Toggles main has not confirmed yet win over any answer that arrives meanwhile (a refetch started by
