@@ -35,7 +35,7 @@ export interface ChannelCore<T extends ChannelTable> {
   touch(): void;
   /** Nothing outlives a call. */
   idle(): Promise<void>;
-  /** Runs `beforeClose`, then locks the session and closes the databases, as createCore's close does. */
+  /** Stops the periodic sealing, runs `beforeClose`, then locks the session and closes the databases, as createCore's close does. */
   close(): Promise<void>;
 }
 
