@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // Builds every part of Gatehouse into dist/: the Electron main process, the sandboxed preload (CommonJS),
-// the CLI, the Chromium bridge host, worker threads (esbuild) and the renderer (Vite).
+// the CLI, the Chromium bridge host, worker threads (esbuild), the renderer (Vite) and the audit verifier's
+// SQLite extension (build/native.mjs; skipped with a reason where it cannot be compiled).
 // Skips work whose output is newer than every source file, so `npm start` and `npm test` stay fast.
 // `--force` rebuilds everything.
 import { build as esbuild } from 'esbuild';
 import { chmodSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AUDIT_CHAIN_OUT, AUDIT_CHAIN_SOURCE, buildAuditChain } from './native.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const force = process.argv.includes('--force');
@@ -142,4 +144,12 @@ if (existsSync(join(root, 'renderer/index.html')) && !upToDate(['dist/renderer/i
   const { build: viteBuild } = await import('vite');
   await viteBuild({ configFile: join(root, 'renderer/vite.config.ts'), logLevel: 'warn' });
   console.log('built dist/renderer');
+}
+
+// The audit verifier's SQLite extension: optional (the verifier's JavaScript path gives the same verdicts),
+// so a machine that cannot compile it says why and goes on.
+const nativeSources = [AUDIT_CHAIN_SOURCE, 'build/native.mjs', 'node_modules/better-sqlite3/package.json'];
+if (!upToDate([AUDIT_CHAIN_OUT], nativeSources)) {
+  const notBuilt = buildAuditChain(root);
+  console.log(notBuilt === null ? `built ${AUDIT_CHAIN_OUT}` : `${AUDIT_CHAIN_OUT} not built: ${notBuilt} (audit verification runs in JavaScript alone)`);
 }

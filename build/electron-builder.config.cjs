@@ -14,7 +14,8 @@ module.exports = {
   extraMetadata: { main: 'dist/main/main.cjs' },
   asar: true,
   // Native code cannot be loaded from inside an asar archive.
-  asarUnpack: ['**/node_modules/better-sqlite3/**', '**/*.node', '**/node_modules/@vscode/tree-sitter-wasm/**', '**/node_modules/web-tree-sitter/**'],
+  // dist/native holds the audit verifier's SQLite extension (build/native.mjs), which SQLite dlopen()s.
+  asarUnpack: ['**/node_modules/better-sqlite3/**', '**/*.node', 'dist/native/**', '**/node_modules/@vscode/tree-sitter-wasm/**', '**/node_modules/web-tree-sitter/**'],
   npmRebuild: true,
   buildDependenciesFromSource: false,
   electronFuses: {

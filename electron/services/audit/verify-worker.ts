@@ -8,11 +8,18 @@
  * that ends the range before it) and checks the heads; on any anomaly it re-runs the sequential
  * verifier, which names the first fault exactly.
  *
+ * Where the SQLite extension native/audit-chain.c is built (dist/native/audit-chain.so), a range is first
+ * checked inside SQLite by its `gatehouse_chain_range` aggregate: the same checks, about three times faster,
+ * with no row crossing into JavaScript. The extension accepts a subset of what the checks below accept;
+ * a range it does not accept is checked again here, so the result is the same either way.
+ *
  * A worker starts with the database file only (so it can boot while the main thread is still opening the
  * store), then is sent a plan and claims ranges from it until none is left; `null` stops it.
  */
 import Database from 'better-sqlite3';
 import { hash as oneShotHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join, sep } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { readChainLinks } from './chain';
 
@@ -29,7 +36,32 @@ export interface VerifyRange {
 /** What {@link verifyRange} checks: a range of one database file. */
 export interface VerifyRangeRequest extends VerifyRange {
   readonly file: string;
+  /** The chain extension to check ranges with first (default {@link defaultChainExtension}; null: none). */
+  readonly extension?: string | null;
 }
+
+/**
+ * The built SQLite extension of native/audit-chain.c: `../native/audit-chain.so` from a bundle in dist/,
+ * `dist/native/audit-chain.so` from TypeScript source; null where it was not built (not Linux, no compiler:
+ * see build/native.mjs), and verification then runs in JavaScript alone.
+ */
+export function defaultChainExtension(): string | null {
+  const file = __filename.endsWith('.ts')
+    ? join(__dirname, '..', '..', '..', 'dist', 'native', 'audit-chain.so')
+    : // In the packaged app the bundles are read from app.asar, and the extension is unpacked beside it
+      // (build/electron-builder.config.cjs): SQLite opens it with dlopen(), which cannot read an archive.
+      join(__dirname, '..', 'native', 'audit-chain.so').replace(`${sep}app.asar${sep}`, `${sep}app.asar.unpacked${sep}`);
+  return existsSync(file) ? file : null;
+}
+
+/**
+ * The range checked inside SQLite: the range's first prevHash and last hash (128 characters), or NULL.
+ * No ORDER BY: a rowid range is scanned in order, and rows met out of order would only make it NULL.
+ */
+const NATIVE_RANGE_SQL = 'SELECT gatehouse_chain_range(?, ?, seq, record, hash) FROM events WHERE seq > ? AND seq <= ?';
+
+/** A stored hash, for the heads' seqs of a range the extension accepted (so every stored hash was recomputed). */
+const HASH_AT_SQL = 'SELECT hash FROM events WHERE seq = ?';
 
 /** What one range held. */
 export type VerifyRangeResult =
@@ -79,9 +111,14 @@ export class RangeVerifier {
   private readonly owned: boolean;
   private readonly chunk: Database.Statement;
   private readonly rowBytes: Database.Statement;
+  private readonly native: { readonly range: Database.Statement; readonly hashAt: Database.Statement } | null;
 
-  /** Opens `file` read-only (closed by close()), or reads over a connection the caller owns. */
-  constructor(source: string | Database.Database) {
+  /**
+   * Opens `file` read-only (closed by close()), or reads over a connection the caller owns. On a file it
+   * opens, loads `extension` (the chain extension) when given; one that does not load (built for another
+   * Node, or in a host that does not export OpenSSL's symbols) leaves the JavaScript checks alone.
+   */
+  constructor(source: string | Database.Database, extension: string | null = null) {
     this.owned = typeof source === 'string';
     this.db = typeof source === 'string' ? new Database(source, { readonly: true, fileMustExist: true }) : source;
     try {
@@ -91,10 +128,49 @@ export class RangeVerifier {
       if (this.owned) this.db.close();
       throw error;
     }
+    this.native = this.owned && extension !== null ? loadChainExtension(this.db, extension) : null;
   }
 
-  /** Checks one range: every row's seq, SHA-256 and link to the row before it within the range. */
+  /** Whether ranges are checked inside SQLite first. */
+  get usesExtension(): boolean {
+    return this.native !== null;
+  }
+
+  /**
+   * Checks one range: every row's seq, SHA-256 and link to the row before it within the range. Inside
+   * SQLite first when the extension is loaded; a range it does not pass is checked again in JavaScript,
+   * which names where it breaks.
+   */
   verify(range: VerifyRange): VerifyRangeResult {
+    const inSqlite = this.checkInSqlite(range);
+    return inSqlite !== null && inSqlite.ok ? inSqlite : this.checkInJs(range);
+  }
+
+  /**
+   * The range checked by the extension alone: ok, or not ok at the range's first seq (it does not say
+   * where); null without the extension. One read transaction, so the heads' hashes are read from the rows
+   * that were checked.
+   */
+  checkInSqlite(range: VerifyRange): VerifyRangeResult | null {
+    const native = this.native;
+    if (native === null) return null;
+    return this.db.transaction((): VerifyRangeResult => {
+      const edges: unknown = native.range.get(range.after, range.last, range.after, range.last);
+      if (typeof edges !== 'string' || edges.length !== 128) return { ok: false, atSeq: range.after + 1 };
+      const headHashes: Array<readonly [number, string]> = [];
+      for (const seq of range.headSeqs) {
+        // As the row-by-row check: each head seq of the range once (the list is ascending).
+        if (seq <= range.after || seq > range.last || headHashes[headHashes.length - 1]?.[0] === seq) continue;
+        const hash: unknown = native.hashAt.get(seq);
+        if (typeof hash !== 'string') return { ok: false, atSeq: seq };
+        headHashes.push([seq, hash]);
+      }
+      return { ok: true, firstPrevHash: edges.slice(0, 64), lastHash: edges.slice(64), headHashes };
+    })();
+  }
+
+  /** The range checked in JavaScript, row by row. */
+  checkInJs(range: VerifyRange): VerifyRangeResult {
     const headSeqs = range.headSeqs;
     let nextHead = 0;
     const headHashes: Array<readonly [number, string]> = [];
@@ -147,9 +223,20 @@ export class RangeVerifier {
   }
 }
 
+/** Loads the chain extension into a connection; null when it does not load. */
+function loadChainExtension(db: Database.Database, extension: string): { range: Database.Statement; hashAt: Database.Statement } | null {
+  try {
+    // SQLite calls the entry point it names after the file: sqlite3_auditchain_init for audit-chain.so.
+    db.loadExtension(extension);
+    return { range: db.prepare(NATIVE_RANGE_SQL).pluck(), hashAt: db.prepare(HASH_AT_SQL).pluck() };
+  } catch {
+    return null;
+  }
+}
+
 /** Checks one range of a database file in its own connection; exported for tests. */
 export function verifyRange(request: VerifyRangeRequest): VerifyRangeResult {
-  const verifier = new RangeVerifier(request.file);
+  const verifier = new RangeVerifier(request.file, request.extension === undefined ? defaultChainExtension() : request.extension);
   try {
     return verifier.verify({ ...request, headSeqs: [...request.headSeqs].sort((a, b) => a - b) });
   } finally {
@@ -217,6 +304,8 @@ export const VERIFY_WORKER_KIND = 'gatehouse-audit-verify-range';
 export interface VerifyWorkerData {
   readonly kind: typeof VERIFY_WORKER_KIND;
   readonly file: string;
+  /** The chain extension to load, or null. */
+  readonly extension: string | null;
 }
 
 /** What a worker posts: the error that stopped it, or one result per range it claimed, then done. */
@@ -228,7 +317,7 @@ export type VerifyWorkerMessage =
 function serve(port: NonNullable<typeof parentPort>, data: VerifyWorkerData): void {
   let verifier: RangeVerifier;
   try {
-    verifier = new RangeVerifier(data.file);
+    verifier = new RangeVerifier(data.file, data.extension);
   } catch (error) {
     port.postMessage({ type: 'failed', message: (error as Error).message } satisfies VerifyWorkerMessage);
     port.close();

@@ -26,6 +26,7 @@ import {
   type VerifyReport,
 } from './report';
 import {
+  defaultChainExtension,
   planRange,
   RangeVerifier,
   rangeCount,
@@ -63,6 +64,11 @@ export interface VerifyDatabaseOptions extends VerifyCommonOptions {
    * opens the store); used instead of `workers`/`workerFile`, once, and closed when done with.
    */
   readonly startedWorkers?: VerifyWorkers | null;
+  /**
+   * The SQLite chain extension that checks ranges first (default: the built one, see
+   * {@link defaultChainExtension}); null checks in JavaScript alone. Either gives the same report.
+   */
+  readonly chainExtension?: string | null;
 }
 
 /** Smallest log worth splitting across worker threads. */
@@ -103,8 +109,8 @@ interface WorkerSlot {
   stop(): void;
 }
 
-function startWorkerSlot(workerFile: string, file: string): WorkerSlot {
-  const workerData: VerifyWorkerData = { kind: VERIFY_WORKER_KIND, file };
+function startWorkerSlot(workerFile: string, file: string, extension: string | null): WorkerSlot {
+  const workerData: VerifyWorkerData = { kind: VERIFY_WORKER_KIND, file, extension };
   let worker: Worker;
   if (workerFile.endsWith('.ts')) {
     // From TypeScript source (vitest, tsx): register tsx's require hook in the worker first.
@@ -150,10 +156,15 @@ function startWorkerSlot(workerFile: string, file: string): WorkerSlot {
  * are read, so their start-up (a thread, a Node environment, the SQLite addon) overlaps the caller's.
  * Returns null when fewer than 1 is asked for or there is no worker entry. Closing them twice is harmless.
  */
-export function startVerifyWorkers(file: string, count: number, workerFile: string = defaultVerifyWorkerFile()): VerifyWorkers | null {
+export function startVerifyWorkers(
+  file: string,
+  count: number,
+  workerFile: string = defaultVerifyWorkerFile(),
+  extension: string | null = defaultChainExtension(),
+): VerifyWorkers | null {
   const size = Math.min(Math.floor(count), 15);
   if (!(size >= 1) || file === ':memory:' || !existsSync(workerFile)) return null;
-  const slots = Array.from({ length: size }, () => startWorkerSlot(workerFile, file));
+  const slots = Array.from({ length: size }, () => startWorkerSlot(workerFile, file, extension));
   return {
     file,
     size,
@@ -222,13 +233,14 @@ async function verifyInParallel(
   const given = options.startedWorkers ?? null;
   const usable = given !== null && resolve(given.file) === resolve(db.name);
   // This thread checks ranges too, so N threads are this one and N - 1 workers.
-  const workers = usable ? given : startVerifyWorkers(db.name, Math.min(options.workers ?? 1, 16) - 1, options.workerFile);
+  const extension = chainExtensionOf(options);
+  const workers = usable ? given : startVerifyWorkers(db.name, Math.min(options.workers ?? 1, 16) - 1, options.workerFile, extension);
   if (workers === null) return null;
   const size = Math.max(5000, Math.ceil(total / ((workers.size + 1) * RANGES_PER_THREAD)));
   let results: ReadonlyArray<VerifyRangeResult | undefined>;
   let local: RangeVerifier | null = null;
   try {
-    local = new RangeVerifier(db);
+    local = extension === null ? new RangeVerifier(db) : new RangeVerifier(db.name, extension);
     const here = local;
     const running = workers.run({ total, size, headSeqs }, (range) => here.verify(range));
     // The heads' signatures (one Ed25519 check each, a thousand at a million events) are checked here
@@ -258,6 +270,11 @@ async function verifyInParallel(
   if (options.requireSealed && ledger.lastAttestedSeq < total) return null;
   options.onProgress?.({ checked: total, fraction: 1 });
   return buildReport(state, ledger, null);
+}
+
+/** The chain extension a verification uses: the one given, or the built one. */
+function chainExtensionOf(options: VerifyDatabaseOptions): string | null {
+  return options.chainExtension === undefined ? defaultChainExtension() : options.chainExtension;
 }
 
 type Row = [seq: unknown, record: unknown, hash: unknown];
@@ -417,56 +434,62 @@ async function verifyDatabaseOnce(
     return null;
   };
 
-  // Each chunk is first checked the way the workers check a range (one string per row, no per-row
-  // reports); only a chunk that fails that is read again row by row, to name its first fault exactly.
-  const quick = options.deep ? null : new RangeVerifier(db);
-  const quickChunk = (checker: RangeVerifier): boolean => {
-    const last = Math.min(total, state.lastSeq + chunkSize);
-    const result = checker.verify({ after: state.lastSeq, last, headSeqs: seqsWithin(headSeqs, state.lastSeq, last) });
-    if (!result.ok || result.firstPrevHash !== state.lastHash) return false;
-    const saved = ledger.save();
-    for (const [seq, hash] of result.headHashes) {
-      if (ledger.reach(seq, hash) !== null) {
-        ledger.restore(saved);
-        return false;
+  // Each chunk is first checked the way the workers check a range (inside SQLite where the chain extension
+  // loads, which takes a connection of its own; else one string per row), with no per-row reports; only a
+  // chunk that fails that is read again row by row, to name its first fault exactly.
+  const extension = chainExtensionOf(options);
+  const quick = options.deep ? null : extension !== null && db.name !== ':memory:' && existsSync(db.name) ? new RangeVerifier(db.name, extension) : new RangeVerifier(db);
+  try {
+    const quickChunk = (checker: RangeVerifier): boolean => {
+      const last = Math.min(total, state.lastSeq + chunkSize);
+      const result = checker.verify({ after: state.lastSeq, last, headSeqs: seqsWithin(headSeqs, state.lastSeq, last) });
+      if (!result.ok || result.firstPrevHash !== state.lastHash) return false;
+      const saved = ledger.save();
+      for (const [seq, hash] of result.headHashes) {
+        if (ledger.reach(seq, hash) !== null) {
+          ledger.restore(saved);
+          return false;
+        }
       }
-    }
-    state.checked += last - state.lastSeq;
-    state.lastSeq = last;
-    state.lastHash = result.lastHash;
-    return true;
-  };
+      state.checked += last - state.lastSeq;
+      state.lastSeq = last;
+      state.lastHash = result.lastHash;
+      return true;
+    };
 
-  while (state.lastSeq < total) {
-    throwIfCancelled(options.signal);
-    if (quick !== null && quickChunk(quick)) {
-      options.onProgress?.({ checked: state.checked, fraction: state.lastSeq / total });
+    while (state.lastSeq < total) {
+      throwIfCancelled(options.signal);
+      if (quick !== null && quickChunk(quick)) {
+        options.onProgress?.({ checked: state.checked, fraction: state.lastSeq / total });
+        await yieldToEventLoop();
+        continue;
+      }
+      const rows = readChunk.all(state.lastSeq, total, chunkSize) as Row[];
+      if (rows.length === 0) {
+        // Rows the snapshot counted are gone: every seq from here to the snapshot's end is missing.
+        const fault: Fault = { reason: 'missing', firstBadSeq: state.lastSeq + 1, message: `event ${state.lastSeq + 1} is missing` };
+        return buildReport(state, ledger, fault);
+      }
+      for (const row of rows) {
+        const fault = checkRow(row);
+        if (fault) return buildReport(state, ledger, fault);
+      }
+      options.onProgress?.({ checked: state.checked, fraction: total === 0 ? 1 : state.lastSeq / total });
       await yieldToEventLoop();
-      continue;
     }
-    const rows = readChunk.all(state.lastSeq, total, chunkSize) as Row[];
-    if (rows.length === 0) {
-      // Rows the snapshot counted are gone: every seq from here to the snapshot's end is missing.
-      const fault: Fault = { reason: 'missing', firstBadSeq: state.lastSeq + 1, message: `event ${state.lastSeq + 1} is missing` };
-      return buildReport(state, ledger, fault);
+    throwIfCancelled(options.signal);
+    const endFault = ledger.finish(state.lastSeq);
+    if (endFault) return buildReport(state, ledger, endFault);
+    if (options.requireSealed && ledger.lastAttestedSeq < state.lastSeq) {
+      return buildReport(state, ledger, {
+        reason: 'unattested',
+        firstBadSeq: ledger.lastAttestedSeq + 1,
+        message: `${state.lastSeq - ledger.lastAttestedSeq} events after seq ${ledger.lastAttestedSeq} are not covered by a signed head: nothing proves they were not added, nor that later events were not cut (a crash between an append and its seal leaves this too)`,
+      });
     }
-    for (const row of rows) {
-      const fault = checkRow(row);
-      if (fault) return buildReport(state, ledger, fault);
-    }
-    options.onProgress?.({ checked: state.checked, fraction: total === 0 ? 1 : state.lastSeq / total });
-    await yieldToEventLoop();
+    options.onProgress?.({ checked: state.checked, fraction: 1 });
+    return buildReport(state, ledger, null);
+  } finally {
+    quick?.close();
   }
-  throwIfCancelled(options.signal);
-  const endFault = ledger.finish(state.lastSeq);
-  if (endFault) return buildReport(state, ledger, endFault);
-  if (options.requireSealed && ledger.lastAttestedSeq < state.lastSeq) {
-    return buildReport(state, ledger, {
-      reason: 'unattested',
-      firstBadSeq: ledger.lastAttestedSeq + 1,
-      message: `${state.lastSeq - ledger.lastAttestedSeq} events after seq ${ledger.lastAttestedSeq} are not covered by a signed head: nothing proves they were not added, nor that later events were not cut (a crash between an append and its seal leaves this too)`,
-    });
-  }
-  options.onProgress?.({ checked: state.checked, fraction: 1 });
-  return buildReport(state, ledger, null);
 }
