@@ -10,7 +10,9 @@
  * - `gatehouse audit verify` of the whole log (both cores, and `--jobs 1`), against a `sqlite3` read of
  *   the same rows and `sha256sum` of the same record bytes, with the Node floors beside it
  *   (test/bench/audit-verify-floor.mjs: the rows read, read and hashed in 1 and 2 threads, and one
- *   node:crypto SHA-256 over all the record bytes);
+ *   node:crypto SHA-256 over all the record bytes). Those floors are the JavaScript path's: where the build
+ *   compiled the chain extension (native/audit-chain.c), ranges are checked inside SQLite and the CLI goes
+ *   below them; the line says which path ran (`rangeCheck`);
  * - `gatehouse verify REF` (the CI gate) on an approved, applied head of a 10,000-file repository, against
  *   `git verify-commit` of a GPG-signed commit in the same repository; also without the V8 code cache
  *   (GATEHOUSE_CODE_CACHE=off: what a first run pays).
@@ -242,6 +244,7 @@ async function benchVerify(dir: string): Promise<void> {
     events: LOG_EVENTS,
     goalSeconds,
     threads: 'default: the cores, at most 4 (the CLI thread and one worker per other core)',
+    rangeCheck: existsSync(join(ROOT, 'dist', 'native', 'audit-chain.so')) ? 'in SQLite (native/audit-chain.c)' : 'in JavaScript (the chain extension was not built)',
     cpuSeconds: s(t.cpu['both']),
     oneWorkerSeconds: s(t.wall['one']),
     oneWorkerCpuSeconds: s(t.cpu['one']),
