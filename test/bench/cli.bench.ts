@@ -5,7 +5,8 @@
  * Runs the built `dist/cli/gatehouse.cjs` directly, as `node_modules/.bin/gatehouse` does (never through
  * npx, which pays a second Node start). Each figure is the median of alternating rounds with its peer
  * measured in the same run, and prints its goal beside it:
- * - `gatehouse --version` cold start and peak RSS, against `git --version` (and `node -e 0`, the floor);
+ * - `gatehouse --version` cold start and peak RSS, against `git --version` (and the floors: `node -e 0`, and
+ *   a one-line executable Node script that prints a version);
  * - `gatehouse audit append` of one event, against one durable `sqlite3` INSERT;
  * - `gatehouse audit verify` of the whole log (both cores, and `--jobs 1`), against a `sqlite3` read of
  *   the same rows and `sha256sum` of the same record bytes, with the Node floors beside it
@@ -124,13 +125,18 @@ function withoutExtraCaCerts(): NodeJS.ProcessEnv {
   return env;
 }
 
-function benchVersion(): void {
+function benchVersion(dir: string): void {
   progress(`--version cold start, ${START_ROUNDS} alternating rounds`);
   const bare = { env: withoutExtraCaCerts() };
+  // The least any Node CLI can be: an executable one-line script that prints a version, started the way
+  // `gatehouse` is (through its #! line), so Node's loading of a main file is counted as it is for ours.
+  const script = join(dir, 'print-version');
+  writeFileSync(script, "#!/usr/bin/env node\nprocess.stdout.write('0.1.0\\n');\n", { mode: 0o755 });
   const t = alternate(START_ROUNDS, {
     gatehouse: () => timed(CLI, ['--version']),
     git: () => timed('git', ['--version']),
     node: () => timed(process.execPath, ['-e', '0']),
+    script: () => timed(script, []),
     gatehouseBare: () => timed(CLI, ['--version'], bare),
     nodeBare: () => timed(process.execPath, ['-e', '0'], bare),
   });
@@ -141,6 +147,8 @@ function benchVersion(): void {
     nodeFloorMs: t.wall['node'],
     overNodeFloorMs: round1((t.wall['gatehouse'] as number) - (t.wall['node'] as number)),
     ratioToNodeFloor: ratio(t.wall['gatehouse'], t.wall['node']),
+    oneLineScriptMs: t.wall['script'],
+    overOneLineScriptMs: round1((t.wall['gatehouse'] as number) - (t.wall['script'] as number)),
     cpuMs: t.cpu['gatehouse'],
     nodeFloorCpuMs: t.cpu['node'],
     extraCaCerts: process.env['NODE_EXTRA_CA_CERTS'] === undefined ? 'unset' : 'set (Node parses the bundle at every start)',
@@ -172,6 +180,8 @@ function benchAppend(dir: string): void {
     peerMs: t.wall['sqlite3'],
     nodeFloorMs: t.wall['node'],
     ratioToNodeFloor: ratio(t.wall['gatehouse'], t.wall['node']),
+    oneLineScriptMs: t.wall['script'],
+    overOneLineScriptMs: round1((t.wall['gatehouse'] as number) - (t.wall['script'] as number)),
     cpuMs: t.cpu['gatehouse'],
     peerCpuMs: t.cpu['sqlite3'],
     nodeFloorCpuMs: t.cpu['node'],
@@ -337,6 +347,8 @@ function benchVerifyRef(dir: string): void {
     peerMs: t.wall['git'],
     nodeFloorMs: t.wall['node'],
     ratioToNodeFloor: ratio(t.wall['gatehouse'], t.wall['node']),
+    oneLineScriptMs: t.wall['script'],
+    overOneLineScriptMs: round1((t.wall['gatehouse'] as number) - (t.wall['script'] as number)),
     cpuMs: t.cpu['gatehouse'],
     peerCpuMs: t.cpu['git'],
     nodeFloorCpuMs: t.cpu['node'],
@@ -353,7 +365,7 @@ async function main(): Promise<void> {
   const parts = (process.env['CLI_BENCH'] ?? 'version,append,verify-ref,audit-verify').split(',');
   const dir = mkdtempSync(join(tmpdir(), 'gh-cli-bench-'));
   try {
-    if (parts.includes('version')) benchVersion();
+    if (parts.includes('version')) benchVersion(dir);
     if (parts.includes('append')) benchAppend(dir);
     if (parts.includes('verify-ref')) benchVerifyRef(dir);
     if (parts.includes('audit-verify')) await benchVerify(dir);
