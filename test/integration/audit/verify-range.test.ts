@@ -324,7 +324,7 @@ const TELLING_BYTES = Buffer.from('",:{}\\0123456789abcdefABCDEF \n');
 
 describe('the chain extension (native/audit-chain.c)', () => {
   it.runIf(process.platform === 'linux')('is built and loads here', () => {
-    expect(EXTENSION).not.toBeNull();
+    expect(EXTENSION, 'the build did not compile native/audit-chain.c (its output says why)').not.toBeNull();
     const verifier = new RangeVerifier(paths.file, EXTENSION);
     try {
       expect(verifier.usesExtension).toBe(true);
