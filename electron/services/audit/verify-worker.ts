@@ -223,11 +223,21 @@ export class RangeVerifier {
   }
 }
 
-/** Loads the chain extension into a connection; null when it does not load. */
+/** A one-event chain the extension must pass before it is used: its SHA-256 comes from the host's OpenSSL. */
+const PROBE_RECORD = `{"action":"audit.probe","actor":"gatehouse","payload":{},"prevHash":"${'0'.repeat(64)}","role":"system","seq":1,"subject":"probe","ts":"2026-01-01T00:00:00.000Z"}`;
+
+/**
+ * Loads the chain extension into a connection; null when it does not load, or when it does not pass a
+ * one-event chain hashed here (a host whose SHA-256 symbols are not OpenSSL's would make it refuse every
+ * range: correct, but slower than not using it).
+ */
 function loadChainExtension(db: Database.Database, extension: string): { range: Database.Statement; hashAt: Database.Statement } | null {
   try {
     // SQLite calls the entry point it names after the file: sqlite3_auditchain_init for audit-chain.so.
     db.loadExtension(extension);
+    const probeHash = oneShotHash('sha256', PROBE_RECORD, 'hex');
+    const probe: unknown = db.prepare('SELECT gatehouse_chain_range(0, 1, 1, ?, ?)').pluck().get(PROBE_RECORD, probeHash);
+    if (probe !== '0'.repeat(64) + probeHash) return null;
     return { range: db.prepare(NATIVE_RANGE_SQL).pluck(), hashAt: db.prepare(HASH_AT_SQL).pluck() };
   } catch {
     return null;
