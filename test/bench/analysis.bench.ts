@@ -28,6 +28,7 @@ import type { AnalysisFile } from '../../electron/services/analysis/types';
 import { loadCorpus, scoreByLanguage } from '../integration/analysis/corpus';
 import { measureOwaspPython, rates } from './owasp-python';
 import { measureRuleSuites, ORIGINAL_CATEGORIES, totals } from './rule-suites';
+import { mulberry32 as prng } from '../support/prng';
 
 const QUICK = process.env['BENCH_QUICK'] === '1';
 const CORPUS_FILES = QUICK ? 60 : 500;
@@ -46,17 +47,6 @@ function emit(bench: string, value: number, unit: string, extra: Record<string, 
 
 // ---------------------------------------------------------------- corpus generation (deterministic)
 
-/** A small seeded PRNG (mulberry32), so every run scans the same corpus. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Block = (name: string, r: () => number) => string;
 

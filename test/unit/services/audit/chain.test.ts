@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { canonicalRecord, GENESIS_HASH, loadCanonicalize, readChainLinks, sha256Hex, type ChainFields } from '../../../../electron/services/audit/chain';
 import type { JsonObject } from '../../../../electron/services/audit/events';
+import { mulberry32 as prng } from '../../../support/prng';
 
 const base: ChainFields = {
   seq: 7,
@@ -14,17 +15,6 @@ const base: ChainFields = {
   prevHash: GENESIS_HASH,
 };
 
-/** A small seeded PRNG so the randomised cases are the same on every run. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NASTY = ['"', '\\', ',"seq":', ',"prevHash":"', '}', '{', '\n', '\u2028', 'é', '😀', '\u0000', '\u001f', ' ', 'seq', '":1,'];
 
