@@ -277,6 +277,21 @@ function chainExtensionOf(options: VerifyDatabaseOptions): string | null {
   return options.chainExtension === undefined ? defaultChainExtension() : options.chainExtension;
 }
 
+/**
+ * The range checker of the one-pass verifier's quick path: over a read-only connection of its own with the
+ * chain extension when there is one and the file opens that way, otherwise over the caller's connection.
+ */
+function quickVerifier(db: Db, extension: string | null): RangeVerifier {
+  if (extension !== null && db.name !== ':memory:' && existsSync(db.name)) {
+    try {
+      return new RangeVerifier(db.name, extension);
+    } catch {
+      // A second connection may be refused (a file locked exclusively, one readable through this handle only).
+    }
+  }
+  return new RangeVerifier(db);
+}
+
 type Row = [seq: unknown, record: unknown, hash: unknown];
 
 const RECORD_KEYS = ['action', 'actor', 'payload', 'prevHash', 'role', 'seq', 'subject', 'ts'];
@@ -437,8 +452,7 @@ async function verifyDatabaseOnce(
   // Each chunk is first checked the way the workers check a range (inside SQLite where the chain extension
   // loads, which takes a connection of its own; else one string per row), with no per-row reports; only a
   // chunk that fails that is read again row by row, to name its first fault exactly.
-  const extension = chainExtensionOf(options);
-  const quick = options.deep ? null : extension !== null && db.name !== ':memory:' && existsSync(db.name) ? new RangeVerifier(db.name, extension) : new RangeVerifier(db);
+  const quick = options.deep ? null : quickVerifier(db, chainExtensionOf(options));
   try {
     const quickChunk = (checker: RangeVerifier): boolean => {
       const last = Math.min(total, state.lastSeq + chunkSize);

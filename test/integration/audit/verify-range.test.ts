@@ -13,7 +13,8 @@
  */
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openAuditStore, sha256Hex, type AuditPaths, type VerifyReport } from '../../../electron/services/audit';
+import { loadCanonicalize, openAuditStore, sha256Hex, type AuditPaths, type VerifyReport } from '../../../electron/services/audit';
+import { verifyDatabase } from '../../../electron/services/audit/verify';
 import { defaultChainExtension, RangeVerifier, verifyRange, type VerifyRangeResult } from '../../../electron/services/audit/verify-worker';
 import { mulberry32 } from '../../support/prng';
 import { appendSamples, dropGuards, openTestStore, rawDb, removeDir, sampleEvent, steppingClock, tempDir } from '../../unit/services/audit/helpers';
@@ -309,6 +310,20 @@ describe('the chain extension (native/audit-chain.c)', () => {
       expect(verifier.verify({ after: 0, last: EVENTS, headSeqs: [] })).toEqual(inJs(0, EVENTS));
     } finally {
       verifier.close();
+    }
+  });
+
+  it("verifies over the caller's connection when the file refuses a second one", async () => {
+    const db = rawDb(paths.file);
+    try {
+      // Held exclusively from the first read (WAL without shared memory): no other connection can read it.
+      db.pragma('locking_mode = EXCLUSIVE');
+      db.prepare('SELECT count(*) FROM events').get();
+      expect(() => new RangeVerifier(paths.file, EXTENSION).close()).toThrow();
+      const report = await verifyDatabase(db, await loadCanonicalize(), [], { trustedKeyIds: [keyId], chainExtension: EXTENSION });
+      expect(report).toMatchObject({ ok: true, lastSeq: EVENTS });
+    } finally {
+      db.close();
     }
   });
 
