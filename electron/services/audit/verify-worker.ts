@@ -21,7 +21,7 @@ import { hash as oneShotHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { readChainLinks } from './chain';
+import { GENESIS_HASH, readChainLinks } from './chain';
 
 /** One range for a worker to check. */
 export interface VerifyRange {
@@ -224,7 +224,7 @@ export class RangeVerifier {
 }
 
 /** A one-event chain the extension must pass before it is used: its SHA-256 comes from the host's OpenSSL. */
-const PROBE_RECORD = `{"action":"audit.probe","actor":"gatehouse","payload":{},"prevHash":"${'0'.repeat(64)}","role":"system","seq":1,"subject":"probe","ts":"2026-01-01T00:00:00.000Z"}`;
+const PROBE_RECORD = `{"action":"audit.probe","actor":"gatehouse","payload":{},"prevHash":"${GENESIS_HASH}","role":"system","seq":1,"subject":"probe","ts":"2026-01-01T00:00:00.000Z"}`;
 
 /**
  * Loads the chain extension into a connection; null when it does not load, or when it does not pass a
@@ -237,7 +237,7 @@ function loadChainExtension(db: Database.Database, extension: string): { range: 
     db.loadExtension(extension);
     const probeHash = oneShotHash('sha256', PROBE_RECORD, 'hex');
     const probe: unknown = db.prepare('SELECT gatehouse_chain_range(0, 1, 1, ?, ?)').pluck().get(PROBE_RECORD, probeHash);
-    if (probe !== '0'.repeat(64) + probeHash) return null;
+    if (probe !== GENESIS_HASH + probeHash) return null;
     return { range: db.prepare(NATIVE_RANGE_SQL).pluck(), hashAt: db.prepare(HASH_AT_SQL).pluck() };
   } catch {
     return null;

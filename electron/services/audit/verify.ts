@@ -240,7 +240,7 @@ async function verifyInParallel(
   let results: ReadonlyArray<VerifyRangeResult | undefined>;
   let local: RangeVerifier | null = null;
   try {
-    local = extension === null ? new RangeVerifier(db) : new RangeVerifier(db.name, extension);
+    local = rangeVerifierFor(db, extension);
     const here = local;
     const running = workers.run({ total, size, headSeqs }, (range) => here.verify(range));
     // The heads' signatures (one Ed25519 check each, a thousand at a million events) are checked here
@@ -278,10 +278,11 @@ function chainExtensionOf(options: VerifyDatabaseOptions): string | null {
 }
 
 /**
- * The range checker of the one-pass verifier's quick path: over a read-only connection of its own with the
- * chain extension when there is one and the file opens that way, otherwise over the caller's connection.
+ * The range checker for this thread (the parallel pass's share, the one-pass verifier's quick path): over a
+ * read-only connection of its own with the chain extension when there is one and the file opens that way,
+ * otherwise over the caller's connection.
  */
-function quickVerifier(db: Db, extension: string | null): RangeVerifier {
+function rangeVerifierFor(db: Db, extension: string | null): RangeVerifier {
   if (extension !== null && db.name !== ':memory:' && existsSync(db.name)) {
     try {
       return new RangeVerifier(db.name, extension);
@@ -452,7 +453,7 @@ async function verifyDatabaseOnce(
   // Each chunk is first checked the way the workers check a range (inside SQLite where the chain extension
   // loads, which takes a connection of its own; else one string per row), with no per-row reports; only a
   // chunk that fails that is read again row by row, to name its first fault exactly.
-  const quick = options.deep ? null : quickVerifier(db, chainExtensionOf(options));
+  const quick = options.deep ? null : rangeVerifierFor(db, chainExtensionOf(options));
   try {
     const quickChunk = (checker: RangeVerifier): boolean => {
       const last = Math.min(total, state.lastSeq + chunkSize);
