@@ -2,22 +2,49 @@
  * The Chromium bridge: the Gatehouse renderer in Chromium (driven by playwright-core) against the same
  * core and the same IPC handler table the Electron shell uses, where no Electron binary is installed.
  *
- * No HTTP server and no open port: every request to the renderer's origin is answered from the built
- * files through Playwright's request routing, any other request is aborted, and `window.gatehouse` is
- * installed with `exposeBinding` into the same dispatcher (same sender, schema and role checks, same
- * Result envelope). Main → renderer events are delivered by evaluating a dispatcher the init script
- * installs.
+ * The renderer's files come from a loopback HTTP server that Chromium reaches natively: the origin is
+ * `http://gatehouse.localhost` (a secure context), which Chromium's host rules map to the server's
+ * port. Nothing else is reachable: every other request (any other host, port, IP address or scheme
+ * Chromium would fetch over the network) is sent to a proxy, which is the same server, and it refuses
+ * them all. Chromium's own network stack serves the files, so a console keeps its HTTP and V8 code
+ * caches in its browser profile between starts, as Electron does for its `app://` scheme. (Playwright's
+ * request routing, used before, carried every file through the DevTools protocol and turned Chromium's
+ * cache off; see the bridge's notes in test/bench/renderer.bench.ts.)
+ *
+ * `window.gatehouse` is installed with `exposeBinding` into the same dispatcher (same sender, schema
+ * and role checks, same Result envelope). Main → renderer events are delivered by evaluating a
+ * dispatcher the init script installs.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
 import { extname, join, normalize, sep } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { eventNames } from '../../shared/ipc/contract';
 import { createDispatcher, type Dispatch } from '../ipc/dispatch';
 import { CONTENT_SECURITY_POLICY } from '../ipc/csp';
 import type { Core } from '../core/create-core';
 
-/** The bridge's origin. `.invalid` is reserved (RFC 2606): if routing ever failed, nothing resolves. */
-export const BRIDGE_ORIGIN = 'https://gatehouse.invalid';
+/** The bridge's host: `.localhost` never leaves the machine, and Chromium treats its origins as secure. */
+export const BRIDGE_HOST = 'gatehouse.localhost';
+/** The bridge's origin (port 80, which Chromium's host rules send to the loopback server). */
+export const BRIDGE_ORIGIN = `http://${BRIDGE_HOST}`;
+
+/**
+ * Chromium features the console turns off. Chromium reads only the last `--disable-features`, and ours
+ * comes after Playwright's, so Playwright's own list (playwright-core 1.65, its `chromiumSwitches`; its two Edge-only names left out) is
+ * repeated first to keep those off too.
+ */
+export const DISABLED_FEATURES: ReadonlyArray<string> = [
+  ...['AvoidUnnecessaryBeforeUnloadCheckSync', 'DestroyProfileOnBrowserClose', 'HttpsUpgrades', 'HttpsFirstBalancedModeAutoEnable'],
+  ...['LensOverlay', 'MediaRouter', 'PaintHolding', 'ThirdPartyStoragePartitioning', 'AvoidCorsURLLoaderRestartOnRedirect'],
+  ...['TcpPortRandomizationWin', 'OptimizationHints', 'NetworkTimeServiceQuerying', 'AimEnabled', 'PreconnectToSearch'],
+  // Chromium's browser UI loads its omnibox popups as WebUI pages in a renderer of their own at start-up:
+  // 0.4-1.0 s of CPU, on a 2-core machine, while the console's page loads. A console has no omnibox.
+  ...['WebUIOmniboxPopup', 'WebUIOmniboxAimPopup', 'WebUIOmniboxFullPopup'],
+];
 
 /** Chromium flags for a quiet, offline, GPU-less run. */
 export const CHROMIUM_ARGS: ReadonlyArray<string> = [
@@ -27,7 +54,22 @@ export const CHROMIUM_ARGS: ReadonlyArray<string> = [
   '--disable-component-update',
   '--disable-sync',
   '--no-first-run',
+  `--disable-features=${DISABLED_FEATURES.join(',')}`,
 ];
+
+/**
+ * The flags that confine Chromium's network to the renderer's server on `port`: our host on port 80 is
+ * mapped to it and fetched directly; every other request goes to the proxy, that same server, which
+ * refuses it. `<-loopback>` makes loopback addresses (localhost, 127.0.0.1, other `.localhost` names)
+ * go through the proxy too instead of being fetched directly.
+ */
+export function confinementArgs(port: number): string[] {
+  return [
+    `--host-resolver-rules=MAP ${BRIDGE_HOST}:80 127.0.0.1:${port}`,
+    `--proxy-server=http://127.0.0.1:${port}`,
+    `--proxy-bypass-list=<-loopback>;${BRIDGE_HOST}:80`,
+  ];
+}
 
 /** Finds a Chromium: `GATEHOUSE_CHROMIUM`, Debian's `/usr/bin/chromium`, or Playwright's own browser. */
 export function findChromium(env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -51,11 +93,19 @@ export interface BridgeOptions {
   readonly headless: boolean;
   readonly chromiumPath?: string;
   readonly viewport?: { readonly width: number; readonly height: number };
+  /**
+   * Chromium's profile folder, kept between starts (its HTTP and code caches make the next start
+   * faster). Without it, a temporary profile is used and removed on close.
+   */
+  readonly profileDir?: string;
+  /** Where the first page load goes, e.g. a proposal's link `#/review/<repository>/<proposal>`; default the start page. */
+  readonly initialHash?: string;
+  /** Scripts run in every page load before the console's own (benches use one to record timings). */
+  readonly initScripts?: ReadonlyArray<string>;
 }
 
 /** A running bridge. */
 export interface Bridge {
-  readonly browser: Browser;
   readonly context: BrowserContext;
   readonly page: Page;
   readonly dispatch: Dispatch;
@@ -78,13 +128,92 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.map': 'application/json',
 };
 
-/** Maps a request path to a file inside the renderer folder, or null if it would leave it. */
+/** Maps a request path to a file inside the renderer folder, or null if it would leave it (or is malformed). */
 export function rendererFile(rendererDir: string, pathname: string): string | null {
-  const decoded = decodeURIComponent(pathname);
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(pathname);
+  } catch {
+    return null;
+  }
+  if (decoded.includes('\0')) return null;
   const relative = decoded === '/' || decoded === '' ? 'index.html' : decoded.replace(/^\/+/, '');
   const file = normalize(join(rendererDir, relative));
   if (file !== rendererDir && !file.startsWith(rendererDir.endsWith(sep) ? rendererDir : rendererDir + sep)) return null;
   return file;
+}
+
+/**
+ * How long Chromium may keep a file: the build's `assets/` are named by their content's hash, so they
+ * never change under the same name; everything else (index.html names the current assets) is checked
+ * again on every load.
+ */
+export function cacheControlFor(pathname: string): string {
+  return pathname.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache';
+}
+
+function refuse(response: ServerResponse, status: number, message: string): void {
+  response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+  response.end(message);
+}
+
+/** Answers one request to the renderer's server: a file of the renderer for our origin, a refusal for anything else. */
+async function serveRenderer(rendererDir: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  // A proxied request (any other host, port or address) arrives in absolute form; ours in origin form.
+  const target = request.url ?? '';
+  if (!target.startsWith('/') || request.headers.host !== BRIDGE_HOST) {
+    return refuse(response, 403, 'the Gatehouse console is offline: only its own files are served');
+  }
+  if (request.method !== 'GET' && request.method !== 'HEAD') return refuse(response, 405, 'method not allowed');
+  const pathname = new URL(target, BRIDGE_ORIGIN).pathname;
+  const file = rendererFile(rendererDir, pathname);
+  if (file === null) return refuse(response, 404, 'not found');
+  let handle;
+  try {
+    handle = await open(file, 'r');
+  } catch {
+    return refuse(response, 404, 'not found');
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) return refuse(response, 404, 'not found');
+    response.writeHead(200, {
+      'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
+      'content-length': info.size,
+      'content-security-policy': CONTENT_SECURITY_POLICY,
+      'x-content-type-options': 'nosniff',
+      'cache-control': cacheControlFor(pathname),
+      'last-modified': info.mtime.toUTCString(),
+    });
+    response.end(request.method === 'HEAD' ? undefined : await handle.readFile());
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The renderer's loopback server (also the proxy that refuses everything else); resolves once listening. */
+async function startRendererServer(rendererDir: string): Promise<{ readonly server: Server; readonly port: number }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((request, response) => {
+    serveRenderer(rendererDir, request, response).catch(() => {
+      if (!response.headersSent) refuse(response, 500, 'could not read the file');
+      else response.destroy();
+    });
+  });
+  // CONNECT (HTTPS, WebSocket through the proxy): refused by closing the connection.
+  server.on('connect', (_request, socket: Socket) => socket.destroy());
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  server.on('close', () => {
+    for (const socket of sockets) socket.destroy();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  return { server, port: (server.address() as AddressInfo).port };
 }
 
 // Runs in the page before any of its scripts: builds window.gatehouse over the binding, then hides the
@@ -126,43 +255,38 @@ export async function launchBridge(options: BridgeOptions): Promise<Bridge> {
   if (!existsSync(join(rendererDir, 'index.html'))) {
     throw new Error(`the renderer is not built (${join(rendererDir, 'index.html')} is missing): run npm run build`);
   }
-  const browser = await chromium.launch({ executablePath, headless: options.headless, args: [...CHROMIUM_ARGS] });
-  const context = await browser.newContext({
-    viewport: options.viewport ?? { width: 1440, height: 900 },
-    serviceWorkers: 'block',
-    acceptDownloads: false,
-    colorScheme: null,
-  });
-  const page = await context.newPage();
+  const { server, port } = await startRendererServer(rendererDir);
+  const temporaryProfile = options.profileDir === undefined ? mkdtempSync(join(tmpdir(), 'gatehouse-chromium-')) : null;
+  const cleanUp = (): void => {
+    server.close();
+    if (temporaryProfile !== null) rmSync(temporaryProfile, { recursive: true, force: true });
+  };
+  let context: BrowserContext;
+  try {
+    context = await chromium.launchPersistentContext(options.profileDir ?? temporaryProfile ?? '', {
+      executablePath,
+      headless: options.headless,
+      args: [...CHROMIUM_ARGS, ...confinementArgs(port), ...(process.env.EXP_ARGS ? process.env.EXP_ARGS.split(' ') : [])],
+      viewport: options.viewport ?? { width: 1440, height: 900 },
+      serviceWorkers: 'block',
+      acceptDownloads: false,
+      colorScheme: null,
+    });
+  } catch (error) {
+    cleanUp();
+    throw error;
+  }
+  const page = context.pages()[0] ?? (await context.newPage());
 
   const core = options.core;
-  core.setShellInfo({ shell: 'chromium-bridge', electron: null, chromium: browser.version() });
+  const version = (await (await context.newCDPSession(page)).send('Browser.getVersion')).product.replace(/^[^/]*\//, '');
+  core.setShellInfo({ shell: 'chromium-bridge', electron: null, chromium: version });
   const dispatch = createDispatcher({
     handlers: core.handlers,
     allowedOrigins: [BRIDGE_ORIGIN],
     session: () => core.callerSession(),
     touch: () => core.touch(),
     logger: core.logger,
-  });
-
-  // Serve our origin from disk; refuse every other request (no network for the renderer).
-  await context.route('**/*', async (route) => {
-    const url = new URL(route.request().url());
-    if (url.origin !== BRIDGE_ORIGIN) return route.abort('blockedbyclient');
-    const file = rendererFile(rendererDir, url.pathname);
-    if (file === null || !existsSync(file) || !statSync(file).isFile()) {
-      return route.fulfill({ status: 404, body: 'not found', contentType: 'text/plain' });
-    }
-    return route.fulfill({
-      status: 200,
-      body: readFileSync(file),
-      headers: {
-        'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
-        'content-security-policy': CONTENT_SECURITY_POLICY,
-        'x-content-type-options': 'nosniff',
-        'cache-control': 'no-store',
-      },
-    });
   });
 
   const binding = '__gatehouseInvoke';
@@ -182,13 +306,14 @@ export async function launchBridge(options: BridgeOptions): Promise<Bridge> {
     );
   });
   await page.addInitScript(initScript(binding, eventDispatcher, eventNames));
+  for (const script of options.initScripts ?? []) await page.addInitScript(script);
 
   // No new windows, no navigation away from our origin.
   context.on('page', (other) => {
     if (other !== page) void other.close(); // deliberate fire-and-forget: the popup is refused
   });
   page.on('framenavigated', (frame) => {
-    if (frame === page.mainFrame() && !frame.url().startsWith(BRIDGE_ORIGIN) && frame.url() !== 'about:blank') {
+    if (frame === page.mainFrame() && !frame.url().startsWith(`${BRIDGE_ORIGIN}/`) && frame.url() !== 'about:blank') {
       void page.goto(`${BRIDGE_ORIGIN}/index.html`); // deliberate fire-and-forget: back to our origin
     }
   });
@@ -204,16 +329,19 @@ export async function launchBridge(options: BridgeOptions): Promise<Bridge> {
       .catch(() => undefined);
   });
 
-  await page.goto(`${BRIDGE_ORIGIN}/index.html`);
+  await page.goto(`${BRIDGE_ORIGIN}/index.html${options.initialHash ?? ''}`);
 
   return {
-    browser,
     context,
     page,
     dispatch,
     async close() {
       unsubscribe();
-      await browser.close();
+      try {
+        await context.close();
+      } finally {
+        cleanUp();
+      }
     },
   };
 }

@@ -38,6 +38,11 @@ const RUNS = QUICK ? 3 : 5;
 const BRANCH = 'proposals/bench-large';
 const PASSPHRASE = 'bench passphrase 1';
 const root = join(__dirname, '..', '..');
+/**
+ * tsx compiles this file with esbuild's keepNames, which wraps named functions in `__name(fn, "…")`;
+ * functions handed to page.evaluate run in the page, where that helper must exist too.
+ */
+const KEEP_NAMES = 'globalThis.__name = (fn) => fn;';
 
 function emit(bench: string, value: number, unit: string, extra: Record<string, unknown> = {}): void {
   process.stdout.write(`${JSON.stringify({ bench: `renderer.${bench}`, value: Number(value.toPrecision(6)), unit, ...extra })}\n`);
@@ -365,68 +370,6 @@ async function benchReview(
   emit('review.file-tree', median(warmTree), 'ms', { ...size, runs: RUNS, statistic: 'median', meaning: `later opens ${from}` });
   emit('review.first-diff', median(warmDiff), 'ms', { ...size, runs: RUNS, statistic: 'median', goal: '< 1000', meaning: `later opens ${from}` });
 
-  // Cold: the proposal's link opened in a fresh page load — app start, every chunk, Monaco's start-up,
-  // no prefetch. Times are from the navigation's start, recorded in the page by the init script.
-  const coldTree: number[] = [];
-  const coldDiff: number[] = [];
-  const coldParts: Record<'scripts' | 'review' | 'editor', number[]> = { scripts: [], review: [], editor: [] };
-  for (let run = 0; run < RUNS; run += 1) {
-    await page.evaluate((target) => {
-      (globalThis as unknown as PageGlobals).location.hash = target;
-    }, hash);
-    await page.reload();
-    await page.waitForFunction(() => (globalThis as unknown as { __benchMarks?: Record<string, number> }).__benchMarks?.['diff'] !== undefined, null, { timeout: 300_000 });
-    const marks = await page.evaluate(() => ({ ...(globalThis as unknown as { __benchMarks: Record<string, number> }).__benchMarks }));
-    coldTree.push(marks['tree'] ?? Number.NaN);
-    coldDiff.push(marks['diff'] ?? Number.NaN);
-    coldParts.review.push(marks['review'] ?? Number.NaN);
-    coldParts.editor.push(marks['editor'] ?? Number.NaN);
-    // The last script the page had in hand before the first diff (its response's end).
-    coldParts.scripts.push(
-      await page.evaluate((diffAt) => {
-        const ends = performance
-          .getEntriesByType('resource')
-          .filter((entry) => entry.name.endsWith('.js') && (entry as unknown as { readonly responseEnd: number }).responseEnd <= diffAt)
-          .map((entry) => (entry as unknown as { readonly responseEnd: number }).responseEnd);
-        return ends.length === 0 ? Number.NaN : Math.max(...ends);
-      }, marks['diff'] ?? 0),
-    );
-  }
-  // What the last cold load fetched as script: the bytes, and the largest chunk (Monaco's parse on one
-  // background thread was what the first diff waited for when Monaco was one chunk).
-  const scripts = await page.evaluate(() =>
-    performance
-      .getEntriesByType('resource')
-      .filter((entry) => entry.name.endsWith('.js'))
-      .map((entry) => ({ name: entry.name.slice(entry.name.lastIndexOf('/') + 1), bytes: (entry as unknown as { readonly decodedBodySize: number }).decodedBodySize })),
-  );
-  const largest = scripts.reduce((top, script) => (script.bytes > top.bytes ? script : top), { name: '', bytes: 0 });
-  emit('review.cold-load.script-bytes', scripts.reduce((sum, script) => sum + script.bytes, 0), 'bytes', {
-    chunks: scripts.length,
-    largest_chunk: largest.name,
-    largest_chunk_bytes: largest.bytes,
-    meaning: 'script fetched by the last cold load of the proposal link (page and its workers\' chunks as the page sees them)',
-  });
-  emit('review.first-diff.cold-load.breakdown', median(coldDiff), 'ms', {
-    runs: RUNS,
-    statistic: 'median of each mark, from the navigation\'s start',
-    scripts_in: Math.round(median(coldParts.scripts)),
-    first_render: Math.round(median(coldParts.review)),
-    file_tree: Math.round(median(coldTree)),
-    monaco_ready: Math.round(median(coldParts.editor)),
-    first_diff: Math.round(median(coldDiff)),
-    meaning: 'scripts_in: the last script fetched before the first diff; first_render: the review view rendered with its proposal; monaco_ready: the diff editor created (Monaco loaded and started); first_diff: diff computed with its markers',
-  });
-  emit('review.file-tree.cold-load', median(coldTree), 'ms', { ...size, runs: RUNS, statistic: 'median', meaning: 'the proposal link opened in a fresh page load → file tree' });
-  emit('review.first-diff.cold-load', median(coldDiff), 'ms', {
-    ...size,
-    runs: RUNS,
-    statistic: 'median',
-    goal: '< 1000',
-    load_avg: Math.round((loadavg()[0] ?? 0) * 100) / 100,
-    meaning: 'the proposal link opened in a fresh page load → first diff with markers',
-  });
-
   const peer: number[] = [];
   for (let run = 0; run < RUNS; run += 1) {
     const start = process.hrtime.bigint();
@@ -435,6 +378,114 @@ async function benchReview(
   }
   emit('review.peer-git-diff', median(peer), 'ms', { ...size, runs: RUNS, statistic: 'median', meaning: 'native git diff of the whole revision (patch text only)' });
   emit('review.first-diff.vs-git-diff', median(warmDiff) / median(peer), 'ratio', { meaning: 'console first diff ÷ native git diff' });
+}
+
+/** The marks of one start of the console on a proposal's link, and the script it fetched. */
+interface ColdStart {
+  readonly marks: Readonly<Record<string, number>>;
+  /** The last script the page had in hand before the first diff (its response's end). */
+  readonly scriptsIn: number;
+  readonly scripts: ReadonlyArray<{ readonly name: string; readonly bytes: number }>;
+}
+
+/**
+ * Starts a console (a new Chromium process, as `npm start` or the desktop app does) straight on the
+ * proposal's link, on the browser profile in `profileDir`, and returns its marks once the first diff is
+ * on screen. Times are from the navigation's start, recorded in the page by the init script.
+ */
+async function coldStart(core: Core, profileDir: string, hash: string): Promise<ColdStart> {
+  const bridge = await launchBridge({
+    core,
+    rendererDir: join(root, 'dist', 'renderer'),
+    headless: true,
+    viewport: { width: 1440, height: 900 },
+    profileDir,
+    initialHash: hash,
+    initScripts: [KEEP_NAMES, markScript(FILES)],
+  });
+  try {
+    const page = bridge.page;
+    await page.waitForFunction(() => (globalThis as unknown as { __benchMarks?: Record<string, number> }).__benchMarks?.['diff'] !== undefined, null, { timeout: 300_000 });
+    const marks = await page.evaluate(() => ({ ...(globalThis as unknown as { __benchMarks: Record<string, number> }).__benchMarks }));
+    const { scriptsIn, scripts } = await page.evaluate((diffAt) => {
+      const entries = performance.getEntriesByType('resource').filter((entry) => entry.name.endsWith('.js')) as unknown as ReadonlyArray<{
+        readonly name: string;
+        readonly responseEnd: number;
+        readonly decodedBodySize: number;
+      }>;
+      const ends = entries.filter((entry) => entry.responseEnd <= diffAt).map((entry) => entry.responseEnd);
+      return {
+        scriptsIn: ends.length === 0 ? Number.NaN : Math.max(...ends),
+        scripts: entries.map((entry) => ({ name: entry.name.slice(entry.name.lastIndexOf('/') + 1), bytes: entry.decodedBodySize })),
+      };
+    }, marks['diff'] ?? 0);
+    return { marks, scriptsIn, scripts };
+  } finally {
+    await bridge.close();
+  }
+}
+
+/** Prints a cold-start figure and its breakdown (medians of each mark). */
+function emitColdStarts(name: string, starts: ReadonlyArray<ColdStart>, extra: Record<string, unknown>, meaning: string): void {
+  const mark = (key: string): number => median(starts.map((start) => start.marks[key] ?? Number.NaN));
+  const size = { files: FILES, lines: LINES };
+  emit(`review.first-diff.${name}.breakdown`, mark('diff'), 'ms', {
+    runs: starts.length,
+    statistic: "median of each mark, from the navigation's start",
+    scripts_in: Math.round(median(starts.map((start) => start.scriptsIn))),
+    first_render: Math.round(mark('review')),
+    file_tree: Math.round(mark('tree')),
+    monaco_ready: Math.round(mark('editor')),
+    first_diff: Math.round(mark('diff')),
+    meaning: 'scripts_in: the last script fetched before the first diff; first_render: the review view rendered with its proposal; monaco_ready: the diff editor created (Monaco loaded and started); first_diff: diff computed with its markers',
+  });
+  emit(`review.file-tree.${name}`, mark('tree'), 'ms', { ...size, runs: starts.length, statistic: 'median', meaning: `${meaning} → file tree` });
+  emit(`review.first-diff.${name}`, mark('diff'), 'ms', {
+    ...size,
+    ...extra,
+    runs: starts.length,
+    statistic: 'median',
+    goal: '< 1000',
+    load_avg: Math.round((loadavg()[0] ?? 0) * 100) / 100,
+    meaning: `${meaning} → first diff with markers`,
+  });
+}
+
+/**
+ * The proposal's link opened in a console that has just started: a new Chromium process, its first
+ * page load going straight to the link (app start, every chunk, Monaco's start-up, no prefetch).
+ * - `cold-start`: on the browser profile earlier starts left, as every start after the first is. The
+ *   profile holds Chromium's HTTP cache and V8 code cache of the renderer's files; Chromium keeps a
+ *   script's compiled code only once it has run it twice, so the profile is primed by two starts.
+ * - `cold-start.empty-profile`: the very first start, nothing cached.
+ * The two alternate, so both see the same machine.
+ */
+async function benchColdStarts(core: Core, dir: string, repositoryId: string, proposalId: string): Promise<void> {
+  const hash = `#/review/${encodeURIComponent(repositoryId)}/${proposalId}`;
+  const kept = join(dir, 'profile-kept');
+  progress('priming a browser profile with two starts on the link');
+  for (let start = 0; start < 2; start += 1) await coldStart(core, kept, hash);
+  const warm: ColdStart[] = [];
+  const empty: ColdStart[] = [];
+  for (let run = 0; run < RUNS; run += 1) {
+    warm.push(await coldStart(core, kept, hash));
+    const fresh = mkdtempSync(join(dir, 'profile-empty-'));
+    try {
+      empty.push(await coldStart(core, fresh, hash));
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  }
+  const scripts = empty.at(-1)?.scripts ?? [];
+  const largest = scripts.reduce((top, script) => (script.bytes > top.bytes ? script : top), { name: '', bytes: 0 });
+  emit('review.cold-start.script-bytes', scripts.reduce((sum, script) => sum + script.bytes, 0), 'bytes', {
+    chunks: scripts.length,
+    largest_chunk: largest.name,
+    largest_chunk_bytes: largest.bytes,
+    meaning: "script the first start on the link fetched (page and its workers' chunks as the page sees them)",
+  });
+  emitColdStarts('cold-start', warm, { profile: 'kept from earlier starts' }, 'the proposal link opened by a console just started, on the browser profile earlier starts left');
+  emitColdStarts('cold-start.empty-profile', empty, { profile: 'empty' }, "the proposal link opened by a console's very first start (empty browser profile)");
 }
 
 async function benchAudit(page: Page): Promise<void> {
@@ -494,11 +545,8 @@ async function main(): Promise<void> {
     core = await createCore({ dataDir, shell: { shell: 'chromium-bridge', electron: null, chromium: null }, logger: quiet });
     bridge = await launchBridge({ core, rendererDir: join(root, 'dist', 'renderer'), headless: true, viewport: { width: 1440, height: 900 } });
     const page = bridge.page;
-    // tsx compiles this file with esbuild's keepNames, which wraps named functions in `__name(fn, "…")`;
-    // functions handed to page.evaluate run in the page, where that helper must exist too.
-    const keepNames = 'globalThis.__name = (fn) => fn;';
-    await page.addInitScript(keepNames);
-    await page.evaluate(keepNames);
+    await page.addInitScript(KEEP_NAMES);
+    await page.evaluate(KEEP_NAMES);
     await page.addInitScript(markScript(FILES));
     await page.waitForSelector('body[data-ready="true"]', { timeout: 120_000 });
     await invoke(page, 'operator:create', { name: 'bench-lead', role: 'lead', passphrase: PASSPHRASE });
@@ -510,6 +558,7 @@ async function main(): Promise<void> {
     if (proposal === undefined) throw new Error(`the ${BRANCH} branch was not discovered as a proposal`);
 
     await benchReview(page, added.id, proposal.proposalId, repository);
+    await benchColdStarts(core, dir, added.id, proposal.proposalId);
     if (onlyReview) return;
     const withFindings = listed.find((row) => row.headOid === findingsHead);
     if (withFindings === undefined) throw new Error(`the ${FINDINGS_BRANCH} branch was not discovered as a proposal`);
