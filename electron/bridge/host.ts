@@ -30,6 +30,7 @@ async function main(): Promise<number> {
     core,
     rendererDir: join(__dirname, '..', 'renderer'),
     headless,
+    profileDir: core.layout.browserProfileDir,
     ...(options.chromium ? { chromiumPath: options.chromium } : {}),
   });
   const shutdown = async () => {

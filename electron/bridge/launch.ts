@@ -192,7 +192,7 @@ async function serveRenderer(rendererDir: string, request: IncomingMessage, resp
 }
 
 /** The renderer's loopback server (also the proxy that refuses everything else); resolves once listening. */
-async function startRendererServer(rendererDir: string): Promise<{ readonly server: Server; readonly port: number }> {
+export async function startRendererServer(rendererDir: string): Promise<{ readonly server: Server; readonly port: number }> {
   const sockets = new Set<Socket>();
   const server = createServer((request, response) => {
     serveRenderer(rendererDir, request, response).catch(() => {
@@ -266,7 +266,7 @@ export async function launchBridge(options: BridgeOptions): Promise<Bridge> {
     context = await chromium.launchPersistentContext(options.profileDir ?? temporaryProfile ?? '', {
       executablePath,
       headless: options.headless,
-      args: [...CHROMIUM_ARGS, ...confinementArgs(port), ...(process.env.EXP_ARGS ? process.env.EXP_ARGS.split(' ') : [])],
+      args: [...CHROMIUM_ARGS, ...confinementArgs(port)],
       viewport: options.viewport ?? { width: 1440, height: 900 },
       serviceWorkers: 'block',
       acceptDownloads: false,
@@ -276,11 +276,23 @@ export async function launchBridge(options: BridgeOptions): Promise<Bridge> {
     cleanUp();
     throw error;
   }
+  try {
+    return await wireConsole(options.core, context, options, cleanUp);
+  } catch (error) {
+    await context.close().catch(() => undefined);
+    cleanUp();
+    throw error;
+  }
+}
+
+/** Installs `window.gatehouse`, the events and the navigation guards in the context's page, then opens the console. */
+async function wireConsole(core: Core, context: BrowserContext, options: BridgeOptions, cleanUp: () => void): Promise<Bridge> {
   const page = context.pages()[0] ?? (await context.newPage());
 
-  const core = options.core;
-  const version = (await (await context.newCDPSession(page)).send('Browser.getVersion')).product.replace(/^[^/]*\//, '');
-  core.setShellInfo({ shell: 'chromium-bridge', electron: null, chromium: version });
+  const cdp = await context.newCDPSession(page);
+  const { product } = await cdp.send('Browser.getVersion');
+  await cdp.detach();
+  core.setShellInfo({ shell: 'chromium-bridge', electron: null, chromium: product.replace(/^[^/]*\//, '') });
   const dispatch = createDispatcher({
     handlers: core.handlers,
     allowedOrigins: [BRIDGE_ORIGIN],

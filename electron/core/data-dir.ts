@@ -46,6 +46,8 @@ export interface DataLayout {
   readonly workspacesDir: string;
   /** Temporary trees for sandbox runs. */
   readonly tmpDir: string;
+  /** The Chromium console's browser profile (`npm start` without Electron): its HTTP and code caches. */
+  readonly browserProfileDir: string;
 }
 
 /** Names the files of a data directory, creating its folders (0700: it holds keys). */
@@ -60,6 +62,7 @@ export function prepareDataDir(root: string): DataLayout {
     workspacePolicy: join(root, 'policy.yaml'),
     workspacesDir: join(root, 'workspaces'),
     tmpDir: join(root, 'tmp'),
+    browserProfileDir: join(root, 'chromium-profile'),
   };
   for (const dir of [root, layout.headsDir, layout.keysDir, layout.exportsDir, layout.workspacesDir, layout.tmpDir]) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });

@@ -2,6 +2,9 @@
  * The foundation round trip: the console opens in Chromium through the bridge, shows app:info from the
  * real core, cannot reach Node, and every refused call comes back as a Result error.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { BRIDGE_ORIGIN } from '../../electron/bridge/launch';
 import { expect, test } from './fixtures';
 
 test('the console opens with app:info from the core, and the renderer cannot reach Node', async ({ gatehouse }, testInfo) => {
@@ -58,6 +61,42 @@ test('an iframe or another origin cannot call main', async ({ gatehouse }) => {
     }
   });
   expect(fetched).toBe('blocked');
+});
+
+test('the page reaches no other server, not even one on this machine', async ({ gatehouse }) => {
+  const { page } = gatehouse;
+  await page.waitForSelector('body[data-ready="true"]');
+  // A local service the page must never reach: every request it receives is recorded.
+  const received: string[] = [];
+  const service = createServer((request, response) => {
+    received.push(`${request.method ?? ''} ${request.headers.host ?? ''}${request.url ?? ''}`);
+    response.end('reached');
+  });
+  await new Promise<void>((resolve) => service.listen(0, '127.0.0.1', resolve));
+  const port = (service.address() as AddressInfo).port;
+  try {
+    // Navigations are outside the CSP's reach, so they test the network confinement itself.
+    for (const url of [`http://127.0.0.1:${port}/`, `http://localhost:${port}/`, `http://gatehouse.localhost:${port}/`, `http://other.localhost:${port}/`]) {
+      const response = await page.goto(url).catch(() => null);
+      if (response !== null) expect(await response.text().catch(() => ''), url).not.toContain('reached');
+      // The bridge takes the page back to the console.
+      await page.waitForURL(`${BRIDGE_ORIGIN}/index.html`);
+      await page.waitForSelector('body[data-ready="true"]');
+    }
+    // And from the page's own scripts (the CSP refuses these before the network does).
+    const fetched = await page.evaluate(async (target) => {
+      try {
+        await fetch(target);
+        return 'reached';
+      } catch {
+        return 'blocked';
+      }
+    }, `http://127.0.0.1:${port}/`);
+    expect(fetched).toBe('blocked');
+    expect(received).toEqual([]);
+  } finally {
+    await new Promise<void>((resolve) => service.close(() => resolve()));
+  }
 });
 
 test('main-to-renderer events reach window.gatehouse listeners', async ({ gatehouse }) => {
