@@ -6,9 +6,11 @@
  * - opening a 300-file, 20,000-line proposal from the queue (a freshly loaded console whose idle-time
  *   editor warm-up is done): time to the file tree with every file's finding count, and to the first
  *   diff visible (Monaco's diff computed, markers set) — the proposal's first open (its analysis may
- *   still be running) and the median of later opens; and cold, the proposal's link opened in a fresh
- *   page load (app start, chunks, Monaco start-up, no prefetch); the peer is native `git diff` writing
- *   the same revision's patch;
+ *   still be running) and the median of later opens; the peer is native `git diff` writing the same
+ *   revision's patch;
+ * - the proposal's link opened by a console that has just started (a new Chromium process, its first
+ *   page load going straight to the link: app start, chunks, Monaco start-up, no prefetch), on the
+ *   browser profile earlier starts left and on an empty one (the very first start);
  * - the decision dialog on a proposal with 500 findings: time from the Approve click to the dialog on screen
  *   with its findings by severity, files viewed and acknowledgement list (median of RUNS opens);
  * - the audit view at 1,000,000 events, opened from a settled console: time to the first page on screen
