@@ -44,6 +44,9 @@ export const DISABLED_FEATURES: ReadonlyArray<string> = [
   // Chromium's browser UI loads its omnibox popups as WebUI pages in a renderer of their own at start-up:
   // 0.4-1.0 s of CPU, on a 2-core machine, while the console's page loads. A console has no omnibox.
   ...['WebUIOmniboxPopup', 'WebUIOmniboxAimPopup', 'WebUIOmniboxFullPopup'],
+  // With it, Chromium streams module scripts through a path that never uses V8's code cache: the
+  // console's modules were parsed and compiled again on every start, however often it had run them.
+  'BackgroundResourceFetch',
 ];
 
 /** Chromium flags for a quiet, offline, GPU-less run. */

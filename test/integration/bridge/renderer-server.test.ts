@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BRIDGE_HOST, cacheControlFor, confinementArgs, rendererFile, startRendererServer } from '../../../electron/bridge/launch';
+import { BRIDGE_HOST, CHROMIUM_ARGS, cacheControlFor, confinementArgs, rendererFile, startRendererServer } from '../../../electron/bridge/launch';
 import { CONTENT_SECURITY_POLICY } from '../../../electron/ipc/csp';
 
 interface Answer {
@@ -142,5 +142,15 @@ describe('the pieces', () => {
       '--proxy-server=http://127.0.0.1:4321',
       `--proxy-bypass-list=<-loopback>;${BRIDGE_HOST}:80`,
     ]);
+  });
+
+  it('turns Chromium features off with one --disable-features (Chromium reads only the last one)', () => {
+    const lists = CHROMIUM_ARGS.filter((arg) => arg.startsWith('--disable-features='));
+    expect(lists).toHaveLength(1);
+    const features = (lists[0] ?? '').slice('--disable-features='.length).split(',');
+    // The code cache of module scripts, and no omnibox WebUI renderer competing with the console at start.
+    expect(features).toEqual(expect.arrayContaining(['BackgroundResourceFetch', 'WebUIOmniboxPopup', 'WebUIOmniboxAimPopup']));
+    // Playwright's own list, which ours replaces, stays off.
+    expect(features).toEqual(expect.arrayContaining(['HttpsUpgrades', 'PaintHolding', 'DestroyProfileOnBrowserClose']));
   });
 });
