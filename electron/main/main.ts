@@ -79,6 +79,9 @@ const webPreferences = Object.freeze({
   spellcheck: false,
   navigateOnDragDrop: false,
   devTools: !app.isPackaged,
+  // Keep a script's compiled code from its first run, not only from the second (Chromium's heat check):
+  // the console's own scripts are the same on every start, so the second start is already a warm one.
+  v8CacheOptions: 'bypassHeatCheck',
 } satisfies Electron.WebPreferences);
 // Published for the Electron E2E spec and diagnostics (Electron has no public getter for them).
 Object.defineProperty(globalThis, 'gatehouseWebPreferences', { value: webPreferences });
