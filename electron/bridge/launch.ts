@@ -8,8 +8,8 @@
  * Chromium would fetch over the network) is sent to a proxy, which is the same server, and it refuses
  * them all. Chromium's own network stack serves the files, so a console keeps its HTTP and V8 code
  * caches in its browser profile between starts, as Electron does for its `app://` scheme. (Playwright's
- * request routing, used before, carried every file through the DevTools protocol and turned Chromium's
- * cache off; see the bridge's notes in test/bench/renderer.bench.ts.)
+ * request routing, used before, carried every file through the DevTools protocol, and Playwright turns
+ * Chromium's cache off while any route is set.)
  *
  * `window.gatehouse` is installed with `exposeBinding` into the same dispatcher (same sender, schema
  * and role checks, same Result envelope). Main → renderer events are delivered by evaluating a
@@ -34,8 +34,8 @@ export const BRIDGE_ORIGIN = `http://${BRIDGE_HOST}`;
 
 /**
  * Chromium features the console turns off. Chromium reads only the last `--disable-features`, and ours
- * comes after Playwright's, so Playwright's own list (playwright-core 1.65, its `chromiumSwitches`; its two Edge-only names left out) is
- * repeated first to keep those off too.
+ * comes after Playwright's, so Playwright's own list is repeated first to keep those off too
+ * (playwright-core 1.65, its `chromiumSwitches`, without its two Edge-only names).
  */
 export const DISABLED_FEATURES: ReadonlyArray<string> = [
   ...['AvoidUnnecessaryBeforeUnloadCheckSync', 'DestroyProfileOnBrowserClose', 'HttpsUpgrades', 'HttpsFirstBalancedModeAutoEnable'],
@@ -253,6 +253,9 @@ export async function launchBridge(options: BridgeOptions): Promise<Bridge> {
     throw new Error(
       'no Chromium found: install Debian\'s chromium (apt-get install chromium) or set GATEHOUSE_CHROMIUM',
     );
+  }
+  if (options.initialHash !== undefined && !options.initialHash.startsWith('#')) {
+    throw new Error(`the first page load takes a hash route (#/...), not ${JSON.stringify(options.initialHash)}`);
   }
   const rendererDir = normalize(options.rendererDir);
   if (!existsSync(join(rendererDir, 'index.html'))) {
