@@ -246,6 +246,11 @@ function initScript(binding: string, eventDispatcher: string, allowedEvents: Rea
 })();`;
 }
 
+/** True when Chromium refused to start because another instance holds the profile (its `SingletonLock`). */
+function profileInUse(error: unknown): boolean {
+  return error instanceof Error && error.message.includes('ProcessSingleton');
+}
+
 /** Launches Chromium with the renderer wired to the core. */
 export async function launchBridge(options: BridgeOptions): Promise<Bridge> {
   const executablePath = options.chromiumPath ?? findChromium();
@@ -280,7 +285,7 @@ export async function launchBridge(options: BridgeOptions): Promise<Bridge> {
     });
   } catch (error) {
     cleanUp();
-    throw error;
+    throw profileInUse(error) ? new Error(`the browser profile ${options.profileDir ?? ''} is in use by another Gatehouse console (or Chromium): close that one, or use another data directory`) : error;
   }
   try {
     return await wireConsole(options.core, context, options, cleanUp);

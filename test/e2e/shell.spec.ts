@@ -4,7 +4,10 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BRIDGE_ORIGIN } from '../../electron/bridge/launch';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BRIDGE_ORIGIN, launchBridge } from '../../electron/bridge/launch';
 import { expect, test } from './fixtures';
 
 test('the console opens with app:info from the core, and the renderer cannot reach Node', async ({ gatehouse }, testInfo) => {
@@ -96,6 +99,21 @@ test('the page reaches no other server, not even one on this machine', async ({ 
     expect(received).toEqual([]);
   } finally {
     await new Promise<void>((resolve) => service.close(() => resolve()));
+  }
+});
+
+test('a second console on the same browser profile is refused with a clear error, and the first keeps working', async ({ gatehouse }) => {
+  const { core, page } = gatehouse;
+  await page.waitForSelector('body[data-ready="true"]');
+  const profileDir = mkdtempSync(join(tmpdir(), 'gh-e2e-profile-'));
+  const rendererDir = join(__dirname, '..', '..', 'dist', 'renderer');
+  const first = await launchBridge({ core, rendererDir, headless: true, profileDir });
+  try {
+    await expect(launchBridge({ core, rendererDir, headless: true, profileDir })).rejects.toThrow(`the browser profile ${profileDir} is in use by another Gatehouse console`);
+    await first.page.waitForSelector('body[data-ready="true"]');
+  } finally {
+    await first.close();
+    rmSync(profileDir, { recursive: true, force: true });
   }
 });
 
