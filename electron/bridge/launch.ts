@@ -196,7 +196,6 @@ async function serveRenderer(rendererDir: string, request: IncomingMessage, resp
 
 /** The renderer's loopback server (also the proxy that refuses everything else); resolves once listening. */
 export async function startRendererServer(rendererDir: string): Promise<{ readonly server: Server; readonly port: number }> {
-  const sockets = new Set<Socket>();
   const server = createServer((request, response) => {
     serveRenderer(rendererDir, request, response).catch(() => {
       if (!response.headersSent) refuse(response, 500, 'could not read the file');
@@ -205,13 +204,6 @@ export async function startRendererServer(rendererDir: string): Promise<{ readon
   });
   // CONNECT (HTTPS, WebSocket through the proxy): refused by closing the connection.
   server.on('connect', (_request, socket: Socket) => socket.destroy());
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  server.on('close', () => {
-    for (const socket of sockets) socket.destroy();
-  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
@@ -267,14 +259,15 @@ export async function launchBridge(options: BridgeOptions): Promise<Bridge> {
     throw new Error(`the renderer is not built (${join(rendererDir, 'index.html')} is missing): run npm run build`);
   }
   const { server, port } = await startRendererServer(rendererDir);
-  const temporaryProfile = options.profileDir === undefined ? mkdtempSync(join(tmpdir(), 'gatehouse-chromium-')) : null;
+  const profileDir = options.profileDir ?? mkdtempSync(join(tmpdir(), 'gatehouse-chromium-'));
   const cleanUp = (): void => {
     server.close();
-    if (temporaryProfile !== null) rmSync(temporaryProfile, { recursive: true, force: true });
+    server.closeAllConnections();
+    if (options.profileDir === undefined) rmSync(profileDir, { recursive: true, force: true });
   };
   let context: BrowserContext;
   try {
-    context = await chromium.launchPersistentContext(options.profileDir ?? temporaryProfile ?? '', {
+    context = await chromium.launchPersistentContext(profileDir, {
       executablePath,
       headless: options.headless,
       args: [...CHROMIUM_ARGS, ...confinementArgs(port)],
@@ -285,10 +278,10 @@ export async function launchBridge(options: BridgeOptions): Promise<Bridge> {
     });
   } catch (error) {
     cleanUp();
-    throw profileInUse(error) ? new Error(`the browser profile ${options.profileDir ?? ''} is in use by another Gatehouse console (or Chromium): close that one, or use another data directory`) : error;
+    throw profileInUse(error) ? new Error(`the browser profile ${profileDir} is in use by another Gatehouse console (or Chromium): close that one, or use another data directory`) : error;
   }
   try {
-    return await wireConsole(options.core, context, options, cleanUp);
+    return await wireConsole(context, options, cleanUp);
   } catch (error) {
     await context.close().catch(() => undefined);
     cleanUp();
@@ -297,7 +290,8 @@ export async function launchBridge(options: BridgeOptions): Promise<Bridge> {
 }
 
 /** Installs `window.gatehouse`, the events and the navigation guards in the context's page, then opens the console. */
-async function wireConsole(core: Core, context: BrowserContext, options: BridgeOptions, cleanUp: () => void): Promise<Bridge> {
+async function wireConsole(context: BrowserContext, options: BridgeOptions, cleanUp: () => void): Promise<Bridge> {
+  const core = options.core;
   const page = context.pages()[0] ?? (await context.newPage());
 
   const cdp = await context.newCDPSession(page);
