@@ -13,6 +13,19 @@ import { AUDIT_CHAIN_OUT, AUDIT_CHAIN_SOURCE, buildAuditChain } from './native.m
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const force = process.argv.includes('--force');
 
+/**
+ * The CLI's first two lines, a launcher that is both sh and JavaScript (to Node, line 2 is a string and a
+ * comment). Node 20 parses the NODE_EXTRA_CA_CERTS file before it runs any script, 48 ms of an 80 ms start
+ * where it names the system bundle; the launcher moves the variable to GATEHOUSE_DEFERRED_EXTRA_CA_CERTS
+ * and the CLI applies it itself on its first TLS connection (electron/services/records/deferred-ca-certs.ts).
+ * With --use-openssl-ca in NODE_OPTIONS (trust OpenSSL's store, not Node's) it defers nothing. `node
+ * gatehouse.cjs` skips the launcher, and Node reads the variable as usual.
+ */
+const CLI_LAUNCHER = [
+  '#!/bin/sh',
+  '":" //; [ -z "$NODE_EXTRA_CA_CERTS" ] || case "$NODE_OPTIONS" in *--use-openssl-ca*) ;; *) export GATEHOUSE_DEFERRED_EXTRA_CA_CERTS="$NODE_EXTRA_CA_CERTS" NODE_EXTRA_CA_CERTS= ;; esac; exec node "$0" "$@"',
+].join('\n');
+
 /** Node-side bundles: entry (relative to root) → output file. */
 const nodeBundles = [
   { entry: 'electron/main/main.ts', out: 'dist/main/main.cjs', external: ['electron'] },
@@ -23,7 +36,7 @@ const nodeBundles = [
   // CLI bundles turn import() into require(): Node would otherwise start its ES module loader and run
   // cjs-module-lexer over every CommonJS file so imported (the 90-760 KB command bundles, canonicalize).
   // commander stays in node_modules here: bundled, its 130 KB would be compiled by `gatehouse --version` too.
-  { entry: 'electron/cli/main.ts', out: 'dist/cli/gatehouse.cjs', banner: '#!/usr/bin/env node', plugins: [cliCommandChunks()], requireImports: true, cliExternal: ['commander'] },
+  { entry: 'electron/cli/main.ts', out: 'dist/cli/gatehouse.cjs', banner: CLI_LAUNCHER, plugins: [cliCommandChunks()], requireImports: true, cliExternal: ['commander'] },
   ...['workspace', 'rollback', 'scan', 'audit', 'policy', 'approval', 'verify', 'sync', 'comment', 'agent', 'key-agent'].map((name) => ({
     entry: `electron/cli/commands/${name}.ts`,
     out: `dist/cli-commands/${name}.cjs`,

@@ -9,7 +9,12 @@
 import { join } from 'node:path';
 import { version } from '../../package.json';
 import { config as zodConfig } from 'zod/v4/core';
+import { takeDeferredExtraCaCerts } from '../services/records/deferred-ca-certs';
 import type { CodeCache } from './code-cache';
+
+// The launcher moved NODE_EXTRA_CA_CERTS aside so Node would not parse it at start: put it back for the
+// processes this one starts, and keep it for the first TLS connection (deferred-ca-certs.ts).
+takeDeferredExtraCaCerts();
 
 // A command parses each schema a few times and exits: zod's JIT (a generated parser per object schema,
 // compiled on its first parse) costs more than it saves here (20 ms of `gatehouse verify`'s policy parse).

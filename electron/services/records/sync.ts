@@ -14,6 +14,7 @@ import * as git from 'isomorphic-git';
 import type { HttpClient } from 'isomorphic-git';
 import { ErrorCode, GatehouseError } from '../../../shared/model/result';
 import { resolveRefOrNull, updateRef } from '../git/refs';
+import { deferredCaHttpsAgent } from './deferred-ca-certs';
 import type { GitRepository } from '../git/repository';
 import { isAncestor, readRecordLog, RECORDS_REF, RecordLogBrokenError, writeMergeEntry } from './log';
 
@@ -48,11 +49,14 @@ export async function remoteUrl(repo: GitRepository, remote?: string): Promise<s
 
 /**
  * isomorphic-git's Node HTTP client, loaded on first use: it loads Node's `http` and `https` modules, which
- * cost every command that never syncs (the CI gate `gatehouse verify` among them) ~100 ms at start.
+ * cost every command that never syncs (the CI gate `gatehouse verify` among them) ~100 ms at start. In the
+ * CLI started by its launcher, https requests go through an agent that trusts NODE_EXTRA_CA_CERTS, which
+ * Node did not load at start (deferred-ca-certs.ts).
  */
 async function httpClient(): Promise<HttpClient> {
-  const { request } = await import('isomorphic-git/http/node');
-  return { request };
+  const [{ request }, agent] = await Promise.all([import('isomorphic-git/http/node'), deferredCaHttpsAgent()]);
+  if (agent === undefined) return { request };
+  return { request: (req) => request(req.url.startsWith('https:') ? { ...req, agent } : req) };
 }
 
 async function fetchRemoteTip(repo: GitRepository, url: string): Promise<string | null> {

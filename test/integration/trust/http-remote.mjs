@@ -1,9 +1,15 @@
 // A smart-HTTP git remote for tests: serves GIT_PROJECT_ROOT (argv[2]) through git http-backend (CGI) on
 // 127.0.0.1, printing the port. It runs in its own process so that tests may call native git synchronously.
+// With a key and a certificate file (argv[4], argv[5]) it serves https.
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 
-const [projectRoot, backend] = process.argv.slice(2);
+const [projectRoot, backend, keyFile, certFile] = process.argv.slice(2);
+const createServer = keyFile && certFile
+  ? (handler) => createHttpsServer({ key: readFileSync(keyFile), cert: readFileSync(certFile) }, handler)
+  : createHttpServer;
 const server = createServer((req, res) => {
   const [path, query = ''] = (req.url ?? '/').split('?');
   const child = spawn(backend, [], {
