@@ -5,7 +5,7 @@
  * openssl), run through the launcher exactly as `node_modules/.bin/gatehouse` is.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -108,6 +108,19 @@ describe('NODE_EXTRA_CA_CERTS through the CLI launcher', () => {
     const direct = spawnSync(process.execPath, [cli, '--version'], { encoding: 'utf8', env: env(missing) });
     expect(direct.status).toBe(0);
     expect(direct.stderr).toMatch(/Ignoring extra certs from/u);
+  });
+
+  it('runs through a node_modules/.bin symlink as npm installs it, and finds its command bundles', () => {
+    const bin = join(home, 'project', 'node_modules', '.bin');
+    mkdirSync(bin, { recursive: true });
+    symlinkSync(cli, join(bin, 'gatehouse'));
+    const result = spawnSync(join(bin, 'gatehouse'), ['audit', 'verify', '--jsonl', join(home, 'no-such-export.jsonl'), '--json'], {
+      cwd: join(home, 'project'),
+      encoding: 'utf8',
+      env: env({ NODE_EXTRA_CA_CERTS: caFile }),
+    });
+    expect(result.status).toBe(2);
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, code: 'NOT_FOUND' });
   });
 
   it('a remote whose CA is only in NODE_EXTRA_CA_CERTS is refused without it and trusted with it', () => {
