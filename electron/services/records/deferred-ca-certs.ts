@@ -3,7 +3,7 @@
  *
  * Node 20 reads the file named by NODE_EXTRA_CA_CERTS, and builds its whole root store around it, before
  * it runs any script: on a machine whose variable names the system bundle (/etc/ssl/certs, 144
- * certificates) that is 48 ms of a 80 ms start, paid by `gatehouse --version` and by the CI gate alike,
+ * certificates) that is 48 ms of an 80 ms start, paid by `gatehouse --version` and by the CI gate alike,
  * though the only TLS the CLI ever speaks is `gatehouse sync` to an https remote.
  *
  * So the built CLI's launcher (the sh lines at the top of dist/cli/gatehouse.cjs, build/build.mjs) moves
