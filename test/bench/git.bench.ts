@@ -219,7 +219,8 @@ async function benchRollbackCli(root: string, home: string): Promise<void> {
     return vars;
   };
   const gatehouse = (args: ReadonlyArray<string>, passphrase = ''): { ms: number; cpuMs: number; value: unknown } => {
-    const run = timeCommandCpu(process.execPath, [cli, '--data-dir', dataDir, ...args, '--json'], { cwd: ROOT, env: cliEnv(passphrase) });
+    // The built file itself, through its sh launcher, as node_modules/.bin/gatehouse runs it.
+    const run = timeCommandCpu(cli, ['--data-dir', dataDir, ...args, '--json'], { cwd: ROOT, env: cliEnv(passphrase) });
     return { ms: run.ms, cpuMs: run.cpuMs, value: JSON.parse(run.stdout) as unknown };
   };
   // The demo workspace gives a lead (lee) to act as; the generated repository is registered next to it.
@@ -263,7 +264,7 @@ async function benchRollbackCli(root: string, home: string): Promise<void> {
         makeCliChange(step === 2 ? peer : ours, r, files);
         (steps[step] as () => void)();
       }
-      startMs.push(timeCommand(process.execPath, [cli, '--version'], { cwd: ROOT, env: cliEnv('') }).ms);
+      startMs.push(timeCommand(cli, ['--version'], { cwd: ROOT, env: cliEnv('') }).ms);
     }
   } finally {
     gatehouse(['key-agent', 'stop']);
