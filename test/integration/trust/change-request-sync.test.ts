@@ -5,15 +5,14 @@
  * and the comment's existence, and its gate no longer counts the withdrawn approval; a desk that landed
  * the revision without hearing of the withdrawal is refused by `verify` on a CI clone.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendRecord, readRecordLog } from '../../../electron/services/records';
-import { approve, git, makeTrustedRepo, openWorkstation, PASS, propose, type Workstation } from './harness';
+import { approve, git, makeTrustedRepo, openWorkstation, PASS, propose, serveGitRemote, type Workstation } from './harness';
 
-const backend = ['/usr/lib/git-core/git-http-backend', '/usr/libexec/git-core/git-http-backend'].find((p) => spawnSync('test', ['-x', p]).status === 0);
 
 let server: ChildProcess;
 let url: string;
@@ -26,13 +25,6 @@ let id: string;
 let root: string;
 const cleanups: Array<() => void> = [];
 
-function serve(projectRoot: string): Promise<{ port: number; child: ChildProcess }> {
-  const child = spawn(process.execPath, [join(__dirname, 'http-remote.mjs'), projectRoot, backend as string], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    child.stdout?.once('data', (chunk: Buffer) => resolve({ port: Number.parseInt(chunk.toString('utf8'), 10), child }));
-    child.once('exit', (code) => reject(new Error(`the HTTP remote exited with ${String(code)}`)));
-  });
-}
 
 /** Rita, at desk A, comments on the first line of `path` and requests changes of the current revision. */
 async function requestChanges(proposalId: string, path: string): Promise<{ jti: string; comments: number }> {
@@ -43,7 +35,6 @@ async function requestChanges(proposalId: string, path: string): Promise<{ jti: 
 }
 
 beforeAll(async () => {
-  if (backend === undefined) throw new Error('git http-backend is required (Debian package git)');
   home = mkdtempSync(join(tmpdir(), 'gh-cr-sync-'));
   a = await openWorkstation();
   await a.value('app:createDemo', {});
@@ -56,7 +47,7 @@ beforeAll(async () => {
   root = git(origin.dir, 'rev-parse', 'main');
   git(home, 'clone', '-q', '--bare', origin.dir, join(home, 'remote.git'));
   git(join(home, 'remote.git'), 'config', 'http.receivepack', 'true');
-  const remote = await serve(home);
+  const remote = await serveGitRemote(home);
   server = remote.child;
   url = `http://127.0.0.1:${remote.port}/remote.git`;
   cloneA = join(home, 'desk-a');

@@ -4,18 +4,17 @@
  * https remote (git http-backend behind a TLS server whose certificate an own CA signed, made here with
  * openssl), run through the launcher exactly as `node_modules/.bin/gatehouse` is.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RECORDS_REF } from '../../../electron/services/records';
 import { DEFERRED_CA_VARIABLE, deferredExtraCaCertsFile, takeDeferredExtraCaCerts } from '../../../electron/services/records/deferred-ca-certs';
-import { approve, git, makeTrustedRepo, openWorkstation, PASS, propose } from './harness';
+import { approve, git, makeTrustedRepo, openWorkstation, PASS, propose, serveGitRemote } from './harness';
 
 const root = join(__dirname, '..', '..', '..');
 const cli = join(root, 'dist', 'cli', 'gatehouse.cjs');
-const backend = ['/usr/lib/git-core/git-http-backend', '/usr/libexec/git-core/git-http-backend'].find((p) => spawnSync('test', ['-x', p]).status === 0);
 
 let home: string;
 let server: ChildProcess;
@@ -39,13 +38,6 @@ function makeCertificates(dir: string): { ca: string; key: string; cert: string 
   return { ca: join(dir, 'ca.pem'), key: join(dir, 'server.key'), cert: join(dir, 'server.pem') };
 }
 
-function serveHttps(projectRoot: string, key: string, cert: string): Promise<{ port: number; child: ChildProcess }> {
-  const child = spawn(process.execPath, [join(__dirname, 'http-remote.mjs'), projectRoot, backend as string, key, cert], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    child.stdout?.once('data', (chunk: Buffer) => resolve({ port: Number.parseInt(chunk.toString('utf8'), 10), child }));
-    child.once('exit', (code) => reject(new Error(`the HTTPS remote exited with ${String(code)}`)));
-  });
-}
 
 /** The environment without NODE_EXTRA_CA_CERTS (the machine's own may be set), plus `extra`. */
 function env(extra: Record<string, string>): NodeJS.ProcessEnv {
@@ -66,7 +58,6 @@ function sync(extra: Record<string, string>) {
 }
 
 beforeAll(async () => {
-  if (backend === undefined) throw new Error('git http-backend is required (Debian package git)');
   // Builds what is out of date (nothing, under `npm test`, which builds first).
   const built = spawnSync(process.execPath, [join(root, 'build', 'build.mjs')], { cwd: root, encoding: 'utf8', timeout: 600_000 });
   expect(built.status, built.stderr).toBe(0);
@@ -80,7 +71,7 @@ beforeAll(async () => {
   cleanups.push(origin.cleanup);
   git(home, 'clone', '-q', '--bare', origin.dir, join(home, 'remote.git'));
   git(join(home, 'remote.git'), 'config', 'http.receivepack', 'true');
-  const remote = await serveHttps(home, certs.key, certs.cert);
+  const remote = await serveGitRemote(home, { key: certs.key, cert: certs.cert });
   server = remote.child;
   url = `https://127.0.0.1:${remote.port}/remote.git`;
   const clone = join(home, 'desk');

@@ -2,7 +2,7 @@
  * A workstation for the trust tests: a real core over its own data directory, called through the same
  * dispatcher as the window, plus a real git repository with a policy and trust list on `main`.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -15,6 +15,23 @@ import { acknowledgeAll } from '../../support/acknowledge-all';
 import { gitEnv } from '../../fixtures/git/repo';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** Debian's `git http-backend` (package git), if installed. */
+export const GIT_HTTP_BACKEND = ['/usr/lib/git-core/git-http-backend', '/usr/libexec/git-core/git-http-backend'].find((p) => spawnSync('test', ['-x', p]).status === 0);
+
+/**
+ * Starts the smart-HTTP remote (http-remote.mjs) over `projectRoot` in its own process (tests call native
+ * git synchronously) and returns its port; with `tls` (key and certificate files) it serves https.
+ */
+export function serveGitRemote(projectRoot: string, tls?: { readonly key: string; readonly cert: string }): Promise<{ port: number; child: ChildProcess }> {
+  if (GIT_HTTP_BACKEND === undefined) throw new Error('git http-backend is required (Debian package git)');
+  const args = [join(__dirname, 'http-remote.mjs'), projectRoot, GIT_HTTP_BACKEND, ...(tls === undefined ? [] : [tls.key, tls.cert])];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    child.stdout?.once('data', (chunk: Buffer) => resolve({ port: Number.parseInt(chunk.toString('utf8'), 10), child }));
+    child.once('exit', (code) => reject(new Error(`the ${tls === undefined ? 'HTTP' : 'HTTPS'} remote exited with ${String(code)}`)));
+  });
+}
 
 /** The demo operators and their passphrases. */
 export const PASS: Record<string, string> = { rita: 'rita-demo-passphrase', lee: 'lee-demo-passphrase', ava: 'ava-demo-passphrase', bea: 'bea-desk-b-passphrase' };

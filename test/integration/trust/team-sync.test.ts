@@ -3,15 +3,14 @@
  * clone share one bare remote served over smart HTTP by Debian's `git http-backend`. A revocation made
  * at one desk is seen by the other and by verify on CI; concurrent pushes both survive.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RECORDS_REF } from '../../../electron/services/records';
-import { approve, apply, git, makeTrustedRepo, openWorkstation, PASS, propose, type Workstation } from './harness';
+import { approve, apply, git, makeTrustedRepo, openWorkstation, PASS, propose, serveGitRemote, type Workstation } from './harness';
 
-const backend = ['/usr/lib/git-core/git-http-backend', '/usr/libexec/git-core/git-http-backend'].find((p) => spawnSync('test', ['-x', p]).status === 0);
 
 let server: ChildProcess;
 let url: string;
@@ -24,17 +23,8 @@ let idA: string;
 let root: string;
 const cleanups: Array<() => void> = [];
 
-/** Starts the smart-HTTP remote in its own process (tests call native git synchronously) and returns its port. */
-function serve(projectRoot: string): Promise<{ port: number; child: ChildProcess }> {
-  const child = spawn(process.execPath, [join(__dirname, 'http-remote.mjs'), projectRoot, backend as string], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    child.stdout?.once('data', (chunk: Buffer) => resolve({ port: Number.parseInt(chunk.toString('utf8'), 10), child }));
-    child.once('exit', (code) => reject(new Error(`the HTTP remote exited with ${String(code)}`)));
-  });
-}
 
 beforeAll(async () => {
-  if (backend === undefined) throw new Error('git http-backend is required (Debian package git)');
   home = mkdtempSync(join(tmpdir(), 'gh-team-'));
   a = await openWorkstation();
   await a.value('app:createDemo', {});
@@ -48,7 +38,7 @@ beforeAll(async () => {
   root = git(origin.dir, 'rev-parse', 'main');
   git(home, 'clone', '-q', '--bare', origin.dir, join(home, 'remote.git'));
   git(join(home, 'remote.git'), 'config', 'http.receivepack', 'true');
-  const remote = await serve(home);
+  const remote = await serveGitRemote(home);
   server = remote.child;
   url = `http://127.0.0.1:${remote.port}/remote.git`;
   cloneA = join(home, 'desk-a');
