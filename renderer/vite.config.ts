@@ -28,7 +28,7 @@ function monacoLayerChunk(id: string): string | undefined {
   return match === null ? undefined : `monaco-${(match[1] ?? '').replace('/', '-')}`;
 }
 
-/** The modules whose chunks a proposal's link needs before its first diff (the views load the rest). */
+/** The modules whose chunks a proposal's link needs: the review (its plain diff is the first diff) and the diff editor (the views load the rest). */
 const REVIEW_LINK_MODULES = ['/features/review/ReviewView.tsx', '/features/review/DiffPane.tsx'];
 
 /**

@@ -7,6 +7,9 @@
  * thread from Monaco's start-up. Anything else the console shows first (the queue, an error, a file with
  * no text diff) releases the held work at once, and so does a stall: nothing waits more than
  * {@link HOLD_LIMIT_MS}.
+ *
+ * "The first diff" here is the diff editor's: the plain diff the review draws before Monaco has started
+ * (DiffPreview.tsx) releases nothing, since Monaco's start-up is still ahead on the same main thread.
  */
 
 /** The longest anything is held back, whatever happens to the first diff. */

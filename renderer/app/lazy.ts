@@ -51,19 +51,28 @@ export function lazyWithPreload<P extends object>(load: () => Promise<ComponentT
  * shows its own placeholder until this is true never suspends, so the component appears as soon as
  * its module is in. A failed load also reads as true: the component then renders, suspends, and its
  * error reaches the nearest error boundary as before.
+ *
+ * With `afterPaint`, loading starts only once the caller's first render is on screen.
  */
-export function usePreloaded<P extends object>(component: Preloadable<P>): boolean {
+export function usePreloaded<P extends object>(component: Preloadable<P>, options: { readonly afterPaint?: boolean } = {}): boolean {
   const [loaded, setLoaded] = useState(component.isLoaded);
+  const afterPaint = options.afterPaint === true;
   useEffect(() => {
     if (loaded) return undefined;
     let live = true;
     const settle = (): void => {
       if (live) setLoaded(true);
     };
-    component.preload().then(settle, settle);
+    const start = (): void => {
+      if (live) component.preload().then(settle, settle);
+    };
+    // afterPaint: the module's evaluation waits until the caller's placeholder has been painted (a
+    // frame, then a task after it), so a long evaluation never holds back what is already rendered.
+    if (afterPaint) requestAnimationFrame(() => setTimeout(start, 0));
+    else start();
     return () => {
       live = false;
     };
-  }, [component, loaded]);
+  }, [component, loaded, afterPaint]);
   return loaded;
 }

@@ -4,10 +4,11 @@
  *
  * Prints one JSON line per figure on stdout (progress on stderr):
  * - opening a 300-file, 20,000-line proposal from the queue (a freshly loaded console whose idle-time
- *   editor warm-up is done): time to the file tree with every file's finding count, and to the first
- *   diff visible (Monaco's diff computed, markers set) — the proposal's first open (its analysis may
- *   still be running) and the median of later opens; the peer is native `git diff` writing the same
- *   revision's patch;
+ *   editor warm-up is done): time to the file tree with every file's finding count, to the first
+ *   diff on screen (the plain diff the review draws with its first render, findings on their lines),
+ *   and to the diff editor's diff (Monaco's diff computed, markers set) — the proposal's first open
+ *   (its analysis may still be running) and the median of later opens; the peer is native `git diff`
+ *   writing the same revision's patch;
  * - the proposal's link opened by a console that has just started (a new Chromium process, its first
  *   page load going straight to the link: app start, chunks, Monaco start-up, no prefetch), on the
  *   browser profile earlier starts left and on an empty one (the very first start);
@@ -306,12 +307,19 @@ async function timeClick(page: Page, clickSelector: string, selector: string): P
 }
 
 /**
+ * The first diff on screen: the plain diff drawn with the review's first render, or the diff editor's
+ * own diff with its markers if that came first (a file the plain view cannot diff within its budget).
+ */
+const FIRST_DIFF_SHOWN = '[data-testid="diff-preview"][data-state="diff"], [data-testid="diff-editor"][data-diff-ready="true"]';
+
+/**
  * Runs in every page load: records (from the navigation's start) when the review's first render, the
  * file tree, Monaco's diff editor (its DOM: Monaco loaded, evaluated and the editor created) and the
  * first diff appear, for the cold-load figures and their breakdown.
  */
 function markScript(files: number): string {
   return `(() => {
+    const FIRST_DIFF_SHOWN = ${JSON.stringify(FIRST_DIFF_SHOWN)};
     const marks = {};
     globalThis.__benchMarks = marks;
     const wanted = {
@@ -319,6 +327,7 @@ function markScript(files: number): string {
       tree: '[data-testid="file-tree"][data-files="${files}"]',
       editor: '[data-testid="diff-editor"] .monaco-diff-editor',
       diff: '[data-testid="diff-editor"][data-diff-ready="true"]',
+      shown: FIRST_DIFF_SHOWN,
     };
     new MutationObserver(() => {
       for (const [name, selector] of Object.entries(wanted)) {
@@ -351,6 +360,7 @@ async function benchReview(
   const hash = `#/review/${encodeURIComponent(repositoryId)}/${proposalId}`;
   const selectors = {
     tree: `[data-testid="file-tree"][data-files="${FILES}"]`,
+    shown: FIRST_DIFF_SHOWN,
     diff: '[data-testid="diff-editor"][data-diff-ready="true"]',
   };
   progress(`opening the ${FILES}-file, ${LINES}-line proposal from the queue`);
@@ -358,19 +368,23 @@ async function benchReview(
   const first = await timeNavigation(page, hash, selectors);
   const findings = await page.getAttribute('[data-testid="file-tree"]', 'data-findings');
   const warmTree: number[] = [];
+  const warmShown: number[] = [];
   const warmDiff: number[] = [];
   for (let run = 0; run < RUNS; run += 1) {
     await reload(page, true);
     const times = await timeNavigation(page, hash, selectors);
     warmTree.push(times['tree'] ?? Number.NaN);
+    warmShown.push(times['shown'] ?? Number.NaN);
     warmDiff.push(times['diff'] ?? Number.NaN);
   }
   const size = { files: FILES, lines: LINES, findings: Number(findings) };
   const from = 'from the queue of a freshly loaded console, after its idle-time editor warm-up';
   emit('review.file-tree.first-open', first['tree'] ?? Number.NaN, 'ms', { ...size, meaning: `first open of the proposal ${from} → file tree with every finding count` });
-  emit('review.first-diff.first-open', first['diff'] ?? Number.NaN, 'ms', { ...size, goal: '< 1000', meaning: `first open of the proposal ${from} → first diff computed with its markers` });
+  emit('review.first-diff.first-open', first['shown'] ?? Number.NaN, 'ms', { ...size, goal: '< 1000', meaning: `first open of the proposal ${from} → first diff on screen with its findings` });
+  emit('review.diff-editor.first-open', first['diff'] ?? Number.NaN, 'ms', { ...size, meaning: `first open of the proposal ${from} → the diff editor's diff computed with its markers` });
   emit('review.file-tree', median(warmTree), 'ms', { ...size, runs: RUNS, statistic: 'median', meaning: `later opens ${from}` });
-  emit('review.first-diff', median(warmDiff), 'ms', { ...size, runs: RUNS, statistic: 'median', goal: '< 1000', meaning: `later opens ${from}` });
+  emit('review.first-diff', median(warmShown), 'ms', { ...size, runs: RUNS, statistic: 'median', goal: '< 1000', meaning: `later opens ${from} → first diff on screen` });
+  emit('review.diff-editor', median(warmDiff), 'ms', { ...size, runs: RUNS, statistic: 'median', meaning: `later opens ${from} → the diff editor's diff with its markers` });
 
   const peer: number[] = [];
   for (let run = 0; run < RUNS; run += 1) {
@@ -379,7 +393,8 @@ async function benchReview(
     peer.push(Number(process.hrtime.bigint() - start) / 1e6);
   }
   emit('review.peer-git-diff', median(peer), 'ms', { ...size, runs: RUNS, statistic: 'median', meaning: 'native git diff of the whole revision (patch text only)' });
-  emit('review.first-diff.vs-git-diff', median(warmDiff) / median(peer), 'ratio', { meaning: 'console first diff ÷ native git diff' });
+  emit('review.first-diff.vs-git-diff', median(warmShown) / median(peer), 'ratio', { meaning: 'console first diff on screen ÷ native git diff' });
+  emit('review.diff-editor.vs-git-diff', median(warmDiff) / median(peer), 'ratio', { meaning: "console diff editor's diff ÷ native git diff" });
 }
 
 /** The marks of one start of the console on a proposal's link, and the script it fetched. */
@@ -431,25 +446,36 @@ async function coldStart(core: Core, profileDir: string, hash: string): Promise<
 function emitColdStarts(name: string, starts: ReadonlyArray<ColdStart>, extra: Record<string, unknown>, meaning: string): void {
   const mark = (key: string): number => median(starts.map((start) => start.marks[key] ?? Number.NaN));
   const size = { files: FILES, lines: LINES };
-  emit(`review.first-diff.${name}.breakdown`, mark('diff'), 'ms', {
+  emit(`review.first-diff.${name}.breakdown`, mark('shown'), 'ms', {
     runs: starts.length,
     statistic: "median of each mark, from the navigation's start",
     scripts_in: Math.round(median(starts.map((start) => start.scriptsIn))),
     first_render: Math.round(mark('review')),
     file_tree: Math.round(mark('tree')),
+    first_diff: Math.round(mark('shown')),
     monaco_ready: Math.round(mark('editor')),
-    first_diff: Math.round(mark('diff')),
-    meaning: 'scripts_in: the last script fetched before the first diff; first_render: the review view rendered with its proposal; monaco_ready: the diff editor created (Monaco loaded and started); first_diff: diff computed with its markers',
+    editor_diff: Math.round(mark('diff')),
+    meaning:
+      "scripts_in: the last script fetched before the diff editor's diff; first_render: the review view rendered with its proposal; first_diff: the first diff on screen (the plain diff); monaco_ready: the diff editor created (Monaco loaded and started); editor_diff: the diff editor's diff computed with its markers",
   });
   emit(`review.file-tree.${name}`, mark('tree'), 'ms', { ...size, runs: starts.length, statistic: 'median', meaning: `${meaning} → file tree` });
-  emit(`review.first-diff.${name}`, mark('diff'), 'ms', {
+  const loadAvg = Math.round((loadavg()[0] ?? 0) * 100) / 100;
+  emit(`review.first-diff.${name}`, mark('shown'), 'ms', {
     ...size,
     ...extra,
     runs: starts.length,
     statistic: 'median',
     goal: '< 1000',
-    load_avg: Math.round((loadavg()[0] ?? 0) * 100) / 100,
-    meaning: `${meaning} → first diff with markers`,
+    load_avg: loadAvg,
+    meaning: `${meaning} → first diff on screen with its findings`,
+  });
+  emit(`review.diff-editor.${name}`, mark('diff'), 'ms', {
+    ...size,
+    ...extra,
+    runs: starts.length,
+    statistic: 'median',
+    load_avg: loadAvg,
+    meaning: `${meaning} → the diff editor's diff with its markers (syntax colours, hovers, find)`,
   });
 }
 

@@ -12,6 +12,7 @@ import type { FileChangeView, FileContentsView } from '../../../shared/ipc/chann
 import type { Finding, Severity } from '../../../shared/model/domain';
 import type { ColorScheme } from '../../app/theme';
 import { Loading } from '../../components/Loading';
+import { DiffPreview } from './DiffPreview';
 import { DIFF_THEMES, monaco, resolveLanguage } from './monaco-setup';
 import type { CommentSide, CommentView } from '../../../shared/ipc/channels/comments';
 
@@ -115,19 +116,6 @@ export function warmUpDiffEditor(): void {
     // A signal for benchmarks: opening a proposal from now on pays no Monaco start-up.
     document.body.dataset.editorWarm = String(Math.round(performance.now() - start));
   });
-}
-
-const languagesRequested = new Set<string>();
-
-/**
- * Starts loading the tokenizer of the language `path` is shown in (Monaco fetches each language's
- * grammar on its first model), so the first diff of that language does not wait for it.
- */
-export function preloadLanguageOf(path: string): void {
-  const language = resolveLanguage('', path);
-  if (languagesRequested.has(language)) return;
-  languagesRequested.add(language);
-  monaco.editor.createModel('', language).dispose();
 }
 
 /** The diff editor for one file. */
@@ -307,6 +295,14 @@ export function DiffPane({ file, contents, findings, inline, hideWhitespace = fa
   }, [editor]);
 
   const isReady = ready !== null && ready.path === contents.path;
+  // The plain diff covers the editor until the editor's first diff is on screen; after that a file
+  // switch keeps the editor's last diff in view until the next one is computed, as Monaco does.
+  // (Taken in the same render as `data-diff-ready`, so nothing waiting on that signal meets the cover.)
+  const [editorWasShown, setEditorWasShown] = useState(false);
+  const editorShown = editorWasShown || isReady;
+  useEffect(() => {
+    if (isReady) setEditorWasShown(true);
+  }, [isReady]);
   const drawn = useRef(onDrawn);
   drawn.current = onDrawn;
   const readyPath = isReady ? ready.path : null;
@@ -326,19 +322,23 @@ export function DiffPane({ file, contents, findings, inline, hideWhitespace = fa
       aria-label={`Diff of ${contents.path}`}
       aria-busy={!isReady}
     >
-      <DiffEditor
-        original={original}
-        modified={modified}
-        language={language}
-        originalModelPath={`gatehouse-diff:/${instance}/original`}
-        modifiedModelPath={`gatehouse-diff:/${instance}/modified`}
-        keepCurrentOriginalModel
-        keepCurrentModifiedModel
-        theme={scheme === 'dark' ? DIFF_THEMES.dark : DIFF_THEMES.light}
-        options={options}
-        loading={<Loading label="Loading the diff editor…" />}
-        onMount={(mounted) => setEditor(mounted)}
-      />
+      {!editorShown && <DiffPreview file={file} contents={contents} findings={findings} inline={inline} hideWhitespace={hideWhitespace} fallback={null} overlay />}
+      {/* Out of the tab order and of the accessibility tree while the plain diff covers it. */}
+      <div className="diff-editor-host" inert={!editorShown}>
+        <DiffEditor
+          original={original}
+          modified={modified}
+          language={language}
+          originalModelPath={`gatehouse-diff:/${instance}/original`}
+          modifiedModelPath={`gatehouse-diff:/${instance}/modified`}
+          keepCurrentOriginalModel
+          keepCurrentModifiedModel
+          theme={scheme === 'dark' ? DIFF_THEMES.dark : DIFF_THEMES.light}
+          options={options}
+          loading={<Loading label="Loading the diff editor…" />}
+          onMount={(mounted) => setEditor(mounted)}
+        />
+      </div>
     </div>
   );
 }

@@ -29,6 +29,7 @@ import { AssessmentPanel } from './AssessmentPanel';
 import { DecisionDialog, type DecisionKind } from './DecisionDialog';
 import { DecisionPanel } from './DecisionPanel';
 import type { RevealTarget } from './DiffPane';
+import { DiffPreview } from './DiffPreview';
 import { FileTree } from './FileTree';
 import { CommentsPanel, type CommentTarget } from './CommentsPanel';
 import { FindingsPanel, type FindingPlace } from './FindingsPanel';
@@ -38,11 +39,6 @@ import { SandboxPanel } from './SandboxPanel';
 import { useViewedMarks } from './viewed-marks';
 
 const DiffPane = lazyWithPreload(() => import('./DiffPane').then((module) => module.DiffPane));
-
-/** Loads the diff editor's chunk, so the first diff renders without suspending (and without React's fallback throttle). */
-export function preloadDiffPane(): Promise<void> {
-  return DiffPane.preload();
-}
 
 /** Loads the diff editor and pays Monaco's start-up costs ahead of the first review (the queue calls it when idle). */
 export async function preloadDiffEditor(): Promise<void> {
@@ -566,9 +562,10 @@ function DiffOrPlaceholder({
   readonly reveal: RevealTarget | null;
 }) {
   const why = contents.binary || file.binary ? 'binary' : contents.tooLarge || file.tooLarge ? 'too-large' : file.gitlink ? 'gitlink' : contents.original === null && contents.modified === null ? 'no-text' : null;
-  // Until Monaco's chunks are in, a placeholder of our own rather than a suspended DiffPane: on a link
-  // the review is on screen before them, and a Suspense retry would be held back ~300 ms more.
-  const editorLoaded = usePreloaded(DiffPane);
+  // Until Monaco's chunks are in, the plain diff rather than a suspended DiffPane: on a link the review
+  // is on screen before them, and a Suspense retry would be held back ~300 ms more. Monaco is evaluated
+  // (~200 ms of main thread on a first start) only once the review and its plain diff are painted.
+  const editorLoaded = usePreloaded(DiffPane, { afterPaint: true });
   // A placeholder is drawn with its first render.
   useEffect(() => {
     if (why !== null) onDrawn(file.path);
@@ -582,10 +579,20 @@ function DiffOrPlaceholder({
       </div>
     );
   }
-  const loading = <Loading label="Loading the diff editor…" testId="diff-loading" />;
-  if (!editorLoaded) return loading;
+  // Until then, the file's plain diff (or, where it has none, a loading line).
+  const preview = (
+    <DiffPreview
+      file={file}
+      contents={contents}
+      findings={findings}
+      inline={inline}
+      hideWhitespace={hideWhitespace}
+      fallback={<Loading label="Loading the diff editor…" testId="diff-loading" />}
+    />
+  );
+  if (!editorLoaded) return preview;
   return (
-    <Suspense fallback={loading}>
+    <Suspense fallback={preview}>
       <DiffPane
         file={file}
         contents={contents}
