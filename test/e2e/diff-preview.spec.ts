@@ -77,11 +77,22 @@ test('reviewer: the plain diff is on screen with the review, findings and hidden
   await snap(page, testInfo, 'p01-plain-diff');
   await expectAccessible(page, testInfo, 'review-plain-diff');
 
+  // Inline, the plain diff is one column: each line once, numbered on the side it is on.
+  await page.getByTestId('toggle-inline').click();
+  await expect(preview).toHaveAttribute('data-view', 'inline');
+  await expect(row(7)).toContainText('return eval(expression)');
+  await expect(row(7).getByRole('img', { name: /finding.*worst (critical|high)/ })).toBeVisible();
+  await expect(preview.locator('td.diff-preview-added')).toHaveCount(10);
+  await expect(preview.locator('td.diff-preview-empty')).toHaveCount(0);
+  await snap(page, testInfo, 'p02-plain-diff-inline');
+  await page.getByTestId('toggle-inline').click();
+  await expect(preview).toHaveAttribute('data-view', 'side-by-side');
+
   // Monaco arrives: its diff, with the finding's marker, replaces the plain one.
   release();
   const editor = page.locator(`[data-testid="diff-editor"][data-path="${path}"][data-diff-ready="true"]`);
   await expect(editor).toBeVisible({ timeout: 120_000 });
   await expect(editor).toHaveAttribute('data-marker-lines', /(^|,)7(,|$)/);
   await expect(page.getByTestId('diff-preview')).toHaveCount(0);
-  await snap(page, testInfo, 'p02-diff-editor');
+  await snap(page, testInfo, 'p03-diff-editor');
 });

@@ -53,6 +53,9 @@ export function previewRows(original: string | null, modified: string | null, op
   const patch = structuredPatch('base', 'head', original ?? '', modified ?? '', undefined, undefined, {
     context: options.context ?? 3,
     ignoreWhitespace: options.ignoreWhitespace,
+    // Line endings are not content: CRLF and LF lines compare equal and no line ends in a drawn CR,
+    // as in Monaco, whose models normalise line endings. A CR inside a line is still shown.
+    stripTrailingCr: true,
     timeout: options.timeoutMs,
   });
   if (patch === undefined) return null;

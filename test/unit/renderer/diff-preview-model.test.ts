@@ -53,6 +53,12 @@ describe('previewRows', () => {
     expect(previewRows('if x:\n  y()\n', 'if x:\n    y()\n', options)?.rows.length).toBeGreaterThan(0);
   });
 
+  it('compares CRLF and LF lines as equal and draws no line ending, as the diff editor does', () => {
+    expect(previewRows('a\r\nb\r\n', 'a\nb\n', options)?.rows).toEqual([]);
+    const model = previewRows('a\r\nb\r\n', 'a\r\nB\r\n', options);
+    expect(compact(model?.rows ?? [])).toEqual(['@@ -1,2 +1,2 @@', ' 1:a| 1:a', '-2:b|+2:B']);
+  });
+
   it('keeps at most maxRows rows and counts the rest', () => {
     const many = Array.from({ length: 500 }, (_, index) => `line ${index}`).join('\n');
     const model = previewRows(null, many, { ...options, maxRows: 50 });
