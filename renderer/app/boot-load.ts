@@ -11,9 +11,9 @@ import { parseRoute } from './router';
 if (parseRoute(window.location.hash).view === 'review') {
   // The review's chunk first (small: the file tree and the plain diff can render while Monaco's chunks
   // arrive), then the diff editor's, evaluated as soon as it is in. (Evaluating Monaco only after the
-  // plain diff was painted, or compiling it only after the entry, drew the plain diff 70 ms sooner and
-  // Monaco's diff 250 ms later: 12 first starts of each, test/bench/renderer.bench.ts's marks.) A
-  // chunk that fails here is loaded (and reported) again by the view.
+  // plain diff was painted, and compiling it only after the entry, drew the plain diff 70 ms sooner and
+  // Monaco's diff 250 ms later: medians of 12 first starts each, on the marks of renderer.bench.ts.)
+  // A chunk that fails here is loaded (and reported) again by the view.
   void import('../features/review/ReviewView').catch(() => undefined);
   void import('../features/review/DiffPane').catch(() => undefined);
 } else {

@@ -5,10 +5,9 @@
  * view's chunk, then for the proposal, then for its first file, then for the diff editor's chunk, then
  * for Monaco's diff worker: six waits in a row. Here they overlap: the review chunk and the diff worker
  * load while main answers the proposal together with the file the review opens first, and Monaco's
- * chunks are fetched and compiled (the page's modulepreload links, see link-boot.ts) in the meantime.
- * Monaco is not evaluated here: the review draws the first file's plain diff with its first render and
- * starts Monaco once that is painted. The answers go into the same query cache the views read, under
- * the same keys, so nothing is asked twice.
+ * chunks stream in (link-boot.ts, boot-load.ts) in the meantime. The review draws the first file's plain
+ * diff with its first render; Monaco's diff covers it once Monaco is up. The answers go into the same
+ * query cache the views read, under the same keys, so nothing is asked twice.
  */
 import type { QueryClient } from '@tanstack/react-query';
 import { prefetchProposalForReview } from '../api/review';

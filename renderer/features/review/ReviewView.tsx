@@ -563,8 +563,9 @@ function DiffOrPlaceholder({
 }) {
   const why = contents.binary || file.binary ? 'binary' : contents.tooLarge || file.tooLarge ? 'too-large' : file.gitlink ? 'gitlink' : contents.original === null && contents.modified === null ? 'no-text' : null;
   // Until Monaco's chunks are in, the plain diff rather than a suspended DiffPane: on a link the review
-  // is on screen before them, and a Suspense retry would be held back ~300 ms more. Monaco is evaluated
-  // (~200 ms of main thread on a first start) only once the review and its plain diff are painted.
+  // is on screen before them, and a Suspense retry would be held back ~300 ms more. Where nothing has
+  // loaded Monaco yet (a review opened before the queue's idle warm-up), its evaluation (~200 ms of main
+  // thread) starts only once the review and its plain diff are painted.
   const editorLoaded = usePreloaded(DiffPane, { afterPaint: true });
   // A placeholder is drawn with its first render.
   useEffect(() => {
