@@ -154,6 +154,13 @@ function pairedRatio(ours: number[], native: number[]): number {
   return Math.round(median(ratios) * 100) / 100;
 }
 
+/**
+ * Rounds of the CLI rollback figures. Native git's stash, reset and clean of the same change took from
+ * 205 to 458 ms between runs of this bench on the 2-core machine; five rounds gave ratios from 1.06 to
+ * 2.04 for the same code, so the ratio is the paired median over more rounds, as for the diff.
+ */
+const CLI_RUNS = QUICK ? RUNS : 15 + WARMUP;
+
 /** The same 152-path change on either copy: 76 files modified, 38 deleted, 38 untracked files added. */
 function makeCliChange(dir: string, round: number, files: number): void {
   for (let k = 0; k < 76; k += 1) writeFileSync(join(dir, pathOf((k * 53) % files)), fileContent((k * 53) % files, round + 1));
@@ -252,7 +259,7 @@ async function benchRollbackCli(root: string, home: string): Promise<void> {
   const started = gatehouse(['key-agent', 'start', '--as', 'lee', '--socket', join(dataDir, 'key-agent', 'agent.sock')], 'lee-demo-passphrase');
   log(`key agent started in ${Math.round(started.ms)} ms (once per session)`);
   try {
-    for (let r = 0; r < RUNS; r += 1) {
+    for (let r = 0; r < CLI_RUNS; r += 1) {
       const steps = [
         (): void => rollBack(agentMs, agentCpu, ''),
         (): void => rollBack(passphraseMs, passphraseCpu, 'lee-demo-passphrase'),
@@ -289,7 +296,12 @@ async function benchRollbackCli(root: string, home: string): Promise<void> {
   });
   emit('git.rollback_cli.native', peerValue.value, 'ms', { files, changed: 152, command: peerScript, cpu_ms: Math.round(steady(peerCpu).value) });
   emit('git.rollback_cli.cli_start', steady(startMs).value, 'ms', { command: 'gatehouse --version', meaning: 'the CLI start-up inside the figures above' });
-  emit('git.rollback_cli.ratio', agentValue.value / peerValue.value, 'ratio', { goal: '<= 1.5' });
+  emit('git.rollback_cli.ratio', pairedRatio(agentMs, peerMs), 'ratio', {
+    goal: '<= 1.5',
+    meaning: PAIRED_RATIO,
+    rounds: CLI_RUNS - WARMUP,
+    ratio_of_medians: Math.round((agentValue.value / peerValue.value) * 100) / 100,
+  });
   emit('git.rollback_cli.passphrase_ratio', passphraseValue.value / peerValue.value, 'ratio', { meaning: 'with the passphrase in every command' });
   emit('git.rollback_cli.cpu_ratio', steady(agentCpu).value / steady(peerCpu).value, 'ratio', { meaning: 'CPU time (user + system) through the key agent against native git; the agent process itself not counted' });
 }
