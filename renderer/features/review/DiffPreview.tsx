@@ -9,7 +9,8 @@
  * budget, or a file with no text, shows `fallback` instead.
  *
  * DOM signals for tests: `data-testid="diff-preview"`, `data-path`, `data-state="diff"` once rows are
- * drawn, `data-finding-lines` (head lines with a finding glyph) and `data-hidden-lines`.
+ * drawn, `data-finding-lines` (head lines drawn with a finding glyph) and `data-hidden-lines` (head lines
+ * drawn that hold hidden characters; their glyph gives way to a finding's on the same line).
  */
 import { useMemo, type ReactNode } from 'react';
 import type { FileChangeView, FileContentsView } from '../../../shared/ipc/channels/review';
@@ -127,6 +128,12 @@ export function DiffPreview({ file, contents, findings, inline, hideWhitespace, 
   );
   const byLine = useMemo(() => findingsByLine(findings, contents.modified), [findings, contents.modified]);
   const hiddenLines = useMemo(() => new Set(file.hiddenCharLines), [file.hiddenCharLines]);
+  // Head lines drawn (changed lines and their context; a finding on an unchanged line far from any
+  // change is in the findings panel, and on its line once the editor shows the whole file).
+  const drawnHeadLines = useMemo(
+    () => (model === null ? [] : model.rows.flatMap((row) => (row.type === 'line' && row.head !== null ? [row.head.line] : []))),
+    [model],
+  );
   if (model === null || (contents.original === null && contents.modified === null)) return <>{fallback}</>;
   const headCell = (cell: PreviewCell | null) => (
     <Cell cell={cell} side="head" findings={cell === null || cell.kind === 'removed' ? [] : (byLine.get(cell.line) ?? [])} hidden={cell !== null && cell.kind !== 'removed' && hiddenLines.has(cell.line)} />
@@ -139,8 +146,8 @@ export function DiffPreview({ file, contents, findings, inline, hideWhitespace, 
       data-path={contents.path}
       data-state="diff"
       data-view={inline ? 'inline' : 'side-by-side'}
-      data-finding-lines={[...byLine.keys()].sort((a, b) => a - b).join(',')}
-      data-hidden-lines={[...hiddenLines].sort((a, b) => a - b).join(',')}
+      data-finding-lines={drawnHeadLines.filter((line) => byLine.has(line)).join(',')}
+      data-hidden-lines={drawnHeadLines.filter((line) => hiddenLines.has(line)).join(',')}
       role="region"
       aria-label={`Diff of ${contents.path}, plain view while the diff editor loads`}
       tabIndex={0}

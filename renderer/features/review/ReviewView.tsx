@@ -580,26 +580,15 @@ function DiffOrPlaceholder({
       </div>
     );
   }
+  // What the plain diff and the diff editor both draw.
+  const diff = { file, contents, findings, inline, hideWhitespace };
   // Until then, the file's plain diff (or, where it has none, a loading line).
-  const preview = (
-    <DiffPreview
-      file={file}
-      contents={contents}
-      findings={findings}
-      inline={inline}
-      hideWhitespace={hideWhitespace}
-      fallback={<Loading label="Loading the diff editor…" testId="diff-loading" />}
-    />
-  );
+  const preview = <DiffPreview {...diff} fallback={<Loading label="Loading the diff editor…" testId="diff-loading" />} />;
   if (!editorLoaded) return preview;
   return (
     <Suspense fallback={preview}>
       <DiffPane
-        file={file}
-        contents={contents}
-        findings={findings}
-        inline={inline}
-        hideWhitespace={hideWhitespace}
+        {...diff}
         scheme={scheme}
         reveal={reveal}
         comments={comments}
