@@ -88,6 +88,15 @@ test('reviewer: the plain diff is on screen with the review, findings and hidden
   await page.getByTestId('toggle-inline').click();
   await expect(preview).toHaveAttribute('data-view', 'side-by-side');
 
+  // A modified file: removed and added lines side by side, the finding on its head line.
+  await page.locator('[data-testid="file-row"][data-path="pricing/api.py"]').getByTestId('file-open').click();
+  const modified = page.locator('[data-testid="diff-preview"][data-path="pricing/api.py"]');
+  await expect(modified).toHaveAttribute('data-finding-lines', /(^|,)17(,|$)/);
+  await expect(modified.locator('td.diff-preview-added').first()).toBeVisible();
+  await expect(modified.locator('tr.diff-preview-hunk').first()).toHaveText(/^@@ -\d+,\d+ \+\d+,\d+ @@$/);
+  await page.locator(`[data-testid="file-row"][data-path="${path}"]`).getByTestId('file-open').click();
+  await expect(preview).toBeVisible();
+
   // Monaco arrives: its diff, with the finding's marker, replaces the plain one.
   release();
   const editor = page.locator(`[data-testid="diff-editor"][data-path="${path}"][data-diff-ready="true"]`);
