@@ -314,8 +314,8 @@ const FIRST_DIFF_SHOWN = '[data-testid="diff-preview"][data-state="diff"], [data
 
 /**
  * Runs in every page load: records (from the navigation's start) when the review's first render, the
- * file tree, Monaco's diff editor (its DOM: Monaco loaded, evaluated and the editor created) and the
- * first diff appear, for the cold-load figures and their breakdown.
+ * file tree, the first diff on screen, Monaco's diff editor (its DOM: Monaco loaded, evaluated and the
+ * editor created) and the editor's diff appear, for the cold-load figures and their breakdown.
  */
 function markScript(files: number): string {
   return `(() => {
@@ -407,8 +407,8 @@ interface ColdStart {
 
 /**
  * Starts a console (a new Chromium process, as `npm start` or the desktop app does) straight on the
- * proposal's link, on the browser profile in `profileDir`, and returns its marks once the first diff is
- * on screen. Times are from the navigation's start, recorded in the page by the init script.
+ * proposal's link, on the browser profile in `profileDir`, and returns its marks once the diff editor's
+ * diff is on screen (the last mark). Times are from the navigation's start, recorded in the page by the init script.
  */
 async function coldStart(core: Core, profileDir: string, hash: string): Promise<ColdStart> {
   const bridge = await launchBridge({
