@@ -41,8 +41,6 @@ export interface PreviewOptions {
   readonly timeoutMs: number;
   /** Characters of a line drawn (a minified line of megabytes would hold up the first render). */
   readonly maxLineChars: number;
-  /** Lines of unchanged context around each change. */
-  readonly context?: number;
 }
 
 /**
@@ -51,7 +49,8 @@ export interface PreviewOptions {
  */
 export function previewRows(original: string | null, modified: string | null, options: PreviewOptions): DiffPreviewModel | null {
   const patch = structuredPatch('base', 'head', original ?? '', modified ?? '', undefined, undefined, {
-    context: options.context ?? 3,
+    // Unchanged lines around each change, as `git diff` shows them.
+    context: 3,
     ignoreWhitespace: options.ignoreWhitespace,
     // Line endings are not content: CRLF and LF lines compare equal and no line ends in a drawn CR,
     // as in Monaco, whose models normalise line endings. A CR inside a line is still shown.
